@@ -1,0 +1,139 @@
+import type { ExperimentConfig, LayerConfig, NeuronConfig } from './experiment.ts';
+import { LifLayer } from './neurons/lif.ts';
+import { SrmLayer } from './neurons/srm.ts';
+import type { NeuronLayer, NeuronRecord, SpikeMode } from './neurons/types.ts';
+import type { Rng } from './rng.ts';
+import { DelayLayer } from './synapses/delayLayer.ts';
+import type { Precision, RealArray } from './tensor.ts';
+
+export function makeNeurons(
+  size: number,
+  config: NeuronConfig,
+  dtMs: number,
+  precision: Precision,
+  spikeMode: SpikeMode,
+): NeuronLayer {
+  return config.model === 'lif'
+    ? new LifLayer(size, config, dtMs, precision, spikeMode)
+    : new SrmLayer(size, config, dtMs, precision, spikeMode);
+}
+
+/** Draws initial weights, delays and the connectivity mask of one layer. */
+export function initialiseLayer(layer: DelayLayer, config: LayerConfig, rng: Rng): void {
+  const wi = config.weightInit;
+  const w = layer.weights;
+  for (let q = 0; q < w.length; q++) {
+    switch (wi.kind) {
+      case 'normal':
+        w[q] = rng.normal(wi.mean, wi.std) * wi.scale;
+        break;
+      case 'ternary': {
+        const t = Math.round(rng.normal(wi.mean, wi.std));
+        w[q] = Math.max(-1, Math.min(1, t)) * wi.scale;
+        break;
+      }
+      case 'uniform':
+        w[q] = rng.uniformIn(wi.low, wi.high);
+        break;
+      case 'constant':
+        w[q] = wi.value;
+        break;
+    }
+  }
+  const di = config.delayInit;
+  const d = layer.delays;
+  for (let q = 0; q < d.length; q++) d[q] = di.kind === 'uniform' ? rng.uniformIn(di.low, di.high) : di.value;
+  if (config.connectivity < 1) {
+    const mask = new Uint8Array(w.length);
+    for (let q = 0; q < mask.length; q++) mask[q] = rng.uniform() < config.connectivity ? 1 : 0;
+    layer.mask = mask;
+  }
+  layer.computeWeightGrad = config.trainWeights;
+  layer.computeDelayGrad = config.trainDelays;
+  layer.constrain();
+}
+
+export interface ForwardRecord {
+  /** Per layer: the input current it received and its neurons' record. */
+  layers: { current: RealArray; neurons: NeuronRecord }[];
+  batch: number;
+  timeSteps: number;
+}
+
+/**
+ * A feed-forward stack of delay-synapse layers, each followed by a layer of neurons. The last
+ * layer's neurons are the outputs (spiking, or a leaky readout).
+ */
+export class Network {
+  readonly synapses: DelayLayer[];
+  readonly neurons: NeuronLayer[];
+  readonly timeSteps: number;
+  readonly inputs: number;
+
+  constructor(
+    readonly config: ExperimentConfig['network'],
+    readonly precision: Precision,
+    spikeMode: SpikeMode = 'heaviside',
+  ) {
+    this.timeSteps = config.timeSteps;
+    this.inputs = config.inputs;
+    let fanIn = config.inputs;
+    this.synapses = [];
+    this.neurons = [];
+    for (const layer of config.layers) {
+      this.synapses.push(new DelayLayer(fanIn, layer.size, layer.kernel, precision));
+      this.neurons.push(makeNeurons(layer.size, layer.neuron, config.dtMs, precision, spikeMode));
+      fanIn = layer.size;
+    }
+  }
+
+  get outputs(): number {
+    return this.config.layers.at(-1)!.size;
+  }
+
+  initialise(rng: Rng): void {
+    this.config.layers.forEach((cfg, l) => initialiseLayer(this.synapses[l]!, cfg, rng.fork()));
+  }
+
+  setSigma(sigma: number): void {
+    for (const s of this.synapses) s.sigma = sigma;
+  }
+
+  /** input: [batch][timeSteps][inputs] spikes (values may be real for gradient checks). */
+  forward(input: ArrayLike<number>, batch: number): ForwardRecord {
+    const T = this.timeSteps;
+    let x: ArrayLike<number> = input;
+    const layers: ForwardRecord['layers'] = [];
+    for (let l = 0; l < this.synapses.length; l++) {
+      const current = this.synapses[l]!.forward(x, batch, T);
+      const neurons = this.neurons[l]!.forward(current, batch, T);
+      layers.push({ current, neurons });
+      x = neurons.spikes;
+    }
+    return { layers, batch, timeSteps: T };
+  }
+
+  /**
+   * Backpropagates through time from the output layer's loss gradients; accumulates parameter
+   * gradients in the delay layers (call `zeroGrad` first). Returns dL/dinput when asked for.
+   */
+  backward(gradSpikes: RealArray | null, gradMembrane: RealArray | null, needInputGrad = false): RealArray | null {
+    let gs = gradSpikes;
+    let gm = gradMembrane;
+    for (let l = this.synapses.length - 1; l >= 0; l--) {
+      const gradCurrent = this.neurons[l]!.backward(gs, gm);
+      const wantInput = l > 0 || needInputGrad;
+      gs = this.synapses[l]!.backward(gradCurrent, wantInput);
+      gm = null;
+    }
+    return gs;
+  }
+
+  zeroGrad(): void {
+    for (const s of this.synapses) s.zeroGrad();
+  }
+
+  constrain(): void {
+    for (const s of this.synapses) s.constrain();
+  }
+}

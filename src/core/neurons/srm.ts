@@ -1,0 +1,150 @@
+import { allocReal, type Precision, type RealArray } from '../tensor.ts';
+import { makeSurrogate, type Surrogate, type SurrogateConfig } from './surrogates.ts';
+import type { NeuronLayer, NeuronRecord, SpikeMode } from './types.ts';
+
+export interface SrmConfig {
+  model: 'srm';
+  /** Spike-response (synaptic) kernel time constant tau_s (ms). */
+  tauSynMs: number;
+  /** Refractory kernel time constant tau_r (ms). */
+  tauRefMs: number;
+  threshold: number;
+  /** Refractory kernel scale: nu(t) = -scale * threshold * exp(1 - t / tau_r). 2 in the paper. */
+  refractoryScale: number;
+  spiking: boolean;
+  surrogate: SurrogateConfig;
+  /** Treat the refractory response to the neuron's own spikes as a constant when backpropagating. */
+  detachReset: boolean;
+}
+
+/**
+ * Spike response model with SLAYER's kernels (time in ms, step dt):
+ *   eps(t) = t / tau_s * exp(1 - t / tau_s)           (synaptic response to input current)
+ *   nu(t)  = -scale * theta * exp(1 - t / tau_r)      (refractory response, t >= dt)
+ *   u(t)   = sum_{t' <= t} eps(t - t') I(t') + sum_{spikes t_f < t} nu(t - t_f)
+ * Both convolutions are evaluated exactly by recurrences (eps is an alpha function, nu an
+ * exponential), so the cost is O(T) per neuron rather than O(T^2). eps(0) = 0: input at step t
+ * first moves the membrane at step t + 1. A spike's refractory effect starts at the next step.
+ */
+export class SrmLayer implements NeuronLayer {
+  readonly spiking: boolean;
+  readonly threshold: number;
+  /** eps(n) = synScale * n * synDecay^n at lag n steps. */
+  private readonly synDecay: number;
+  private readonly synScale: number;
+  /** nu(n) = refScale * refDecay^n for n >= 1. */
+  private readonly refDecay: number;
+  private readonly refScale: number;
+  private readonly surrogate: Surrogate;
+  private record: NeuronRecord | null = null;
+  private batch = 0;
+  private timeSteps = 0;
+
+  constructor(
+    readonly size: number,
+    private readonly config: SrmConfig,
+    dtMs: number,
+    private readonly precision: Precision,
+    private readonly spikeMode: SpikeMode = 'heaviside',
+  ) {
+    this.spiking = config.spiking;
+    this.threshold = config.threshold;
+    this.synDecay = Math.exp(-dtMs / config.tauSynMs);
+    this.synScale = (Math.E * dtMs) / config.tauSynMs;
+    this.refDecay = Math.exp(-dtMs / config.tauRefMs);
+    this.refScale = -config.refractoryScale * config.threshold * Math.E;
+    this.surrogate = makeSurrogate(config.surrogate);
+  }
+
+  /** The kernels at integer lags, for tests and plots. */
+  kernels(lags: number): { eps: Float64Array; nu: Float64Array } {
+    const eps = new Float64Array(lags);
+    const nu = new Float64Array(lags);
+    for (let n = 1; n < lags; n++) {
+      eps[n] = this.synScale * n * this.synDecay ** n;
+      nu[n] = this.refScale * this.refDecay ** n;
+    }
+    return { eps, nu };
+  }
+
+  forward(current: RealArray, batch: number, timeSteps: number): NeuronRecord {
+    const n = this.size;
+    const total = batch * timeSteps * n;
+    const membrane = allocReal(this.precision, total);
+    const spikes = allocReal(this.precision, total);
+    const { synDecay, synScale, refDecay, refScale, threshold, spiking } = this;
+    const smooth = this.spikeMode === 'smooth';
+    const f = this.surrogate.f;
+    // x: exponentially filtered input; y: alpha-filtered input; r: filtered own spikes.
+    const x = new Float64Array(n);
+    const y = new Float64Array(n);
+    const r = new Float64Array(n);
+    const lastSpike = new Float64Array(n);
+    for (let b = 0; b < batch; b++) {
+      x.fill(0);
+      y.fill(0);
+      r.fill(0);
+      lastSpike.fill(0);
+      for (let t = 0; t < timeSteps; t++) {
+        const base = (b * timeSteps + t) * n;
+        for (let j = 0; j < n; j++) {
+          const yj = synDecay * (y[j]! + x[j]!);
+          const xj = synDecay * x[j]! + current[base + j]!;
+          const rj = refDecay * (r[j]! + lastSpike[j]!);
+          y[j] = yj;
+          x[j] = xj;
+          r[j] = rj;
+          const u = synScale * yj + (spiking ? refScale * rj : 0);
+          membrane[base + j] = u;
+          const s = !spiking ? 0 : smooth ? f(u - threshold) : u >= threshold ? 1 : 0;
+          spikes[base + j] = s;
+          lastSpike[j] = s;
+        }
+      }
+    }
+    this.batch = batch;
+    this.timeSteps = timeSteps;
+    this.record = { membrane, spikes };
+    return this.record;
+  }
+
+  backward(gradSpikes: RealArray | null, gradMembrane: RealArray | null): RealArray {
+    const record = this.record;
+    if (!record) throw new Error('SrmLayer.backward called before forward');
+    const { batch, timeSteps, size: n, synDecay, synScale, refDecay, refScale, threshold, spiking } = this;
+    const df = this.surrogate.df;
+    const throughRefractory = spiking && !this.config.detachReset;
+    const gradCurrent = allocReal(this.precision, batch * timeSteps * n);
+    // Adjoints dL/dy[t+1], dL/dx[t+1], dL/dr[t+1] carried backwards.
+    const ay = new Float64Array(n);
+    const ax = new Float64Array(n);
+    const ar = new Float64Array(n);
+    for (let b = 0; b < batch; b++) {
+      ay.fill(0);
+      ax.fill(0);
+      ar.fill(0);
+      for (let t = timeSteps - 1; t >= 0; t--) {
+        const base = (b * timeSteps + t) * n;
+        for (let j = 0; j < n; j++) {
+          const idx = base + j;
+          let gu = gradMembrane ? gradMembrane[idx]! : 0;
+          if (spiking) {
+            // s[t] feeds r[t+1] = refDecay * (r[t] + s[t]).
+            let gs = gradSpikes ? gradSpikes[idx]! : 0;
+            if (throughRefractory) gs += refDecay * ar[j]!;
+            gu += gs * df(record.membrane[idx]! - threshold);
+          }
+          const nextAy = ay[j]!;
+          const nextAx = ax[j]!;
+          // r[t] feeds u[t] and r[t+1]; y[t] feeds u[t] and y[t+1]; x[t] feeds x[t+1] and y[t+1].
+          ar[j] = (spiking ? refScale * gu : 0) + refDecay * ar[j]!;
+          ay[j] = synScale * gu + synDecay * nextAy;
+          const axT = synDecay * (nextAx + nextAy);
+          ax[j] = axT;
+          gradCurrent[idx] = axT;
+        }
+      }
+    }
+    return gradCurrent;
+  }
+}

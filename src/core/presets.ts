@@ -1,0 +1,158 @@
+import type { ExperimentConfig, LayerConfig, NeuronConfig } from './experiment.ts';
+import type { KernelMode } from './synapses/kernels.ts';
+
+/** A LIF layer as the PyTorch peer uses it: Euler, tau 10.05 steps, threshold 1, hard reset, arctan(2). */
+function lif(spiking: boolean): NeuronConfig {
+  return {
+    model: 'lif',
+    tauMs: 10.05,
+    threshold: 1,
+    reset: 'hard',
+    spiking,
+    surrogate: { kind: 'arctan', alpha: 2 },
+    detachReset: true,
+  };
+}
+
+/** A layer with weights uniform in +-gain * sqrt(6 / fanIn) (Kaiming-uniform) and delays uniform over [0, Td-1]. */
+function kaimingLayer(size: number, fanIn: number, gain: number, mode: KernelMode, maxDelay: number, spiking: boolean): LayerConfig {
+  const bound = gain * Math.sqrt(6 / fanIn);
+  return {
+    size,
+    neuron: lif(spiking),
+    kernel: { mode, maxDelay, rounding: 'nearest', hardwareBackward: 'gauss' },
+    trainWeights: true,
+    trainDelays: true,
+    weightInit: { kind: 'uniform', low: -bound, high: bound },
+    delayInit: { kind: 'uniform', low: 0, high: maxDelay - 1 },
+    connectivity: 1,
+  };
+}
+
+const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+
+const toy: ExperimentConfig = {
+  version: 1,
+  name: 'toy',
+  description:
+    '3 inputs spike once (steps 10, 20, 30) -> 2 LIF outputs; only delays learn (all start at 2) until the outputs first fire at steps 38 and 55.',
+  seed: 0,
+  task: { kind: 'toy', inputTimes: [10, 20, 30], targetTimes: [38, 55] },
+  network: {
+    inputs: 3,
+    timeSteps: 100,
+    dtMs: 1,
+    layers: [
+      {
+        size: 2,
+        // Fixed weights near 5: about three coincident inputs are needed to reach threshold 1.
+        neuron: lif(true),
+        kernel: { mode: 'gauss', maxDelay: 50, rounding: 'nearest', hardwareBackward: 'gauss' },
+        trainWeights: false,
+        trainDelays: true,
+        weightInit: { kind: 'uniform', low: 4.5, high: 5.5 },
+        delayInit: { kind: 'constant', value: 2 },
+        connectivity: 1,
+      },
+    ],
+  },
+  // Squared error of the interpolated first crossing / 10 steps; a silent output is pushed up by
+  // relu(1.2 * threshold - u[target]).
+  loss: { kind: 'firstSpikeTime', timeScale: 10, silentMargin: 1.2 },
+  readout: null,
+  optimizer: {
+    weights: { lr: 0, schedule: { kind: 'constant' } },
+    delays: { lr: 0.5, schedule: { kind: 'constant' } },
+    ...ADAM,
+  },
+  // A wide Gaussian first (every input reaches the target step), narrowing to 0.5 over half the run.
+  sigma: { kind: 'linear', initial: 8, final: 0.5, fraction: 0.5 },
+  training: { epochs: 300, batchSize: 1, validationFraction: 0 },
+};
+
+const patterns: ExperimentConfig = {
+  version: 1,
+  name: 'patterns',
+  description:
+    'Synthetic spatio-temporal spike patterns (3 classes, 20 inputs, 40 steps, jittered, noisy) -> 32 LIF -> 3 leaky readouts; weights and DCLS delays learn.',
+  seed: 0,
+  task: {
+    kind: 'patterns',
+    classes: 3,
+    samplesPerClass: 80,
+    testSamplesPerClass: 30,
+    spikesPerPattern: 12,
+    jitterSteps: 1,
+    noiseRate: 0.01,
+  },
+  network: {
+    inputs: 20,
+    timeSteps: 40,
+    dtMs: 1,
+    layers: [kaimingLayer(32, 20, 3, 'gauss', 15, true), kaimingLayer(3, 32, 1, 'gauss', 15, false)],
+  },
+  loss: { kind: 'ceSumMembrane' },
+  readout: null,
+  optimizer: {
+    weights: { lr: 0.01, schedule: { kind: 'cosine', minFactor: 0.1 } },
+    delays: { lr: 0.3, schedule: { kind: 'cosine', minFactor: 0.1 } },
+    ...ADAM,
+  },
+  sigma: { kind: 'multiplicative', initial: null, final: 0.5, fraction: 0.5 },
+  training: { epochs: 15, batchSize: 16, validationFraction: 0.2 },
+};
+
+/** The `mnist` benchmark case: 784-800-10, 10 steps, Td 10, one spike at t=0 on ~19 % of pixels, lerp. */
+const mnistBench: ExperimentConfig = {
+  version: 1,
+  name: 'mnist-bench',
+  description: 'Benchmark shape of MNIST: 784-800-10 LIF, 10 steps, Td 10, lerp delays, random threshold-coded input (19 % of pixels).',
+  seed: 0,
+  task: { kind: 'randomSpikes', samples: 256, classes: 10, rate: 0.19, firstStepOnly: true },
+  network: {
+    inputs: 784,
+    timeSteps: 10,
+    dtMs: 1,
+    layers: [kaimingLayer(800, 784, 25, 'lerp', 10, true), kaimingLayer(10, 800, 1, 'lerp', 10, false)],
+  },
+  loss: { kind: 'ceSumMembrane' },
+  readout: null,
+  optimizer: {
+    weights: { lr: 1e-3, schedule: { kind: 'constant' } },
+    delays: { lr: 0.1, schedule: { kind: 'constant' } },
+    ...ADAM,
+  },
+  sigma: { kind: 'linear', initial: null, final: 0.5, fraction: 1 },
+  training: { epochs: 1, batchSize: 32, validationFraction: 0 },
+};
+
+/** The `shd` benchmark case: 700-256-256-20, 100 steps, Td 25, Bernoulli(0.03) input, DCLS Gaussian delays. */
+const shdBench: ExperimentConfig = {
+  ...mnistBench,
+  name: 'shd-bench',
+  description: 'Benchmark shape of SHD: 700-256-256-20 LIF, 100 steps, Td 25, Gaussian (DCLS) delays, Bernoulli(0.03) input spikes.',
+  task: { kind: 'randomSpikes', samples: 128, classes: 20, rate: 0.03, firstStepOnly: false },
+  network: {
+    inputs: 700,
+    timeSteps: 100,
+    dtMs: 1,
+    layers: [
+      kaimingLayer(256, 700, 20, 'gauss', 25, true),
+      kaimingLayer(256, 256, 20, 'gauss', 25, true),
+      kaimingLayer(20, 256, 1, 'gauss', 25, false),
+    ],
+  },
+};
+
+export const PRESETS: Readonly<Record<string, ExperimentConfig>> = {
+  toy,
+  patterns,
+  'mnist-bench': mnistBench,
+  'shd-bench': shdBench,
+};
+
+/** A deep copy of a built-in preset, or undefined. */
+export function preset(name: string): ExperimentConfig | undefined {
+  const p = PRESETS[name];
+  return p ? (structuredClone(p) as ExperimentConfig) : undefined;
+}

@@ -1,0 +1,113 @@
+/**
+ * Per-synapse delay kernels. A synapse with weight w and real delay d (time steps, in
+ * [0, maxDelay - 1]) turns a presynaptic spike at step t into current at steps t + k, k in
+ * [0, maxDelay), with tap values K[k]:
+ *
+ *   gauss  K[k] = w * g(k) / sum_m g(m),  g(k) = exp(-(k - d)^2 / (2 sigma^2))   (DCLS)
+ *   lerp   K[floor(d)] = w (1 - frac(d)),  K[floor(d) + 1] = w frac(d)
+ *   round  K[q(d)] = w with q = floor or nearest: one tap, the ring buffer
+ *
+ * 'hardware' runs forward as `round` and takes the delay gradient from the smooth kernel named
+ * by `hardwareBackward` ("forward as the hardware would, backward smooth", as SLAYER does).
+ * Taps are computed from (w, d, sigma) when needed and never stored for a whole layer.
+ */
+export type KernelMode = 'gauss' | 'lerp' | 'round' | 'hardware';
+export type DelayRounding = 'floor' | 'nearest';
+
+export interface DelayKernelConfig {
+  mode: KernelMode;
+  /** Td: number of taps; delays live in [0, Td - 1] time steps. */
+  maxDelay: number;
+  /** How `round` and the hardware forward quantise a real delay. */
+  rounding: DelayRounding;
+  /** The smooth kernel whose delay derivative the hardware mode uses. */
+  hardwareBackward: 'gauss' | 'lerp';
+}
+
+/** Whether the kernel gives a gradient with respect to the delay. */
+export function hasDelayGradient(mode: KernelMode): boolean {
+  return mode !== 'round';
+}
+
+/** Integer tap used by `round` and the hardware forward, clamped to [0, maxDelay - 1]. */
+export function quantiseDelay(delay: number, rounding: DelayRounding, maxDelay: number): number {
+  const q = rounding === 'floor' ? Math.floor(delay) : Math.round(delay);
+  return q < 0 ? 0 : q > maxDelay - 1 ? maxDelay - 1 : q;
+}
+
+/**
+ * Writes the normalised Gaussian g(k) / sum g for k in [0, maxDelay) to
+ * `out[offset + k * stride]` and returns the mean tap sum_k k * n(k), which the delay gradient
+ * needs: d n(k) / d d = n(k) (k - mean) / sigma^2.
+ *
+ * The exponentials are evaluated by a ratio recurrence outwards from the tap nearest to d, so a
+ * synapse costs three `exp` calls plus two multiplications per tap; all ratios are <= 1, so the
+ * recurrence can only underflow where the true value is negligible.
+ */
+export function gaussianTaps(
+  delay: number,
+  sigma: number,
+  maxDelay: number,
+  out: Float64Array,
+  offset: number,
+  stride: number,
+): number {
+  let centre = Math.round(delay);
+  if (centre < 0) centre = 0;
+  if (centre > maxDelay - 1) centre = maxDelay - 1;
+  const h = 1 / (2 * sigma * sigma);
+  const q = Math.exp(-2 * h);
+  const x = centre - delay;
+  const gc = Math.exp(-x * x * h);
+  let total = gc;
+  let moment = gc * centre;
+  out[offset + centre * stride] = gc;
+  let g = gc;
+  let ratio = Math.exp(-(2 * x + 1) * h);
+  for (let k = centre + 1; k < maxDelay; k++) {
+    g *= ratio;
+    ratio *= q;
+    out[offset + k * stride] = g;
+    total += g;
+    moment += g * k;
+  }
+  g = gc;
+  ratio = Math.exp((2 * x - 1) * h);
+  for (let k = centre - 1; k >= 0; k--) {
+    g *= ratio;
+    ratio *= q;
+    out[offset + k * stride] = g;
+    total += g;
+    moment += g * k;
+  }
+  const inv = 1 / total;
+  for (let k = 0; k < maxDelay; k++) out[offset + k * stride]! *= inv;
+  return moment * inv;
+}
+
+/**
+ * Dense tap values of one synapse (for tests, plots and the explicit reference). The engine
+ * itself never builds these for a whole layer.
+ */
+export function synapseTaps(
+  config: DelayKernelConfig,
+  weight: number,
+  delay: number,
+  sigma: number,
+): Float64Array {
+  const td = config.maxDelay;
+  const taps = new Float64Array(td);
+  const mode = config.mode === 'hardware' ? 'round' : config.mode;
+  if (mode === 'gauss') {
+    gaussianTaps(delay, sigma, td, taps, 0, 1);
+    for (let k = 0; k < td; k++) taps[k]! *= weight;
+  } else if (mode === 'lerp') {
+    const n = Math.floor(delay);
+    const frac = delay - n;
+    if (n >= 0 && n < td) taps[n] = weight * (1 - frac);
+    if (n + 1 >= 0 && n + 1 < td) taps[n + 1] = weight * frac;
+  } else {
+    taps[quantiseDelay(delay, config.rounding, td)] = weight;
+  }
+  return taps;
+}

@@ -1,0 +1,82 @@
+/**
+ * Typed-array helpers. The engine stores every tensor as a flat typed array with a documented
+ * layout, batch first: spikes and membranes are `[batch][time][neuron]`, synapse parameters are
+ * `[input][output]` (input-major, so a presynaptic neuron's fan-out is contiguous).
+ */
+export type Precision = 'f32' | 'f64';
+export type RealArray = Float32Array | Float64Array;
+
+export function allocReal(precision: Precision, length: number): RealArray {
+  return precision === 'f64' ? new Float64Array(length) : new Float32Array(length);
+}
+
+export function copyReal(precision: Precision, source: ArrayLike<number>): RealArray {
+  const out = allocReal(precision, source.length);
+  for (let i = 0; i < source.length; i++) out[i] = source[i]!;
+  return out;
+}
+
+export function maxAbs(values: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < values.length; i++) {
+    const a = Math.abs(values[i]!);
+    if (a > m) m = a;
+  }
+  return m;
+}
+
+export function sum(values: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i]!;
+  return s;
+}
+
+export function allFinite(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return false;
+  return true;
+}
+
+/**
+ * Non-zero entries of a `[batch][time][neuron]` tensor grouped by neuron (compressed sparse
+ * columns). The delay layers walk one presynaptic neuron at a time, so that the taps of its
+ * synapses are computed once per training step and reused for every spike it emitted.
+ */
+export interface EventsByNeuron {
+  /** `start[i]..start[i+1]` indexes neuron i's events. Length neurons + 1. */
+  start: Int32Array;
+  /** Flat index `b * timeSteps + t` of each event. */
+  batchTime: Int32Array;
+  /** Value of each event (1 for a binary spike). */
+  value: Float64Array;
+}
+
+export function eventsByNeuron(
+  dense: ArrayLike<number>,
+  batch: number,
+  timeSteps: number,
+  neurons: number,
+): EventsByNeuron {
+  const start = new Int32Array(neurons + 1);
+  const rows = batch * timeSteps;
+  for (let r = 0; r < rows; r++) {
+    const base = r * neurons;
+    for (let i = 0; i < neurons; i++) if (dense[base + i] !== 0) start[i + 1]!++;
+  }
+  for (let i = 0; i < neurons; i++) start[i + 1]! += start[i]!;
+  const total = start[neurons]!;
+  const batchTime = new Int32Array(total);
+  const value = new Float64Array(total);
+  const fill = start.slice(0, neurons);
+  for (let r = 0; r < rows; r++) {
+    const base = r * neurons;
+    for (let i = 0; i < neurons; i++) {
+      const v = dense[base + i]!;
+      if (v !== 0) {
+        const at = fill[i]!++;
+        batchTime[at] = r;
+        value[at] = v;
+      }
+    }
+  }
+  return { start, batchTime, value };
+}

@@ -1,0 +1,209 @@
+import { buildTaskData, gatherBatch, type SpikeDataset } from './data/tasks.ts';
+import type { ExperimentConfig } from './experiment.ts';
+import { makeNeurons, Network, type ForwardRecord } from './network.ts';
+import { Rng } from './rng.ts';
+import { ringBufferCurrent } from './synapses/ringBuffer.ts';
+import { allFinite, type Precision } from './tensor.ts';
+import { AdamState } from './train/adam.ts';
+import { computeLoss, defaultReadout, firstSpikeSteps, predict, type OutputRecord, type Targets } from './train/losses.ts';
+import { learningRate, sigmaAt } from './train/schedules.ts';
+
+export class TrainingDivergedError extends Error {
+  constructor(what: string, step: number) {
+    super(`training diverged at step ${step}: ${what} is not finite; parameters were left as they were before this step`);
+    this.name = 'TrainingDivergedError';
+  }
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number | null;
+  validationLoss: number | null;
+  validationAccuracy: number | null;
+  sigma: number;
+  /** Wall time of the epoch (ms). */
+  ms: number;
+}
+
+export interface EvalResult {
+  loss: number;
+  accuracy: number | null;
+  samples: number;
+}
+
+/**
+ * Trains an experiment on the CPU reference engine: mini-batches in a seeded order, BPTT, Adam
+ * with separate weight and delay groups, delay clamping and the sigma schedule after every step.
+ */
+export class Trainer {
+  readonly net: Network;
+  readonly data: SpikeDataset;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  step = 0;
+  epoch = 0;
+  private readonly order: Rng;
+  private readonly weightStates: (AdamState | null)[];
+  private readonly delayStates: (AdamState | null)[];
+
+  constructor(
+    readonly config: ExperimentConfig,
+    options: { precision?: Precision; epochs?: number; data?: SpikeDataset } = {},
+  ) {
+    this.net = new Network(config.network, options.precision ?? 'f32');
+    const rng = new Rng(config.seed);
+    this.net.initialise(rng.fork());
+    this.order = rng.fork();
+    this.data = options.data ?? buildTaskData(config);
+    this.stepsPerEpoch = Math.max(1, Math.ceil(this.data.train.length / config.training.batchSize));
+    this.totalSteps = this.stepsPerEpoch * (options.epochs ?? config.training.epochs);
+    this.weightStates = config.network.layers.map((l, i) =>
+      l.trainWeights ? new AdamState(this.net.synapses[i]!.weights.length) : null,
+    );
+    this.delayStates = config.network.layers.map((l, i) =>
+      l.trainDelays && this.net.synapses[i]!.hasDelayGradient ? new AdamState(this.net.synapses[i]!.delays.length) : null,
+    );
+    this.net.setSigma(this.currentSigma());
+  }
+
+  get readout() {
+    return this.config.readout ?? defaultReadout(this.config.loss);
+  }
+
+  currentSigma(): number {
+    const td = Math.max(...this.config.network.layers.map((l) => l.kernel.maxDelay));
+    return sigmaAt(this.config.sigma, td, this.step, this.totalSteps);
+  }
+
+  targetsFor(indices: ArrayLike<number>): Targets {
+    const d = this.data;
+    if (d.labels) return { kind: 'labels', labels: Int32Array.from(indices, (s) => d.labels![s]!) };
+    const n = d.outputs;
+    const times = new Float64Array(indices.length * n);
+    for (let b = 0; b < indices.length; b++) {
+      for (let j = 0; j < n; j++) times[b * n + j] = d.targetTimes![indices[b]! * n + j]!;
+    }
+    return { kind: 'spikeTimes', times };
+  }
+
+  outputRecord(rec: ForwardRecord): OutputRecord {
+    const last = rec.layers.at(-1)!.neurons;
+    return {
+      membrane: last.membrane,
+      spikes: last.spikes,
+      batch: rec.batch,
+      timeSteps: rec.timeSteps,
+      outputs: this.net.outputs,
+      threshold: this.net.neurons.at(-1)!.threshold,
+    };
+  }
+
+  /** One optimiser step on the given samples; returns the batch loss. */
+  trainStep(indices: ArrayLike<number>): number {
+    const batch = indices.length;
+    const input = gatherBatch(this.data, indices);
+    const rec = this.net.forward(input, batch);
+    const { loss, gradMembrane, gradSpikes } = computeLoss(
+      this.config.loss,
+      this.outputRecord(rec),
+      this.targetsFor(indices),
+      this.net.precision,
+    );
+    if (!Number.isFinite(loss)) throw new TrainingDivergedError('the loss', this.step);
+    this.net.zeroGrad();
+    this.net.backward(gradSpikes, gradMembrane);
+    const opt = this.config.optimizer;
+    const hyper = { beta1: opt.beta1, beta2: opt.beta2, epsilon: opt.epsilon };
+    const lrW = learningRate(opt.weights.lr, opt.weights.schedule, this.step, this.totalSteps);
+    const lrD = learningRate(opt.delays.lr, opt.delays.schedule, this.step, this.totalSteps);
+    this.net.synapses.forEach((s, l) => {
+      if (!allFinite(s.gradWeights) || !allFinite(s.gradDelays)) {
+        throw new TrainingDivergedError(`a gradient of layer ${l}`, this.step);
+      }
+    });
+    this.net.synapses.forEach((s, l) => {
+      this.weightStates[l]?.apply(s.weights, s.gradWeights, lrW, hyper);
+      this.delayStates[l]?.apply(s.delays, s.gradDelays, lrD, hyper);
+    });
+    this.net.constrain();
+    this.step++;
+    this.net.setSigma(this.currentSigma());
+    return loss;
+  }
+
+  /** One pass over the training split in a seeded random order. */
+  trainEpoch(): EpochMetrics {
+    const started = performance.now();
+    const order = this.order.shuffle(Array.from(this.data.train));
+    const bs = this.config.training.batchSize;
+    let lossSum = 0;
+    for (let k = 0; k < order.length; k += bs) {
+      const idx = order.slice(k, k + bs);
+      lossSum += this.trainStep(idx) * idx.length;
+    }
+    this.epoch++;
+    const train = this.data.labels ? this.evaluate(this.data.train) : null;
+    const val = this.data.validation.length > 0 ? this.evaluate(this.data.validation) : null;
+    return {
+      epoch: this.epoch,
+      trainLoss: lossSum / order.length,
+      trainAccuracy: train?.accuracy ?? null,
+      validationLoss: val?.loss ?? null,
+      validationAccuracy: val?.accuracy ?? null,
+      sigma: this.net.synapses[0]?.sigma ?? 0,
+      ms: performance.now() - started,
+    };
+  }
+
+  /** Loss and accuracy (null without labels) on a split, in batches. */
+  evaluate(indices: ArrayLike<number>): EvalResult {
+    const bs = Math.max(this.config.training.batchSize, 64);
+    let loss = 0;
+    let correct = 0;
+    for (let k = 0; k < indices.length; k += bs) {
+      const idx = Array.from(indices).slice(k, k + bs);
+      const rec = this.net.forward(gatherBatch(this.data, idx), idx.length);
+      const out = this.outputRecord(rec);
+      const targets = this.targetsFor(idx);
+      loss += computeLoss(this.config.loss, out, targets, this.net.precision).loss * idx.length;
+      if (targets.kind === 'labels') {
+        const pred = predict(out, this.readout, this.config.loss);
+        for (let b = 0; b < idx.length; b++) if (pred[b] === targets.labels[b]) correct++;
+      }
+    }
+    const n = indices.length;
+    return { loss: n ? loss / n : 0, accuracy: this.data.labels && n ? correct / n : null, samples: n };
+  }
+
+  /** Output record of one sample, for traces and first-spike reports. */
+  probe(sample: number): OutputRecord {
+    return this.outputRecord(this.net.forward(gatherBatch(this.data, [sample]), 1));
+  }
+
+  /** First output spike steps of one sample with the training kernels: [outputs], -1 = silent. */
+  firstSpikes(sample = 0): number[] {
+    return Array.from(firstSpikeSteps(this.probe(sample)));
+  }
+
+  /**
+   * First output spike steps when the trained network runs as inference would: integer delays
+   * (the kernel's rounding, floor by default) delivered by ring buffers.
+   */
+  quantisedFirstSpikes(sample = 0): number[] {
+    const { timeSteps: T, layers, dtMs, inputs } = this.config.network;
+    let spikes: ArrayLike<number> = this.data.spikes.subarray(sample * T * inputs, (sample + 1) * T * inputs);
+    let fanIn = inputs;
+    let last: OutputRecord | null = null;
+    layers.forEach((cfg, l) => {
+      const syn = this.net.synapses[l]!;
+      const current = ringBufferCurrent(spikes, T, fanIn, cfg.size, syn.weights, syn.delays, cfg.kernel.maxDelay, cfg.kernel.rounding);
+      const neurons = makeNeurons(cfg.size, cfg.neuron, dtMs, 'f64', 'heaviside');
+      const rec = neurons.forward(current, 1, T);
+      spikes = rec.spikes;
+      fanIn = cfg.size;
+      last = { membrane: rec.membrane, spikes: rec.spikes, batch: 1, timeSteps: T, outputs: cfg.size, threshold: neurons.threshold };
+    });
+    return Array.from(firstSpikeSteps(last!));
+  }
+}

@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config';
+import react from '@vitejs/plugin-react';
+
+export default defineConfig({
+  plugins: [react()],
+  // Relative asset paths so the built playground also works from a sub-folder or file server.
+  base: './',
+  worker: { format: 'es' },
+  build: { target: 'es2022', sourcemap: true },
+  test: {
+    include: ['src/**/*.test.ts'],
+    environment: 'node',
+    // Dawn (the `webgpu` package) must find SwiftShader's Vulkan driver on GPU-less machines.
+    env: {
+      VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json',
+      XDG_RUNTIME_DIR: '/tmp',
+    },
+    testTimeout: 60_000,
+  },
+});
