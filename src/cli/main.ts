@@ -1,0 +1,85 @@
+import { ConfigError } from '../core/experiment.ts';
+import { runGradcheck } from '../core/gradcheck.ts';
+import { PRESETS } from '../core/presets.ts';
+import { TrainingDivergedError } from '../core/trainer.ts';
+import { checkKnown, intFlag, parseArgs, UsageError } from './args.ts';
+import { loadConfig } from './loadConfig.ts';
+import { trainExperiment } from './train.ts';
+
+const HELP = `delaylab: learn synaptic delays in spiking neural networks (CPU reference engine)
+
+Usage:
+  delaylab presets                      list the built-in experiment configs
+  delaylab train --config <preset | file.json> [--engine cpu|auto] [--epochs N] [--seed S] [--json]
+  delaylab gradcheck [--json]           finite-difference check of every gradient (Float64)
+  delaylab help
+
+A config file holds a whole experiment config (version 1) or {"extends": "<preset>", ...overrides}.
+Progress goes to stderr; --json prints one result object on stdout.`;
+
+const out = (s: string): void => void process.stdout.write(`${s}\n`);
+const err = (s: string): void => void process.stderr.write(`${s}\n`);
+
+function main(argv: readonly string[]): number {
+  const { command, flags } = parseArgs(argv, ['json', 'help']);
+  if (command === undefined || command === 'help' || flags.has('help')) {
+    out(HELP);
+    return command === undefined && !flags.has('help') ? 2 : 0;
+  }
+  const json = flags.get('json') === true;
+  switch (command) {
+    case 'presets': {
+      checkKnown(flags, ['json']);
+      const rows = Object.values(PRESETS).map((p) => ({ name: p.name, description: p.description }));
+      if (json) out(JSON.stringify(rows));
+      else for (const r of rows) out(`${r.name.padEnd(14)} ${r.description}`);
+      return 0;
+    }
+    case 'gradcheck': {
+      checkKnown(flags, ['json', 'seed']);
+      const report = runGradcheck(intFlag(flags, 'seed', 0) ?? 7);
+      if (json) {
+        out(JSON.stringify(report));
+      } else {
+        for (const c of report.cases) {
+          out(`${c.neuron.padEnd(22)} ${c.kernel.padEnd(15)} ${c.loss.padEnd(15)} ${c.param.padEnd(8)} ${c.maxRelError.toExponential(2)}`);
+        }
+        out(`${report.cases.length} cases, max relative error ${report.maxRelError.toExponential(2)}`);
+      }
+      return report.maxRelError < 1e-4 ? 0 : 1;
+    }
+    case 'train': {
+      checkKnown(flags, ['config', 'engine', 'epochs', 'seed', 'json']);
+      const spec = flags.get('config');
+      if (typeof spec !== 'string') throw new UsageError('train needs --config <preset name | path to config JSON>');
+      const engine = flags.get('engine') ?? 'cpu';
+      if (engine === 'gpu') throw new UsageError('--engine gpu: the WebGPU engine is not built yet; use --engine cpu');
+      if (engine !== 'cpu' && engine !== 'auto') throw new UsageError(`--engine must be cpu, gpu or auto, got '${String(engine)}'`);
+      if (engine === 'auto') err('engine auto: no GPU engine yet, using the CPU reference engine');
+      const config = loadConfig(spec);
+      const seed = intFlag(flags, 'seed', 0);
+      if (seed !== undefined) config.seed = seed;
+      const epochs = intFlag(flags, 'epochs', 1) ?? config.training.epochs;
+      err(`training '${config.name}' on the CPU engine: ${epochs} epochs, seed ${config.seed}`);
+      const summary = trainExperiment(config, epochs, err);
+      out(json ? JSON.stringify(summary) : JSON.stringify(summary, null, 2));
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command '${command}' (try: delaylab help)`);
+  }
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof UsageError || e instanceof ConfigError) {
+    err(`delaylab: ${e.message}`);
+    process.exitCode = 2;
+  } else if (e instanceof TrainingDivergedError) {
+    err(`delaylab: ${e.message}`);
+    process.exitCode = 1;
+  } else {
+    throw e;
+  }
+}

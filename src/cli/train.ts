@@ -1,0 +1,82 @@
+import type { ExperimentConfig } from '../core/experiment.ts';
+import { Trainer, type EpochMetrics } from '../core/trainer.ts';
+
+export interface TrainSummary {
+  [key: string]: unknown;
+}
+
+function round(x: number | null, digits = 4): number | null {
+  return x === null ? null : Number(x.toFixed(digits));
+}
+
+/** Trains a config on the CPU engine; progress lines go to `log` (stderr in the CLI). */
+export function trainExperiment(config: ExperimentConfig, epochs: number, log: (line: string) => void): TrainSummary {
+  const started = performance.now();
+  const trainer = new Trainer(config, { epochs });
+  const history: EpochMetrics[] = [];
+  const isToy = config.task.kind === 'toy';
+  const every = isToy ? Math.max(1, Math.floor(epochs / 10)) : 1;
+  let best: { accuracy: number; epoch: number; params: { w: Float64Array; d: Float64Array }[] } | null = null;
+  for (let e = 0; e < epochs; e++) {
+    const m = trainer.trainEpoch();
+    history.push(m);
+    if (m.validationAccuracy !== null && (best === null || m.validationAccuracy > best.accuracy)) {
+      best = {
+        accuracy: m.validationAccuracy,
+        epoch: m.epoch,
+        params: trainer.net.synapses.map((s) => ({ w: Float64Array.from(s.weights), d: Float64Array.from(s.delays) })),
+      };
+    }
+    if (m.epoch % every === 0 || m.epoch === epochs) {
+      const acc = m.trainAccuracy === null ? '' : ` train acc ${(100 * m.trainAccuracy).toFixed(1)}%`;
+      const val = m.validationAccuracy === null ? '' : ` val acc ${(100 * m.validationAccuracy).toFixed(1)}%`;
+      const spikes = isToy ? ` first spikes [${trainer.firstSpikes().join(', ')}]` : '';
+      log(`epoch ${m.epoch}/${epochs}  loss ${m.trainLoss.toPrecision(4)}${acc}${val}  sigma ${m.sigma.toFixed(2)}${spikes}  (${m.ms.toFixed(0)} ms)`);
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const base = { config: config.name, engine: 'cpu', epochs, seed: config.seed, seconds: round(seconds, 2) };
+  if (config.task.kind === 'toy') {
+    const outputs = config.network.layers.at(-1)!.size;
+    const delays = trainer.net.synapses[0]!.delays;
+    return {
+      ...base,
+      firstSpikeTimes: trainer.firstSpikes(),
+      quantisedFirstSpikeTimes: trainer.quantisedFirstSpikes(),
+      targets: config.task.targetTimes,
+      finalLoss: round(history.at(-1)!.trainLoss, 6),
+      // [input][output] delays in time steps.
+      delays: Array.from({ length: config.network.inputs }, (_, i) =>
+        Array.from(delays.subarray(i * outputs, (i + 1) * outputs), (d) => Number(d.toFixed(3))),
+      ),
+    };
+  }
+  const last = history.at(-1)!;
+  const finalTest = trainer.evaluate(trainer.data.test);
+  let bestTest = finalTest;
+  if (best) {
+    best.params.forEach((p, l) => {
+      trainer.net.synapses[l]!.weights.set(p.w);
+      trainer.net.synapses[l]!.delays.set(p.d);
+    });
+    bestTest = trainer.evaluate(trainer.data.test);
+  }
+  return {
+    ...base,
+    trainAccuracy: round(last.trainAccuracy),
+    valAccuracy: round(last.validationAccuracy),
+    testAccuracy: round(bestTest.accuracy),
+    testAccuracyFinal: round(finalTest.accuracy),
+    bestValidationEpoch: best?.epoch ?? null,
+    trainLoss: round(last.trainLoss),
+    valLoss: round(last.validationLoss),
+    samples: { train: trainer.data.train.length, validation: trainer.data.validation.length, test: trainer.data.test.length },
+    history: history.map((m) => ({
+      epoch: m.epoch,
+      trainLoss: round(m.trainLoss),
+      trainAccuracy: round(m.trainAccuracy),
+      valAccuracy: round(m.validationAccuracy),
+      sigma: round(m.sigma, 3),
+    })),
+  };
+}
