@@ -37,10 +37,13 @@ export function intFlag(flags: ParsedArgs['flags'], name: string, min: number): 
   const v = flags.get(name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v === true || !Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got '${String(v)}'`);
+  if (v === true || !Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer >= ${min}, got '${String(v)}'`);
   return n;
 }
 
 export function checkKnown(flags: ParsedArgs['flags'], known: readonly string[]): void {
-  for (const k of flags.keys()) if (!known.includes(k)) throw new UsageError(`unknown option --${k} (known: ${known.map((x) => `--${x}`).join(', ')})`);
+  for (const k of flags.keys())
+    if (!known.includes(k))
+      throw new UsageError(`unknown option --${k} (known: ${known.map((x) => `--${x}`).join(', ')})`);
 }

@@ -42,7 +42,9 @@ function main(argv: readonly string[]): number {
         out(JSON.stringify(report));
       } else {
         for (const c of report.cases) {
-          out(`${c.neuron.padEnd(22)} ${c.kernel.padEnd(15)} ${c.loss.padEnd(15)} ${c.param.padEnd(8)} ${c.maxRelError.toExponential(2)}`);
+          out(
+            `${c.neuron.padEnd(22)} ${c.kernel.padEnd(15)} ${c.loss.padEnd(15)} ${c.param.padEnd(8)} ${c.maxRelError.toExponential(2)}`,
+          );
         }
         out(`${report.cases.length} cases, max relative error ${report.maxRelError.toExponential(2)}`);
       }
@@ -51,10 +53,13 @@ function main(argv: readonly string[]): number {
     case 'train': {
       checkKnown(flags, ['config', 'engine', 'epochs', 'seed', 'json']);
       const spec = flags.get('config');
-      if (typeof spec !== 'string') throw new UsageError('train needs --config <preset name | path to config JSON>');
+      if (typeof spec !== 'string')
+        throw new UsageError('train needs --config <preset name | path to config JSON>');
       const engine = flags.get('engine') ?? 'cpu';
-      if (engine === 'gpu') throw new UsageError('--engine gpu: the WebGPU engine is not built yet; use --engine cpu');
-      if (engine !== 'cpu' && engine !== 'auto') throw new UsageError(`--engine must be cpu, gpu or auto, got '${String(engine)}'`);
+      if (engine === 'gpu')
+        throw new UsageError('--engine gpu: the WebGPU engine is not built yet; use --engine cpu');
+      if (engine !== 'cpu' && engine !== 'auto')
+        throw new UsageError(`--engine must be cpu, gpu or auto, got '${String(engine)}'`);
       if (engine === 'auto') err('engine auto: no GPU engine yet, using the CPU reference engine');
       const config = loadConfig(spec);
       const seed = intFlag(flags, 'seed', 0);

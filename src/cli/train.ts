@@ -10,7 +10,11 @@ function round(x: number | null, digits = 4): number | null {
 }
 
 /** Trains a config on the CPU engine; progress lines go to `log` (stderr in the CLI). */
-export function trainExperiment(config: ExperimentConfig, epochs: number, log: (line: string) => void): TrainSummary {
+export function trainExperiment(
+  config: ExperimentConfig,
+  epochs: number,
+  log: (line: string) => void,
+): TrainSummary {
   const started = performance.now();
   const trainer = new Trainer(config, { epochs });
   const history: EpochMetrics[] = [];
@@ -24,14 +28,19 @@ export function trainExperiment(config: ExperimentConfig, epochs: number, log: (
       best = {
         accuracy: m.validationAccuracy,
         epoch: m.epoch,
-        params: trainer.net.synapses.map((s) => ({ w: Float64Array.from(s.weights), d: Float64Array.from(s.delays) })),
+        params: trainer.net.synapses.map((s) => ({
+          w: Float64Array.from(s.weights),
+          d: Float64Array.from(s.delays),
+        })),
       };
     }
     if (m.epoch % every === 0 || m.epoch === epochs) {
       const acc = m.trainAccuracy === null ? '' : ` train acc ${(100 * m.trainAccuracy).toFixed(1)}%`;
       const val = m.validationAccuracy === null ? '' : ` val acc ${(100 * m.validationAccuracy).toFixed(1)}%`;
       const spikes = isToy ? ` first spikes [${trainer.firstSpikes().join(', ')}]` : '';
-      log(`epoch ${m.epoch}/${epochs}  loss ${m.trainLoss.toPrecision(4)}${acc}${val}  sigma ${m.sigma.toFixed(2)}${spikes}  (${m.ms.toFixed(0)} ms)`);
+      log(
+        `epoch ${m.epoch}/${epochs}  loss ${m.trainLoss.toPrecision(4)}${acc}${val}  sigma ${m.sigma.toFixed(2)}${spikes}  (${m.ms.toFixed(0)} ms)`,
+      );
     }
   }
   const seconds = (performance.now() - started) / 1000;
@@ -70,7 +79,11 @@ export function trainExperiment(config: ExperimentConfig, epochs: number, log: (
     bestValidationEpoch: best?.epoch ?? null,
     trainLoss: round(last.trainLoss),
     valLoss: round(last.validationLoss),
-    samples: { train: trainer.data.train.length, validation: trainer.data.validation.length, test: trainer.data.test.length },
+    samples: {
+      train: trainer.data.train.length,
+      validation: trainer.data.validation.length,
+      test: trainer.data.test.length,
+    },
     history: history.map((m) => ({
       epoch: m.epoch,
       trainLoss: round(m.trainLoss),

@@ -76,7 +76,13 @@ export interface ExperimentConfig {
   loss: LossConfig;
   /** How a class is read out; null = the loss's natural readout. */
   readout: Readout | null;
-  optimizer: { weights: OptimizerGroup; delays: OptimizerGroup; beta1: number; beta2: number; epsilon: number };
+  optimizer: {
+    weights: OptimizerGroup;
+    delays: OptimizerGroup;
+    beta1: number;
+    beta2: number;
+    epsilon: number;
+  };
   sigma: SigmaSchedule;
   training: { epochs: number; batchSize: number; validationFraction: number };
 }
@@ -100,7 +106,12 @@ class Reader {
     return {};
   }
 
-  num(o: Json, key: string, path: string, opts: { min?: number; max?: number; int?: boolean; gt?: number } = {}): number {
+  num(
+    o: Json,
+    key: string,
+    path: string,
+    opts: { min?: number; max?: number; int?: boolean; gt?: number } = {},
+  ): number {
     const v = o[key];
     const p = `${path}.${key}`;
     if (typeof v !== 'number' || !Number.isFinite(v)) {
@@ -212,7 +223,12 @@ function readWeightInit(r: Reader, v: unknown, path: string): WeightInit {
   const kind = r.oneOf(o, 'kind', path, ['normal', 'ternary', 'uniform', 'constant'] as const);
   if (kind === 'uniform') return { kind, low: r.num(o, 'low', path), high: r.num(o, 'high', path) };
   if (kind === 'constant') return { kind, value: r.num(o, 'value', path) };
-  return { kind, mean: r.num(o, 'mean', path), std: r.num(o, 'std', path, { min: 0 }), scale: r.num(o, 'scale', path) };
+  return {
+    kind,
+    mean: r.num(o, 'mean', path),
+    std: r.num(o, 'std', path, { min: 0 }),
+    scale: r.num(o, 'scale', path),
+  };
 }
 
 function readLayer(r: Reader, v: unknown, path: string, timeSteps: number): LayerConfig {
@@ -228,7 +244,11 @@ function readLayer(r: Reader, v: unknown, path: string, timeSteps: number): Laye
   const dKind = r.oneOf(di, 'kind', `${path}.delayInit`, ['uniform', 'constant'] as const);
   const delayInit: DelayInit =
     dKind === 'uniform'
-      ? { kind: dKind, low: r.num(di, 'low', `${path}.delayInit`), high: r.num(di, 'high', `${path}.delayInit`) }
+      ? {
+          kind: dKind,
+          low: r.num(di, 'low', `${path}.delayInit`),
+          high: r.num(di, 'high', `${path}.delayInit`),
+        }
       : { kind: dKind, value: r.num(di, 'value', `${path}.delayInit`) };
   const layer: LayerConfig = {
     size: r.num(o, 'size', path, { int: true, min: 1, max: 1_000_000 }),
@@ -242,7 +262,9 @@ function readLayer(r: Reader, v: unknown, path: string, timeSteps: number): Laye
   };
   const values = delayInit.kind === 'uniform' ? [delayInit.low, delayInit.high] : [delayInit.value];
   if (values.some((d) => d < 0 || d > kernel.maxDelay - 1)) {
-    r.problems.push(`${path}.delayInit: delays must lie in [0, kernel.maxDelay - 1 = ${kernel.maxDelay - 1}]`);
+    r.problems.push(
+      `${path}.delayInit: delays must lie in [0, kernel.maxDelay - 1 = ${kernel.maxDelay - 1}]`,
+    );
   }
   return layer;
 }
@@ -251,7 +273,11 @@ function readTask(r: Reader, v: unknown, path: string): TaskConfig {
   const o = r.obj(v, path);
   const kind = r.oneOf(o, 'kind', path, ['toy', 'patterns', 'randomSpikes'] as const);
   if (kind === 'toy') {
-    return { kind, inputTimes: r.numArray(o, 'inputTimes', path), targetTimes: r.numArray(o, 'targetTimes', path) };
+    return {
+      kind,
+      inputTimes: r.numArray(o, 'inputTimes', path),
+      targetTimes: r.numArray(o, 'targetTimes', path),
+    };
   }
   if (kind === 'patterns') {
     return {
@@ -315,18 +341,25 @@ export function validateExperiment(value: unknown): ExperimentConfig {
   const net = r.obj(o['network'], 'config.network');
   const timeSteps = r.num(net, 'timeSteps', 'config.network', { int: true, min: 1, max: 100_000 });
   const layersRaw = net['layers'];
-  if (!Array.isArray(layersRaw) || layersRaw.length === 0) r.problems.push('config.network.layers: expected a non-empty array');
+  if (!Array.isArray(layersRaw) || layersRaw.length === 0)
+    r.problems.push('config.network.layers: expected a non-empty array');
   const layers = (Array.isArray(layersRaw) ? layersRaw : []).map((l, i) =>
     readLayer(r, l, `config.network.layers[${i}]`, timeSteps),
   );
   const opt = r.obj(o['optimizer'], 'config.optimizer');
   const group = (key: string): OptimizerGroup => {
     const g = r.obj(opt[key], `config.optimizer.${key}`);
-    return { lr: r.num(g, 'lr', `config.optimizer.${key}`, { min: 0 }), schedule: readLrSchedule(r, g['schedule'], `config.optimizer.${key}.schedule`) };
+    return {
+      lr: r.num(g, 'lr', `config.optimizer.${key}`, { min: 0 }),
+      schedule: readLrSchedule(r, g['schedule'], `config.optimizer.${key}.schedule`),
+    };
   };
   const sig = r.obj(o['sigma'], 'config.sigma');
   const tr = r.obj(o['training'], 'config.training');
-  const readout = o['readout'] === null ? null : r.oneOf(o, 'readout', 'config', ['logits', 'count', 'firstSpike'] as const);
+  const readout =
+    o['readout'] === null
+      ? null
+      : r.oneOf(o, 'readout', 'config', ['logits', 'count', 'firstSpike'] as const);
   const config: ExperimentConfig = {
     version: EXPERIMENT_VERSION,
     name: r.str(o, 'name', 'config'),
@@ -363,23 +396,32 @@ export function validateExperiment(value: unknown): ExperimentConfig {
   const task = config.task;
   if (task.kind === 'toy') {
     if (task.inputTimes.length !== config.network.inputs) {
-      r.problems.push(`config.task.inputTimes: needs one time per input (${config.network.inputs}), got ${task.inputTimes.length}`);
+      r.problems.push(
+        `config.task.inputTimes: needs one time per input (${config.network.inputs}), got ${task.inputTimes.length}`,
+      );
     }
     const outputs = layers.at(-1)?.size ?? 0;
     if (task.targetTimes.length !== outputs) {
-      r.problems.push(`config.task.targetTimes: needs one time per output (${outputs}), got ${task.targetTimes.length}`);
+      r.problems.push(
+        `config.task.targetTimes: needs one time per output (${outputs}), got ${task.targetTimes.length}`,
+      );
     }
     for (const t of [...task.inputTimes, ...task.targetTimes]) {
-      if (!Number.isInteger(t) || t < 0 || t >= timeSteps) r.problems.push(`config.task: time ${t} is not a step in [0, ${timeSteps - 1}]`);
+      if (!Number.isInteger(t) || t < 0 || t >= timeSteps)
+        r.problems.push(`config.task: time ${t} is not a step in [0, ${timeSteps - 1}]`);
     }
   } else if (layers.length > 0 && layers.at(-1)!.size !== task.classes) {
-    r.problems.push(`config.network.layers[${layers.length - 1}].size: must equal task.classes (${task.classes})`);
+    r.problems.push(
+      `config.network.layers[${layers.length - 1}].size: must equal task.classes (${task.classes})`,
+    );
   }
   if (config.loss.kind === 'firstSpikeTime' && task.kind !== 'toy') {
     r.problems.push('config.loss.kind: firstSpikeTime needs a task with target spike times (toy)');
   }
   if (config.loss.kind !== 'firstSpikeTime' && task.kind === 'toy' && config.loss.kind !== 'spikeTime') {
-    r.problems.push(`config.loss.kind: ${config.loss.kind} needs class labels; the toy task has target spike times`);
+    r.problems.push(
+      `config.loss.kind: ${config.loss.kind} needs class labels; the toy task has target spike times`,
+    );
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
@@ -388,8 +430,12 @@ export function validateExperiment(value: unknown): ExperimentConfig {
 /** Deep merge for `{"extends": "<preset>", ...overrides}` files: objects merge, arrays and values replace. */
 export function mergeConfig(base: unknown, override: unknown): unknown {
   if (
-    typeof base !== 'object' || base === null || Array.isArray(base) ||
-    typeof override !== 'object' || override === null || Array.isArray(override)
+    typeof base !== 'object' ||
+    base === null ||
+    Array.isArray(base) ||
+    typeof override !== 'object' ||
+    override === null ||
+    Array.isArray(override)
   ) {
     return override === undefined ? base : override;
   }

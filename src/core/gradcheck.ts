@@ -31,16 +31,32 @@ export interface GradcheckReport {
 
 const NEURONS: Record<string, NeuronConfig> = {
   'lif-hard-arctan': {
-    model: 'lif', tauMs: 4, threshold: 1, reset: 'hard', spiking: true,
-    surrogate: { kind: 'arctan', alpha: 2 }, detachReset: false,
+    model: 'lif',
+    tauMs: 4,
+    threshold: 1,
+    reset: 'hard',
+    spiking: true,
+    surrogate: { kind: 'arctan', alpha: 2 },
+    detachReset: false,
   },
   'lif-soft-fastSigmoid': {
-    model: 'lif', tauMs: 4, threshold: 1, reset: 'soft', spiking: true,
-    surrogate: { kind: 'fastSigmoid', alpha: 2 }, detachReset: false,
+    model: 'lif',
+    tauMs: 4,
+    threshold: 1,
+    reset: 'soft',
+    spiking: true,
+    surrogate: { kind: 'fastSigmoid', alpha: 2 },
+    detachReset: false,
   },
   'srm-slayerExp': {
-    model: 'srm', tauSynMs: 2, tauRefMs: 2, threshold: 1, refractoryScale: 2, spiking: true,
-    surrogate: { kind: 'slayerExp', alpha: 2 }, detachReset: false,
+    model: 'srm',
+    tauSynMs: 2,
+    tauRefMs: 2,
+    threshold: 1,
+    refractoryScale: 2,
+    spiking: true,
+    surrogate: { kind: 'slayerExp', alpha: 2 },
+    detachReset: false,
   },
 };
 
@@ -75,8 +91,14 @@ const EPS = 1e-5;
 
 function networkConfig(neuron: NeuronConfig, kernel: DelayKernelConfig): ExperimentConfig['network'] {
   const layer = (size: number) => ({
-    size, neuron, kernel, trainWeights: true, trainDelays: true,
-    weightInit: { kind: 'constant' as const, value: 0 }, delayInit: { kind: 'constant' as const, value: 0 }, connectivity: 1,
+    size,
+    neuron,
+    kernel,
+    trainWeights: true,
+    trainDelays: true,
+    weightInit: { kind: 'constant' as const, value: 0 },
+    delayInit: { kind: 'constant' as const, value: 0 },
+    connectivity: 1,
   });
   return { inputs: INPUTS, timeSteps: STEPS, dtMs: 1, layers: [layer(HIDDEN), layer(OUTPUTS)] };
 }
@@ -88,7 +110,8 @@ function networkConfig(neuron: NeuronConfig, kernel: DelayKernelConfig): Experim
  */
 function relError(analytic: ArrayLike<number>, numeric: ArrayLike<number>): { err: number; scale: number } {
   let scale = 0;
-  for (let k = 0; k < numeric.length; k++) scale = Math.max(scale, Math.abs(numeric[k]!), Math.abs(analytic[k]!));
+  for (let k = 0; k < numeric.length; k++)
+    scale = Math.max(scale, Math.abs(numeric[k]!), Math.abs(analytic[k]!));
   const floor = 1e-5 * scale + 1e-12;
   let err = 0;
   for (let k = 0; k < numeric.length; k++) {
@@ -133,17 +156,44 @@ function checkOne(
   for (let q = 0; q < input.length; q++) input[q] = rng.uniform() < 0.35 ? rng.uniformIn(0.5, 1.5) : 0;
   const targets: Targets =
     loss.kind === 'firstSpikeTime'
-      ? { kind: 'spikeTimes', times: Float64Array.from({ length: BATCH * OUTPUTS }, () => 3 + rng.int(STEPS - 4)) }
+      ? {
+          kind: 'spikeTimes',
+          times: Float64Array.from({ length: BATCH * OUTPUTS }, () => 3 + rng.int(STEPS - 4)),
+        }
       : { kind: 'labels', labels: Int32Array.from({ length: BATCH }, () => rng.int(OUTPUTS)) };
 
   const evaluate = (): number => {
     const rec = net.forward(input, BATCH);
     const out = rec.layers.at(-1)!.neurons;
-    return computeLoss(loss, { membrane: out.membrane, spikes: out.spikes, batch: BATCH, timeSteps: STEPS, outputs: OUTPUTS, threshold: 1 }, targets, 'f64').loss;
+    return computeLoss(
+      loss,
+      {
+        membrane: out.membrane,
+        spikes: out.spikes,
+        batch: BATCH,
+        timeSteps: STEPS,
+        outputs: OUTPUTS,
+        threshold: 1,
+      },
+      targets,
+      'f64',
+    ).loss;
   };
   const rec = net.forward(input, BATCH);
   const out = rec.layers.at(-1)!.neurons;
-  const grads = computeLoss(loss, { membrane: out.membrane, spikes: out.spikes, batch: BATCH, timeSteps: STEPS, outputs: OUTPUTS, threshold: 1 }, targets, 'f64');
+  const grads = computeLoss(
+    loss,
+    {
+      membrane: out.membrane,
+      spikes: out.spikes,
+      batch: BATCH,
+      timeSteps: STEPS,
+      outputs: OUTPUTS,
+      threshold: 1,
+    },
+    targets,
+    'f64',
+  );
   net.zeroGrad();
   const gradInput = net.backward(grads.gradSpikes, grads.gradMembrane, true)!;
 
@@ -160,15 +210,31 @@ function checkOne(
     }
     return g;
   };
-  const concat = (parts: ArrayLike<number>[]): Float64Array => Float64Array.from(parts.flatMap((p) => Array.from(p)));
+  const concat = (parts: ArrayLike<number>[]): Float64Array =>
+    Float64Array.from(parts.flatMap((p) => Array.from(p)));
   const result: GradcheckCase[] = [];
   const push = (param: GradcheckCase['param'], analytic: ArrayLike<number>, num: ArrayLike<number>): void => {
     const { err, scale } = relError(analytic, num);
-    result.push({ neuron: neuronName, kernel: kernelName, loss: lossName, param, maxRelError: err, gradScale: scale });
+    result.push({
+      neuron: neuronName,
+      kernel: kernelName,
+      loss: lossName,
+      param,
+      maxRelError: err,
+      gradScale: scale,
+    });
   };
-  push('weights', concat(net.synapses.map((s) => s.gradWeights)), concat(net.synapses.map((s) => numeric(s.weights))));
+  push(
+    'weights',
+    concat(net.synapses.map((s) => s.gradWeights)),
+    concat(net.synapses.map((s) => numeric(s.weights))),
+  );
   if (kernel.mode === 'gauss' || kernel.mode === 'lerp') {
-    push('delays', concat(net.synapses.map((s) => s.gradDelays)), concat(net.synapses.map((s) => numeric(s.delays))));
+    push(
+      'delays',
+      concat(net.synapses.map((s) => s.gradDelays)),
+      concat(net.synapses.map((s) => numeric(s.delays))),
+    );
   }
   push('inputs', gradInput, numeric(input));
   return result;

@@ -117,7 +117,11 @@ export class Network {
    * Backpropagates through time from the output layer's loss gradients; accumulates parameter
    * gradients in the delay layers (call `zeroGrad` first). Returns dL/dinput when asked for.
    */
-  backward(gradSpikes: RealArray | null, gradMembrane: RealArray | null, needInputGrad = false): RealArray | null {
+  backward(
+    gradSpikes: RealArray | null,
+    gradMembrane: RealArray | null,
+    needInputGrad = false,
+  ): RealArray | null {
     let gs = gradSpikes;
     let gm = gradMembrane;
     for (let l = this.synapses.length - 1; l >= 0; l--) {

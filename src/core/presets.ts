@@ -15,7 +15,14 @@ function lif(spiking: boolean): NeuronConfig {
 }
 
 /** A layer with weights uniform in +-gain * sqrt(6 / fanIn) (Kaiming-uniform) and delays uniform over [0, Td-1]. */
-function kaimingLayer(size: number, fanIn: number, gain: number, mode: KernelMode, maxDelay: number, spiking: boolean): LayerConfig {
+function kaimingLayer(
+  size: number,
+  fanIn: number,
+  gain: number,
+  mode: KernelMode,
+  maxDelay: number,
+  spiking: boolean,
+): LayerConfig {
   const bound = gain * Math.sqrt(6 / fanIn);
   return {
     size,
@@ -106,7 +113,8 @@ const patterns: ExperimentConfig = {
 const mnistBench: ExperimentConfig = {
   version: 1,
   name: 'mnist-bench',
-  description: 'Benchmark shape of MNIST: 784-800-10 LIF, 10 steps, Td 10, lerp delays, random threshold-coded input (19 % of pixels).',
+  description:
+    'Benchmark shape of MNIST: 784-800-10 LIF, 10 steps, Td 10, lerp delays, random threshold-coded input (19 % of pixels).',
   seed: 0,
   task: { kind: 'randomSpikes', samples: 256, classes: 10, rate: 0.19, firstStepOnly: true },
   network: {
@@ -130,7 +138,8 @@ const mnistBench: ExperimentConfig = {
 const shdBench: ExperimentConfig = {
   ...mnistBench,
   name: 'shd-bench',
-  description: 'Benchmark shape of SHD: 700-256-256-20 LIF, 100 steps, Td 25, Gaussian (DCLS) delays, Bernoulli(0.03) input spikes.',
+  description:
+    'Benchmark shape of SHD: 700-256-256-20 LIF, 100 steps, Td 25, Gaussian (DCLS) delays, Bernoulli(0.03) input spikes.',
   task: { kind: 'randomSpikes', samples: 128, classes: 20, rate: 0.03, firstStepOnly: false },
   network: {
     inputs: 700,

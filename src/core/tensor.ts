@@ -80,3 +80,36 @@ export function eventsByNeuron(
   }
   return { start, batchTime, value };
 }
+
+/**
+ * Non-zero entries of a `[rows][neurons]` tensor grouped by row (compressed sparse rows), where
+ * a row is one (sample, step). Walking rows keeps the writes of one sample close together.
+ */
+export interface EventsByRow {
+  /** `start[r]..start[r+1]` indexes row r's events. Length rows + 1. */
+  start: Int32Array;
+  neuron: Int32Array;
+  value: Float64Array;
+}
+
+export function eventsByRow(dense: ArrayLike<number>, rows: number, neurons: number): EventsByRow {
+  let total = 0;
+  for (let q = 0; q < rows * neurons; q++) if (dense[q] !== 0) total++;
+  const start = new Int32Array(rows + 1);
+  const neuron = new Int32Array(total);
+  const value = new Float64Array(total);
+  let at = 0;
+  for (let r = 0; r < rows; r++) {
+    const base = r * neurons;
+    for (let i = 0; i < neurons; i++) {
+      const v = dense[base + i]!;
+      if (v !== 0) {
+        neuron[at] = i;
+        value[at] = v;
+        at++;
+      }
+    }
+    start[r + 1] = at;
+  }
+  return { start, neuron, value };
+}

@@ -5,12 +5,21 @@ import { Rng } from './rng.ts';
 import { ringBufferCurrent } from './synapses/ringBuffer.ts';
 import { allFinite, type Precision } from './tensor.ts';
 import { AdamState } from './train/adam.ts';
-import { computeLoss, defaultReadout, firstSpikeSteps, predict, type OutputRecord, type Targets } from './train/losses.ts';
+import {
+  computeLoss,
+  defaultReadout,
+  firstSpikeSteps,
+  predict,
+  type OutputRecord,
+  type Targets,
+} from './train/losses.ts';
 import { learningRate, sigmaAt } from './train/schedules.ts';
 
 export class TrainingDivergedError extends Error {
   constructor(what: string, step: number) {
-    super(`training diverged at step ${step}: ${what} is not finite; parameters were left as they were before this step`);
+    super(
+      `training diverged at step ${step}: ${what} is not finite; parameters were left as they were before this step`,
+    );
     this.name = 'TrainingDivergedError';
   }
 }
@@ -62,7 +71,9 @@ export class Trainer {
       l.trainWeights ? new AdamState(this.net.synapses[i]!.weights.length) : null,
     );
     this.delayStates = config.network.layers.map((l, i) =>
-      l.trainDelays && this.net.synapses[i]!.hasDelayGradient ? new AdamState(this.net.synapses[i]!.delays.length) : null,
+      l.trainDelays && this.net.synapses[i]!.hasDelayGradient
+        ? new AdamState(this.net.synapses[i]!.delays.length)
+        : null,
     );
     this.net.setSigma(this.currentSigma());
   }
@@ -197,12 +208,28 @@ export class Trainer {
     let last: OutputRecord | null = null;
     layers.forEach((cfg, l) => {
       const syn = this.net.synapses[l]!;
-      const current = ringBufferCurrent(spikes, T, fanIn, cfg.size, syn.weights, syn.delays, cfg.kernel.maxDelay, cfg.kernel.rounding);
+      const current = ringBufferCurrent(
+        spikes,
+        T,
+        fanIn,
+        cfg.size,
+        syn.weights,
+        syn.delays,
+        cfg.kernel.maxDelay,
+        cfg.kernel.rounding,
+      );
       const neurons = makeNeurons(cfg.size, cfg.neuron, dtMs, 'f64', 'heaviside');
       const rec = neurons.forward(current, 1, T);
       spikes = rec.spikes;
       fanIn = cfg.size;
-      last = { membrane: rec.membrane, spikes: rec.spikes, batch: 1, timeSteps: T, outputs: cfg.size, threshold: neurons.threshold };
+      last = {
+        membrane: rec.membrane,
+        spikes: rec.spikes,
+        batch: 1,
+        timeSteps: T,
+        outputs: cfg.size,
+        threshold: neurons.threshold,
+      };
     });
     return Array.from(firstSpikeSteps(last!));
   }

@@ -40,9 +40,16 @@ function buildFor(
     task.inputTimes.forEach((t, i) => (spikes[t * inputs + i] = 1));
     const one = Int32Array.of(0);
     return {
-      samples: 1, timeSteps: T, inputs, spikes, labels: null,
-      targetTimes: Float64Array.from(task.targetTimes), outputs,
-      train: one, validation: new Int32Array(0), test: new Int32Array(0),
+      samples: 1,
+      timeSteps: T,
+      inputs,
+      spikes,
+      labels: null,
+      targetTimes: Float64Array.from(task.targetTimes),
+      outputs,
+      train: one,
+      validation: new Int32Array(0),
+      test: new Int32Array(0),
     };
   }
   if (task.kind === 'randomSpikes') {
@@ -56,7 +63,18 @@ function buildFor(
       }
     }
     const all = Int32Array.from({ length: task.samples }, (_, i) => i);
-    return { samples: task.samples, timeSteps: T, inputs, spikes, labels, targetTimes: null, outputs, train: all, validation: new Int32Array(0), test: new Int32Array(0) };
+    return {
+      samples: task.samples,
+      timeSteps: T,
+      inputs,
+      spikes,
+      labels,
+      targetTimes: null,
+      outputs,
+      train: all,
+      validation: new Int32Array(0),
+      test: new Int32Array(0),
+    };
   }
   // Patterns: every class owns a fixed random set of (input, step) spikes; a sample is its
   // class pattern with each spike jittered by up to +-jitterSteps and independent noise spikes.
@@ -89,7 +107,17 @@ function buildFor(
     }
   }
   const split = splitTrainValidation(trainPool, validationFraction, rng);
-  return { samples, timeSteps: T, inputs, spikes, labels, targetTimes: null, outputs, ...split, test: Int32Array.from(test) };
+  return {
+    samples,
+    timeSteps: T,
+    inputs,
+    spikes,
+    labels,
+    targetTimes: null,
+    outputs,
+    ...split,
+    test: Int32Array.from(test),
+  };
 }
 
 /** Deterministic shuffle-and-cut of a pool of sample indices. */
@@ -100,11 +128,18 @@ export function splitTrainValidation(
 ): { train: Int32Array; validation: Int32Array } {
   const shuffled = rng.shuffle([...pool]);
   const nVal = Math.round(shuffled.length * validationFraction);
-  return { validation: Int32Array.from(shuffled.slice(0, nVal)), train: Int32Array.from(shuffled.slice(nVal)) };
+  return {
+    validation: Int32Array.from(shuffled.slice(0, nVal)),
+    train: Int32Array.from(shuffled.slice(nVal)),
+  };
 }
 
 /** Gathers samples into a dense batch `[batch][time][input]` (float, as the engine takes). */
-export function gatherBatch(data: SpikeDataset, indices: ArrayLike<number>, out?: Float32Array): Float32Array {
+export function gatherBatch(
+  data: SpikeDataset,
+  indices: ArrayLike<number>,
+  out?: Float32Array,
+): Float32Array {
   const per = data.timeSteps * data.inputs;
   const batch = out && out.length === indices.length * per ? out : new Float32Array(indices.length * per);
   for (let b = 0; b < indices.length; b++) {

@@ -115,5 +115,4 @@ export class LifLayer implements NeuronLayer {
     }
     return gradCurrent;
   }
-
 }

@@ -1,4 +1,12 @@
-import { allocReal, eventsByNeuron, type EventsByNeuron, type Precision, type RealArray } from '../tensor.ts';
+import {
+  allocReal,
+  eventsByNeuron,
+  eventsByRow,
+  type EventsByNeuron,
+  type EventsByRow,
+  type Precision,
+  type RealArray,
+} from '../tensor.ts';
 import { gaussianTaps, hasDelayGradient, quantiseDelay, type DelayKernelConfig } from './kernels.ts';
 
 /**
@@ -24,6 +32,8 @@ export class DelayLayer {
   computeDelayGrad = true;
 
   private events: EventsByNeuron | null = null;
+  private rowEvents: EventsByRow | null = null;
+  private tables: SparseTables | null = null;
   private batch = 0;
   private timeSteps = 0;
   // Scratch, O(outputs * maxDelay).
@@ -31,13 +41,6 @@ export class DelayLayer {
   private readonly denseNorm: Float64Array;
   private readonly denseGrad: Float64Array;
   private readonly meanTap: Float64Array;
-  private readonly tap0: Int32Array;
-  private readonly val0: Float64Array;
-  private readonly val1: Float64Array;
-  private readonly floorTap: Int32Array;
-  private readonly frac: Float64Array;
-  private readonly accW: Float64Array;
-  private readonly accD: Float64Array;
 
   constructor(
     readonly inputs: number,
@@ -55,24 +58,31 @@ export class DelayLayer {
     this.denseNorm = new Float64Array(td * outputs);
     this.denseGrad = new Float64Array(td * outputs);
     this.meanTap = new Float64Array(outputs);
-    this.tap0 = new Int32Array(outputs);
-    this.val0 = new Float64Array(outputs);
-    this.val1 = new Float64Array(outputs);
-    this.floorTap = new Int32Array(outputs);
-    this.frac = new Float64Array(outputs);
-    this.accW = new Float64Array(outputs);
-    this.accD = new Float64Array(outputs);
   }
 
   get hasDelayGradient(): boolean {
     return hasDelayGradient(this.kernel.mode);
   }
 
-  /** Bytes held by this layer's parameters, gradients and scratch (not activations). */
-  get parameterBytes(): number {
+  /**
+   * Bytes this layer holds besides activations: parameters (weights, delays), their gradients,
+   * and scratch (O(outputs * maxDelay) for the Gaussian path, per-synapse tap tables for the
+   * one- and two-tap path). Every term is O(inputs * outputs), none O(inputs * outputs * Td).
+   */
+  memoryBytes(): { parameters: number; gradients: number; scratch: number } {
     const real = this.precision === 'f64' ? 8 : 4;
-    const scratch = 8 * (3 * this.denseTaps.length + 7 * this.outputs) + 4 * 2 * this.outputs;
-    return 4 * this.weights.length * real + scratch + (this.mask ? this.mask.length : 0);
+    const n = this.weights.length;
+    const dense =
+      8 * (this.denseTaps.length + this.denseNorm.length + this.denseGrad.length + this.meanTap.length);
+    const t = this.tables;
+    const tables = t
+      ? t.tap.byteLength + t.val0.byteLength + t.val1.byteLength + t.floorTap.byteLength + t.frac.byteLength
+      : 0;
+    return {
+      parameters: 2 * n * real + (this.mask?.byteLength ?? 0),
+      gradients: 2 * n * real,
+      scratch: dense + tables,
+    };
   }
 
   zeroGrad(): void {
@@ -95,21 +105,22 @@ export class DelayLayer {
 
   /** input: [batch][timeSteps][inputs] -> current: [batch][timeSteps][outputs]. */
   forward(input: ArrayLike<number>, batch: number, timeSteps: number): RealArray {
-    const events = eventsByNeuron(input, batch, timeSteps, this.inputs);
-    this.events = events;
     this.batch = batch;
     this.timeSteps = timeSteps;
     const current = allocReal(this.precision, batch * timeSteps * this.outputs);
-    const dense = this.kernel.mode === 'gauss';
-    for (let i = 0; i < this.inputs; i++) {
-      if (events.start[i] === events.start[i + 1]) continue;
-      if (dense) {
+    if (this.kernel.mode === 'gauss') {
+      const events = eventsByNeuron(input, batch, timeSteps, this.inputs);
+      this.events = events;
+      this.rowEvents = null;
+      for (let i = 0; i < this.inputs; i++) {
+        if (events.start[i] === events.start[i + 1]) continue;
         this.fillGaussTaps(i);
         this.scatterDense(i, current);
-      } else {
-        this.fillSparseTaps(i);
-        this.scatterSparse(i, current);
       }
+    } else {
+      this.rowEvents = eventsByRow(input, batch * timeSteps, this.inputs);
+      this.events = null;
+      this.scatterSparseRows(current);
     }
     return current;
   }
@@ -119,34 +130,39 @@ export class DelayLayer {
    * returns dL/dinput ([batch][timeSteps][inputs]) when asked for.
    */
   backward(gradCurrent: RealArray, needInputGrad: boolean): RealArray | null {
-    const events = this.events;
-    if (!events) throw new Error('DelayLayer.backward called before forward');
+    if (!this.events && !this.rowEvents) throw new Error('DelayLayer.backward called before forward');
     const gradInput = needInputGrad
       ? allocReal(this.precision, this.batch * this.timeSteps * this.inputs)
       : null;
     const mode = this.kernel.mode;
     const wantDelay = this.computeDelayGrad && hasDelayGradient(mode);
-    const smoothGauss = mode === 'gauss' || (mode === 'hardware' && this.kernel.hardwareBackward === 'gauss');
-    for (let i = 0; i < this.inputs; i++) {
-      const hasEvents = events.start[i] !== events.start[i + 1];
-      if (!hasEvents && !gradInput) continue;
-      if (mode === 'gauss') {
+    if (mode === 'gauss') {
+      const events = this.events!;
+      for (let i = 0; i < this.inputs; i++) {
+        const hasEvents = events.start[i] !== events.start[i + 1];
+        if (!hasEvents && !gradInput) continue;
         this.fillGaussTaps(i);
-        if (hasEvents && (this.computeWeightGrad || wantDelay)) this.gaussParamGrad(i, gradCurrent, wantDelay);
+        if (hasEvents && (this.computeWeightGrad || wantDelay))
+          this.gaussParamGrad(i, gradCurrent, wantDelay);
         if (gradInput) this.gatherDense(i, gradCurrent, gradInput);
-        continue;
       }
-      this.fillSparseTaps(i);
-      if (hasEvents && (this.computeWeightGrad || wantDelay)) {
-        this.sparseParamGrad(i, gradCurrent, wantDelay && !smoothGauss);
-        if (wantDelay && smoothGauss) {
-          // Hardware mode with a Gaussian backward: delay gradient from the smooth kernel.
+    } else {
+      const gaussDelayGrad = wantDelay && mode === 'hardware' && this.kernel.hardwareBackward === 'gauss';
+      if (this.computeWeightGrad || (wantDelay && !gaussDelayGrad)) {
+        this.sparseParamGradRows(gradCurrent, wantDelay && !gaussDelayGrad);
+      }
+      if (gaussDelayGrad) {
+        // Hardware mode with a Gaussian backward: the delay gradient of the smooth kernel.
+        const events = eventsByNeuron(this.rowEventsDense(), this.batch, this.timeSteps, this.inputs);
+        this.events = events;
+        for (let i = 0; i < this.inputs; i++) {
+          if (events.start[i] === events.start[i + 1]) continue;
           this.fillGaussNorm(i);
           this.accumulateTapGrad(i, gradCurrent);
           this.gaussReduce(i, false, true);
         }
       }
-      if (gradInput) this.gatherSparse(i, gradCurrent, gradInput);
+      if (gradInput) this.gatherSparseRows(gradCurrent, gradInput);
     }
     const mask = this.mask;
     if (mask) {
@@ -160,6 +176,16 @@ export class DelayLayer {
     return gradInput;
   }
 
+  /** The last forward's input rebuilt densely from its row events (hardware-gauss backward). */
+  private rowEventsDense(): Float64Array {
+    const { start, neuron, value } = this.rowEvents!;
+    const dense = new Float64Array(this.batch * this.timeSteps * this.inputs);
+    for (let r = 0; r + 1 < start.length; r++) {
+      for (let e = start[r]!; e < start[r + 1]!; e++) dense[r * this.inputs + neuron[e]!] = value[e]!;
+    }
+    return dense;
+  }
+
   // ---- Gaussian (dense-tap) path ------------------------------------------------------------
 
   /** Normalised Gaussians of neuron i's synapses into denseNorm[k * outputs + j], means into meanTap. */
@@ -167,7 +193,8 @@ export class DelayLayer {
     const { outputs, delays, sigma, denseNorm, meanTap } = this;
     const td = this.kernel.maxDelay;
     const row = i * outputs;
-    for (let j = 0; j < outputs; j++) meanTap[j] = gaussianTaps(delays[row + j]!, sigma, td, denseNorm, j, outputs);
+    for (let j = 0; j < outputs; j++)
+      meanTap[j] = gaussianTaps(delays[row + j]!, sigma, td, denseNorm, j, outputs);
   }
 
   /** Tap values w * n(k) of neuron i's synapses into denseTaps[k * outputs + j]. */
@@ -266,51 +293,73 @@ export class DelayLayer {
   }
 
   // ---- One- and two-tap (lerp, round, hardware) path ----------------------------------------
+  //
+  // These kernels touch at most two taps per synapse, so per-synapse tap tables (O(inputs *
+  // outputs)) are cheap to build once per call, and the loops walk one sample at a time: the
+  // writes of a spike's fan-out then stay inside that sample's [timeSteps][outputs] block.
 
   /**
-   * Forward taps of neuron i's synapses: value val0 at tap0 and val1 at tap0 + 1 (val1 = 0 for
-   * one-tap kernels and where tap0 + 1 falls outside the kernel). Also the floor tap and the
-   * fractional part, which the lerp delay derivative needs.
+   * Forward taps of every synapse: value val0 at tap and val1 at tap + 1 (val1 = 0 for one-tap
+   * kernels and where tap + 1 falls outside the kernel); the floor tap and fractional part of
+   * the delay, which the lerp delay derivative needs.
    */
-  private fillSparseTaps(i: number): void {
-    const { outputs, weights, delays, tap0, val0, val1, floorTap, frac } = this;
+  private fillSparseTables(): SparseTables {
+    const n = this.inputs * this.outputs;
+    let t = this.tables;
+    if (!t || t.tap.length !== n) {
+      t = {
+        tap: new Int32Array(n),
+        val0: allocReal(this.precision, n),
+        val1: allocReal(this.precision, n),
+        floorTap: new Int32Array(n),
+        frac: allocReal(this.precision, n),
+      };
+      this.tables = t;
+    }
+    const { tap, val0, val1, floorTap, frac } = t;
+    const { weights, delays } = this;
     const { mode, maxDelay: td, rounding } = this.kernel;
-    const row = i * outputs;
-    for (let j = 0; j < outputs; j++) {
-      const w = weights[row + j]!;
-      const d = delays[row + j]!;
-      let n = Math.floor(d);
-      if (n > td - 1) n = td - 1;
-      if (n < 0) n = 0;
-      const f = d - n;
-      floorTap[j] = n;
-      frac[j] = f;
-      if (mode === 'lerp') {
-        tap0[j] = n;
-        val0[j] = w * (1 - f);
-        val1[j] = n + 1 < td ? w * f : 0;
+    const lerp = mode === 'lerp';
+    for (let q = 0; q < n; q++) {
+      const w = weights[q]!;
+      const d = delays[q]!;
+      let m = Math.floor(d);
+      if (m > td - 1) m = td - 1;
+      if (m < 0) m = 0;
+      const f = d - m;
+      floorTap[q] = m;
+      frac[q] = f;
+      if (lerp) {
+        tap[q] = m;
+        val0[q] = w * (1 - f);
+        val1[q] = m + 1 < td ? w * f : 0;
       } else {
-        tap0[j] = quantiseDelay(d, rounding, td);
-        val0[j] = w;
-        val1[j] = 0;
+        tap[q] = quantiseDelay(d, rounding, td);
+        val0[q] = w;
+        val1[q] = 0;
       }
     }
+    return t;
   }
 
-  private scatterSparse(i: number, current: RealArray): void {
-    const { outputs, timeSteps, tap0, val0, val1 } = this;
-    const { start, batchTime, value } = this.events!;
+  private scatterSparseRows(current: RealArray): void {
+    const { outputs, timeSteps } = this;
+    const { tap, val0, val1 } = this.fillSparseTables();
+    const { start, neuron, value } = this.rowEvents!;
     const twoTaps = this.kernel.mode === 'lerp';
-    for (let e = start[i]!; e < start[i + 1]!; e++) {
-      const bt = batchTime[e]!;
-      const val = value[e]!;
-      const remaining = timeSteps - (bt % timeSteps);
-      const o = bt * outputs;
-      for (let j = 0; j < outputs; j++) {
-        const n = tap0[j]!;
-        if (n < remaining) {
-          current[o + n * outputs + j]! += val * val0[j]!;
-          if (twoTaps && n + 1 < remaining) current[o + (n + 1) * outputs + j]! += val * val1[j]!;
+    const rows = this.batch * timeSteps;
+    for (let r = 0; r < rows; r++) {
+      const remaining = timeSteps - (r % timeSteps);
+      const o = r * outputs;
+      for (let e = start[r]!; e < start[r + 1]!; e++) {
+        const val = value[e]!;
+        const row = neuron[e]! * outputs;
+        for (let j = 0; j < outputs; j++) {
+          const n = tap[row + j]!;
+          if (n < remaining) {
+            current[o + n * outputs + j]! += val * val0[row + j]!;
+            if (twoTaps && n + 1 < remaining) current[o + (n + 1) * outputs + j]! += val * val1[row + j]!;
+          }
         }
       }
     }
@@ -320,58 +369,68 @@ export class DelayLayer {
    * Weight gradient through the forward taps and, for lerp and the hardware mode with a lerp
    * backward, the delay gradient dL/dd = w (G[floor d + 1] - G[floor d]).
    */
-  private sparseParamGrad(i: number, gradCurrent: RealArray, lerpDelayGrad: boolean): void {
-    const { outputs, timeSteps, tap0, floorTap, frac, accW, accD, weights, gradWeights, gradDelays } = this;
-    const { start, batchTime, value } = this.events!;
+  private sparseParamGradRows(gradCurrent: RealArray, lerpDelayGrad: boolean): void {
+    const { outputs, timeSteps, weights, gradWeights, gradDelays } = this;
+    const { tap, floorTap, frac } = this.tables!;
+    const { start, neuron, value } = this.rowEvents!;
     const td = this.kernel.maxDelay;
     const lerp = this.kernel.mode === 'lerp';
     const wantWeight = this.computeWeightGrad;
-    accW.fill(0);
-    accD.fill(0);
-    for (let e = start[i]!; e < start[i + 1]!; e++) {
-      const bt = batchTime[e]!;
-      const val = value[e]!;
-      const remaining = timeSteps - (bt % timeSteps);
-      const o = bt * outputs;
-      for (let j = 0; j < outputs; j++) {
-        const m = floorTap[j]!;
-        const g0 = m < remaining ? gradCurrent[o + m * outputs + j]! : 0;
-        const g1 = m + 1 < remaining && m + 1 < td ? gradCurrent[o + (m + 1) * outputs + j]! : 0;
-        if (wantWeight) {
-          if (lerp) {
-            const f = frac[j]!;
-            accW[j]! += val * (g0 * (1 - f) + g1 * f);
-          } else {
-            const n = tap0[j]!;
-            if (n < remaining) accW[j]! += val * gradCurrent[o + n * outputs + j]!;
+    const rows = this.batch * timeSteps;
+    for (let r = 0; r < rows; r++) {
+      const remaining = timeSteps - (r % timeSteps);
+      const o = r * outputs;
+      for (let e = start[r]!; e < start[r + 1]!; e++) {
+        const val = value[e]!;
+        const row = neuron[e]! * outputs;
+        for (let j = 0; j < outputs; j++) {
+          const q = row + j;
+          const m = floorTap[q]!;
+          const g0 = m < remaining ? gradCurrent[o + m * outputs + j]! : 0;
+          const g1 = m + 1 < remaining && m + 1 < td ? gradCurrent[o + (m + 1) * outputs + j]! : 0;
+          if (wantWeight) {
+            if (lerp) {
+              const f = frac[q]!;
+              gradWeights[q]! += val * (g0 * (1 - f) + g1 * f);
+            } else {
+              const n = tap[q]!;
+              if (n < remaining) gradWeights[q]! += val * gradCurrent[o + n * outputs + j]!;
+            }
           }
+          if (lerpDelayGrad) gradDelays[q]! += val * weights[q]! * (g1 - g0);
         }
-        if (lerpDelayGrad) accD[j]! += val * (g1 - g0);
       }
-    }
-    const row = i * outputs;
-    for (let j = 0; j < outputs; j++) {
-      if (wantWeight) gradWeights[row + j]! += accW[j]!;
-      if (lerpDelayGrad) gradDelays[row + j]! += weights[row + j]! * accD[j]!;
     }
   }
 
-  private gatherSparse(i: number, gradCurrent: RealArray, gradInput: RealArray): void {
-    const { outputs, timeSteps, inputs, tap0, val0, val1 } = this;
+  private gatherSparseRows(gradCurrent: RealArray, gradInput: RealArray): void {
+    const { outputs, timeSteps, inputs } = this;
+    const { tap, val0, val1 } = this.tables!;
     const twoTaps = this.kernel.mode === 'lerp';
     const rows = this.batch * timeSteps;
-    for (let bt = 0; bt < rows; bt++) {
-      const remaining = timeSteps - (bt % timeSteps);
-      const o = bt * outputs;
-      let s = 0;
-      for (let j = 0; j < outputs; j++) {
-        const n = tap0[j]!;
-        if (n < remaining) {
-          s += val0[j]! * gradCurrent[o + n * outputs + j]!;
-          if (twoTaps && n + 1 < remaining) s += val1[j]! * gradCurrent[o + (n + 1) * outputs + j]!;
+    for (let r = 0; r < rows; r++) {
+      const remaining = timeSteps - (r % timeSteps);
+      const o = r * outputs;
+      for (let i = 0; i < inputs; i++) {
+        const row = i * outputs;
+        let s = 0;
+        for (let j = 0; j < outputs; j++) {
+          const n = tap[row + j]!;
+          if (n < remaining) {
+            s += val0[row + j]! * gradCurrent[o + n * outputs + j]!;
+            if (twoTaps && n + 1 < remaining) s += val1[row + j]! * gradCurrent[o + (n + 1) * outputs + j]!;
+          }
         }
+        gradInput[r * inputs + i] = s;
       }
-      gradInput[bt * inputs + i] = s;
     }
   }
+}
+
+interface SparseTables {
+  tap: Int32Array;
+  val0: RealArray;
+  val1: RealArray;
+  floorTap: Int32Array;
+  frac: RealArray;
 }

@@ -252,10 +252,12 @@ export function predict(out: OutputRecord, readout: Readout, loss: LossConfig): 
         if (best < 0 || logit[j]! > logit[best]!) best = j;
       } else if (readout === 'count') {
         if (count[j]! === 0) continue;
-        if (best < 0 || count[j]! > count[best]! || (count[j] === count[best] && first[j]! < first[best]!)) best = j;
+        if (best < 0 || count[j]! > count[best]! || (count[j] === count[best] && first[j]! < first[best]!))
+          best = j;
       } else {
         if (first[j] === Infinity) continue;
-        if (best < 0 || first[j]! < first[best]! || (first[j] === first[best] && count[j]! > count[best]!)) best = j;
+        if (best < 0 || first[j]! < first[best]! || (first[j] === first[best] && count[j]! > count[best]!))
+          best = j;
       }
     }
     pred[b] = best;

@@ -1,0 +1,185 @@
+/**
+ * Training-step benchmark (forward + BPTT backward + Adam + clamp) of the CPU engine on the
+ * `mnist` and `shd` shapes, with random inputs of the right statistics. One JSON line per case
+ * on stdout; progress on stderr. Each case runs in its own process so that its peak RSS is its
+ * own. With --peer, the PyTorch peer (../shared/peer/dcls_peer.py) runs the same case right
+ * after, and a ratio line follows.
+ *
+ *   npm run bench -- [--engine cpu] [--config mnist|shd|all] [--batch B] [--steps N] [--peer] [--json]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gatherBatch } from '../src/core/data/tasks.ts';
+import { preset } from '../src/core/presets.ts';
+import { Trainer } from '../src/core/trainer.ts';
+import { checkKnown, intFlag, parseArgs, UsageError } from '../src/cli/args.ts';
+
+const CASES = { mnist: 'mnist-bench', shd: 'shd-bench' } as const;
+type CaseName = keyof typeof CASES;
+/** Timed steps per case by default: enough for a stable mean on a 2-core machine (seconds each). */
+const DEFAULT_STEPS: Record<CaseName, number> = { mnist: 40, shd: 6 };
+/** The peer's kernel mode for each case (the issue's `mnist` case uses lerp delays). */
+const PEER_MODE: Record<CaseName, string> = { mnist: 'lerp', shd: 'gauss' };
+const PEER = fileURLToPath(new URL('../../shared/peer/dcls_peer.py', import.meta.url));
+
+interface BenchResult {
+  engine: string;
+  config: CaseName;
+  batch: number;
+  samplesPerSecond: number;
+  msPerStep: number;
+  peakRssMb: number;
+  steps: number;
+  kernel: string;
+  hiddenSpikeRates: number[];
+  /**
+   * Per delay layer: bytes held for parameters, gradients, Adam state (float64 m and v per
+   * trained tensor) and scratch, next to what a materialised float32 [N_out][N_in][Td] kernel
+   * and its gradient would add on top of the parameters (as the dense DCLS formulation holds).
+   */
+  layerMemory: {
+    shape: string;
+    parameterBytes: number;
+    gradientBytes: number;
+    adamBytes: number;
+    scratchBytes: number;
+    materialisedKernelAndGradBytes: number;
+  }[];
+}
+
+function runCase(name: CaseName, batch: number, steps: number, log: (s: string) => void): BenchResult {
+  const config = preset(CASES[name])!;
+  config.training.batchSize = batch;
+  const warmup = 2;
+  const trainer = new Trainer(config, { epochs: 1 });
+  // One fixed batch, generated before timing (as the peer does).
+  const indices = Array.from({ length: batch }, (_, b) => b % trainer.data.samples);
+  // Schedules run over warm-up + timed steps, as in the peer.
+  Object.assign(trainer, { totalSteps: warmup + steps });
+  for (let s = 0; s < warmup; s++) trainer.trainStep(indices);
+  const t0 = performance.now();
+  for (let s = 0; s < steps; s++) {
+    trainer.trainStep(indices);
+    log(
+      `  ${name} batch ${batch}: step ${s + 1}/${steps} (${((performance.now() - t0) / (s + 1)).toFixed(0)} ms/step)`,
+    );
+  }
+  const ms = (performance.now() - t0) / steps;
+  const rec = trainer.net.forward(gatherBatch(trainer.data, indices), batch);
+  const hiddenSpikeRates = rec.layers.slice(0, -1).map((l) => {
+    let s = 0;
+    for (let q = 0; q < l.neurons.spikes.length; q++) s += l.neurons.spikes[q]!;
+    return Number((s / l.neurons.spikes.length).toFixed(4));
+  });
+  return {
+    engine: 'cpu',
+    config: name,
+    batch,
+    samplesPerSecond: Number(((1000 * batch) / ms).toFixed(2)),
+    msPerStep: Number(ms.toFixed(1)),
+    peakRssMb: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
+    steps,
+    kernel: config.network.layers[0]!.kernel.mode,
+    hiddenSpikeRates,
+    layerMemory: trainer.net.synapses.map((s, l) => {
+      const m = s.memoryBytes();
+      const trained =
+        (config.network.layers[l]!.trainWeights ? 1 : 0) + (config.network.layers[l]!.trainDelays ? 1 : 0);
+      return {
+        shape: `${s.inputs}x${s.outputs}, Td ${s.kernel.maxDelay}`,
+        parameterBytes: m.parameters,
+        gradientBytes: m.gradients,
+        adamBytes: trained * 2 * 8 * s.weights.length,
+        scratchBytes: m.scratch,
+        materialisedKernelAndGradBytes: 2 * 4 * s.inputs * s.outputs * s.kernel.maxDelay,
+      };
+    }),
+  };
+}
+
+function runPeer(name: CaseName, batch: number, steps: number): Record<string, unknown> | null {
+  if (!existsSync('/usr/bin/python3') || !existsSync(PEER)) return null;
+  const peerSteps = name === 'shd' ? Math.max(10, steps) : Math.max(50, steps);
+  const r = spawnSync(
+    '/usr/bin/python3',
+    [
+      PEER,
+      'bench',
+      '--config',
+      name,
+      '--batch',
+      String(batch),
+      '--steps',
+      String(peerSteps),
+      '--threads',
+      '2',
+      '--mode',
+      PEER_MODE[name],
+    ],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) {
+    process.stderr.write(
+      `peer failed (is python3-torch installed? apt-get install -y python3-torch):\n${r.stderr.slice(-400)}\n`,
+    );
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+}
+
+function main(): number {
+  const { flags } = parseArgs(process.argv.slice(2), ['json', 'peer']);
+  checkKnown(flags, ['engine', 'config', 'batch', 'steps', 'json', 'peer', 'child']);
+  const engine = flags.get('engine') ?? 'cpu';
+  if (engine !== 'cpu') throw new UsageError(`--engine ${String(engine)}: only the cpu engine exists so far`);
+  const which = flags.get('config') ?? 'all';
+  if (which !== 'all' && !(typeof which === 'string' && which in CASES))
+    throw new UsageError(`--config must be mnist, shd or all, got '${String(which)}'`);
+  const names: CaseName[] = which === 'all' ? ['mnist', 'shd'] : [which as CaseName];
+  const batch = intFlag(flags, 'batch', 1) ?? 32;
+  const log = (s: string): void => void process.stderr.write(`${s}\n`);
+  if (flags.get('child') === true || (flags.has('child') && names.length === 1)) {
+    const name = names[0]!;
+    process.stdout.write(
+      `${JSON.stringify(runCase(name, batch, intFlag(flags, 'steps', 1) ?? DEFAULT_STEPS[name], log))}\n`,
+    );
+    return 0;
+  }
+  const self = fileURLToPath(new URL('../bin/bench.js', import.meta.url));
+  for (const name of names) {
+    const steps = intFlag(flags, 'steps', 1) ?? DEFAULT_STEPS[name];
+    log(`bench ${name}: batch ${batch}, ${steps} timed steps after 2 warm-up steps`);
+    const child = spawnSync(
+      process.execPath,
+      [self, '--config', name, '--batch', String(batch), '--steps', String(steps), '--child', '1'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    if (child.status !== 0) throw new Error(`bench case ${name} failed`);
+    const line = child.stdout.trim().split('\n').at(-1)!;
+    process.stdout.write(`${line}\n`);
+    if (flags.get('peer') === true) {
+      log(
+        `peer ${name}: /usr/bin/python3 ../shared/peer/dcls_peer.py bench --config ${name} --batch ${batch} --mode ${PEER_MODE[name]} --threads 2`,
+      );
+      const peer = runPeer(name, batch, steps);
+      if (peer) {
+        const ours = JSON.parse(line) as BenchResult;
+        const peerRate = Number(peer['samples_per_s']);
+        process.stdout.write(
+          `${JSON.stringify({ comparison: name, batch, peerMode: PEER_MODE[name], peerSamplesPerSecond: peerRate, peerPeakRssMb: peer['peak_rss_mb'], samplesPerSecond: ours.samplesPerSecond, ratio: Number((ours.samplesPerSecond / peerRate).toFixed(2)) })}\n`,
+        );
+      }
+    }
+  }
+  return 0;
+}
+
+try {
+  process.exitCode = main();
+} catch (e) {
+  if (e instanceof UsageError) {
+    process.stderr.write(`bench: ${e.message}\n`);
+    process.exitCode = 2;
+  } else throw e;
+}

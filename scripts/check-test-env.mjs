@@ -1,0 +1,21 @@
+// Runs first in `npm test`: says exactly what to install when the machine lacks what the
+// browser and GPU tests need, instead of letting them fail obscurely later.
+import { existsSync } from 'node:fs';
+
+const problems = [];
+if (!existsSync('/usr/bin/chromium')) {
+  problems.push(
+    'Debian Chromium is missing (/usr/bin/chromium): the Playwright specs and WebGPU (SwiftShader) need it.\n' +
+      '    Install it with:  sudo apt-get update && sudo apt-get install -y chromium\n' +
+      '    (Do not run `npx playwright install`: the tests use the system Chromium.)',
+  );
+}
+const [major] = process.versions.node.split('.').map(Number);
+if (major < 20) problems.push(`Node ${process.versions.node} is too old: Delay Lab needs Node 20 or newer.`);
+if (!existsSync(new URL('../node_modules/vitest', import.meta.url))) {
+  problems.push('Dependencies are not installed: run `npm install` first.');
+}
+if (problems.length > 0) {
+  console.error(`npm test cannot run on this machine yet:\n  - ${problems.join('\n  - ')}`);
+  process.exit(1);
+}
