@@ -5,14 +5,16 @@
  * own. With --peer, the PyTorch peer (../shared/peer/dcls_peer.py) runs the same case right
  * after, and a ratio line follows.
  *
- *   npm run bench -- [--engine cpu] [--config mnist|shd|all] [--batch B] [--steps N] [--peer] [--json]
+ *   npm run bench -- [--engine cpu] [--config mnist|shd|all] [--batch B] [--steps N] [--threads T] [--peer] [--json]
+ *
+ * --threads (default 2, as the peer runs with 2 threads): data-parallel worker threads.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gatherBatch } from '../src/core/data/tasks.ts';
 import { preset } from '../src/core/presets.ts';
-import { Trainer } from '../src/core/trainer.ts';
+import { ParallelTrainer } from '../src/node/parallelTrainer.ts';
 import { checkKnown, intFlag, parseArgs, UsageError } from '../src/cli/args.ts';
 
 const CASES = { mnist: 'mnist-bench', shd: 'shd-bench' } as const;
@@ -31,6 +33,7 @@ interface BenchResult {
   msPerStep: number;
   peakRssMb: number;
   steps: number;
+  threads: number;
   kernel: string;
   hiddenSpikeRates: number[];
   /**
@@ -48,24 +51,32 @@ interface BenchResult {
   }[];
 }
 
-function runCase(name: CaseName, batch: number, steps: number, log: (s: string) => void): BenchResult {
+async function runCase(
+  name: CaseName,
+  batch: number,
+  steps: number,
+  threads: number,
+  log: (s: string) => void,
+): Promise<BenchResult> {
   const config = preset(CASES[name])!;
   config.training.batchSize = batch;
   const warmup = 2;
-  const trainer = new Trainer(config, { epochs: 1 });
+  const parallel = new ParallelTrainer(config, threads, { epochs: 1 });
+  const trainer = parallel.trainer;
   // One fixed batch, generated before timing (as the peer does).
   const indices = Array.from({ length: batch }, (_, b) => b % trainer.data.samples);
   // Schedules run over warm-up + timed steps, as in the peer.
   Object.assign(trainer, { totalSteps: warmup + steps });
-  for (let s = 0; s < warmup; s++) trainer.trainStep(indices);
+  for (let s = 0; s < warmup; s++) await parallel.trainStep(indices);
   const t0 = performance.now();
   for (let s = 0; s < steps; s++) {
-    trainer.trainStep(indices);
+    await parallel.trainStep(indices);
     log(
       `  ${name} batch ${batch}: step ${s + 1}/${steps} (${((performance.now() - t0) / (s + 1)).toFixed(0)} ms/step)`,
     );
   }
   const ms = (performance.now() - t0) / steps;
+  await parallel.close();
   const rec = trainer.net.forward(gatherBatch(trainer.data, indices), batch);
   const hiddenSpikeRates = rec.layers.slice(0, -1).map((l) => {
     let s = 0;
@@ -80,6 +91,7 @@ function runCase(name: CaseName, batch: number, steps: number, log: (s: string) 
     msPerStep: Number(ms.toFixed(1)),
     peakRssMb: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
     steps,
+    threads,
     kernel: config.network.layers[0]!.kernel.mode,
     hiddenSpikeRates,
     layerMemory: trainer.net.synapses.map((s, l) => {
@@ -128,9 +140,10 @@ function runPeer(name: CaseName, batch: number, steps: number): Record<string, u
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const { flags } = parseArgs(process.argv.slice(2), ['json', 'peer']);
-  checkKnown(flags, ['engine', 'config', 'batch', 'steps', 'json', 'peer', 'child']);
+  checkKnown(flags, ['engine', 'config', 'batch', 'steps', 'threads', 'json', 'peer', 'child']);
+  const threads = intFlag(flags, 'threads', 1) ?? 2;
   const engine = flags.get('engine') ?? 'cpu';
   if (engine !== 'cpu') throw new UsageError(`--engine ${String(engine)}: only the cpu engine exists so far`);
   const which = flags.get('config') ?? 'all';
@@ -142,7 +155,7 @@ function main(): number {
   if (flags.get('child') === true || (flags.has('child') && names.length === 1)) {
     const name = names[0]!;
     process.stdout.write(
-      `${JSON.stringify(runCase(name, batch, intFlag(flags, 'steps', 1) ?? DEFAULT_STEPS[name], log))}\n`,
+      `${JSON.stringify(await runCase(name, batch, intFlag(flags, 'steps', 1) ?? DEFAULT_STEPS[name], threads, log))}\n`,
     );
     return 0;
   }
@@ -152,7 +165,19 @@ function main(): number {
     log(`bench ${name}: batch ${batch}, ${steps} timed steps after 2 warm-up steps`);
     const child = spawnSync(
       process.execPath,
-      [self, '--config', name, '--batch', String(batch), '--steps', String(steps), '--child', '1'],
+      [
+        self,
+        '--config',
+        name,
+        '--batch',
+        String(batch),
+        '--steps',
+        String(steps),
+        '--threads',
+        String(threads),
+        '--child',
+        '1',
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
     );
     if (child.status !== 0) throw new Error(`bench case ${name} failed`);
@@ -175,11 +200,11 @@ function main(): number {
   return 0;
 }
 
-try {
-  process.exitCode = main();
-} catch (e) {
-  if (e instanceof UsageError) {
+main().then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    if (!(e instanceof UsageError)) throw e;
     process.stderr.write(`bench: ${e.message}\n`);
     process.exitCode = 2;
-  } else throw e;
-}
+  },
+);

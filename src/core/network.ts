@@ -3,7 +3,7 @@ import { LifLayer } from './neurons/lif.ts';
 import { SrmLayer } from './neurons/srm.ts';
 import type { NeuronLayer, NeuronRecord, SpikeMode } from './neurons/types.ts';
 import type { Rng } from './rng.ts';
-import { DelayLayer } from './synapses/delayLayer.ts';
+import { DelayLayer, type LayerStorage } from './synapses/delayLayer.ts';
 import type { Precision, RealArray } from './tensor.ts';
 
 export function makeNeurons(
@@ -74,6 +74,8 @@ export class Network {
     readonly config: ExperimentConfig['network'],
     readonly precision: Precision,
     spikeMode: SpikeMode = 'heaviside',
+    /** Per layer, arrays to use instead of fresh ones (shared memory for data-parallel training). */
+    storage: Partial<LayerStorage>[] = [],
   ) {
     this.timeSteps = config.timeSteps;
     this.inputs = config.inputs;
@@ -81,7 +83,9 @@ export class Network {
     this.synapses = [];
     this.neurons = [];
     for (const layer of config.layers) {
-      this.synapses.push(new DelayLayer(fanIn, layer.size, layer.kernel, precision));
+      this.synapses.push(
+        new DelayLayer(fanIn, layer.size, layer.kernel, precision, storage[this.synapses.length]),
+      );
       this.neurons.push(makeNeurons(layer.size, layer.neuron, config.dtMs, precision, spikeMode));
       fanIn = layer.size;
     }

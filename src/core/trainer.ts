@@ -2,6 +2,7 @@ import { buildTaskData, gatherBatch, type SpikeDataset } from './data/tasks.ts';
 import type { ExperimentConfig } from './experiment.ts';
 import { makeNeurons, Network, type ForwardRecord } from './network.ts';
 import { Rng } from './rng.ts';
+import type { LayerStorage } from './synapses/delayLayer.ts';
 import { ringBufferCurrent } from './synapses/ringBuffer.ts';
 import { allFinite, type Precision } from './tensor.ts';
 import { AdamState } from './train/adam.ts';
@@ -58,11 +59,20 @@ export class Trainer {
 
   constructor(
     readonly config: ExperimentConfig,
-    options: { precision?: Precision; epochs?: number; data?: SpikeDataset } = {},
+    options: {
+      precision?: Precision;
+      epochs?: number;
+      data?: SpikeDataset;
+      /** Per-layer parameter and gradient arrays to use (see DelayLayer's storage). */
+      storage?: Partial<LayerStorage>[];
+      /** false: keep the parameters already in `storage` (a replica of another trainer). */
+      initialise?: boolean;
+    } = {},
   ) {
-    this.net = new Network(config.network, options.precision ?? 'f32');
+    this.net = new Network(config.network, options.precision ?? 'f32', 'heaviside', options.storage);
     const rng = new Rng(config.seed);
-    this.net.initialise(rng.fork());
+    const initRng = rng.fork();
+    if (options.initialise !== false) this.net.initialise(initRng);
     this.order = rng.fork();
     this.data = options.data ?? buildTaskData(config);
     this.stepsPerEpoch = Math.max(1, Math.ceil(this.data.train.length / config.training.batchSize));
@@ -112,6 +122,19 @@ export class Trainer {
 
   /** One optimiser step on the given samples; returns the batch loss. */
   trainStep(indices: ArrayLike<number>): number {
+    this.net.zeroGrad();
+    const loss = this.accumulateGradients(indices, indices.length);
+    this.applyUpdate();
+    return loss;
+  }
+
+  /**
+   * Forward, loss and backward on `indices`, adding to the gradient buffers the gradient of
+   * (loss on these samples) * indices.length / batchTotal, so that the gradients of the parts
+   * of a batch split across workers sum to the gradient of the whole batch's mean loss.
+   * Returns the mean loss on these samples.
+   */
+  accumulateGradients(indices: ArrayLike<number>, batchTotal: number): number {
     const batch = indices.length;
     const input = gatherBatch(this.data, indices);
     const rec = this.net.forward(input, batch);
@@ -122,8 +145,17 @@ export class Trainer {
       this.net.precision,
     );
     if (!Number.isFinite(loss)) throw new TrainingDivergedError('the loss', this.step);
-    this.net.zeroGrad();
+    const share = batch / batchTotal;
+    if (share !== 1) {
+      if (gradMembrane) for (let q = 0; q < gradMembrane.length; q++) gradMembrane[q]! *= share;
+      if (gradSpikes) for (let q = 0; q < gradSpikes.length; q++) gradSpikes[q]! *= share;
+    }
     this.net.backward(gradSpikes, gradMembrane);
+    return loss;
+  }
+
+  /** Adam on the accumulated gradients, delay clamp, and the schedules' next step. */
+  applyUpdate(): void {
     const opt = this.config.optimizer;
     const hyper = { beta1: opt.beta1, beta2: opt.beta2, epsilon: opt.epsilon };
     const lrW = learningRate(opt.weights.lr, opt.weights.schedule, this.step, this.totalSteps);
@@ -140,7 +172,6 @@ export class Trainer {
     this.net.constrain();
     this.step++;
     this.net.setSigma(this.currentSigma());
-    return loss;
   }
 
   /** One pass over the training split in a seeded random order. */

@@ -47,12 +47,19 @@ export class DelayLayer {
     readonly outputs: number,
     readonly kernel: DelayKernelConfig,
     readonly precision: Precision,
+    /** Arrays to use instead of fresh ones (e.g. views of shared memory for data-parallel training). */
+    storage: Partial<LayerStorage> = {},
   ) {
     const n = inputs * outputs;
-    this.weights = allocReal(precision, n);
-    this.delays = allocReal(precision, n);
-    this.gradWeights = allocReal(precision, n);
-    this.gradDelays = allocReal(precision, n);
+    const take = (given: RealArray | undefined): RealArray => {
+      if (given && given.length !== n)
+        throw new Error(`DelayLayer storage has length ${given.length}, expected ${n}`);
+      return given ?? allocReal(precision, n);
+    };
+    this.weights = take(storage.weights);
+    this.delays = take(storage.delays);
+    this.gradWeights = take(storage.gradWeights);
+    this.gradDelays = take(storage.gradDelays);
     const td = kernel.maxDelay;
     this.denseTaps = new Float64Array(td * outputs);
     this.denseNorm = new Float64Array(td * outputs);
@@ -425,6 +432,13 @@ export class DelayLayer {
       }
     }
   }
+}
+
+export interface LayerStorage {
+  weights: RealArray;
+  delays: RealArray;
+  gradWeights: RealArray;
+  gradDelays: RealArray;
 }
 
 interface SparseTables {

@@ -1,0 +1,54 @@
+/**
+ * Worker thread of the data-parallel CPU trainer: a replica of the network whose weights and
+ * delays are views of the main thread's shared memory (read-only here) and whose gradients
+ * live in shared memory of its own. For each request it runs forward + loss + backward on its
+ * part of the batch and answers with the loss; the main thread sums the gradients and steps.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ExperimentConfig } from '../core/experiment.ts';
+import type { Precision } from '../core/tensor.ts';
+import { Trainer } from '../core/trainer.ts';
+import { viewShared, type SharedLayerBuffers } from './sharedStorage.ts';
+
+export interface GradientRequest {
+  indices: number[];
+  batchTotal: number;
+  sigma: number;
+  step: number;
+}
+
+export type GradientReply = { ok: true; loss: number } | { ok: false; message: string };
+
+const data = workerData as {
+  config: ExperimentConfig;
+  precision: Precision;
+  shared: SharedLayerBuffers[];
+  ownGrads: SharedLayerBuffers[];
+};
+const params = viewShared(data.shared, data.precision);
+const grads = viewShared(data.ownGrads, data.precision);
+const replica = new Trainer(data.config, {
+  precision: data.precision,
+  initialise: false,
+  storage: params.map((p, l) => ({
+    weights: p.weights,
+    delays: p.delays,
+    gradWeights: grads[l]!.gradWeights,
+    gradDelays: grads[l]!.gradDelays,
+  })),
+});
+
+parentPort!.on('message', (req: GradientRequest) => {
+  try {
+    replica.step = req.step;
+    replica.net.setSigma(req.sigma);
+    replica.net.zeroGrad();
+    const loss = replica.accumulateGradients(req.indices, req.batchTotal);
+    parentPort!.postMessage({ ok: true, loss } satisfies GradientReply);
+  } catch (e) {
+    parentPort!.postMessage({
+      ok: false,
+      message: e instanceof Error ? e.message : String(e),
+    } satisfies GradientReply);
+  }
+});

@@ -1,0 +1,37 @@
+import type { ExperimentConfig } from '../core/experiment.ts';
+import type { LayerStorage } from '../core/synapses/delayLayer.ts';
+import type { Precision, RealArray } from '../core/tensor.ts';
+
+/** SharedArrayBuffers behind one replica's layer arrays; transferable to a worker thread. */
+export interface SharedLayerBuffers {
+  weights: SharedArrayBuffer;
+  delays: SharedArrayBuffer;
+  gradWeights: SharedArrayBuffer;
+  gradDelays: SharedArrayBuffer;
+}
+
+export function allocateShared(config: ExperimentConfig, precision: Precision): SharedLayerBuffers[] {
+  const bytes = precision === 'f64' ? 8 : 4;
+  let fanIn = config.network.inputs;
+  return config.network.layers.map((layer) => {
+    const size = fanIn * layer.size * bytes;
+    fanIn = layer.size;
+    return {
+      weights: new SharedArrayBuffer(size),
+      delays: new SharedArrayBuffer(size),
+      gradWeights: new SharedArrayBuffer(size),
+      gradDelays: new SharedArrayBuffer(size),
+    };
+  });
+}
+
+export function viewShared(buffers: SharedLayerBuffers[], precision: Precision): LayerStorage[] {
+  const view = (b: SharedArrayBuffer): RealArray =>
+    precision === 'f64' ? new Float64Array(b) : new Float32Array(b);
+  return buffers.map((b) => ({
+    weights: view(b.weights),
+    delays: view(b.delays),
+    gradWeights: view(b.gradWeights),
+    gradDelays: view(b.gradDelays),
+  }));
+}
