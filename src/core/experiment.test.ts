@@ -1,0 +1,282 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, EXPERIMENT_VERSION, mergeConfig, validateExperiment } from './experiment.ts';
+import { preset, PRESETS } from './presets.ts';
+
+/** A mutable JSON copy of a preset, as a file or a share link would deliver it. */
+function raw(name = 'patterns'): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(PRESETS[name])) as Record<string, unknown>;
+}
+
+/** Walks a dotted / indexed path ("network.layers[0].kernel") into a raw config. */
+function at(obj: Record<string, unknown>, path: string): Record<string, unknown> {
+  let cur: unknown = obj;
+  for (const part of path.split('.')) {
+    const m = /^(\w+)(?:\[(\d+)\])?$/.exec(part)!;
+    cur = (cur as Record<string, unknown>)[m[1]!];
+    if (m[2] !== undefined) cur = (cur as unknown[])[Number(m[2])];
+  }
+  return cur as Record<string, unknown>;
+}
+
+/** The problems a config is rejected with (fails the test if it is accepted). */
+function problems(value: unknown): string[] {
+  try {
+    validateExperiment(value);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    expect((e as ConfigError).name).toBe('ConfigError');
+    return (e as ConfigError).problems;
+  }
+  throw new Error('config was accepted');
+}
+
+function expectProblem(value: unknown, path: string, pattern?: RegExp): void {
+  const list = problems(value);
+  const hit = list.find((p) => p.startsWith(`${path}:`) || p.startsWith(`${path} `));
+  expect(hit, `no problem at ${path} in:\n${list.join('\n')}`).toBeDefined();
+  if (pattern) expect(hit).toMatch(pattern);
+}
+
+describe('presets', () => {
+  it.each(Object.keys(PRESETS))('%s validates and survives a JSON round trip unchanged', (name) => {
+    const p = PRESETS[name]!;
+    expect(p.version).toBe(EXPERIMENT_VERSION);
+    expect(p.name).toBe(name);
+    const v = validateExperiment(JSON.parse(JSON.stringify(p)));
+    expect(v).toEqual(p);
+  });
+
+  it('has the documented presets', () => {
+    expect(Object.keys(PRESETS).sort()).toEqual(['mnist-bench', 'patterns', 'shd-bench', 'toy']);
+    const toy = PRESETS['toy']!;
+    expect(toy.task).toEqual({ kind: 'toy', inputTimes: [10, 20, 30], targetTimes: [38, 55] });
+    expect(toy.network.layers[0]!.trainWeights).toBe(false);
+    expect(toy.network.layers[0]!.trainDelays).toBe(true);
+  });
+
+  it('preset() returns a deep copy, and undefined for an unknown name', () => {
+    const a = preset('toy')!;
+    a.network.layers[0]!.size = 99;
+    a.task = { kind: 'toy', inputTimes: [], targetTimes: [] };
+    expect(PRESETS['toy']!.network.layers[0]!.size).toBe(2);
+    expect(preset('toy')!.network.layers[0]!.size).toBe(2);
+    expect(preset('no-such-preset')).toBeUndefined();
+  });
+});
+
+describe('validateExperiment rejects bad configs with the offending path', () => {
+  it('a wrong version, a missing version and a newer version', () => {
+    const old = raw();
+    old['version'] = 0;
+    expectProblem(old, 'config.version', /expected 1, got 0/);
+    const none = raw();
+    delete none['version'];
+    expectProblem(none, 'config.version', /got nothing/);
+    const newer = raw();
+    newer['version'] = 2;
+    expectProblem(newer, 'config.version', /newer Delay Lab/);
+    const str = raw();
+    str['version'] = '1';
+    expectProblem(str, 'config.version');
+  });
+
+  it('not an object at all', () => {
+    for (const v of [null, 42, 'toy', [], undefined]) expect(problems(v).length).toBeGreaterThan(0);
+  });
+
+  it('a negative or fractional layer size', () => {
+    const c = raw();
+    at(c, 'network.layers[0]')['size'] = -3;
+    expectProblem(c, 'config.network.layers[0].size', />= 1/);
+    const f = raw();
+    at(f, 'network.layers[0]')['size'] = 2.5;
+    expectProblem(f, 'config.network.layers[0].size', /integer/);
+  });
+
+  it('an unknown kernel mode', () => {
+    const c = raw();
+    at(c, 'network.layers[1].kernel')['mode'] = 'cubic';
+    expectProblem(c, 'config.network.layers[1].kernel.mode', /gauss, lerp, round, hardware.*"cubic"/);
+  });
+
+  it('maxDelay larger than timeSteps', () => {
+    const c = raw();
+    at(c, 'network.layers[0].kernel')['maxDelay'] = 41;
+    expectProblem(c, 'config.network.layers[0].kernel.maxDelay', /<= 40/);
+  });
+
+  it('delayInit outside [0, Td - 1]', () => {
+    const hi = raw();
+    at(hi, 'network.layers[0].delayInit')['high'] = 15; // Td = 15
+    expectProblem(hi, 'config.network.layers[0].delayInit', /\[0, kernel.maxDelay - 1 = 14\]/);
+    const lo = raw();
+    at(lo, 'network.layers[1].delayInit')['low'] = -0.5;
+    expectProblem(lo, 'config.network.layers[1].delayInit');
+    const toy = raw('toy');
+    at(toy, 'network.layers[0].delayInit')['value'] = 50; // Td = 50
+    expectProblem(toy, 'config.network.layers[0].delayInit');
+  });
+
+  it('missing fields', () => {
+    const seed = raw();
+    delete seed['seed'];
+    expectProblem(seed, 'config.seed', /got nothing/);
+    const net = raw();
+    delete net['network'];
+    expectProblem(net, 'config.network', /expected an object/);
+    const kernel = raw();
+    delete at(kernel, 'network.layers[0]')['kernel'];
+    expectProblem(kernel, 'config.network.layers[0].kernel', /expected an object/);
+    expectProblem(kernel, 'config.network.layers[0].kernel.mode');
+    const alpha = raw();
+    delete at(alpha, 'network.layers[1].neuron.surrogate')['alpha'];
+    expectProblem(alpha, 'config.network.layers[1].neuron.surrogate.alpha');
+    const lr = raw();
+    delete at(lr, 'optimizer.delays')['lr'];
+    expectProblem(lr, 'config.optimizer.delays.lr');
+    const readout = raw();
+    delete readout['readout'];
+    expectProblem(readout, 'config.readout');
+    const layers = raw();
+    at(layers, 'network')['layers'] = [];
+    expectProblem(layers, 'config.network.layers', /non-empty/);
+  });
+
+  it('toy inputTimes and targetTimes of the wrong length, and times outside the window', () => {
+    const c = raw('toy');
+    at(c, 'task')['inputTimes'] = [10, 20];
+    expectProblem(c, 'config.task.inputTimes', /one time per input \(3\), got 2/);
+    const t = raw('toy');
+    at(t, 'task')['targetTimes'] = [38];
+    expectProblem(t, 'config.task.targetTimes', /one time per output \(2\), got 1/);
+    const w = raw('toy');
+    at(w, 'task')['targetTimes'] = [38, 100];
+    expectProblem(w, 'config.task', /time 100 is not a step/);
+  });
+
+  it('a string instead of a number, and non-finite numbers', () => {
+    const c = raw();
+    c['seed'] = '0';
+    expectProblem(c, 'config.seed', /finite number, got "0"/);
+    const ts = raw();
+    at(ts, 'network')['dtMs'] = 'fast';
+    expectProblem(ts, 'config.network.dtMs');
+    const inf = raw();
+    at(inf, 'optimizer.weights')['lr'] = Infinity; // e.g. a hand-built object
+    expectProblem(inf, 'config.optimizer.weights.lr');
+    const arr = raw('toy');
+    at(arr, 'task')['inputTimes'] = [10, '20', 30];
+    expectProblem(arr, 'config.task.inputTimes', /array of numbers/);
+  });
+
+  it('out-of-range values elsewhere', () => {
+    const cases: [string, string, unknown, string][] = [
+      ['network.layers[0].neuron', 'threshold', 0, 'config.network.layers[0].neuron.threshold'],
+      ['network.layers[0].neuron', 'tauMs', -1, 'config.network.layers[0].neuron.tauMs'],
+      ['network.layers[0].neuron', 'reset', 'partial', 'config.network.layers[0].neuron.reset'],
+      [
+        'network.layers[0].neuron.surrogate',
+        'kind',
+        'relu',
+        'config.network.layers[0].neuron.surrogate.kind',
+      ],
+      ['network.layers[0]', 'connectivity', 0, 'config.network.layers[0].connectivity'],
+      ['network.layers[0]', 'connectivity', 1.5, 'config.network.layers[0].connectivity'],
+      ['network.layers[0]', 'trainWeights', 'yes', 'config.network.layers[0].trainWeights'],
+      ['network.layers[0].kernel', 'rounding', 'ceil', 'config.network.layers[0].kernel.rounding'],
+      ['training', 'batchSize', 0, 'config.training.batchSize'],
+      ['training', 'validationFraction', 0.95, 'config.training.validationFraction'],
+      ['sigma', 'final', 0, 'config.sigma.final'],
+      ['sigma', 'fraction', 1.5, 'config.sigma.fraction'],
+      ['optimizer', 'beta1', 1, 'config.optimizer.beta1'],
+      ['optimizer.weights.schedule', 'minFactor', 2, 'config.optimizer.weights.schedule.minFactor'],
+      ['task', 'noiseRate', -0.1, 'config.task.noiseRate'],
+      ['task', 'classes', 1, 'config.task.classes'],
+    ];
+    for (const [objPath, key, value, problemPath] of cases) {
+      const c = raw();
+      at(c, objPath)[key] = value;
+      expectProblem(c, problemPath);
+    }
+    const seed = raw();
+    seed['seed'] = 2 ** 32;
+    expectProblem(seed, 'config.seed');
+  });
+
+  it('an output layer that does not match the classes, and a loss that does not fit the task', () => {
+    const c = raw();
+    at(c, 'network.layers[1]')['size'] = 4;
+    expectProblem(c, 'config.network.layers[1].size', /task.classes \(3\)/);
+    const l = raw();
+    l['loss'] = { kind: 'firstSpikeTime', timeScale: 1, silentMargin: 1 };
+    expectProblem(l, 'config.loss.kind', /toy/);
+    const toy = raw('toy');
+    toy['loss'] = { kind: 'ceSumMembrane' };
+    expectProblem(toy, 'config.loss.kind', /class labels/);
+    const toySpikeTime = raw('toy');
+    toySpikeTime['loss'] = { kind: 'spikeTime', traceTauSteps: 2 };
+    expect(validateExperiment(toySpikeTime).loss).toEqual({ kind: 'spikeTime', traceTauSteps: 2 });
+  });
+
+  it('reports every problem at once', () => {
+    const c = raw();
+    c['seed'] = -1;
+    at(c, 'training')['epochs'] = 0;
+    at(c, 'network.layers[0].kernel')['mode'] = 'bogus';
+    const list = problems(c);
+    expect(list.some((p) => p.startsWith('config.seed:'))).toBe(true);
+    expect(list.some((p) => p.startsWith('config.training.epochs:'))).toBe(true);
+    expect(list.some((p) => p.startsWith('config.network.layers[0].kernel.mode:'))).toBe(true);
+    try {
+      validateExperiment(c);
+    } catch (e) {
+      expect((e as Error).message).toContain('config.training.epochs');
+    }
+  });
+
+  it('accepts a config with a null readout or an explicit one, and an SRM layer', () => {
+    const c = raw();
+    c['readout'] = 'count';
+    expect(validateExperiment(c).readout).toBe('count');
+    const s = raw();
+    at(s, 'network.layers[0]')['neuron'] = {
+      model: 'srm',
+      tauSynMs: 2,
+      tauRefMs: 2,
+      threshold: 1,
+      refractoryScale: 2,
+      spiking: true,
+      surrogate: { kind: 'slayerExp', alpha: 2 },
+      detachReset: true,
+    };
+    expect(validateExperiment(s).network.layers[0]!.neuron.model).toBe('srm');
+  });
+});
+
+describe('mergeConfig', () => {
+  it('merges objects deeply and replaces arrays and values', () => {
+    const base = { a: 1, b: { c: 2, d: [1, 2, 3], e: { f: 'x' } }, g: [{ h: 1 }] };
+    const merged = mergeConfig(base, { b: { c: 5, d: [9] }, g: [{ i: 2 }], z: true });
+    expect(merged).toEqual({ a: 1, b: { c: 5, d: [9], e: { f: 'x' } }, g: [{ i: 2 }], z: true });
+    // The base is not modified.
+    expect(base.b.c).toBe(2);
+    expect(base.b.d).toEqual([1, 2, 3]);
+  });
+
+  it('keeps the base for undefined overrides and lets null or scalars replace objects', () => {
+    expect(mergeConfig({ a: 1 }, undefined)).toEqual({ a: 1 });
+    expect(mergeConfig({ a: { b: 1 } }, { a: null })).toEqual({ a: null });
+    expect(mergeConfig({ a: { b: 1 } }, { a: 3 })).toEqual({ a: 3 });
+    expect(mergeConfig(3, { a: 1 })).toEqual({ a: 1 });
+    expect(mergeConfig({ a: 1 }, { a: undefined })).toEqual({ a: 1 });
+  });
+
+  it('an override of a preset validates and changes only what it names', () => {
+    const merged = mergeConfig(PRESETS['patterns'], { training: { epochs: 3 }, seed: 7 });
+    const v = validateExperiment(merged);
+    expect(v.training.epochs).toBe(3);
+    expect(v.training.batchSize).toBe(PRESETS['patterns']!.training.batchSize);
+    expect(v.seed).toBe(7);
+    expect(v.network).toEqual(PRESETS['patterns']!.network);
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { AdamState } from './adam.ts';
+
+const HYPER = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+
+describe('AdamState', () => {
+  it('first step: bias correction makes the update lr * g / (|g| + eps)', () => {
+    const adam = new AdamState(3);
+    const params = Float64Array.from([1, -2, 0.5]);
+    const grads = Float64Array.from([0.5, -0.1, 0]);
+    adam.apply(params, grads, 0.1, HYPER);
+    expect(adam.step).toBe(1);
+    expect(params[0]).toBeCloseTo(1 - (0.1 * 0.5) / (0.5 + 1e-8), 14);
+    expect(params[1]).toBeCloseTo(-2 + (0.1 * 0.1) / (0.1 + 1e-8), 14);
+    expect(params[2]).toBe(0.5); // zero gradient: no move
+    expect(adam.m[0]).toBeCloseTo(0.05, 15);
+    expect(adam.v[0]).toBeCloseTo(0.001 * 0.25, 15);
+  });
+
+  it('second step by hand', () => {
+    const adam = new AdamState(1);
+    const p = Float64Array.from([3]);
+    const b1 = 0.8;
+    const b2 = 0.99;
+    const eps = 1e-3;
+    const hyper = { beta1: b1, beta2: b2, epsilon: eps };
+    adam.apply(p, Float64Array.from([2]), 0.5, hyper);
+    const m1 = (1 - b1) * 2;
+    const v1 = (1 - b2) * 4;
+    const p1 = 3 - (0.5 * (m1 / (1 - b1))) / (Math.sqrt(v1 / (1 - b2)) + eps);
+    expect(p[0]).toBeCloseTo(p1, 14);
+    adam.apply(p, Float64Array.from([-1]), 0.5, hyper);
+    const m2 = b1 * m1 + (1 - b1) * -1;
+    const v2 = b2 * v1 + (1 - b2) * 1;
+    const p2 = p1 - (0.5 * (m2 / (1 - b1 * b1))) / (Math.sqrt(v2 / (1 - b2 * b2)) + eps);
+    expect(p[0]).toBeCloseTo(p2, 14);
+    expect(adam.m[0]).toBeCloseTo(m2, 15);
+    expect(adam.v[0]).toBeCloseTo(v2, 15);
+    expect(adam.step).toBe(2);
+  });
+
+  it('updates Float32 parameters in place', () => {
+    const adam = new AdamState(2);
+    const p = Float32Array.from([1, 1]);
+    adam.apply(p, Float32Array.from([1, -1]), 0.25, HYPER);
+    expect(p[0]).toBeCloseTo(0.75, 6);
+    expect(p[1]).toBeCloseTo(1.25, 6);
+  });
+
+  it('converges on an ill-conditioned quadratic', () => {
+    // f(x) = sum_i a_i (x_i - c_i)^2 with curvatures spanning four orders of magnitude.
+    const a = [100, 1, 0.01, 3];
+    const c = [1, -2, 0.5, 4];
+    const x = new Float64Array(4);
+    const g = new Float64Array(4);
+    const adam = new AdamState(4);
+    const f = (): number => a.reduce((s, ai, i) => s + ai * (x[i]! - c[i]!) ** 2, 0);
+    const f0 = f();
+    for (let step = 0; step < 3000; step++) {
+      const lr = step < 2000 ? 0.05 : 0.005;
+      for (let i = 0; i < 4; i++) g[i] = 2 * a[i]! * (x[i]! - c[i]!);
+      adam.apply(x, g, lr, HYPER);
+    }
+    for (let i = 0; i < 4; i++) expect(Math.abs(x[i]! - c[i]!), `x${i}`).toBeLessThan(1e-2);
+    expect(f()).toBeLessThan(1e-6 * f0);
+  });
+});
