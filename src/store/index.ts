@@ -1,0 +1,30 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { useStore } from 'zustand';
+import { createEngineSlice, type EngineSlice } from './engineSlice.ts';
+import { createMetricsSlice, type MetricsSlice } from './metricsSlice.ts';
+import { createRunSlice, type RunSlice } from './runSlice.ts';
+
+export type { EngineSlice } from './engineSlice.ts';
+export type { Metrics, MetricsSlice } from './metricsSlice.ts';
+export type { RunSlice, RunStatus, RunView } from './runSlice.ts';
+export { parseSeed } from './runSlice.ts';
+
+/** The whole UI state: one store made of typed slices. */
+export type AppState = EngineSlice & RunSlice & MetricsSlice;
+export type AppStore = StoreApi<AppState>;
+
+export function createAppStore(): AppStore {
+  return createStore<AppState>()((...a) => ({
+    ...createEngineSlice(...a),
+    ...createRunSlice(...a),
+    ...createMetricsSlice(...a),
+  }));
+}
+
+/** The page's store. */
+export const appStore = createAppStore();
+
+/** Selects one value from the page's store; re-renders only when it changes (Object.is). */
+export function useApp<T>(selector: (state: AppState) => T): T {
+  return useStore(appStore, selector);
+}
