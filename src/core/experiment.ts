@@ -221,7 +221,12 @@ function readLrSchedule(r: Reader, v: unknown, path: string): LrSchedule {
 function readWeightInit(r: Reader, v: unknown, path: string): WeightInit {
   const o = r.obj(v, path);
   const kind = r.oneOf(o, 'kind', path, ['normal', 'ternary', 'uniform', 'constant'] as const);
-  if (kind === 'uniform') return { kind, low: r.num(o, 'low', path), high: r.num(o, 'high', path) };
+  if (kind === 'uniform') {
+    const init = { kind, low: r.num(o, 'low', path), high: r.num(o, 'high', path) };
+    if (init.low > init.high)
+      r.problems.push(`${path}: low (${init.low}) must not exceed high (${init.high})`);
+    return init;
+  }
   if (kind === 'constant') return { kind, value: r.num(o, 'value', path) };
   return {
     kind,
@@ -260,6 +265,9 @@ function readLayer(r: Reader, v: unknown, path: string, timeSteps: number): Laye
     delayInit,
     connectivity: r.num(o, 'connectivity', path, { gt: 0, max: 1 }),
   };
+  if (delayInit.kind === 'uniform' && delayInit.low > delayInit.high) {
+    r.problems.push(`${path}.delayInit: low (${delayInit.low}) must not exceed high (${delayInit.high})`);
+  }
   const values = delayInit.kind === 'uniform' ? [delayInit.low, delayInit.high] : [delayInit.value];
   if (values.some((d) => d < 0 || d > kernel.maxDelay - 1)) {
     r.problems.push(

@@ -230,7 +230,7 @@ export class Trainer {
 
   /**
    * First output spike steps when the trained network runs as inference would: integer delays
-   * (the kernel's rounding, floor by default) delivered by ring buffers.
+   * (each layer's `kernel.rounding`: floor or nearest) delivered by ring buffers.
    */
   quantisedFirstSpikes(sample = 0): number[] {
     const { timeSteps: T, layers, dtMs, inputs } = this.config.network;

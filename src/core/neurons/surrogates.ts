@@ -38,7 +38,7 @@ export function makeSurrogate(config: SurrogateConfig): Surrogate {
     case 'fastSigmoid':
       // df = (a/2) / (1 + a|x|)^2, the SuperSpike shape normalised to integrate to 1.
       return {
-        f: (x) => 0.5 + (0.5 * a * x) / (1 + a * Math.abs(x)),
+        f: (x) => (Number.isFinite(x) ? 0.5 + (0.5 * a * x) / (1 + a * Math.abs(x)) : x > 0 ? 1 : 0),
         df: (x) => {
           const d = 1 + a * Math.abs(x);
           return a / 2 / (d * d);

@@ -91,12 +91,10 @@ describe('gaussianTaps', () => {
     expect(out[0]).toBe(1);
   });
 
-  // ENGINE BUG (kernels.ts gaussianTaps, lines ~62-64): the centre tap is evaluated as
-  // exp(-(centre - d)^2 / (2 sigma^2)) before normalising; for sigma below ~0.0137 and a delay
-  // near a half-integer this underflows to 0, every tap is 0, and 0 * (1 / 0) gives NaN
-  // (or Infinity). The normalised kernel is well defined (all weight on the nearest tap) and the
-  // validator accepts any sigma > 0 (sigma.final 0.01 validates), so training emits NaN.
-  it.fails('stays finite for a very narrow Gaussian (sigma 0.01, delay 2.49)', () => {
+  // Regression: the centre tap used to be exp(-(centre - d)^2 / (2 sigma^2)) before normalising,
+  // which underflows to 0 for sigma below ~0.0137 near a half-integer delay (0 / 0 = NaN). The
+  // validator accepts any sigma > 0, so training emitted NaN.
+  it('stays finite for a very narrow Gaussian (sigma 0.01, delay 2.49)', () => {
     const out = new Float64Array(6);
     const mean = gaussianTaps(2.49, 0.01, 6, out, 0, 1);
     expect(Number.isFinite(mean)).toBe(true);

@@ -58,7 +58,9 @@ export function gaussianTaps(
   const h = 1 / (2 * sigma * sigma);
   const q = Math.exp(-2 * h);
   const x = centre - delay;
-  const gc = Math.exp(-x * x * h);
+  // The common factor exp(-x^2 h) cancels in the normalisation; leaving it out keeps the
+  // centre tap at 1, so a tiny sigma cannot underflow every tap to 0 (0 / 0).
+  const gc = 1;
   let total = gc;
   let moment = gc * centre;
   out[offset + centre * stride] = gc;

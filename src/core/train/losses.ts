@@ -70,6 +70,12 @@ export function computeLoss(
 ): LossResult {
   const { batch, timeSteps: T, outputs: n, membrane, spikes } = out;
   const size = batch * T * n;
+  // A diverged network must not score a loss: branches below compare with NaN and would skip it.
+  for (let q = 0; q < size; q++) {
+    if (!Number.isFinite(membrane[q]!) || !Number.isFinite(spikes[q]!)) {
+      return { loss: Number.NaN, gradMembrane: null, gradSpikes: null };
+    }
+  }
   const logits = new Float64Array(n);
   const gl = new Float64Array(n);
   let loss = 0;
