@@ -26,10 +26,29 @@ export default tseslint.config(
           patterns: [
             { group: ['react', 'react-*', 'react/*'], message: 'src/core must not import React.' },
             { group: ['d3', 'd3-*'], message: 'src/core must not import d3.' },
-            { group: ['zustand', 'zustand/*', 'idb-keyval'], message: 'src/core must not import UI state or storage.' },
-            { group: ['webgpu', '**/gpu/**', '../gpu', '../../gpu'], message: 'src/core must not import GPU code.' },
-            { group: ['**/app/**', '**/worker/**', '**/cli/**', '**/components/**', '**/store/**', '**/charts/**'], message: 'src/core imports only src/core.' },
-            { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads'], message: 'src/core must run in a browser Worker: no Node built-ins.' },
+            {
+              group: ['zustand', 'zustand/*', 'idb-keyval'],
+              message: 'src/core must not import UI state or storage.',
+            },
+            {
+              group: ['webgpu', '**/gpu/**', '../gpu', '../../gpu'],
+              message: 'src/core must not import GPU code.',
+            },
+            {
+              group: [
+                '**/app/**',
+                '**/worker/**',
+                '**/cli/**',
+                '**/components/**',
+                '**/store/**',
+                '**/charts/**',
+              ],
+              message: 'src/core imports only src/core.',
+            },
+            {
+              group: ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads'],
+              message: 'src/core must run in a browser Worker: no Node built-ins.',
+            },
           ],
         },
       ],
