@@ -27,10 +27,12 @@ export class TrainingDivergedError extends Error {
 
 export interface EpochMetrics {
   epoch: number;
+  /** Mean loss over the epoch's training steps. */
   trainLoss: number;
   trainAccuracy: number | null;
   validationLoss: number | null;
   validationAccuracy: number | null;
+  /** Gaussian kernel std (time steps) used by the epoch's last step. */
   sigma: number;
   /** Wall time of the epoch (ms). */
   ms: number;
@@ -180,8 +182,10 @@ export class Trainer {
     const order = this.order.shuffle(Array.from(this.data.train));
     const bs = this.config.training.batchSize;
     let lossSum = 0;
+    let sigma = this.net.synapses[0]?.sigma ?? 0;
     for (let k = 0; k < order.length; k += bs) {
       const idx = order.slice(k, k + bs);
+      sigma = this.net.synapses[0]?.sigma ?? 0; // the sigma this step trains with
       lossSum += this.trainStep(idx) * idx.length;
     }
     this.epoch++;
@@ -193,7 +197,7 @@ export class Trainer {
       trainAccuracy: train?.accuracy ?? null,
       validationLoss: val?.loss ?? null,
       validationAccuracy: val?.accuracy ?? null,
-      sigma: this.net.synapses[0]?.sigma ?? 0,
+      sigma,
       ms: performance.now() - started,
     };
   }
