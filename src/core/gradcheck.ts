@@ -162,38 +162,20 @@ function checkOne(
         }
       : { kind: 'labels', labels: Int32Array.from({ length: BATCH }, () => rng.int(OUTPUTS)) };
 
-  const evaluate = (): number => {
-    const rec = net.forward(input, BATCH);
-    const out = rec.layers.at(-1)!.neurons;
-    return computeLoss(
-      loss,
-      {
-        membrane: out.membrane,
-        spikes: out.spikes,
-        batch: BATCH,
-        timeSteps: STEPS,
-        outputs: OUTPUTS,
-        threshold: 1,
-      },
-      targets,
-      'f64',
-    ).loss;
-  };
-  const rec = net.forward(input, BATCH);
-  const out = rec.layers.at(-1)!.neurons;
-  const grads = computeLoss(
-    loss,
-    {
+  const lossAndGrads = (): ReturnType<typeof computeLoss> => {
+    const out = net.forward(input, BATCH).layers.at(-1)!.neurons;
+    const record = {
       membrane: out.membrane,
       spikes: out.spikes,
       batch: BATCH,
       timeSteps: STEPS,
       outputs: OUTPUTS,
       threshold: 1,
-    },
-    targets,
-    'f64',
-  );
+    };
+    return computeLoss(loss, record, targets, 'f64');
+  };
+  const evaluate = (): number => lossAndGrads().loss;
+  const grads = lossAndGrads();
   net.zeroGrad();
   const gradInput = net.backward(grads.gradSpikes, grads.gradMembrane, true)!;
 
