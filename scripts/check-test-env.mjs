@@ -6,8 +6,19 @@ const problems = [];
 if (!existsSync('/usr/bin/chromium')) {
   problems.push(
     'Debian Chromium is missing (/usr/bin/chromium): the Playwright specs and WebGPU (SwiftShader) need it.\n' +
-      '    Install it with:  sudo apt-get update && sudo apt-get install -y chromium\n' +
+      '    Install it with:  sudo apt-get update && sudo apt-get install -y chromium libvulkan1\n' +
       '    (Do not run `npx playwright install`: the tests use the system Chromium.)',
+  );
+}
+const vulkanLoader = [
+  '/usr/lib/x86_64-linux-gnu/libvulkan.so.1',
+  '/usr/lib/aarch64-linux-gnu/libvulkan.so.1',
+  '/usr/lib/libvulkan.so.1',
+];
+if (!vulkanLoader.some((p) => existsSync(p))) {
+  problems.push(
+    "The Vulkan loader (libvulkan.so.1) is missing: the GPU parity tests run WebGPU through Dawn on SwiftShader's Vulkan driver.\n" +
+      '    Install it with:  sudo apt-get install -y libvulkan1',
   );
 }
 const [major] = process.versions.node.split('.').map(Number);

@@ -1,0 +1,86 @@
+// Delay-layer forward: current[b, t, j] = sum_i sum_k K_ij[k] * spikes[b, t - k, i], with the
+// taps K computed from (weight, delay, sigma) here, never stored as an [N_out][N_in][Td] tensor.
+// One invocation per (b, t, j); a first, gather-everything version that is the GPU oracle for
+// the CPU engine's semantics. Layouts match src/core: spikes [b][t][i], current [b][t][j],
+// weights and delays [i][j] (input-major).
+
+override INPUTS: u32 = 1u;
+override OUTPUTS: u32 = 1u;
+override STEPS: u32 = 1u;
+override MAX_DELAY: u32 = 1u;
+// 0 = gauss, 1 = lerp, 2 = one tap at floor(d), 3 = one tap at round(d) (round and hardware).
+override MODE: u32 = 0u;
+
+struct Params {
+  batch: u32,
+  // Standard deviation of the Gaussian kernel (time steps).
+  sigma: f32,
+}
+
+@group(0) @binding(0) var<storage, read> spikes: array<f32>;
+@group(0) @binding(1) var<storage, read> weights: array<f32>;
+@group(0) @binding(2) var<storage, read> delays: array<f32>;
+@group(0) @binding(3) var<storage, read_write> current: array<f32>;
+@group(0) @binding(4) var<uniform> params: Params;
+
+fn spike_at(b: u32, t: u32, i: u32) -> f32 {
+  return spikes[(b * STEPS + t) * INPUTS + i];
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let idx = gid.x;
+  if (idx >= params.batch * STEPS * OUTPUTS) {
+    return;
+  }
+  let j = idx % OUTPUTS;
+  let bt = idx / OUTPUTS;
+  let t = bt % STEPS;
+  let b = bt / STEPS;
+  let last_tap = min(MAX_DELAY - 1u, t);
+  var acc = 0.0;
+  for (var i = 0u; i < INPUTS; i++) {
+    let w = weights[i * OUTPUTS + j];
+    let d = delays[i * OUTPUTS + j];
+    if (MODE == 0u) {
+      // Normalised Gaussian; exponents taken relative to the tap nearest d, so a tiny sigma
+      // cannot underflow every tap to 0 (the common factor cancels in the normalisation).
+      let h = 1.0 / (2.0 * params.sigma * params.sigma);
+      let centre = clamp(round(d), 0.0, f32(MAX_DELAY - 1u));
+      let x0 = (centre - d) * (centre - d);
+      var z = 0.0;
+      for (var k = 0u; k < MAX_DELAY; k++) {
+        let x = f32(k) - d;
+        z += exp(-(x * x - x0) * h);
+      }
+      var s = 0.0;
+      for (var k = 0u; k <= last_tap; k++) {
+        let v = spike_at(b, t - k, i);
+        if (v != 0.0) {
+          let x = f32(k) - d;
+          s += v * exp(-(x * x - x0) * h);
+        }
+      }
+      acc += w * s / z;
+    } else if (MODE == 1u) {
+      let n = u32(clamp(floor(d), 0.0, f32(MAX_DELAY - 1u)));
+      let f = d - f32(n);
+      if (n <= t) {
+        acc += w * (1.0 - f) * spike_at(b, t - n, i);
+      }
+      if (n + 1u < MAX_DELAY && n + 1u <= t) {
+        acc += w * f * spike_at(b, t - n - 1u, i);
+      }
+    } else {
+      var q = floor(d);
+      if (MODE == 3u) {
+        q = round(d);
+      }
+      let n = u32(clamp(q, 0.0, f32(MAX_DELAY - 1u)));
+      if (n <= t) {
+        acc += w * spike_at(b, t - n, i);
+      }
+    }
+  }
+  current[idx] = acc;
+}

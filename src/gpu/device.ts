@@ -1,0 +1,50 @@
+/**
+ * One place that opens a WebGPU device, from the browser's `navigator.gpu` or from Dawn in Node
+ * (src/node/dawn.ts), labels it, and routes device loss and uncaptured errors to one handler,
+ * so the caller (UI notice, CLI message) can tell the user and recover (rebuild from the last
+ * checkpoint or fall back to the CPU engine). Nothing here falls back silently.
+ */
+export class GpuUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GpuUnavailableError';
+  }
+}
+
+export type GpuTrouble =
+  { kind: 'lost'; reason: string; message: string } | { kind: 'error'; message: string };
+
+export interface GpuContext {
+  device: GPUDevice;
+  adapterInfo: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean };
+  /** Resolves when the device is lost (destroyed on purpose or not). */
+  lost: Promise<GpuTrouble>;
+}
+
+export async function openDevice(gpu: GPU, onTrouble: (trouble: GpuTrouble) => void): Promise<GpuContext> {
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) {
+    throw new GpuUnavailableError('WebGPU is present but requestAdapter() returned no adapter');
+  }
+  const device = await adapter.requestDevice({ label: 'delaylab device' });
+  const lost = device.lost.then((info): GpuTrouble => {
+    const trouble: GpuTrouble = { kind: 'lost', reason: String(info.reason), message: info.message };
+    onTrouble(trouble);
+    return trouble;
+  });
+  device.addEventListener('uncapturederror', (event) => {
+    onTrouble({ kind: 'error', message: (event as GPUUncapturedErrorEvent).error.message });
+  });
+  const info = adapter.info;
+  return {
+    device,
+    lost,
+    adapterInfo: {
+      vendor: info.vendor,
+      architecture: info.architecture,
+      description: info.description,
+      isFallbackAdapter:
+        (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false,
+    },
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Parity of the WGSL delay-layer forward with the CPU reference engine, on a real WebGPU adapter
+ * (Dawn in Node; SwiftShader on machines without a GPU). No adapter is a failure, never a skip:
+ * a GPU test that quietly runs on the CPU proves nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../core/rng.ts';
+import { DelayLayer } from '../../core/synapses/delayLayer.ts';
+import type { DelayKernelConfig } from '../../core/synapses/kernels.ts';
+import { dawnGpu, explainMissingAdapter } from '../../node/dawn.ts';
+import { openDevice, type GpuContext, type GpuTrouble } from '../device.ts';
+import { DelayForward } from './DelayForward.ts';
+
+let ctx: GpuContext;
+const troubles: GpuTrouble[] = [];
+
+beforeAll(async () => {
+  try {
+    ctx = await openDevice(dawnGpu(), (t) => troubles.push(t));
+  } catch (e) {
+    throw explainMissingAdapter(e);
+  }
+});
+
+afterAll(() => {
+  ctx?.device.destroy();
+});
+
+const INPUTS = 13;
+const OUTPUTS = 7;
+const STEPS = 30;
+const BATCH = 3;
+const MAX_DELAY = 9;
+
+function kernel(mode: DelayKernelConfig['mode'], rounding: DelayKernelConfig['rounding']): DelayKernelConfig {
+  return { mode, maxDelay: MAX_DELAY, rounding, hardwareBackward: 'gauss' };
+}
+
+describe('delay_forward.wgsl', () => {
+  it('runs on a real adapter', () => {
+    expect(ctx.device).toBeDefined();
+    expect(typeof ctx.adapterInfo.vendor).toBe('string');
+  });
+
+  const cases: [string, DelayKernelConfig, number][] = [
+    ['gauss, sigma 2.5', kernel('gauss', 'nearest'), 2.5],
+    ['gauss, sigma 0.3', kernel('gauss', 'nearest'), 0.3],
+    ['lerp', kernel('lerp', 'nearest'), 1],
+    ['round (floor)', kernel('round', 'floor'), 1],
+    ['round (nearest)', kernel('round', 'nearest'), 1],
+    ['hardware (forward = round)', kernel('hardware', 'nearest'), 1],
+  ];
+  for (const [name, k, sigma] of cases) {
+    it(`matches the CPU engine: ${name} (|gpu - cpu| <= 1e-5 + 1e-4 |cpu|)`, async () => {
+      const rng = new Rng(11);
+      const cpu = new DelayLayer(INPUTS, OUTPUTS, k, 'f64');
+      for (let q = 0; q < cpu.weights.length; q++) {
+        cpu.weights[q] = rng.uniformIn(-1, 1);
+        cpu.delays[q] = rng.uniformIn(0, MAX_DELAY - 1);
+      }
+      cpu.sigma = sigma;
+      const spikes = new Float32Array(BATCH * STEPS * INPUTS);
+      for (let q = 0; q < spikes.length; q++) spikes[q] = rng.uniform() < 0.2 ? 1 : 0;
+      const expected = cpu.forward(spikes, BATCH, STEPS);
+
+      ctx.device.pushErrorScope('validation');
+      const kernelOnGpu = new DelayForward(ctx.device, {
+        inputs: INPUTS,
+        outputs: OUTPUTS,
+        timeSteps: STEPS,
+        kernel: k,
+      });
+      const got = await kernelOnGpu.run(
+        spikes,
+        Float32Array.from(cpu.weights),
+        Float32Array.from(cpu.delays),
+        BATCH,
+        sigma,
+      );
+      const error = await ctx.device.popErrorScope();
+      expect(error?.message ?? null).toBeNull();
+
+      expect(got.length).toBe(expected.length);
+      let nonZero = 0;
+      for (let q = 0; q < got.length; q++) {
+        const want = expected[q]!;
+        if (want !== 0) nonZero++;
+        expect(Math.abs(got[q]! - want)).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(want));
+      }
+      expect(nonZero).toBeGreaterThan(got.length / 4);
+    });
+  }
+
+  it('reports no uncaptured errors or device loss during the tests', () => {
+    expect(troubles).toEqual([]);
+  });
+});
