@@ -61,12 +61,11 @@ async function runCase(
   const config = preset(CASES[name])!;
   config.training.batchSize = batch;
   const warmup = 2;
-  const parallel = new ParallelTrainer(config, threads, { epochs: 1 });
+  // Schedules (sigma, learning rates) run over warm-up + timed steps, as in the peer.
+  const parallel = new ParallelTrainer(config, threads, { epochs: 1, scheduleSteps: warmup + steps });
   const trainer = parallel.trainer;
   // One fixed batch, generated before timing (as the peer does).
   const indices = Array.from({ length: batch }, (_, b) => b % trainer.data.samples);
-  // Schedules run over warm-up + timed steps, as in the peer.
-  Object.assign(trainer, { totalSteps: warmup + steps });
   for (let s = 0; s < warmup; s++) await parallel.trainStep(indices);
   const t0 = performance.now();
   for (let s = 0; s < steps; s++) {

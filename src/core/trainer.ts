@@ -69,6 +69,8 @@ export class Trainer {
       storage?: Partial<LayerStorage>[];
       /** false: keep the parameters already in `storage` (a replica of another trainer). */
       initialise?: boolean;
+      /** Steps the schedules (learning rates, sigma) span; default epochs * steps per epoch. */
+      scheduleSteps?: number;
     } = {},
   ) {
     this.net = new Network(config.network, options.precision ?? 'f32', 'heaviside', options.storage);
@@ -78,7 +80,8 @@ export class Trainer {
     this.order = rng.fork();
     this.data = options.data ?? buildTaskData(config);
     this.stepsPerEpoch = Math.max(1, Math.ceil(this.data.train.length / config.training.batchSize));
-    this.totalSteps = this.stepsPerEpoch * (options.epochs ?? config.training.epochs);
+    this.totalSteps =
+      options.scheduleSteps ?? this.stepsPerEpoch * (options.epochs ?? config.training.epochs);
     this.weightStates = config.network.layers.map((l, i) =>
       l.trainWeights ? new AdamState(this.net.synapses[i]!.weights.length) : null,
     );

@@ -20,7 +20,7 @@ export class ParallelTrainer {
   constructor(
     config: ExperimentConfig,
     threads: number,
-    options: { precision?: Precision; epochs?: number } = {},
+    options: { precision?: Precision; epochs?: number; scheduleSteps?: number } = {},
   ) {
     const precision = options.precision ?? 'f32';
     const shared = allocateShared(config, precision);
