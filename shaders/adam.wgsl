@@ -1,0 +1,41 @@
+// Adam (with bias correction) on one parameter tensor, one invocation per element, followed by
+// the delay clamp to [0, MAX_DELAY - 1] when CLAMP_DELAYS is set. Weight and delay groups are
+// separate dispatches with their own learning rate. Matches src/core/train/adam.ts.
+
+override CLAMP_DELAYS: bool = false;
+override MAX_DELAY: f32 = 1.0;
+
+struct Step {
+  count: u32,
+  lr: f32,
+  beta1: f32,
+  beta2: f32,
+  epsilon: f32,
+  // 1 / (1 - beta1^step) and 1 / (1 - beta2^step), computed on the host in float64.
+  correction1: f32,
+  correction2: f32,
+}
+
+@group(0) @binding(0) var<storage, read_write> params: array<f32>;
+@group(0) @binding(1) var<storage, read> grads: array<f32>;
+@group(0) @binding(2) var<storage, read_write> moment1: array<f32>;
+@group(0) @binding(3) var<storage, read_write> moment2: array<f32>;
+@group(0) @binding(4) var<uniform> step: Step;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let q = gid.x;
+  if (q >= step.count) {
+    return;
+  }
+  let g = grads[q];
+  let m = step.beta1 * moment1[q] + (1.0 - step.beta1) * g;
+  let v = step.beta2 * moment2[q] + (1.0 - step.beta2) * g * g;
+  moment1[q] = m;
+  moment2[q] = v;
+  var p = params[q] - step.lr * m * step.correction1 / (sqrt(v * step.correction2) + step.epsilon);
+  if (CLAMP_DELAYS) {
+    p = clamp(p, 0.0, MAX_DELAY - 1.0);
+  }
+  params[q] = p;
+}

@@ -1,0 +1,98 @@
+/**
+ * Parity of the WGSL Adam (+ delay clamp) with src/core/train/adam.ts over several steps, on a
+ * real WebGPU adapter (Dawn; SwiftShader without a GPU). No adapter fails the test.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../core/rng.ts';
+import { AdamState } from '../../core/train/adam.ts';
+import { dawnGpu, explainMissingAdapter } from '../../node/dawn.ts';
+import { openDevice, type GpuContext } from '../device.ts';
+import { GpuAdam } from './Adam.ts';
+
+let ctx: GpuContext;
+
+beforeAll(async () => {
+  try {
+    ctx = await openDevice(dawnGpu(), () => undefined);
+  } catch (e) {
+    throw explainMissingAdapter(e);
+  }
+});
+
+afterAll(() => {
+  ctx?.device.destroy();
+});
+
+const HYPER = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+
+async function runBoth(
+  count: number,
+  maxDelay: number | null,
+  lr: number,
+): Promise<{ cpu: Float64Array; gpu: Float32Array }> {
+  const { device } = ctx;
+  const rng = new Rng(3);
+  const cpu = Float64Array.from({ length: count }, () =>
+    maxDelay ? rng.uniformIn(0, maxDelay - 1) : rng.normal(),
+  );
+  const state = new AdamState(count);
+  const params = device.createBuffer({
+    label: 'test params',
+    size: count * 4,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+  });
+  const grads = device.createBuffer({
+    label: 'test grads',
+    size: count * 4,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+  });
+  const readback = device.createBuffer({
+    label: 'test readback',
+    size: count * 4,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  device.queue.writeBuffer(params, 0, Float32Array.from(cpu));
+  const adam = new GpuAdam(device, count, 'test', maxDelay);
+  device.pushErrorScope('validation');
+  for (let step = 0; step < 5; step++) {
+    // Large gradients push delays past both ends, so the clamp is exercised.
+    const g = Float64Array.from({ length: count }, () => rng.normal(0, 3));
+    state.apply(cpu, g, lr, HYPER);
+    if (maxDelay) for (let q = 0; q < count; q++) cpu[q] = Math.min(maxDelay - 1, Math.max(0, cpu[q]!));
+    device.queue.writeBuffer(grads, 0, Float32Array.from(g));
+    const encoder = device.createCommandEncoder({ label: 'test adam step' });
+    adam.encode(encoder, params, grads, lr, HYPER);
+    device.queue.submit([encoder.finish()]);
+  }
+  const encoder = device.createCommandEncoder({ label: 'test readback' });
+  encoder.copyBufferToBuffer(params, 0, readback, 0, count * 4);
+  device.queue.submit([encoder.finish()]);
+  await readback.mapAsync(GPUMapMode.READ);
+  const gpu = new Float32Array(readback.getMappedRange().slice(0));
+  readback.unmap();
+  expect((await device.popErrorScope())?.message ?? null).toBeNull();
+  for (const b of [params, grads, readback]) b.destroy();
+  adam.destroy();
+  return { cpu, gpu };
+}
+
+describe('adam.wgsl', () => {
+  it('matches the CPU Adam over 5 steps (|gpu - cpu| <= 1e-5 + 1e-5 |cpu|)', async () => {
+    const { cpu, gpu } = await runBoth(1000, null, 0.01);
+    for (let q = 0; q < cpu.length; q++)
+      expect(Math.abs(gpu[q]! - cpu[q]!)).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(cpu[q]!));
+  });
+
+  it('clamps delays to [0, Td - 1] like the CPU engine', async () => {
+    const td = 10;
+    const { cpu, gpu } = await runBoth(1000, td, 2);
+    let atEdges = 0;
+    for (let q = 0; q < cpu.length; q++) {
+      expect(Math.abs(gpu[q]! - cpu[q]!)).toBeLessThanOrEqual(1e-4 + 1e-5 * Math.abs(cpu[q]!));
+      expect(gpu[q]).toBeGreaterThanOrEqual(0);
+      expect(gpu[q]).toBeLessThanOrEqual(td - 1);
+      if (cpu[q] === 0 || cpu[q] === td - 1) atEdges++;
+    }
+    expect(atEdges).toBeGreaterThan(10);
+  });
+});
