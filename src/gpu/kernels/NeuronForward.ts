@@ -1,0 +1,151 @@
+import lifSource from '../../../shaders/lif_forward.wgsl?raw';
+import srmSource from '../../../shaders/srm_forward.wgsl?raw';
+import type { LifConfig } from '../../core/neurons/lif.ts';
+import type { SrmConfig } from '../../core/neurons/srm.ts';
+
+export interface NeuronForwardShape {
+  neurons: number;
+  timeSteps: number;
+  /** Simulation step (ms), as passed to LifLayer / SrmLayer. */
+  dtMs: number;
+  config: LifConfig | SrmConfig;
+}
+
+/** Both [batch][T][neurons]; the membrane is the one compared with the threshold (before any reset). */
+export interface NeuronForwardResult {
+  membrane: Float32Array;
+  spikes: Float32Array;
+}
+
+/** Bytes of the uniform buffer: LIF uses 12 (batch, beta, threshold), SRM 24. */
+const PARAMS_BYTES = 32;
+const WORKGROUP = 64;
+
+/**
+ * The uniform block for the shader, with the coefficients computed exactly as LifLayer's and
+ * SrmLayer's constructors compute them (in f64, then rounded to f32 once).
+ */
+function paramBlock(config: LifConfig | SrmConfig, dtMs: number, batch: number): ArrayBuffer {
+  const data = new ArrayBuffer(PARAMS_BYTES);
+  new Uint32Array(data, 0, 1)[0] = batch;
+  const f = new Float32Array(data, 4, 5);
+  if (config.model === 'lif') {
+    f[0] = dtMs / config.tauMs;
+    f[1] = config.threshold;
+  } else {
+    f[0] = config.threshold;
+    f[1] = Math.exp(-dtMs / config.tauSynMs);
+    f[2] = (Math.E * dtMs) / config.tauSynMs;
+    f[3] = Math.exp(-dtMs / config.tauRefMs);
+    f[4] = -config.refractoryScale * config.threshold * Math.E;
+  }
+  return data;
+}
+
+/**
+ * The neuron forward pass over time on the GPU, 'heaviside' spike mode only
+ * (shaders/lif_forward.wgsl, shaders/srm_forward.wgsl): one invocation per (batch, neuron)
+ * looping over the steps. Sizes and model switches (spiking, reset) are `override` constants,
+ * so the pipeline key is the shape plus the switches; dt, tau and threshold go in a uniform.
+ */
+export class NeuronForward {
+  private readonly pipeline: GPUComputePipeline;
+  private readonly name: string;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly shape: NeuronForwardShape,
+  ) {
+    const { config } = shape;
+    const lif = config.model === 'lif';
+    this.name = lif ? 'lif_forward' : 'srm_forward';
+    const constants: Record<string, number> = {
+      NEURONS: shape.neurons,
+      STEPS: shape.timeSteps,
+      SPIKING: config.spiking ? 1 : 0,
+    };
+    let variant = config.spiking ? 'spiking' : 'non-spiking';
+    if (config.model === 'lif') {
+      constants['HARD_RESET'] = config.reset === 'hard' ? 1 : 0;
+      if (config.spiking) variant += ` ${config.reset} reset`;
+    }
+    const module = device.createShaderModule({
+      label: `${this.name}.wgsl`,
+      code: lif ? lifSource : srmSource,
+    });
+    this.pipeline = device.createComputePipeline({
+      label: `${this.name} N${shape.neurons} T${shape.timeSteps} ${variant}`,
+      layout: 'auto',
+      compute: { module, entryPoint: 'main', constants },
+    });
+  }
+
+  /** current [batch][T][neurons] -> membrane and spikes [batch][T][neurons]. */
+  async run(current: Float32Array, batch: number): Promise<NeuronForwardResult> {
+    const { device, shape, name } = this;
+    const total = batch * shape.timeSteps * shape.neurons;
+    if (current.length !== total) {
+      throw new Error(`${name}: current has ${current.length} values, expected ${total}`);
+    }
+    const workgroups = Math.ceil((batch * shape.neurons) / WORKGROUP);
+    if (workgroups > device.limits.maxComputeWorkgroupsPerDimension) {
+      throw new Error(`${name}: ${batch} x ${shape.neurons} neurons need too many workgroups`);
+    }
+    if (total === 0) return { membrane: new Float32Array(0), spikes: new Float32Array(0) };
+    const bytes = total * 4;
+    const created: GPUBuffer[] = [];
+    const buffer = (label: string, size: number, usage: GPUBufferUsageFlags): GPUBuffer => {
+      const b = device.createBuffer({ label: `${name} ${label}`, size, usage });
+      created.push(b);
+      return b;
+    };
+    const input = buffer('current', bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
+    const membrane = buffer('membrane', bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
+    const spikes = buffer('spikes', bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
+    const params = buffer('params', PARAMS_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+    const membraneReadback = buffer(
+      'membrane readback',
+      bytes,
+      GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    );
+    const spikesReadback = buffer(
+      'spikes readback',
+      bytes,
+      GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    );
+    try {
+      device.queue.writeBuffer(input, 0, current);
+      device.queue.writeBuffer(params, 0, paramBlock(shape.config, shape.dtMs, batch));
+      const bindGroup = device.createBindGroup({
+        label: `${name} bindings`,
+        layout: this.pipeline.getBindGroupLayout(0),
+        entries: [
+          { binding: 0, resource: { buffer: input } },
+          { binding: 1, resource: { buffer: membrane } },
+          { binding: 2, resource: { buffer: spikes } },
+          { binding: 3, resource: { buffer: params } },
+        ],
+      });
+      const encoder = device.createCommandEncoder({ label: name });
+      const pass = encoder.beginComputePass({ label: `${name} pass` });
+      pass.setPipeline(this.pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(workgroups);
+      pass.end();
+      encoder.copyBufferToBuffer(membrane, 0, membraneReadback, 0, bytes);
+      encoder.copyBufferToBuffer(spikes, 0, spikesReadback, 0, bytes);
+      device.queue.submit([encoder.finish()]);
+      await Promise.all([
+        membraneReadback.mapAsync(GPUMapMode.READ),
+        spikesReadback.mapAsync(GPUMapMode.READ),
+      ]);
+      return {
+        membrane: new Float32Array(membraneReadback.getMappedRange().slice(0)),
+        spikes: new Float32Array(spikesReadback.getMappedRange().slice(0)),
+      };
+    } finally {
+      // destroy() unmaps a mapped buffer too, so a failed map leaves nothing behind.
+      for (const b of created) b.destroy();
+    }
+  }
+}
