@@ -1,8 +1,9 @@
 import source from '../../../shaders/delay_forward.wgsl?raw';
 import type { DelayKernelConfig } from '../../core/synapses/kernels.ts';
+import { BufferScope, batchSigmaUniform, dispatch } from '../buffers.ts';
 
-/** Maps a kernel config to the shader's MODE constant; hardware runs forward as round. */
-function shaderMode(kernel: DelayKernelConfig): number {
+/** Maps a kernel config to the shaders' MODE constant; hardware runs forward as round. */
+export function shaderMode(kernel: DelayKernelConfig): number {
   if (kernel.mode === 'gauss') return 0;
   if (kernel.mode === 'lerp') return 1;
   return kernel.rounding === 'floor' ? 2 : 3;
@@ -54,63 +55,27 @@ export class DelayForward {
     sigma: number,
   ): Promise<Float32Array> {
     const { device, shape } = this;
-    const created: GPUBuffer[] = [];
-    const storage = (label: string, data: Float32Array): GPUBuffer => {
-      const buffer = device.createBuffer({
-        label,
-        size: Math.max(4, data.byteLength),
-        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-      });
-      device.queue.writeBuffer(buffer, 0, data);
-      created.push(buffer);
-      return buffer;
-    };
-    const outBytes = batch * shape.timeSteps * shape.outputs * 4;
-    const current = device.createBuffer({
-      label: 'delay_forward current',
-      size: outBytes,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
-    });
-    const readback = device.createBuffer({
-      label: 'delay_forward readback',
-      size: outBytes,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
-    const params = device.createBuffer({
-      label: 'delay_forward params',
-      size: 8,
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    });
-    created.push(current, readback, params);
-    const paramData = new ArrayBuffer(8);
-    new Uint32Array(paramData, 0, 1)[0] = batch;
-    new Float32Array(paramData, 4, 1)[0] = sigma;
-    device.queue.writeBuffer(params, 0, paramData);
-    const bindGroup = device.createBindGroup({
-      label: 'delay_forward bindings',
-      layout: this.pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: storage('delay_forward spikes', spikes) } },
-        { binding: 1, resource: { buffer: storage('delay_forward weights', weights) } },
-        { binding: 2, resource: { buffer: storage('delay_forward delays', delays) } },
-        { binding: 3, resource: { buffer: current } },
-        { binding: 4, resource: { buffer: params } },
-      ],
-    });
-    const encoder = device.createCommandEncoder({ label: 'delay_forward' });
-    const pass = encoder.beginComputePass({ label: 'delay_forward pass' });
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(Math.ceil((batch * shape.timeSteps * shape.outputs) / 64));
-    pass.end();
-    encoder.copyBufferToBuffer(current, 0, readback, 0, outBytes);
-    device.queue.submit([encoder.finish()]);
+    const scope = new BufferScope(device);
     try {
-      await readback.mapAsync(GPUMapMode.READ);
-      return new Float32Array(readback.getMappedRange().slice(0));
+      const invocations = batch * shape.timeSteps * shape.outputs;
+      const current = scope.output('delay_forward current', invocations);
+      const bindGroup = device.createBindGroup({
+        label: 'delay_forward bindings',
+        layout: this.pipeline.getBindGroupLayout(0),
+        entries: [
+          scope.input('delay_forward spikes', spikes),
+          scope.input('delay_forward weights', weights),
+          scope.input('delay_forward delays', delays),
+          current,
+          scope.uniform('delay_forward params', batchSigmaUniform(batch, sigma)),
+        ].map((buffer, binding) => ({ binding, resource: { buffer } })),
+      });
+      const encoder = device.createCommandEncoder({ label: 'delay_forward' });
+      dispatch(encoder, 'delay_forward pass', this.pipeline, bindGroup, invocations);
+      const [out] = await scope.read(encoder, [current]);
+      return out!;
     } finally {
-      readback.unmap();
-      for (const b of created) b.destroy();
+      scope.destroy();
     }
   }
 }

@@ -1,0 +1,172 @@
+// Delay-layer backward, matching DelayLayer.backward in src/core. Deterministic: every output
+// element is written by exactly one invocation that sums in a fixed order (no atomics).
+//
+//   param_grads: one invocation per synapse (i, j). With G[k] = sum_{b, t} s[b, t, i] g[b, t + k, j]
+//     (g = dL/dcurrent), the weight gradient is G contracted with dK/dw of the forward kernel, and
+//     the delay gradient is G contracted with dK/dd of the smooth kernel:
+//       gauss  dL/dw = sum_k G[k] n(k),  dL/dd = (w / sigma^2) sum_k G[k] n(k) (k - mean)
+//       lerp   dL/dw = (1 - f) G[m] + f G[m + 1],  dL/dd = w (G[m + 1] - G[m]),  m = floor(d)
+//       round  dL/dw = G[q(d)], no delay gradient (hardware: the delay gradient of gauss or lerp)
+//   input_grads: one invocation per (b, t, i): dL/ds[b, t, i] = sum_j sum_k K_ij[k] g[b, t + k, j].
+// Layouts as in src/core: spikes [b][t][i], gradCurrent [b][t][j], parameters [i][j].
+
+override INPUTS: u32 = 1u;
+override OUTPUTS: u32 = 1u;
+override STEPS: u32 = 1u;
+override MAX_DELAY: u32 = 1u;
+// Forward kernel: 0 = gauss, 1 = lerp, 2 = one tap at floor(d), 3 = one tap at round(d).
+override MODE: u32 = 0u;
+// Delay gradient: 0 = none, 1 = Gaussian, 2 = lerp.
+override DELAY_GRAD: u32 = 0u;
+
+struct Params {
+  batch: u32,
+  sigma: f32,
+}
+
+@group(0) @binding(0) var<storage, read> spikes: array<f32>;
+@group(0) @binding(1) var<storage, read> weights: array<f32>;
+@group(0) @binding(2) var<storage, read> delays: array<f32>;
+@group(0) @binding(3) var<storage, read> grad_current: array<f32>;
+@group(0) @binding(4) var<storage, read_write> grad_weights: array<f32>;
+@group(0) @binding(5) var<storage, read_write> grad_delays: array<f32>;
+@group(0) @binding(6) var<storage, read_write> grad_input: array<f32>;
+@group(0) @binding(7) var<uniform> params: Params;
+
+fn last_tap() -> f32 {
+  return f32(MAX_DELAY - 1u);
+}
+
+// Unnormalised Gaussian at tap k, relative to the tap nearest d (the factor cancels).
+fn gauss_raw(k: u32, d: f32) -> f32 {
+  let h = 1.0 / (2.0 * params.sigma * params.sigma);
+  let centre = clamp(round(d), 0.0, last_tap());
+  let x = f32(k) - d;
+  return exp(-(x * x - (centre - d) * (centre - d)) * h);
+}
+
+fn gauss_norm(d: f32) -> f32 {
+  var z = 0.0;
+  for (var k = 0u; k < MAX_DELAY; k++) {
+    z += gauss_raw(k, d);
+  }
+  return z;
+}
+
+// G[k] for synapse (i, j): input spikes correlated with dL/dcurrent at lag k.
+fn tap_grad(i: u32, j: u32, k: u32) -> f32 {
+  var g = 0.0;
+  for (var b = 0u; b < params.batch; b++) {
+    for (var t = 0u; t + k < STEPS; t++) {
+      let s = spikes[(b * STEPS + t) * INPUTS + i];
+      if (s != 0.0) {
+        g += s * grad_current[(b * STEPS + t + k) * OUTPUTS + j];
+      }
+    }
+  }
+  return g;
+}
+
+fn quantised(d: f32) -> u32 {
+  var q = floor(d);
+  if (MODE == 3u) {
+    q = round(d);
+  }
+  return u32(clamp(q, 0.0, last_tap()));
+}
+
+@compute @workgroup_size(64)
+fn param_grads(@builtin(global_invocation_id) gid: vec3u) {
+  let q = gid.x;
+  if (q >= INPUTS * OUTPUTS) {
+    return;
+  }
+  let i = q / OUTPUTS;
+  let j = q % OUTPUTS;
+  let w = weights[q];
+  let d = delays[q];
+  let m = u32(clamp(floor(d), 0.0, last_tap()));
+  let f = d - f32(m);
+  var gw = 0.0;
+  var gd = 0.0;
+  if (MODE == 0u || DELAY_GRAD == 1u) {
+    let z = gauss_norm(d);
+    var mean = 0.0;
+    for (var k = 0u; k < MAX_DELAY; k++) {
+      mean += f32(k) * gauss_raw(k, d) / z;
+    }
+    var sum_gn = 0.0;
+    var moment = 0.0;
+    for (var k = 0u; k < MAX_DELAY; k++) {
+      let gn = tap_grad(i, j, k) * gauss_raw(k, d) / z;
+      sum_gn += gn;
+      moment += gn * f32(k);
+    }
+    if (MODE == 0u) {
+      gw = sum_gn;
+    }
+    if (DELAY_GRAD == 1u) {
+      gd = w / (params.sigma * params.sigma) * (moment - mean * sum_gn);
+    }
+  }
+  if (MODE == 1u || DELAY_GRAD == 2u) {
+    let g0 = tap_grad(i, j, m);
+    var g1 = 0.0;
+    if (m + 1u < MAX_DELAY) {
+      g1 = tap_grad(i, j, m + 1u);
+    }
+    if (MODE == 1u) {
+      gw = (1.0 - f) * g0 + f * g1;
+    }
+    if (DELAY_GRAD == 2u) {
+      gd = w * (g1 - g0);
+    }
+  }
+  if (MODE >= 2u) {
+    gw = tap_grad(i, j, quantised(d));
+  }
+  grad_weights[q] = gw;
+  grad_delays[q] = gd;
+}
+
+@compute @workgroup_size(64)
+fn input_grads(@builtin(global_invocation_id) gid: vec3u) {
+  let idx = gid.x;
+  if (idx >= params.batch * STEPS * INPUTS) {
+    return;
+  }
+  let i = idx % INPUTS;
+  let bt = idx / INPUTS;
+  let t = bt % STEPS;
+  let remaining = STEPS - t;
+  var acc = 0.0;
+  for (var j = 0u; j < OUTPUTS; j++) {
+    let q = i * OUTPUTS + j;
+    let w = weights[q];
+    let d = delays[q];
+    let row = bt * OUTPUTS + j;
+    if (MODE == 0u) {
+      let z = gauss_norm(d);
+      var s = 0.0;
+      for (var k = 0u; k < min(MAX_DELAY, remaining); k++) {
+        s += gauss_raw(k, d) * grad_current[row + k * OUTPUTS];
+      }
+      acc += w * s / z;
+    } else if (MODE == 1u) {
+      let m = u32(clamp(floor(d), 0.0, last_tap()));
+      let f = d - f32(m);
+      if (m < remaining) {
+        acc += w * (1.0 - f) * grad_current[row + m * OUTPUTS];
+      }
+      if (m + 1u < remaining && m + 1u < MAX_DELAY) {
+        acc += w * f * grad_current[row + (m + 1u) * OUTPUTS];
+      }
+    } else {
+      let n = quantised(d);
+      if (n < remaining) {
+        acc += w * grad_current[row + n * OUTPUTS];
+      }
+    }
+  }
+  grad_input[idx] = acc;
+}

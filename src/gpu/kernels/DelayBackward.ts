@@ -1,0 +1,114 @@
+import source from '../../../shaders/delay_backward.wgsl?raw';
+import type { DelayKernelConfig } from '../../core/synapses/kernels.ts';
+import { BufferScope, batchSigmaUniform, dispatch } from '../buffers.ts';
+import { shaderMode, type DelayForwardShape } from './DelayForward.ts';
+
+/** The shader's DELAY_GRAD constant: which smooth kernel's delay derivative applies, if any. */
+function delayGradKind(kernel: DelayKernelConfig): number {
+  if (kernel.mode === 'gauss') return 1;
+  if (kernel.mode === 'lerp') return 2;
+  if (kernel.mode === 'hardware') return kernel.hardwareBackward === 'gauss' ? 1 : 2;
+  return 0;
+}
+
+export interface DelayGradients {
+  gradWeights: Float32Array;
+  gradDelays: Float32Array;
+  gradInput: Float32Array;
+}
+
+/** The delay-layer backward pass on the GPU (shaders/delay_backward.wgsl), deterministic. */
+export class DelayBackward {
+  private readonly paramPipeline: GPUComputePipeline;
+  private readonly inputPipeline: GPUComputePipeline;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly shape: DelayForwardShape,
+  ) {
+    const module = device.createShaderModule({ label: 'delay_backward.wgsl', code: source });
+    const constants = {
+      INPUTS: shape.inputs,
+      OUTPUTS: shape.outputs,
+      STEPS: shape.timeSteps,
+      MAX_DELAY: shape.kernel.maxDelay,
+      MODE: shaderMode(shape.kernel),
+      DELAY_GRAD: delayGradKind(shape.kernel),
+    };
+    const label = `${shape.inputs}x${shape.outputs} T${shape.timeSteps} ${shape.kernel.mode}`;
+    const layout = device.createBindGroupLayout({
+      label: 'delay_backward layout',
+      entries: [
+        ...[0, 1, 2, 3].map((binding) => ({
+          binding,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type: 'read-only-storage' as const },
+        })),
+        ...[4, 5, 6].map((binding) => ({
+          binding,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type: 'storage' as const },
+        })),
+        { binding: 7, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' as const } },
+      ],
+    });
+    this.layout = layout;
+    const pipelineLayout = device.createPipelineLayout({
+      label: 'delay_backward pipeline layout',
+      bindGroupLayouts: [layout],
+    });
+    this.paramPipeline = device.createComputePipeline({
+      label: `delay_backward params ${label}`,
+      layout: pipelineLayout,
+      compute: { module, entryPoint: 'param_grads', constants },
+    });
+    this.inputPipeline = device.createComputePipeline({
+      label: `delay_backward inputs ${label}`,
+      layout: pipelineLayout,
+      compute: { module, entryPoint: 'input_grads', constants },
+    });
+  }
+
+  private readonly layout: GPUBindGroupLayout;
+
+  /** Gradients of weights, delays ([inputs][outputs]) and inputs ([batch][T][inputs]) from dL/dcurrent. */
+  async run(
+    spikes: Float32Array,
+    weights: Float32Array,
+    delays: Float32Array,
+    gradCurrent: Float32Array,
+    batch: number,
+    sigma: number,
+  ): Promise<DelayGradients> {
+    const { device, shape } = this;
+    const scope = new BufferScope(device);
+    try {
+      const synapses = shape.inputs * shape.outputs;
+      const inputSize = batch * shape.timeSteps * shape.inputs;
+      const outputs = [
+        scope.output('delay_backward gradWeights', synapses),
+        scope.output('delay_backward gradDelays', synapses),
+        scope.output('delay_backward gradInput', inputSize),
+      ];
+      const bindGroup = device.createBindGroup({
+        label: 'delay_backward bindings',
+        layout: this.layout,
+        entries: [
+          scope.input('delay_backward spikes', spikes),
+          scope.input('delay_backward weights', weights),
+          scope.input('delay_backward delays', delays),
+          scope.input('delay_backward gradCurrent', gradCurrent),
+          ...outputs,
+          scope.uniform('delay_backward params', batchSigmaUniform(batch, sigma)),
+        ].map((buffer, binding) => ({ binding, resource: { buffer } })),
+      });
+      const encoder = device.createCommandEncoder({ label: 'delay_backward' });
+      dispatch(encoder, 'delay_backward params pass', this.paramPipeline, bindGroup, synapses);
+      dispatch(encoder, 'delay_backward inputs pass', this.inputPipeline, bindGroup, inputSize);
+      const [gradWeights, gradDelays, gradInput] = await scope.read(encoder, outputs);
+      return { gradWeights: gradWeights!, gradDelays: gradDelays!, gradInput: gradInput! };
+    } finally {
+      scope.destroy();
+    }
+  }
+}
