@@ -1,0 +1,109 @@
+import source from '../../../shaders/losses.wgsl?raw';
+import type { LossConfig, Targets } from '../../core/train/losses.ts';
+import { BufferScope, dispatch } from '../buffers.ts';
+
+const LOSS_CODE: Record<LossConfig['kind'], number> = {
+  ceSumMembrane: 0,
+  ceMaxMembrane: 1,
+  spikeCount: 2,
+  spikeTime: 3,
+  firstSpikeTime: 4,
+};
+
+/** The loss's two scalar parameters as the shader's `a` and `b`. */
+function lossParams(loss: LossConfig): [number, number] {
+  switch (loss.kind) {
+    case 'spikeCount':
+      return [loss.trueRate, loss.falseRate];
+    case 'spikeTime':
+      return [loss.traceTauSteps > 0 ? Math.exp(-1 / loss.traceTauSteps) : 0, 0];
+    case 'firstSpikeTime':
+      return [loss.timeScale, loss.silentMargin];
+    default:
+      return [0, 0];
+  }
+}
+
+export interface GpuLossResult {
+  loss: number;
+  /** dL/dmembrane for the membrane losses (cross-entropy, first-spike time), else dL/dspikes. */
+  grad: Float32Array;
+  gradIsMembrane: boolean;
+}
+
+/** Losses on the GPU (shaders/losses.wgsl), one invocation per sample. */
+export class GpuLoss {
+  private readonly pipeline: GPUComputePipeline;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly config: LossConfig,
+    private readonly outputs: number,
+    private readonly timeSteps: number,
+    labels: boolean,
+  ) {
+    this.pipeline = device.createComputePipeline({
+      label: `loss ${config.kind}`,
+      layout: 'auto',
+      compute: {
+        module: device.createShaderModule({ label: 'losses.wgsl', code: source }),
+        entryPoint: 'main',
+        constants: {
+          OUTPUTS: outputs,
+          STEPS: timeSteps,
+          LOSS: LOSS_CODE[config.kind],
+          LABELS: labels ? 1 : 0,
+        },
+      },
+    });
+  }
+
+  async run(
+    membrane: Float32Array,
+    spikes: Float32Array,
+    targets: Targets,
+    batch: number,
+    threshold: number,
+  ): Promise<GpuLossResult> {
+    const { device } = this;
+    const scope = new BufferScope(device);
+    try {
+      const params = new ArrayBuffer(16);
+      new Uint32Array(params, 0, 1)[0] = batch;
+      new Float32Array(params, 4, 3).set([threshold, ...lossParams(this.config)]);
+      const labels = targets.kind === 'labels' ? Uint32Array.from(targets.labels) : new Uint32Array(batch);
+      const times =
+        targets.kind === 'spikeTimes'
+          ? Float32Array.from(targets.times)
+          : new Float32Array(batch * this.outputs);
+      const grad = scope.output('loss grad', batch * this.timeSteps * this.outputs);
+      const sampleLoss = scope.output('loss per sample', batch);
+      const bindGroup = device.createBindGroup({
+        label: 'loss bindings',
+        layout: this.pipeline.getBindGroupLayout(0),
+        entries: [
+          scope.input('loss membrane', membrane),
+          scope.input('loss spikes', spikes),
+          scope.input('loss labels', new Float32Array(labels.buffer)),
+          scope.input('loss target times', times),
+          grad,
+          sampleLoss,
+          scope.uniform('loss params', params),
+        ].map((buffer, binding) => ({ binding, resource: { buffer } })),
+      });
+      const encoder = device.createCommandEncoder({ label: 'loss' });
+      dispatch(encoder, 'loss pass', this.pipeline, bindGroup, batch);
+      const [g, perSample] = await scope.read(encoder, [grad, sampleLoss]);
+      let loss = 0;
+      for (const v of perSample!) loss += v;
+      const kind = this.config.kind;
+      return {
+        loss,
+        grad: g!,
+        gradIsMembrane: kind === 'ceSumMembrane' || kind === 'ceMaxMembrane' || kind === 'firstSpikeTime',
+      };
+    } finally {
+      scope.destroy();
+    }
+  }
+}
