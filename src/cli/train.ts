@@ -1,5 +1,6 @@
 import type { ExperimentConfig } from '../core/experiment.ts';
-import { Trainer, type EpochMetrics } from '../core/trainer.ts';
+import type { EpochMetrics } from '../core/trainer.ts';
+import { ParallelTrainer } from '../node/parallelTrainer.ts';
 
 export interface TrainSummary {
   [key: string]: unknown;
@@ -9,20 +10,40 @@ function round(x: number | null, digits = 4): number | null {
   return x === null ? null : Number(x.toFixed(digits));
 }
 
-/** Trains a config on the CPU engine; progress lines go to `log` (stderr in the CLI). */
-export function trainExperiment(
+/**
+ * Trains a config on the CPU engine, each batch split across `threads` cores (the result is the
+ * one-thread result up to float summation order); progress lines go to `log` (stderr in the CLI).
+ */
+export async function trainExperiment(
   config: ExperimentConfig,
   epochs: number,
+  threads: number,
   log: (line: string) => void,
-): TrainSummary {
+): Promise<TrainSummary> {
   const started = performance.now();
-  const trainer = new Trainer(config, { epochs });
+  // Batches of one sample (the toy) cannot be split: one thread.
+  const parallel = new ParallelTrainer(config, config.training.batchSize > 1 ? threads : 1, { epochs });
+  try {
+    return await runEpochs(parallel, config, epochs, started, log);
+  } finally {
+    await parallel.close();
+  }
+}
+
+async function runEpochs(
+  parallel: ParallelTrainer,
+  config: ExperimentConfig,
+  epochs: number,
+  started: number,
+  log: (line: string) => void,
+): Promise<TrainSummary> {
+  const trainer = parallel.trainer;
   const history: EpochMetrics[] = [];
   const isToy = config.task.kind === 'toy';
   const every = isToy ? Math.max(1, Math.floor(epochs / 10)) : 1;
   let best: { accuracy: number; epoch: number; params: { w: Float64Array; d: Float64Array }[] } | null = null;
   for (let e = 0; e < epochs; e++) {
-    const m = trainer.trainEpoch();
+    const m = await parallel.trainEpoch();
     history.push(m);
     if (m.validationAccuracy !== null && (best === null || m.validationAccuracy > best.accuracy)) {
       best = {
@@ -44,7 +65,14 @@ export function trainExperiment(
     }
   }
   const seconds = (performance.now() - started) / 1000;
-  const base = { config: config.name, engine: 'cpu', epochs, seed: config.seed, seconds: round(seconds, 2) };
+  const base = {
+    config: config.name,
+    engine: 'cpu',
+    threads: parallel.threads,
+    epochs,
+    seed: config.seed,
+    seconds: round(seconds, 2),
+  };
   if (config.task.kind === 'toy') {
     const outputs = config.network.layers.at(-1)!.size;
     const delays = trainer.net.synapses[0]!.delays;

@@ -38,6 +38,18 @@ export interface EpochMetrics {
   ms: number;
 }
 
+/** An epoch being run step by step (see Trainer.beginEpoch / endEpoch). */
+export interface EpochInProgress {
+  batches: number[][];
+  samples: number;
+  /** Sum over steps of (mean batch loss x batch size). */
+  lossSum: number;
+  /** Sigma of the latest step. */
+  sigma: number;
+  /** performance.now() at the start (ms). */
+  started: number;
+}
+
 export interface EvalResult {
   loss: number;
   accuracy: number | null;
@@ -181,27 +193,42 @@ export class Trainer {
 
   /** One pass over the training split in a seeded random order. */
   trainEpoch(): EpochMetrics {
-    const started = performance.now();
+    const epoch = this.beginEpoch();
+    for (const batch of epoch.batches) {
+      epoch.sigma = this.net.synapses[0]?.sigma ?? 0; // the sigma this step trains with
+      epoch.lossSum += this.trainStep(batch) * batch.length;
+    }
+    return this.endEpoch(epoch);
+  }
+
+  /** The epoch's mini-batches in a seeded random order; pair with `endEpoch`. */
+  beginEpoch(): EpochInProgress {
     const order = this.order.shuffle(Array.from(this.data.train));
     const bs = this.config.training.batchSize;
-    let lossSum = 0;
-    let sigma = this.net.synapses[0]?.sigma ?? 0;
-    for (let k = 0; k < order.length; k += bs) {
-      const idx = order.slice(k, k + bs);
-      sigma = this.net.synapses[0]?.sigma ?? 0; // the sigma this step trains with
-      lossSum += this.trainStep(idx) * idx.length;
-    }
+    const batches: number[][] = [];
+    for (let k = 0; k < order.length; k += bs) batches.push(order.slice(k, k + bs));
+    return {
+      batches,
+      samples: order.length,
+      lossSum: 0,
+      sigma: this.net.synapses[0]?.sigma ?? 0,
+      started: performance.now(),
+    };
+  }
+
+  /** Evaluates the splits and closes an epoch whose steps were run by the caller. */
+  endEpoch(epoch: EpochInProgress): EpochMetrics {
     this.epoch++;
     const train = this.data.labels ? this.evaluate(this.data.train) : null;
     const val = this.data.validation.length > 0 ? this.evaluate(this.data.validation) : null;
     return {
       epoch: this.epoch,
-      trainLoss: lossSum / order.length,
+      trainLoss: epoch.lossSum / epoch.samples,
       trainAccuracy: train?.accuracy ?? null,
       validationLoss: val?.loss ?? null,
       validationAccuracy: val?.accuracy ?? null,
-      sigma,
-      ms: performance.now() - started,
+      sigma: epoch.sigma,
+      ms: performance.now() - epoch.started,
     };
   }
 

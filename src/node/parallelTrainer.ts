@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { RealArray, Precision } from '../core/tensor.ts';
-import { Trainer } from '../core/trainer.ts';
+import { Trainer, type EpochMetrics } from '../core/trainer.ts';
 import type { GradientReply, GradientRequest } from './gradientWorker.ts';
 import { allocateShared, viewShared } from './sharedStorage.ts';
 
@@ -83,6 +83,17 @@ export class ParallelTrainer {
     });
     t.applyUpdate();
     return loss;
+  }
+
+  /** One pass over the training split, each batch split across the threads. */
+  async trainEpoch(): Promise<EpochMetrics> {
+    const t = this.trainer;
+    const epoch = t.beginEpoch();
+    for (const batch of epoch.batches) {
+      epoch.sigma = t.net.synapses[0]?.sigma ?? 0;
+      epoch.lossSum += (await this.trainStep(batch)) * batch.length;
+    }
+    return t.endEpoch(epoch);
   }
 
   async close(): Promise<void> {
