@@ -1,0 +1,231 @@
+import lifSource from '../../../shaders/lif_backward.wgsl?raw';
+import srmSource from '../../../shaders/srm_backward.wgsl?raw';
+import type { LifConfig } from '../../core/neurons/lif.ts';
+import type { SrmConfig } from '../../core/neurons/srm.ts';
+import type { SurrogateKind } from '../../core/neurons/surrogates.ts';
+
+export interface NeuronBackwardShape {
+  neurons: number;
+  timeSteps: number;
+  /** Simulation step (ms), as passed to LifLayer / SrmLayer. */
+  dtMs: number;
+  config: LifConfig | SrmConfig;
+}
+
+/**
+ * The forward record and the gradients with respect to the layer's outputs, all
+ * [batch][T][neurons]. Either gradient may be null (zero), as in NeuronLayer.backward.
+ */
+export interface NeuronBackwardInputs {
+  /** Membrane compared with the threshold at each step (before any reset), from the forward pass. */
+  membrane: Float32Array;
+  /** The forward pass's spikes (0/1). */
+  spikes: Float32Array;
+  /** dL/dspikes; ignored by a non-spiking layer, as on the CPU. */
+  gradSpikes: Float32Array | null;
+  /** dL/dmembrane. */
+  gradMembrane: Float32Array | null;
+}
+
+/** Bytes of the uniform buffer: LIF uses 20 (batch, beta, 1 - beta, threshold, alpha), SRM 28. */
+const PARAMS_BYTES = 32;
+const WORKGROUP = 64;
+
+const SURROGATE_CODES: Record<SurrogateKind, number> = { arctan: 0, fastSigmoid: 1, slayerExp: 2 };
+
+/**
+ * The uniform block for the shader, with the coefficients computed exactly as LifLayer's and
+ * SrmLayer's constructors (and LifLayer.backward's 1 - beta) compute them: in f64, then rounded
+ * to f32 once.
+ */
+function paramBlock(config: LifConfig | SrmConfig, dtMs: number, batch: number): ArrayBuffer {
+  const data = new ArrayBuffer(PARAMS_BYTES);
+  new Uint32Array(data, 0, 1)[0] = batch;
+  const f = new Float32Array(data, 4, 6);
+  if (config.model === 'lif') {
+    const beta = dtMs / config.tauMs;
+    f[0] = beta;
+    f[1] = 1 - beta;
+    f[2] = config.threshold;
+    f[3] = config.surrogate.alpha;
+  } else {
+    f[0] = config.threshold;
+    f[1] = Math.exp(-dtMs / config.tauSynMs);
+    f[2] = (Math.E * dtMs) / config.tauSynMs;
+    f[3] = Math.exp(-dtMs / config.tauRefMs);
+    f[4] = -config.refractoryScale * config.threshold * Math.E;
+    f[5] = config.surrogate.alpha;
+  }
+  return data;
+}
+
+/**
+ * The neuron backward pass through time on the GPU (shaders/lif_backward.wgsl,
+ * shaders/srm_backward.wgsl), the adjoint of NeuronForward and the same recurrences as
+ * LifLayer.backward and SrmLayer.backward: one invocation per (batch, neuron) looping over the
+ * steps from the last to the first. Sizes, model switches (spiking, reset, detachReset), the
+ * surrogate's kind and which gradients are present are `override` constants; dt, tau, threshold
+ * and the surrogate's alpha go in a uniform. The bind group layout is explicit, so an absent
+ * gradient (its binding unread by that pipeline) is bound to a small placeholder buffer.
+ */
+export class NeuronBackward {
+  private readonly name: string;
+  private readonly layout: GPUBindGroupLayout;
+  private readonly pipelineLayout: GPUPipelineLayout;
+  private readonly module: GPUShaderModule;
+  private readonly baseConstants: Record<string, number>;
+  private readonly variant: string;
+  /** One pipeline per combination of present gradients, made on first use. */
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly shape: NeuronBackwardShape,
+  ) {
+    const { config } = shape;
+    const lif = config.model === 'lif';
+    this.name = lif ? 'lif_backward' : 'srm_backward';
+    this.baseConstants = {
+      NEURONS: shape.neurons,
+      STEPS: shape.timeSteps,
+      SPIKING: config.spiking ? 1 : 0,
+      DETACH_RESET: config.detachReset ? 1 : 0,
+      SURROGATE: SURROGATE_CODES[config.surrogate.kind],
+    };
+    let variant = config.spiking ? 'spiking' : 'non-spiking';
+    if (config.model === 'lif') {
+      this.baseConstants['HARD_RESET'] = config.reset === 'hard' ? 1 : 0;
+      if (config.spiking) variant += ` ${config.reset} reset`;
+    }
+    if (config.spiking) {
+      variant += `${config.detachReset ? ' detached' : ''} ${config.surrogate.kind}`;
+    }
+    this.variant = variant;
+    this.module = device.createShaderModule({
+      label: `${this.name}.wgsl`,
+      code: lif ? lifSource : srmSource,
+    });
+    const read = (binding: number): GPUBindGroupLayoutEntry => ({
+      binding,
+      visibility: GPUShaderStage.COMPUTE,
+      buffer: { type: 'read-only-storage' },
+    });
+    this.layout = device.createBindGroupLayout({
+      label: `${this.name} bindings layout`,
+      entries: [
+        read(0), // membrane
+        read(1), // spikes
+        read(2), // gradSpikes
+        read(3), // gradMembrane
+        { binding: 4, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
+        { binding: 5, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
+      ],
+    });
+    this.pipelineLayout = device.createPipelineLayout({
+      label: `${this.name} layout`,
+      bindGroupLayouts: [this.layout],
+    });
+  }
+
+  private pipeline(hasGradSpikes: boolean, hasGradMembrane: boolean): GPUComputePipeline {
+    const key = `${hasGradSpikes ? 's' : '-'}${hasGradMembrane ? 'm' : '-'}`;
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      const { shape } = this;
+      pipeline = this.device.createComputePipeline({
+        label: `${this.name} N${shape.neurons} T${shape.timeSteps} ${this.variant} grads ${key}`,
+        layout: this.pipelineLayout,
+        compute: {
+          module: this.module,
+          entryPoint: 'main',
+          constants: {
+            ...this.baseConstants,
+            HAS_GRAD_SPIKES: hasGradSpikes ? 1 : 0,
+            HAS_GRAD_MEMBRANE: hasGradMembrane ? 1 : 0,
+          },
+        },
+      });
+      this.pipelines.set(key, pipeline);
+    }
+    return pipeline;
+  }
+
+  /** The forward record and output gradients -> dL/dcurrent [batch][T][neurons]. */
+  async run(inputs: NeuronBackwardInputs, batch: number): Promise<Float32Array> {
+    const { device, shape, name } = this;
+    const total = batch * shape.timeSteps * shape.neurons;
+    const check = (label: string, array: Float32Array | null): void => {
+      if (array && array.length !== total) {
+        throw new Error(`${name}: ${label} has ${array.length} values, expected ${total}`);
+      }
+    };
+    check('membrane', inputs.membrane);
+    check('spikes', inputs.spikes);
+    check('gradSpikes', inputs.gradSpikes);
+    check('gradMembrane', inputs.gradMembrane);
+    const workgroups = Math.ceil((batch * shape.neurons) / WORKGROUP);
+    if (workgroups > device.limits.maxComputeWorkgroupsPerDimension) {
+      throw new Error(`${name}: ${batch} x ${shape.neurons} neurons need too many workgroups`);
+    }
+    if (total === 0) return new Float32Array(0);
+    // A non-spiking layer ignores dL/dspikes, as LifLayer.backward and SrmLayer.backward do.
+    const gradSpikes = shape.config.spiking ? inputs.gradSpikes : null;
+    const gradMembrane = inputs.gradMembrane;
+    const pipeline = this.pipeline(gradSpikes !== null, gradMembrane !== null);
+    const bytes = total * 4;
+    const created: GPUBuffer[] = [];
+    const buffer = (label: string, size: number, usage: GPUBufferUsageFlags): GPUBuffer => {
+      const b = device.createBuffer({ label: `${name} ${label}`, size, usage });
+      created.push(b);
+      return b;
+    };
+    const upload = (label: string, data: Float32Array | null): GPUBuffer => {
+      if (!data) {
+        // Never read: the pipeline for an absent gradient has HAS_GRAD_* = 0.
+        return buffer(`${label} (absent)`, 4, GPUBufferUsage.STORAGE);
+      }
+      const b = buffer(label, bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
+      device.queue.writeBuffer(b, 0, data);
+      return b;
+    };
+    try {
+      const membrane = upload('membrane', inputs.membrane);
+      const spikes = upload('spikes', inputs.spikes);
+      const gradSpikesBuffer = upload('gradSpikes', gradSpikes);
+      const gradMembraneBuffer = upload('gradMembrane', gradMembrane);
+      const gradCurrent = buffer('gradCurrent', bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
+      const params = buffer('params', PARAMS_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+      const readback = buffer(
+        'gradCurrent readback',
+        bytes,
+        GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      );
+      device.queue.writeBuffer(params, 0, paramBlock(shape.config, shape.dtMs, batch));
+      const bindGroup = device.createBindGroup({
+        label: `${name} bindings`,
+        layout: this.layout,
+        entries: [
+          { binding: 0, resource: { buffer: membrane } },
+          { binding: 1, resource: { buffer: spikes } },
+          { binding: 2, resource: { buffer: gradSpikesBuffer } },
+          { binding: 3, resource: { buffer: gradMembraneBuffer } },
+          { binding: 4, resource: { buffer: gradCurrent } },
+          { binding: 5, resource: { buffer: params } },
+        ],
+      });
+      const encoder = device.createCommandEncoder({ label: name });
+      const pass = encoder.beginComputePass({ label: `${name} pass` });
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(workgroups);
+      pass.end();
+      encoder.copyBufferToBuffer(gradCurrent, 0, readback, 0, bytes);
+      device.queue.submit([encoder.finish()]);
+      await readback.mapAsync(GPUMapMode.READ);
+      return new Float32Array(readback.getMappedRange().slice(0));
+    } finally {
+      // destroy() unmaps a mapped buffer too, so a failed map leaves nothing behind.
+      for (const b of created) b.destroy();
+    }
+  }
+}
