@@ -71,6 +71,75 @@ export class DelayBackward {
 
   private readonly layout: GPUBindGroupLayout;
 
+  private uniforms: GPUBuffer | null = null;
+  private placeholder: GPUBuffer | null = null;
+
+  /**
+   * Records the parameter-gradient pass and, when `gradInput` is given, the input-gradient pass,
+   * on GPU-resident buffers; batch and sigma go to this instance's own uniform buffer.
+   */
+  encode(
+    encoder: GPUCommandEncoder,
+    io: {
+      spikes: GPUBuffer;
+      weights: GPUBuffer;
+      delays: GPUBuffer;
+      gradCurrent: GPUBuffer;
+      gradWeights: GPUBuffer;
+      gradDelays: GPUBuffer;
+      gradInput: GPUBuffer | null;
+    },
+    batch: number,
+    sigma: number,
+  ): void {
+    const { device, shape } = this;
+    this.uniforms ??= device.createBuffer({
+      label: 'delay_backward params',
+      size: 8,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.placeholder ??= device.createBuffer({
+      label: 'delay_backward no input gradient',
+      size: 4,
+      usage: GPUBufferUsage.STORAGE,
+    });
+    device.queue.writeBuffer(this.uniforms, 0, batchSigmaUniform(batch, sigma));
+    const bindGroup = device.createBindGroup({
+      label: 'delay_backward bindings',
+      layout: this.layout,
+      entries: [
+        io.spikes,
+        io.weights,
+        io.delays,
+        io.gradCurrent,
+        io.gradWeights,
+        io.gradDelays,
+        io.gradInput ?? this.placeholder,
+        this.uniforms,
+      ].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    dispatch(
+      encoder,
+      'delay_backward params pass',
+      this.paramPipeline,
+      bindGroup,
+      shape.inputs * shape.outputs,
+    );
+    if (io.gradInput)
+      dispatch(
+        encoder,
+        'delay_backward inputs pass',
+        this.inputPipeline,
+        bindGroup,
+        batch * shape.timeSteps * shape.inputs,
+      );
+  }
+
+  destroy(): void {
+    this.uniforms?.destroy();
+    this.placeholder?.destroy();
+  }
+
   /** Gradients of weights, delays ([inputs][outputs]) and inputs ([batch][T][inputs]) from dL/dcurrent. */
   async run(
     spikes: Float32Array,

@@ -46,6 +46,43 @@ export class DelayForward {
     });
   }
 
+  private uniforms: GPUBuffer | null = null;
+
+  /** Records the pass on GPU-resident buffers; batch and sigma go to this instance's own uniform buffer. */
+  encode(
+    encoder: GPUCommandEncoder,
+    io: { spikes: GPUBuffer; weights: GPUBuffer; delays: GPUBuffer; current: GPUBuffer },
+    batch: number,
+    sigma: number,
+  ): void {
+    const { device, shape } = this;
+    this.uniforms ??= device.createBuffer({
+      label: 'delay_forward params',
+      size: 8,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    device.queue.writeBuffer(this.uniforms, 0, batchSigmaUniform(batch, sigma));
+    const bindGroup = device.createBindGroup({
+      label: 'delay_forward bindings',
+      layout: this.pipeline.getBindGroupLayout(0),
+      entries: [io.spikes, io.weights, io.delays, io.current, this.uniforms].map((buffer, binding) => ({
+        binding,
+        resource: { buffer },
+      })),
+    });
+    dispatch(
+      encoder,
+      'delay_forward pass',
+      this.pipeline,
+      bindGroup,
+      batch * shape.timeSteps * shape.outputs,
+    );
+  }
+
+  destroy(): void {
+    this.uniforms?.destroy();
+  }
+
   /** spikes [batch][T][inputs], weights and delays [inputs][outputs] -> current [batch][T][outputs]. */
   async run(
     spikes: Float32Array,

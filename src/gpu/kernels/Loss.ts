@@ -58,6 +58,59 @@ export class GpuLoss {
     });
   }
 
+  private uniforms: GPUBuffer | null = null;
+
+  /** Records the loss pass on GPU-resident buffers (labels as u32, target times as f32). */
+  encode(
+    encoder: GPUCommandEncoder,
+    io: {
+      membrane: GPUBuffer;
+      spikes: GPUBuffer;
+      labels: GPUBuffer;
+      targetTimes: GPUBuffer;
+      grad: GPUBuffer;
+      sampleLoss: GPUBuffer;
+    },
+    batch: number,
+    threshold: number,
+  ): void {
+    const { device } = this;
+    this.uniforms ??= device.createBuffer({
+      label: 'loss params',
+      size: 16,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    device.queue.writeBuffer(this.uniforms, 0, this.params(batch, threshold));
+    const bindGroup = device.createBindGroup({
+      label: 'loss bindings',
+      layout: this.pipeline.getBindGroupLayout(0),
+      entries: [io.membrane, io.spikes, io.labels, io.targetTimes, io.grad, io.sampleLoss, this.uniforms].map(
+        (buffer, binding) => ({
+          binding,
+          resource: { buffer },
+        }),
+      ),
+    });
+    dispatch(encoder, 'loss pass', this.pipeline, bindGroup, batch);
+  }
+
+  /** Whether the gradient is with respect to the membrane (else the spikes). */
+  get gradIsMembrane(): boolean {
+    const kind = this.config.kind;
+    return kind === 'ceSumMembrane' || kind === 'ceMaxMembrane' || kind === 'firstSpikeTime';
+  }
+
+  private params(batch: number, threshold: number): ArrayBuffer {
+    const params = new ArrayBuffer(16);
+    new Uint32Array(params, 0, 1)[0] = batch;
+    new Float32Array(params, 4, 3).set([threshold, ...lossParams(this.config)]);
+    return params;
+  }
+
+  destroy(): void {
+    this.uniforms?.destroy();
+  }
+
   async run(
     membrane: Float32Array,
     spikes: Float32Array,
@@ -68,9 +121,7 @@ export class GpuLoss {
     const { device } = this;
     const scope = new BufferScope(device);
     try {
-      const params = new ArrayBuffer(16);
-      new Uint32Array(params, 0, 1)[0] = batch;
-      new Float32Array(params, 4, 3).set([threshold, ...lossParams(this.config)]);
+      const params = this.params(batch, threshold);
       const labels = targets.kind === 'labels' ? Uint32Array.from(targets.labels) : new Uint32Array(batch);
       const times =
         targets.kind === 'spikeTimes'

@@ -150,6 +150,62 @@ export class NeuronBackward {
     return pipeline;
   }
 
+  private uniforms: GPUBuffer | null = null;
+  private placeholder: GPUBuffer | null = null;
+
+  /**
+   * Records the pass on GPU-resident buffers (all [batch][T][neurons]; a null gradient is zero).
+   * The batch size goes to this instance's own uniform buffer: one instance per layer.
+   */
+  encode(
+    encoder: GPUCommandEncoder,
+    io: {
+      membrane: GPUBuffer;
+      spikes: GPUBuffer;
+      gradSpikes: GPUBuffer | null;
+      gradMembrane: GPUBuffer | null;
+      gradCurrent: GPUBuffer;
+    },
+    batch: number,
+  ): void {
+    const { device, shape, name } = this;
+    this.uniforms ??= device.createBuffer({
+      label: `${name} params`,
+      size: PARAMS_BYTES,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.placeholder ??= device.createBuffer({
+      label: `${name} absent gradient`,
+      size: 4,
+      usage: GPUBufferUsage.STORAGE,
+    });
+    device.queue.writeBuffer(this.uniforms, 0, paramBlock(shape.config, shape.dtMs, batch));
+    const gradSpikes = shape.config.spiking ? io.gradSpikes : null;
+    const pipeline = this.pipeline(gradSpikes !== null, io.gradMembrane !== null);
+    const bindGroup = device.createBindGroup({
+      label: `${name} bindings`,
+      layout: this.layout,
+      entries: [
+        io.membrane,
+        io.spikes,
+        gradSpikes ?? this.placeholder,
+        io.gradMembrane ?? this.placeholder,
+        io.gradCurrent,
+        this.uniforms,
+      ].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    const pass = encoder.beginComputePass({ label: `${name} pass` });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(Math.ceil((batch * shape.neurons) / WORKGROUP));
+    pass.end();
+  }
+
+  destroy(): void {
+    this.uniforms?.destroy();
+    this.placeholder?.destroy();
+  }
+
   /** The forward record and output gradients -> dL/dcurrent [batch][T][neurons]. */
   async run(inputs: NeuronBackwardInputs, batch: number): Promise<Float32Array> {
     const { device, shape, name } = this;

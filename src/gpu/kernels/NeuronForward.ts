@@ -80,6 +80,43 @@ export class NeuronForward {
     });
   }
 
+  private uniforms: GPUBuffer | null = null;
+
+  /**
+   * Records the pass on GPU-resident buffers (all [batch][T][neurons]); the batch size goes to
+   * this instance's own uniform buffer, so use one instance per layer within a submission.
+   */
+  encode(
+    encoder: GPUCommandEncoder,
+    io: { current: GPUBuffer; membrane: GPUBuffer; spikes: GPUBuffer },
+    batch: number,
+  ): void {
+    const { device, shape, name } = this;
+    this.uniforms ??= device.createBuffer({
+      label: `${name} params`,
+      size: PARAMS_BYTES,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    device.queue.writeBuffer(this.uniforms, 0, paramBlock(shape.config, shape.dtMs, batch));
+    const bindGroup = device.createBindGroup({
+      label: `${name} bindings`,
+      layout: this.pipeline.getBindGroupLayout(0),
+      entries: [io.current, io.membrane, io.spikes, this.uniforms].map((buffer, binding) => ({
+        binding,
+        resource: { buffer },
+      })),
+    });
+    const pass = encoder.beginComputePass({ label: `${name} pass` });
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(Math.ceil((batch * shape.neurons) / WORKGROUP));
+    pass.end();
+  }
+
+  destroy(): void {
+    this.uniforms?.destroy();
+  }
+
   /** current [batch][T][neurons] -> membrane and spikes [batch][T][neurons]. */
   async run(current: Float32Array, batch: number): Promise<NeuronForwardResult> {
     const { device, shape, name } = this;
