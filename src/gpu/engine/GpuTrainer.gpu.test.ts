@@ -1,0 +1,88 @@
+/**
+ * Whole-run parity: 20 training steps on the GPU and on the CPU engine from the same config and
+ * seed stay together in loss and parameters. On a real adapter (Dawn; SwiftShader without a
+ * GPU); no adapter fails the test. The GPU computes in float32 and the CPU reference in float64
+ * arithmetic on float32 storage, so the tolerances allow float32 drift over 20 Adam steps.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExperimentConfig } from '../../core/experiment.ts';
+import { preset } from '../../core/presets.ts';
+import { Trainer } from '../../core/trainer.ts';
+import { dawnGpu, explainMissingAdapter } from '../../node/dawn.ts';
+import { openDevice, type GpuContext, type GpuTrouble } from '../device.ts';
+import { GpuTrainer } from './GpuTrainer.ts';
+
+let ctx: GpuContext;
+const troubles: GpuTrouble[] = [];
+
+beforeAll(async () => {
+  try {
+    ctx = await openDevice(dawnGpu(), (t) => troubles.push(t));
+  } catch (e) {
+    throw explainMissingAdapter(e);
+  }
+});
+
+afterAll(() => {
+  ctx?.device.destroy();
+});
+
+const STEPS = 20;
+
+async function compare(
+  config: ExperimentConfig,
+  batch: number[],
+  lossTol: number,
+  paramTol: number,
+): Promise<void> {
+  const cpu = new Trainer(config, { precision: 'f32' });
+  ctx.device.pushErrorScope('validation');
+  const gpu = new GpuTrainer(ctx, config);
+  try {
+    const cpuLosses: number[] = [];
+    const gpuLosses: number[] = [];
+    for (let s = 0; s < STEPS; s++) {
+      cpuLosses.push(cpu.trainStep(batch));
+      gpuLosses.push(await gpu.trainStep(batch));
+    }
+    expect((await ctx.device.popErrorScope())?.message ?? null).toBeNull();
+    cpuLosses.forEach((want, s) =>
+      expect(Math.abs(gpuLosses[s]! - want), `loss at step ${s}`).toBeLessThanOrEqual(
+        lossTol * (1 + Math.abs(want)),
+      ),
+    );
+    // Training moved the loss: the comparison is not between two idle runs.
+    expect(Math.abs(cpuLosses.at(-1)! - cpuLosses[0]!)).toBeGreaterThan(10 * lossTol);
+    const params = await gpu.readParameters();
+    params.forEach((p, l) => {
+      const s = cpu.net.synapses[l]!;
+      for (let q = 0; q < p.weights.length; q++) {
+        expect(Math.abs(p.weights[q]! - s.weights[q]!), `layer ${l} weight ${q}`).toBeLessThanOrEqual(
+          paramTol,
+        );
+        expect(Math.abs(p.delays[q]! - s.delays[q]!), `layer ${l} delay ${q}`).toBeLessThanOrEqual(paramTol);
+      }
+    });
+  } finally {
+    gpu.destroy();
+  }
+}
+
+describe('GpuTrainer', () => {
+  it('toy: 20 delay-only steps match the CPU engine (loss 1e-3 relative, delays 1e-3 steps)', async () => {
+    await compare(preset('toy')!, [0], 1e-3, 1e-3);
+  });
+
+  it('MNIST-shaped 784-32-10 net, lerp delays, batch 8: 20 steps match (loss 1e-3, parameters 1e-3)', async () => {
+    const config = preset('mnist-bench')!;
+    config.network.layers[0]!.size = 32;
+    config.task = { kind: 'randomSpikes', samples: 8, classes: 10, rate: 0.19, firstStepOnly: true };
+    config.training.batchSize = 8;
+    config.training.epochs = STEPS;
+    await compare(config, [0, 1, 2, 3, 4, 5, 6, 7], 1e-3, 1e-3);
+  });
+
+  it('reports no uncaptured errors or device loss', () => {
+    expect(troubles).toEqual([]);
+  });
+});

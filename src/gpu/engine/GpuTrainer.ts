@@ -1,0 +1,313 @@
+import { gatherBatch } from '../../core/data/tasks.ts';
+import type { ExperimentConfig } from '../../core/experiment.ts';
+import { hasDelayGradient } from '../../core/synapses/kernels.ts';
+import { Trainer } from '../../core/trainer.ts';
+import { learningRate } from '../../core/train/schedules.ts';
+import type { GpuContext } from '../device.ts';
+import { GpuAdam } from '../kernels/Adam.ts';
+import { DelayBackward } from '../kernels/DelayBackward.ts';
+import { DelayForward } from '../kernels/DelayForward.ts';
+import { GpuLoss } from '../kernels/Loss.ts';
+import { NeuronBackward } from '../kernels/NeuronBackward.ts';
+import { NeuronForward } from '../kernels/NeuronForward.ts';
+
+interface GpuLayer {
+  inputs: number;
+  size: number;
+  weights: GPUBuffer;
+  delays: GPUBuffer;
+  gradWeights: GPUBuffer;
+  gradDelays: GPUBuffer;
+  delayForward: DelayForward;
+  delayBackward: DelayBackward;
+  neuronForward: NeuronForward;
+  neuronBackward: NeuronBackward;
+  adamWeights: GpuAdam | null;
+  adamDelays: GpuAdam | null;
+}
+
+/** Activations of one batch size, [batch][T][n] per layer. */
+interface Activations {
+  batch: number;
+  input: GPUBuffer;
+  current: GPUBuffer[];
+  membrane: GPUBuffer[];
+  spikes: GPUBuffer[];
+  gradCurrent: GPUBuffer[];
+  /** dL/dspikes of layer l (l < last) = dL/dinput of layer l + 1. */
+  gradSpikes: GPUBuffer[];
+  lossGrad: GPUBuffer;
+  labels: GPUBuffer;
+  targetTimes: GPUBuffer;
+  sampleLoss: GPUBuffer;
+}
+
+/**
+ * A training step entirely on the GPU: every layer's delay forward and neurons, the loss, the
+ * backward pass through neurons and delays, and Adam with the delay clamp, recorded in one
+ * command buffer on GPU-resident parameters. The host writes the batch's spikes and targets
+ * and reads back only the per-sample losses. Data, initial parameters and the schedules (sigma,
+ * learning rates) come from the CPU `Trainer` of the same config and seed, so a GPU run starts
+ * exactly where a CPU run starts.
+ *
+ * Not yet: connectivity masks (rejected), a non-finite-gradient check before the update, a
+ * sparse-gather forward, reuse of bind groups and a shared buffer pool.
+ */
+export class GpuTrainer {
+  readonly reference: Trainer;
+  private readonly layers: GpuLayer[];
+  private readonly loss: GpuLoss;
+  private activations: Activations | null = null;
+  private readonly owned: GPUBuffer[] = [];
+
+  constructor(
+    private readonly ctx: GpuContext,
+    readonly config: ExperimentConfig,
+    options: { epochs?: number } = {},
+  ) {
+    if (config.network.layers.some((l) => l.connectivity < 1)) {
+      throw new Error('the GPU engine does not support connectivity masks yet; use --engine cpu');
+    }
+    this.reference = new Trainer(config, { precision: 'f32', ...options });
+    const { device } = ctx;
+    const { timeSteps, dtMs } = config.network;
+    this.layers = config.network.layers.map((cfg, l) => {
+      const cpu = this.reference.net.synapses[l]!;
+      const n = cpu.weights.length;
+      const param = (label: string, data: Float32Array | null): GPUBuffer => {
+        const buffer = this.own(
+          device.createBuffer({
+            label: `layer ${l} ${label}`,
+            size: n * 4,
+            usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+          }),
+        );
+        if (data) device.queue.writeBuffer(buffer, 0, data);
+        return buffer;
+      };
+      const shape = { inputs: cpu.inputs, outputs: cfg.size, timeSteps, kernel: cfg.kernel };
+      const neuronShape = { neurons: cfg.size, timeSteps, dtMs, config: cfg.neuron };
+      return {
+        inputs: cpu.inputs,
+        size: cfg.size,
+        weights: param('weights', Float32Array.from(cpu.weights)),
+        delays: param('delays', Float32Array.from(cpu.delays)),
+        gradWeights: param('gradWeights', null),
+        gradDelays: param('gradDelays', null),
+        delayForward: new DelayForward(device, shape),
+        delayBackward: new DelayBackward(device, shape),
+        neuronForward: new NeuronForward(device, neuronShape),
+        neuronBackward: new NeuronBackward(device, neuronShape),
+        adamWeights: cfg.trainWeights ? new GpuAdam(device, n, `layer ${l} weights`, null) : null,
+        adamDelays:
+          cfg.trainDelays && hasDelayGradient(cfg.kernel.mode)
+            ? new GpuAdam(device, n, `layer ${l} delays`, cfg.kernel.maxDelay)
+            : null,
+      };
+    });
+    this.loss = new GpuLoss(
+      device,
+      config.loss,
+      this.layers.at(-1)!.size,
+      timeSteps,
+      config.task.kind !== 'toy',
+    );
+  }
+
+  get step(): number {
+    return this.reference.step;
+  }
+
+  /** One optimiser step on the given samples; resolves to the batch's mean loss. */
+  async trainStep(indices: number[]): Promise<number> {
+    const { device } = this.ctx;
+    const t = this.reference;
+    const batch = indices.length;
+    const act = this.activationsFor(batch);
+    device.queue.writeBuffer(act.input, 0, gatherBatch(t.data, indices));
+    const targets = t.targetsFor(indices);
+    if (targets.kind === 'labels') device.queue.writeBuffer(act.labels, 0, Uint32Array.from(targets.labels));
+    else device.queue.writeBuffer(act.targetTimes, 0, Float32Array.from(targets.times));
+    const sigma = t.currentSigma();
+    const encoder = device.createCommandEncoder({ label: `train step ${t.step}` });
+    const last = this.layers.length - 1;
+    this.layers.forEach((layer, l) => {
+      const spikesIn = l === 0 ? act.input : act.spikes[l - 1]!;
+      layer.delayForward.encode(
+        encoder,
+        { spikes: spikesIn, weights: layer.weights, delays: layer.delays, current: act.current[l]! },
+        batch,
+        sigma,
+      );
+      layer.neuronForward.encode(
+        encoder,
+        { current: act.current[l]!, membrane: act.membrane[l]!, spikes: act.spikes[l]! },
+        batch,
+      );
+    });
+    const threshold = this.config.network.layers[last]!.neuron.threshold;
+    this.loss.encode(
+      encoder,
+      {
+        membrane: act.membrane[last]!,
+        spikes: act.spikes[last]!,
+        labels: act.labels,
+        targetTimes: act.targetTimes,
+        grad: act.lossGrad,
+        sampleLoss: act.sampleLoss,
+      },
+      batch,
+      threshold,
+    );
+    for (let l = last; l >= 0; l--) {
+      const layer = this.layers[l]!;
+      const fromLoss = l === last;
+      layer.neuronBackward.encode(
+        encoder,
+        {
+          membrane: act.membrane[l]!,
+          spikes: act.spikes[l]!,
+          gradSpikes: fromLoss ? (this.loss.gradIsMembrane ? null : act.lossGrad) : act.gradSpikes[l]!,
+          gradMembrane: fromLoss && this.loss.gradIsMembrane ? act.lossGrad : null,
+          gradCurrent: act.gradCurrent[l]!,
+        },
+        batch,
+      );
+      layer.delayBackward.encode(
+        encoder,
+        {
+          spikes: l === 0 ? act.input : act.spikes[l - 1]!,
+          weights: layer.weights,
+          delays: layer.delays,
+          gradCurrent: act.gradCurrent[l]!,
+          gradWeights: layer.gradWeights,
+          gradDelays: layer.gradDelays,
+          gradInput: l > 0 ? act.gradSpikes[l - 1]! : null,
+        },
+        batch,
+        sigma,
+      );
+    }
+    const opt = this.config.optimizer;
+    const hyper = { beta1: opt.beta1, beta2: opt.beta2, epsilon: opt.epsilon };
+    const lrW = learningRate(opt.weights.lr, opt.weights.schedule, t.step, t.totalSteps);
+    const lrD = learningRate(opt.delays.lr, opt.delays.schedule, t.step, t.totalSteps);
+    for (const layer of this.layers) {
+      layer.adamWeights?.encode(encoder, layer.weights, layer.gradWeights, lrW, hyper);
+      layer.adamDelays?.encode(encoder, layer.delays, layer.gradDelays, lrD, hyper);
+    }
+    const readback = device.createBuffer({
+      label: 'loss readback',
+      size: batch * 4,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    encoder.copyBufferToBuffer(act.sampleLoss, 0, readback, 0, batch * 4);
+    device.queue.submit([encoder.finish()]);
+    // The schedules advance with the CPU trainer's step counter (its network is not run).
+    t.step++;
+    try {
+      await readback.mapAsync(GPUMapMode.READ);
+      let loss = 0;
+      for (const v of new Float32Array(readback.getMappedRange())) loss += v;
+      return loss;
+    } finally {
+      readback.destroy();
+    }
+  }
+
+  /** Copies the current weights and delays back, per layer ([inputs][outputs]). */
+  async readParameters(): Promise<{ weights: Float32Array; delays: Float32Array }[]> {
+    const { device } = this.ctx;
+    const encoder = device.createCommandEncoder({ label: 'read parameters' });
+    const staging = this.layers.flatMap((layer, l) =>
+      [layer.weights, layer.delays].map((src, k) => {
+        const dst = device.createBuffer({
+          label: `layer ${l} ${k ? 'delays' : 'weights'} readback`,
+          size: src.size,
+          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        });
+        encoder.copyBufferToBuffer(src, 0, dst, 0, src.size);
+        return dst;
+      }),
+    );
+    device.queue.submit([encoder.finish()]);
+    const arrays = await Promise.all(
+      staging.map(async (b) => {
+        await b.mapAsync(GPUMapMode.READ);
+        const data = new Float32Array(b.getMappedRange().slice(0));
+        b.destroy();
+        return data;
+      }),
+    );
+    return this.layers.map((_, l) => ({ weights: arrays[2 * l]!, delays: arrays[2 * l + 1]! }));
+  }
+
+  destroy(): void {
+    for (const b of this.owned) b.destroy();
+    this.owned.length = 0;
+    this.releaseActivations();
+    for (const layer of this.layers) {
+      layer.delayForward.destroy();
+      layer.delayBackward.destroy();
+      layer.neuronForward.destroy();
+      layer.neuronBackward.destroy();
+      layer.adamWeights?.destroy();
+      layer.adamDelays?.destroy();
+    }
+    this.loss.destroy();
+  }
+
+  private activationsFor(batch: number): Activations {
+    if (this.activations?.batch === batch) return this.activations;
+    this.releaseActivations();
+    const { device } = this.ctx;
+    const T = this.config.network.timeSteps;
+    const make = (label: string, floats: number, extra = 0): GPUBuffer =>
+      device.createBuffer({
+        label,
+        size: Math.max(4, floats * 4),
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC | extra,
+      });
+    const per = (name: string) =>
+      this.layers.map((layer, l) => make(`layer ${l} ${name}`, batch * T * layer.size));
+    const outputs = this.layers.at(-1)!.size;
+    this.activations = {
+      batch,
+      input: make('input spikes', batch * T * this.config.network.inputs),
+      current: per('current'),
+      membrane: per('membrane'),
+      spikes: per('spikes'),
+      gradCurrent: per('gradCurrent'),
+      gradSpikes: per('gradSpikes'),
+      lossGrad: make('loss gradient', batch * T * outputs),
+      labels: make('labels', batch),
+      targetTimes: make('target times', batch * outputs),
+      sampleLoss: make('loss per sample', batch),
+    };
+    return this.activations;
+  }
+
+  private releaseActivations(): void {
+    const a = this.activations;
+    if (!a) return;
+    for (const b of [
+      a.input,
+      ...a.current,
+      ...a.membrane,
+      ...a.spikes,
+      ...a.gradCurrent,
+      ...a.gradSpikes,
+      a.lossGrad,
+      a.labels,
+      a.targetTimes,
+      a.sampleLoss,
+    ])
+      b.destroy();
+    this.activations = null;
+  }
+
+  private own(buffer: GPUBuffer): GPUBuffer {
+    this.owned.push(buffer);
+    return buffer;
+  }
+}
