@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 
 export default defineConfig({
@@ -6,7 +7,17 @@ export default defineConfig({
   // Relative asset paths so the built playground also works from a sub-folder or file server.
   base: './',
   worker: { format: 'es' },
-  build: { target: 'es2022', sourcemap: true },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    // Two pages: the playground and the in-browser GPU-vs-CPU check (gpu-check.html).
+    rollupOptions: {
+      input: {
+        main: fileURLToPath(new URL('./index.html', import.meta.url)),
+        gpuCheck: fileURLToPath(new URL('./gpu-check.html', import.meta.url)),
+      },
+    },
+  },
   test: {
     include: ['src/**/*.test.ts'],
     environment: 'node',
