@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// The `delaylab` command: runs the TypeScript CLI through tsx's loader (no build step needed).
-import { register } from 'tsx/esm/api';
+// The `delaylab` command: runs the TypeScript CLI through tsx's loader (no build step needed),
+// with a hook for the `?raw` shader imports of the GPU engine.
+import { register } from 'node:module';
+import { register as registerTsx } from 'tsx/esm/api';
 
-register();
+registerTsx();
+register('./raw-loader.mjs', import.meta.url);
 await import('../src/cli/main.ts');

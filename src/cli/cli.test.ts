@@ -86,6 +86,28 @@ describe('delaylab command', () => {
     expect(r2.stderr).toContain('unknown option --epoch');
   });
 
+  it('trains the toy on the GPU engine (Dawn; SwiftShader here) to the same targets', () => {
+    const r = run(BIN, ['train', '--config', 'toy', '--engine', 'gpu', '--seed', '2', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('GPU adapter:');
+    const out = JSON.parse(r.stdout) as {
+      engine: string;
+      adapter: { vendor: string };
+      firstSpikeTimes: number[];
+    };
+    expect(out.engine).toBe('gpu');
+    expect(typeof out.adapter.vendor).toBe('string');
+    out.firstSpikeTimes.forEach((t, j) => expect(Math.abs(t - [38, 55][j]!)).toBeLessThanOrEqual(1));
+  });
+
+  it('--engine auto says why it did not take the GPU and trains on the CPU', () => {
+    const r = run(BIN, ['train', '--config', 'toy', '--engine', 'auto', '--epochs', '5', '--json']);
+    expect(r.code).toBe(0);
+    // Here the only adapter is SwiftShader (software); on a machine with a GPU auto would take it.
+    expect(r.stderr).toMatch(/engine auto: .*using the CPU engine/);
+    expect((JSON.parse(r.stdout) as { engine: string }).engine).toBe('cpu');
+  });
+
   it('gradcheck --json reports every case below 1e-4', () => {
     const r = run(BIN, ['gradcheck', '--json']);
     expect(r.code).toBe(0);

@@ -1,16 +1,17 @@
-import { ConfigError } from '../core/experiment.ts';
+import { ConfigError, type ExperimentConfig } from '../core/experiment.ts';
+import { GpuUnavailableError } from '../gpu/device.ts';
 import { runGradcheck } from '../core/gradcheck.ts';
 import { PRESETS } from '../core/presets.ts';
 import { TrainingDivergedError } from '../core/trainer.ts';
 import { checkKnown, intFlag, parseArgs, UsageError } from './args.ts';
 import { loadConfig } from './loadConfig.ts';
-import { trainExperiment } from './train.ts';
+import { trainExperiment, trainExperimentGpu, type TrainSummary } from './train.ts';
 
-const HELP = `delaylab: learn synaptic delays in spiking neural networks (CPU reference engine)
+const HELP = `delaylab: learn synaptic delays in spiking neural networks
 
 Usage:
   delaylab presets                      list the built-in experiment configs
-  delaylab train --config <preset | file.json> [--engine cpu|auto] [--epochs N] [--seed S] [--threads T] [--json]
+  delaylab train --config <preset | file.json> [--engine cpu|gpu|auto] [--epochs N] [--seed S] [--threads T] [--json]
                                         (--threads: default 2 for networks of 100k+ synapses, else 1)
   delaylab gradcheck [--json]           finite-difference check of every gradient (Float64)
   delaylab help
@@ -20,6 +21,18 @@ Progress goes to stderr; --json prints one result object on stdout.`;
 
 const out = (s: string): void => void process.stdout.write(`${s}\n`);
 const err = (s: string): void => void process.stderr.write(`${s}\n`);
+
+/** Splitting a batch pays off once the layers are large (below ~100k synapses the threads' messaging costs more than it saves). */
+function defaultThreads(config: ExperimentConfig, requested: number | undefined): number {
+  if (requested !== undefined) return requested;
+  let synapses = 0;
+  let fanIn = config.network.inputs;
+  for (const l of config.network.layers) {
+    synapses += fanIn * l.size;
+    fanIn = l.size;
+  }
+  return synapses >= 100_000 ? 2 : 1;
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   const { command, flags } = parseArgs(argv, ['json', 'help']);
@@ -57,26 +70,33 @@ async function main(argv: readonly string[]): Promise<number> {
       if (typeof spec !== 'string')
         throw new UsageError('train needs --config <preset name | path to config JSON>');
       const engine = flags.get('engine') ?? 'cpu';
-      if (engine === 'gpu')
-        throw new UsageError('--engine gpu: the WebGPU engine is not built yet; use --engine cpu');
-      if (engine !== 'cpu' && engine !== 'auto')
+      if (engine !== 'cpu' && engine !== 'gpu' && engine !== 'auto')
         throw new UsageError(`--engine must be cpu, gpu or auto, got '${String(engine)}'`);
-      if (engine === 'auto') err('engine auto: no GPU engine yet, using the CPU reference engine');
       const config = loadConfig(spec);
       const seed = intFlag(flags, 'seed', 0);
       if (seed !== undefined) config.seed = seed;
       const epochs = intFlag(flags, 'epochs', 1) ?? config.training.epochs;
-      err(`training '${config.name}' on the CPU engine: ${epochs} epochs, seed ${config.seed}`);
-      // Splitting a batch pays off once the layers are large (below ~100k synapses the threads'
-      // messaging costs more than it saves).
-      let synapses = 0;
-      let fanIn = config.network.inputs;
-      for (const l of config.network.layers) {
-        synapses += fanIn * l.size;
-        fanIn = l.size;
+      let summary: TrainSummary | null = null;
+      if (engine !== 'cpu') {
+        try {
+          // auto takes the GPU only where it is a real one: a software adapter is slower than the CPU engine.
+          summary = await trainExperimentGpu(config, epochs, err, {
+            rejectFallbackAdapter: engine === 'auto',
+          });
+        } catch (e) {
+          if (engine === 'gpu' || !(e instanceof GpuUnavailableError)) throw e;
+          err(`engine auto: ${e.message}; using the CPU engine`);
+        }
       }
-      const threads = intFlag(flags, 'threads', 1) ?? (synapses >= 100_000 ? 2 : 1);
-      const summary = await trainExperiment(config, epochs, threads, err);
+      if (!summary) {
+        err(`training '${config.name}' on the CPU engine: ${epochs} epochs, seed ${config.seed}`);
+        summary = await trainExperiment(
+          config,
+          epochs,
+          defaultThreads(config, intFlag(flags, 'threads', 1)),
+          err,
+        );
+      }
       out(json ? JSON.stringify(summary) : JSON.stringify(summary, null, 2));
       return 0;
     }
@@ -91,6 +111,9 @@ main(process.argv.slice(2)).then(
     if (e instanceof UsageError || e instanceof ConfigError) {
       err(`delaylab: ${e.message}`);
       process.exitCode = 2;
+    } else if (e instanceof GpuUnavailableError) {
+      err(`delaylab: ${e.message}`);
+      process.exitCode = 1;
     } else if (e instanceof TrainingDivergedError || (e instanceof Error && /not finite/.test(e.message))) {
       err(`delaylab: ${e.message}`);
       process.exitCode = 1;

@@ -1,6 +1,17 @@
 import type { ExperimentConfig } from '../core/experiment.ts';
-import type { EpochMetrics } from '../core/trainer.ts';
+import type { EpochMetrics, Trainer } from '../core/trainer.ts';
+import { GpuUnavailableError, openDevice } from '../gpu/device.ts';
+import { GpuTrainer } from '../gpu/engine/GpuTrainer.ts';
+import { dawnGpu, explainMissingAdapter } from '../node/dawn.ts';
 import { ParallelTrainer } from '../node/parallelTrainer.ts';
+
+/** What the epoch loop needs from an engine: the CPU trainer that holds data and (synced) parameters, and an epoch. */
+interface EpochRunner {
+  trainer: Trainer;
+  trainEpoch(): Promise<EpochMetrics>;
+  /** Fields that describe the engine in the summary. */
+  engine: Record<string, unknown>;
+}
 
 export interface TrainSummary {
   [key: string]: unknown;
@@ -24,26 +35,89 @@ export async function trainExperiment(
   // Batches of one sample (the toy) cannot be split: one thread.
   const parallel = new ParallelTrainer(config, config.training.batchSize > 1 ? threads : 1, { epochs });
   try {
-    return await runEpochs(parallel, config, epochs, started, log);
+    const runner = {
+      trainer: parallel.trainer,
+      trainEpoch: () => parallel.trainEpoch(),
+      engine: { engine: 'cpu', threads: parallel.threads },
+    };
+    return await runEpochs(runner, config, epochs, started, log);
   } finally {
     await parallel.close();
   }
 }
 
+/**
+ * Trains a config on the WebGPU engine (Dawn in Node): every step runs on the GPU; after each
+ * epoch the parameters are copied to the CPU trainer, which evaluates the splits. Throws with an
+ * install hint when no adapter can be had.
+ */
+export async function trainExperimentGpu(
+  config: ExperimentConfig,
+  epochs: number,
+  log: (line: string) => void,
+  options: { rejectFallbackAdapter?: boolean } = {},
+): Promise<TrainSummary> {
+  const started = performance.now();
+  let ctx;
+  try {
+    ctx = await openDevice(dawnGpu(), (trouble) => {
+      // Our own destroy() at the end is not news; any other loss or error is.
+      if (trouble.kind === 'lost' && trouble.reason === 'destroyed') return;
+      log(`GPU ${trouble.kind}: ${trouble.message}`);
+    });
+  } catch (e) {
+    throw explainMissingAdapter(e);
+  }
+  if (options.rejectFallbackAdapter && ctx.adapterInfo.isFallbackAdapter) {
+    ctx.device.destroy();
+    throw new GpuUnavailableError('only a software (fallback) WebGPU adapter is available');
+  }
+  log(
+    `GPU adapter: ${[ctx.adapterInfo.vendor, ctx.adapterInfo.architecture, ctx.adapterInfo.description].filter(Boolean).join(' / ')}${ctx.adapterInfo.isFallbackAdapter ? ' (software fallback)' : ''}`,
+  );
+  log(`training '${config.name}' on the GPU engine: ${epochs} epochs, seed ${config.seed}`);
+  const gpu = new GpuTrainer(ctx, config, { epochs });
+  const trainer = gpu.reference;
+  const runner: EpochRunner = {
+    trainer,
+    engine: { engine: 'gpu', adapter: ctx.adapterInfo },
+    trainEpoch: async () => {
+      const epoch = trainer.beginEpoch();
+      for (const batch of epoch.batches) {
+        epoch.sigma = trainer.currentSigma();
+        epoch.lossSum += (await gpu.trainStep(batch)) * batch.length;
+      }
+      const params = await gpu.readParameters();
+      params.forEach((p, l) => {
+        trainer.net.synapses[l]!.weights.set(p.weights);
+        trainer.net.synapses[l]!.delays.set(p.delays);
+      });
+      trainer.net.setSigma(trainer.currentSigma());
+      return trainer.endEpoch(epoch);
+    },
+  };
+  try {
+    return await runEpochs(runner, config, epochs, started, log);
+  } finally {
+    gpu.destroy();
+    ctx.device.destroy();
+  }
+}
+
 async function runEpochs(
-  parallel: ParallelTrainer,
+  runner: EpochRunner,
   config: ExperimentConfig,
   epochs: number,
   started: number,
   log: (line: string) => void,
 ): Promise<TrainSummary> {
-  const trainer = parallel.trainer;
+  const trainer = runner.trainer;
   const history: EpochMetrics[] = [];
   const isToy = config.task.kind === 'toy';
   const every = isToy ? Math.max(1, Math.floor(epochs / 10)) : 1;
   let best: { accuracy: number; epoch: number; params: { w: Float64Array; d: Float64Array }[] } | null = null;
   for (let e = 0; e < epochs; e++) {
-    const m = await parallel.trainEpoch();
+    const m = await runner.trainEpoch();
     history.push(m);
     if (m.validationAccuracy !== null && (best === null || m.validationAccuracy > best.accuracy)) {
       best = {
@@ -67,8 +141,7 @@ async function runEpochs(
   const seconds = (performance.now() - started) / 1000;
   const base = {
     config: config.name,
-    engine: 'cpu',
-    threads: parallel.threads,
+    ...runner.engine,
     epochs,
     seed: config.seed,
     seconds: round(seconds, 2),
