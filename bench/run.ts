@@ -1,11 +1,11 @@
 /**
- * Training-step benchmark (forward + BPTT backward + Adam + clamp) of the CPU engine on the
+ * Training-step benchmark (forward + BPTT backward + Adam + clamp) of the CPU or GPU engine on the
  * `mnist` and `shd` shapes, with random inputs of the right statistics. One JSON line per case
  * on stdout; progress on stderr. Each case runs in its own process so that its peak RSS is its
  * own. With --peer, the PyTorch peer (../shared/peer/dcls_peer.py) runs the same case right
  * after, and a ratio line follows.
  *
- *   npm run bench -- [--engine cpu] [--config mnist|shd|all] [--batch B] [--steps N] [--threads T] [--peer] [--json]
+ *   npm run bench -- [--engine cpu|gpu] [--config mnist|shd|all] [--batch B] [--steps N] [--threads T] [--peer] [--json]
  *
  * --threads (default 2, as the peer runs with 2 threads): data-parallel worker threads.
  */
@@ -14,6 +14,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gatherBatch } from '../src/core/data/tasks.ts';
 import { preset } from '../src/core/presets.ts';
+import type { ExperimentConfig } from '../src/core/experiment.ts';
+import type { Trainer } from '../src/core/trainer.ts';
+import { openDevice } from '../src/gpu/device.ts';
+import { GpuTrainer } from '../src/gpu/engine/GpuTrainer.ts';
+import { dawnGpu, explainMissingAdapter } from '../src/node/dawn.ts';
 import { ParallelTrainer } from '../src/node/parallelTrainer.ts';
 import { checkKnown, intFlag, parseArgs, UsageError } from '../src/cli/args.ts';
 
@@ -27,13 +32,14 @@ const PEER = fileURLToPath(new URL('../../shared/peer/dcls_peer.py', import.meta
 
 interface BenchResult {
   engine: string;
+  adapter?: unknown;
+  threads?: number;
   config: CaseName;
   batch: number;
   samplesPerSecond: number;
   msPerStep: number;
   peakRssMb: number;
   steps: number;
-  threads: number;
   kernel: string;
   hiddenSpikeRates: number[];
   /**
@@ -51,8 +57,62 @@ interface BenchResult {
   }[];
 }
 
+/** What the timing loop needs from an engine. */
+interface StepRunner {
+  trainer: Trainer;
+  step(indices: number[]): Promise<number>;
+  /** Makes `trainer`'s parameters current (the GPU keeps its own) and releases the engine. */
+  finish(): Promise<void>;
+  fields: Record<string, unknown>;
+  /** Bytes per float of parameters and Adam moments, and whether scratch tables exist. */
+  gpu: boolean;
+}
+
+async function makeRunner(
+  engine: 'cpu' | 'gpu',
+  config: ExperimentConfig,
+  threads: number,
+  scheduleSteps: number,
+): Promise<StepRunner> {
+  if (engine === 'cpu') {
+    const parallel = new ParallelTrainer(config, threads, { epochs: 1, scheduleSteps });
+    return {
+      trainer: parallel.trainer,
+      step: (indices) => parallel.trainStep(indices),
+      finish: () => parallel.close(),
+      fields: { engine: 'cpu', threads },
+      gpu: false,
+    };
+  }
+  let ctx;
+  try {
+    ctx = await openDevice(dawnGpu(), () => undefined);
+  } catch (e) {
+    throw explainMissingAdapter(e);
+  }
+  const context = ctx;
+  const gpu = new GpuTrainer(context, config, { epochs: 1, scheduleSteps });
+  return {
+    trainer: gpu.reference,
+    step: (indices) => gpu.trainStep(indices),
+    finish: async () => {
+      const params = await gpu.readParameters();
+      params.forEach((p, l) => {
+        gpu.reference.net.synapses[l]!.weights.set(p.weights);
+        gpu.reference.net.synapses[l]!.delays.set(p.delays);
+      });
+      gpu.destroy();
+      context.device.destroy();
+    },
+    // SwiftShader (a fallback adapter) runs WGSL on the CPU: its timings are not GPU speed.
+    fields: { engine: 'gpu', adapter: context.adapterInfo },
+    gpu: true,
+  };
+}
+
 async function runCase(
   name: CaseName,
+  engine: 'cpu' | 'gpu',
   batch: number,
   steps: number,
   threads: number,
@@ -62,20 +122,20 @@ async function runCase(
   config.training.batchSize = batch;
   const warmup = 2;
   // Schedules (sigma, learning rates) run over warm-up + timed steps, as in the peer.
-  const parallel = new ParallelTrainer(config, threads, { epochs: 1, scheduleSteps: warmup + steps });
-  const trainer = parallel.trainer;
+  const runner = await makeRunner(engine, config, threads, warmup + steps);
+  const trainer = runner.trainer;
   // One fixed batch, generated before timing (as the peer does).
   const indices = Array.from({ length: batch }, (_, b) => b % trainer.data.samples);
-  for (let s = 0; s < warmup; s++) await parallel.trainStep(indices);
+  for (let s = 0; s < warmup; s++) await runner.step(indices);
   const t0 = performance.now();
   for (let s = 0; s < steps; s++) {
-    await parallel.trainStep(indices);
+    await runner.step(indices);
     log(
       `  ${name} batch ${batch}: step ${s + 1}/${steps} (${((performance.now() - t0) / (s + 1)).toFixed(0)} ms/step)`,
     );
   }
   const ms = (performance.now() - t0) / steps;
-  await parallel.close();
+  await runner.finish();
   const rec = trainer.net.forward(gatherBatch(trainer.data, indices), batch);
   const hiddenSpikeRates = rec.layers.slice(0, -1).map((l) => {
     let s = 0;
@@ -83,30 +143,31 @@ async function runCase(
     return Number((s / l.neurons.spikes.length).toFixed(4));
   });
   return {
-    engine: 'cpu',
+    ...runner.fields,
     config: name,
     batch,
     samplesPerSecond: Number(((1000 * batch) / ms).toFixed(2)),
     msPerStep: Number(ms.toFixed(1)),
     peakRssMb: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
     steps,
-    threads,
     kernel: config.network.layers[0]!.kernel.mode,
     hiddenSpikeRates,
     layerMemory: trainer.net.synapses.map((s, l) => {
       const m = s.memoryBytes();
+      const n = s.weights.length;
       const trained =
         (config.network.layers[l]!.trainWeights ? 1 : 0) + (config.network.layers[l]!.trainDelays ? 1 : 0);
+      // GPU: float32 weights, delays, their gradients and Adam moments, no tap tables.
       return {
         shape: `${s.inputs}x${s.outputs}, Td ${s.kernel.maxDelay}`,
-        parameterBytes: m.parameters,
-        gradientBytes: m.gradients,
-        adamBytes: trained * 2 * 8 * s.weights.length,
-        scratchBytes: m.scratch,
+        parameterBytes: runner.gpu ? 2 * 4 * n : m.parameters,
+        gradientBytes: runner.gpu ? 2 * 4 * n : m.gradients,
+        adamBytes: trained * 2 * (runner.gpu ? 4 : 8) * n,
+        scratchBytes: runner.gpu ? 0 : m.scratch,
         materialisedKernelAndGradBytes: 2 * 4 * s.inputs * s.outputs * s.kernel.maxDelay,
       };
     }),
-  };
+  } as BenchResult;
 }
 
 function runPeer(name: CaseName, batch: number, steps: number): Record<string, unknown> | null {
@@ -144,7 +205,9 @@ async function main(): Promise<number> {
   checkKnown(flags, ['engine', 'config', 'batch', 'steps', 'threads', 'json', 'peer', 'child']);
   const threads = intFlag(flags, 'threads', 1) ?? 2;
   const engine = flags.get('engine') ?? 'cpu';
-  if (engine !== 'cpu') throw new UsageError(`--engine ${String(engine)}: only the cpu engine exists so far`);
+  if (engine !== 'cpu' && engine !== 'gpu')
+    throw new UsageError(`--engine must be cpu or gpu, got '${String(engine)}'`);
+  const engineName: 'cpu' | 'gpu' = engine;
   const which = flags.get('config') ?? 'all';
   if (which !== 'all' && !(typeof which === 'string' && which in CASES))
     throw new UsageError(`--config must be mnist, shd or all, got '${String(which)}'`);
@@ -154,7 +217,7 @@ async function main(): Promise<number> {
   if (flags.get('child') === true || (flags.has('child') && names.length === 1)) {
     const name = names[0]!;
     process.stdout.write(
-      `${JSON.stringify(await runCase(name, batch, intFlag(flags, 'steps', 1) ?? DEFAULT_STEPS[name], threads, log))}\n`,
+      `${JSON.stringify(await runCase(name, engineName, batch, intFlag(flags, 'steps', 1) ?? DEFAULT_STEPS[name], threads, log))}\n`,
     );
     return 0;
   }
@@ -166,6 +229,8 @@ async function main(): Promise<number> {
       process.execPath,
       [
         self,
+        '--engine',
+        engineName,
         '--config',
         name,
         '--batch',

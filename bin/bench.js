@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// `npm run bench`: training-step benchmarks, one JSON line per case (see bench/run.ts).
-import { register } from 'tsx/esm/api';
+// `npm run bench`: training-step benchmarks, one JSON line per case (see bench/run.ts), with the
+// `?raw` hook for the GPU engine's shaders.
+import { register } from 'node:module';
+import { register as registerTsx } from 'tsx/esm/api';
 
-register();
+registerTsx();
+register('./raw-loader.mjs', import.meta.url);
 await import('../bench/run.ts');

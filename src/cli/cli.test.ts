@@ -129,6 +129,16 @@ describe('delaylab command', () => {
 });
 
 describe('npm run bench', () => {
+  it('--engine gpu runs through Dawn and reports the adapter (SwiftShader here: not a speed figure)', () => {
+    const r = run(BENCH, ['--engine', 'gpu', '--config', 'mnist', '--batch', '2', '--steps', '1', '--json']);
+    expect(r.code).toBe(0);
+    const line = JSON.parse(r.stdout.trim()) as Record<string, unknown>;
+    expect(line['engine']).toBe('gpu');
+    expect(line).toHaveProperty('adapter');
+    for (const key of ['samplesPerSecond', 'msPerStep', 'peakRssMb', 'layerMemory'])
+      expect(line).toHaveProperty(key);
+  });
+
   it('prints one JSON line per case with the documented fields (a smoke run, no timing asserted)', () => {
     const r = run(BENCH, ['--config', 'mnist', '--batch', '4', '--steps', '1', '--json']);
     expect(r.code).toBe(0);

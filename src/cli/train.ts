@@ -1,6 +1,6 @@
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { EpochMetrics, Trainer } from '../core/trainer.ts';
-import { GpuUnavailableError, openDevice } from '../gpu/device.ts';
+import { GpuDeviceLostError, GpuUnavailableError, openDevice } from '../gpu/device.ts';
 import { GpuTrainer } from '../gpu/engine/GpuTrainer.ts';
 import { dawnGpu, explainMissingAdapter } from '../node/dawn.ts';
 import { ParallelTrainer } from '../node/parallelTrainer.ts';
@@ -78,21 +78,34 @@ export async function trainExperimentGpu(
   log(`training '${config.name}' on the GPU engine: ${epochs} epochs, seed ${config.seed}`);
   const gpu = new GpuTrainer(ctx, config, { epochs });
   const trainer = gpu.reference;
+  let onCpu = false;
   const runner: EpochRunner = {
     trainer,
     engine: { engine: 'gpu', adapter: ctx.adapterInfo },
     trainEpoch: async () => {
+      if (onCpu) return trainer.trainEpoch();
+      const epochStart = trainer.step;
       const epoch = trainer.beginEpoch();
-      for (const batch of epoch.batches) {
-        epoch.sigma = trainer.currentSigma();
-        epoch.lossSum += (await gpu.trainStep(batch)) * batch.length;
+      try {
+        for (const batch of epoch.batches) {
+          epoch.sigma = trainer.currentSigma();
+          epoch.lossSum += (await gpu.trainStep(batch)) * batch.length;
+        }
+        await gpu.checkpoint();
+      } catch (e) {
+        if (!(e instanceof GpuDeviceLostError)) throw e;
+        // Recovery: the CPU trainer holds the parameters of the last finished epoch; redo this
+        // epoch and go on there (its batches were drawn already, so the order differs from an
+        // uninterrupted run).
+        log(
+          `delaylab: ${e.message}; continuing on the CPU engine from the end of epoch ${trainer.epoch} (Adam moments restart)`,
+        );
+        onCpu = true;
+        runner.engine = { ...runner.engine, engine: 'cpu', gpuLostAtEpoch: trainer.epoch + 1 };
+        trainer.step = epochStart;
+        trainer.net.setSigma(trainer.currentSigma());
+        return trainer.trainEpoch();
       }
-      const params = await gpu.readParameters();
-      params.forEach((p, l) => {
-        trainer.net.synapses[l]!.weights.set(p.weights);
-        trainer.net.synapses[l]!.delays.set(p.delays);
-      });
-      trainer.net.setSigma(trainer.currentSigma());
       return trainer.endEpoch(epoch);
     },
   };

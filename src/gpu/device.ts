@@ -11,6 +11,14 @@ export class GpuUnavailableError extends Error {
   }
 }
 
+/** The device went away (driver reset, GPU removed, or destroyed); its buffers are gone. */
+export class GpuDeviceLostError extends Error {
+  constructor(detail: string) {
+    super(`the GPU device was lost (${detail}); its parameters are gone, continue from the last checkpoint`);
+    this.name = 'GpuDeviceLostError';
+  }
+}
+
 export type GpuTrouble =
   { kind: 'lost'; reason: string; message: string } | { kind: 'error'; message: string };
 

@@ -9,7 +9,7 @@ import type { ExperimentConfig } from '../../core/experiment.ts';
 import { preset } from '../../core/presets.ts';
 import { Trainer } from '../../core/trainer.ts';
 import { dawnGpu, explainMissingAdapter } from '../../node/dawn.ts';
-import { openDevice, type GpuContext, type GpuTrouble } from '../device.ts';
+import { GpuDeviceLostError, openDevice, type GpuContext, type GpuTrouble } from '../device.ts';
 import { GpuTrainer } from './GpuTrainer.ts';
 
 let ctx: GpuContext;
@@ -80,6 +80,30 @@ describe('GpuTrainer', () => {
     config.training.batchSize = 8;
     config.training.epochs = STEPS;
     await compare(config, [0, 1, 2, 3, 4, 5, 6, 7], 1e-3, 1e-3);
+  });
+
+  it('device lost mid-run: a clear error, and training goes on on the CPU from the checkpoint', async () => {
+    const seen: GpuTrouble[] = [];
+    const own = await openDevice(dawnGpu(), (t) => seen.push(t));
+    const gpu = new GpuTrainer(own, preset('toy')!);
+    try {
+      for (let s = 0; s < 5; s++) await gpu.trainStep([0]);
+      await gpu.checkpoint();
+      const saved = Array.from(gpu.reference.net.synapses[0]!.delays);
+      expect(saved.some((d) => Math.abs(d - 2) > 0.5)).toBe(true); // the checkpoint holds trained delays
+      own.device.destroy();
+      await expect(gpu.trainStep([0])).rejects.toThrow(GpuDeviceLostError);
+      await expect(gpu.trainStep([0])).rejects.toThrow(/GPU device was lost/);
+      expect(seen.some((t) => t.kind === 'lost')).toBe(true);
+      // Recovery: the CPU trainer still holds the checkpoint and trains on from it.
+      expect(Array.from(gpu.reference.net.synapses[0]!.delays)).toEqual(saved);
+      const before = gpu.reference.trainStep([0]);
+      const after = gpu.reference.trainStep([0]);
+      expect(Number.isFinite(before) && Number.isFinite(after)).toBe(true);
+      expect(Array.from(gpu.reference.net.synapses[0]!.delays)).not.toEqual(saved);
+    } finally {
+      gpu.destroy();
+    }
   });
 
   it('reports no uncaptured errors or device loss', () => {

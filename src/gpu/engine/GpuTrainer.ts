@@ -3,7 +3,7 @@ import type { ExperimentConfig } from '../../core/experiment.ts';
 import { hasDelayGradient } from '../../core/synapses/kernels.ts';
 import { Trainer } from '../../core/trainer.ts';
 import { learningRate } from '../../core/train/schedules.ts';
-import type { GpuContext } from '../device.ts';
+import { GpuDeviceLostError, type GpuContext } from '../device.ts';
 import { GpuAdam } from '../kernels/Adam.ts';
 import { DelayBackward } from '../kernels/DelayBackward.ts';
 import { DelayForward } from '../kernels/DelayForward.ts';
@@ -59,16 +59,20 @@ export class GpuTrainer {
   private readonly loss: GpuLoss;
   private activations: Activations | null = null;
   private readonly owned: GPUBuffer[] = [];
+  private lost: string | null = null;
 
   constructor(
     private readonly ctx: GpuContext,
     readonly config: ExperimentConfig,
-    options: { epochs?: number } = {},
+    options: { epochs?: number; scheduleSteps?: number } = {},
   ) {
     if (config.network.layers.some((l) => l.connectivity < 1)) {
       throw new Error('the GPU engine does not support connectivity masks yet; use --engine cpu');
     }
     this.reference = new Trainer(config, { precision: 'f32', ...options });
+    void ctx.lost.then((trouble) => {
+      this.lost = trouble.kind === 'lost' ? `${trouble.reason}: ${trouble.message}` : trouble.message;
+    });
     const { device } = ctx;
     const { timeSteps, dtMs } = config.network;
     this.layers = config.network.layers.map((cfg, l) => {
@@ -120,6 +124,7 @@ export class GpuTrainer {
 
   /** One optimiser step on the given samples; resolves to the batch's mean loss. */
   async trainStep(indices: number[]): Promise<number> {
+    this.throwIfLost();
     const { device } = this.ctx;
     const t = this.reference;
     const batch = indices.length;
@@ -206,7 +211,7 @@ export class GpuTrainer {
     // The schedules advance with the CPU trainer's step counter (its network is not run).
     t.step++;
     try {
-      await readback.mapAsync(GPUMapMode.READ);
+      await this.mapOrLost(readback);
       let loss = 0;
       for (const v of new Float32Array(readback.getMappedRange())) loss += v;
       return loss;
@@ -215,8 +220,22 @@ export class GpuTrainer {
     }
   }
 
+  /**
+   * Copies the GPU's weights and delays into the CPU trainer (`reference`): a checkpoint that
+   * survives the loss of the device, from which training can go on on either engine.
+   */
+  async checkpoint(): Promise<void> {
+    const params = await this.readParameters();
+    params.forEach((p, l) => {
+      this.reference.net.synapses[l]!.weights.set(p.weights);
+      this.reference.net.synapses[l]!.delays.set(p.delays);
+    });
+    this.reference.net.setSigma(this.reference.currentSigma());
+  }
+
   /** Copies the current weights and delays back, per layer ([inputs][outputs]). */
   async readParameters(): Promise<{ weights: Float32Array; delays: Float32Array }[]> {
+    this.throwIfLost();
     const { device } = this.ctx;
     const encoder = device.createCommandEncoder({ label: 'read parameters' });
     const staging = this.layers.flatMap((layer, l) =>
@@ -233,7 +252,7 @@ export class GpuTrainer {
     device.queue.submit([encoder.finish()]);
     const arrays = await Promise.all(
       staging.map(async (b) => {
-        await b.mapAsync(GPUMapMode.READ);
+        await this.mapOrLost(b);
         const data = new Float32Array(b.getMappedRange().slice(0));
         b.destroy();
         return data;
@@ -255,6 +274,22 @@ export class GpuTrainer {
       layer.adamDelays?.destroy();
     }
     this.loss.destroy();
+  }
+
+  private throwIfLost(): void {
+    if (this.lost !== null) throw new GpuDeviceLostError(this.lost);
+  }
+
+  /** mapAsync, with a lost device reported as GpuDeviceLostError rather than a bare rejection. */
+  private async mapOrLost(buffer: GPUBuffer): Promise<void> {
+    try {
+      await buffer.mapAsync(GPUMapMode.READ);
+    } catch (e) {
+      // The lost promise may settle a moment after the failed map.
+      await Promise.race([this.ctx.lost, new Promise((r) => setTimeout(r, 50))]);
+      this.throwIfLost();
+      throw e;
+    }
   }
 
   private activationsFor(batch: number): Activations {
