@@ -1,6 +1,7 @@
 /**
  * The GPU kernels in a real browser: gpu-check.html runs the WGSL delay-layer forward (gauss,
- * lerp, round), backward (gauss, lerp) and the ceSumMembrane loss on Chromium's WebGPU adapter
+ * lerp, round), backward (gauss, lerp), the ceSumMembrane loss and 5 whole training steps of the toy
+ * (GpuTrainer) on Chromium's WebGPU adapter
  * (SwiftShader on these GPU-less machines) and compares them with the CPU engine in the same page.
  */
 import { chromium, expect, test, type Page } from '@playwright/test';
@@ -35,6 +36,8 @@ const EXPECTED_CHECKS = [
   'delay backward lerp: gradInput',
   'loss ceSumMembrane: loss',
   'loss ceSumMembrane: gradMembrane',
+  'training step toy x5: losses',
+  'training step toy x5: delays',
 ];
 
 /** Records page errors, console errors and every request that leaves the preview server. */

@@ -8,6 +8,9 @@ import { Rng } from '../../core/rng.ts';
 import { DelayLayer } from '../../core/synapses/delayLayer.ts';
 import type { DelayKernelConfig } from '../../core/synapses/kernels.ts';
 import { maxAbs } from '../../core/tensor.ts';
+import { preset } from '../../core/presets.ts';
+import { Trainer } from '../../core/trainer.ts';
+import { GpuTrainer } from '../engine/GpuTrainer.ts';
 import { computeLoss, type LossConfig, type Targets } from '../../core/train/losses.ts';
 import { GpuUnavailableError, openDevice, type GpuContext } from '../device.ts';
 import { DelayBackward } from '../kernels/DelayBackward.ts';
@@ -63,6 +66,8 @@ export const TOLERANCES = {
   backward: { abs: 0, rel: 2e-4, minScale: 1e-3 },
   lossValue: { abs: 1e-5, rel: 1e-5, minScale: 1e-6 },
   lossGrad: { abs: 0, rel: 1.1e-4, minScale: 1e-6 },
+  /** Whole training steps: float32 drift over several Adam steps (as the Node whole-run test). */
+  training: { abs: 1e-4, rel: 1e-3, minScale: 1e-3 },
 } as const satisfies Record<string, Tolerance>;
 
 function errorMessage(e: unknown): string {
@@ -268,6 +273,43 @@ async function lossChecks(device: GPUDevice): Promise<CheckResult[]> {
 }
 
 /**
+ * Whole training steps: the toy preset trained 5 steps by the GpuTrainer (delay and neuron
+ * forward, loss, BPTT, Adam, all on the GPU) and by the CPU trainer from the same seed.
+ */
+async function trainingChecks(ctx: GpuContext): Promise<CheckResult[]> {
+  const config = preset('toy')!;
+  const cpu = new Trainer(config, { precision: 'f32' });
+  const cpuLosses: number[] = [];
+  for (let s = 0; s < 5; s++) cpuLosses.push(cpu.trainStep([0]));
+  const got = await onGpu(ctx.device, async () => {
+    const gpu = new GpuTrainer(ctx, config);
+    try {
+      const losses: number[] = [];
+      for (let s = 0; s < 5; s++) losses.push(await gpu.trainStep([0]));
+      return { losses, params: await gpu.readParameters() };
+    } finally {
+      gpu.destroy();
+    }
+  });
+  return [
+    compare(
+      'training step toy x5: losses',
+      got.value?.losses ?? null,
+      cpuLosses,
+      TOLERANCES.training,
+      got.error,
+    ),
+    compare(
+      'training step toy x5: delays',
+      got.value?.params[0]!.delays ?? null,
+      cpu.net.synapses[0]!.delays,
+      TOLERANCES.training,
+      got.error,
+    ),
+  ];
+}
+
+/**
  * Opens a device on `gpu` (the page's `navigator.gpu`, possibly missing), runs every check and
  * destroys the device. Never throws: every outcome is a summary.
  */
@@ -306,6 +348,7 @@ export async function runGpuCheck(gpu: GPU | undefined): Promise<GpuCheckSummary
       ...(await forwardChecks(device)),
       ...(await backwardChecks(device)),
       ...(await lossChecks(device)),
+      ...(await trainingChecks(ctx)),
     ];
     // Let any uncaptured error raised by the last submissions arrive before judging.
     await device.queue.onSubmittedWorkDone();
