@@ -87,10 +87,12 @@ export async function trainExperimentGpu(
       const epochStart = trainer.step;
       const epoch = trainer.beginEpoch();
       try {
-        for (const batch of epoch.batches) {
+        // Steps are issued without waiting for each other; the losses are collected at the end.
+        const losses = epoch.batches.map((batch) => {
           epoch.sigma = trainer.currentSigma();
-          epoch.lossSum += (await gpu.trainStep(batch)) * batch.length;
-        }
+          return gpu.trainStep(batch).then((loss) => loss * batch.length);
+        });
+        for (const loss of await Promise.all(losses)) epoch.lossSum += loss;
         await gpu.checkpoint();
       } catch (e) {
         if (!(e instanceof GpuDeviceLostError)) throw e;

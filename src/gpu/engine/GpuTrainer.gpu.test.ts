@@ -82,6 +82,23 @@ describe('GpuTrainer', () => {
     await compare(config, [0, 1, 2, 3, 4, 5, 6, 7], 1e-3, 1e-3);
   });
 
+  it('steps issued back to back give exactly the losses and parameters of awaited steps (deterministic)', async () => {
+    const config = preset('toy')!;
+    const awaited = new GpuTrainer(ctx, config);
+    const pipelined = new GpuTrainer(ctx, config);
+    try {
+      const a: number[] = [];
+      for (let s = 0; s < 10; s++) a.push(await awaited.trainStep([0]));
+      const pending = Array.from({ length: 10 }, () => pipelined.trainStep([0]));
+      expect(await Promise.all(pending)).toEqual(a);
+      const [pa, pb] = [await awaited.readParameters(), await pipelined.readParameters()];
+      expect(Array.from(pb[0]!.delays)).toEqual(Array.from(pa[0]!.delays));
+    } finally {
+      awaited.destroy();
+      pipelined.destroy();
+    }
+  });
+
   it('device lost mid-run: a clear error, and training goes on on the CPU from the checkpoint', async () => {
     const seen: GpuTrouble[] = [];
     const own = await openDevice(dawnGpu(), (t) => seen.push(t));

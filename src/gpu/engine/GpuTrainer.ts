@@ -122,9 +122,15 @@ export class GpuTrainer {
     return this.reference.step;
   }
 
-  /** One optimiser step on the given samples; resolves to the batch's mean loss. */
-  async trainStep(indices: number[]): Promise<number> {
-    this.throwIfLost();
+  /**
+   * Records and submits one optimiser step on the given samples and returns at once, without
+   * waiting for the GPU: the promise resolves to the batch's mean loss when the step is done.
+   * Steps may be issued back to back (the queue runs them in order, and each step's host writes
+   * land after the previous step's work); await the losses when they are needed, e.g. at the end
+   * of an epoch.
+   */
+  trainStep(indices: number[]): Promise<number> {
+    if (this.lost !== null) return Promise.reject(new GpuDeviceLostError(this.lost));
     const { device } = this.ctx;
     const t = this.reference;
     const batch = indices.length;
@@ -210,6 +216,10 @@ export class GpuTrainer {
     device.queue.submit([encoder.finish()]);
     // The schedules advance with the CPU trainer's step counter (its network is not run).
     t.step++;
+    return this.sumLosses(readback);
+  }
+
+  private async sumLosses(readback: GPUBuffer): Promise<number> {
     try {
       await this.mapOrLost(readback);
       let loss = 0;
