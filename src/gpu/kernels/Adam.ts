@@ -1,5 +1,6 @@
 import source from '../../../shaders/adam.wgsl?raw';
 import type { AdamHyper } from '../../core/train/adam.ts';
+import { computePipeline, shaderModule } from '../pipelineCache.ts';
 
 /**
  * Adam on a GPU-resident parameter tensor (shaders/adam.wgsl), with its moments on the GPU.
@@ -18,8 +19,8 @@ export class GpuAdam {
     label: string,
     maxDelay: number | null,
   ) {
-    const module = device.createShaderModule({ label: 'adam.wgsl', code: source });
-    this.pipeline = device.createComputePipeline({
+    const module = shaderModule(device, 'adam.wgsl', source);
+    this.pipeline = computePipeline(device, {
       label: `adam ${label}`,
       layout: 'auto',
       compute: {

@@ -2,6 +2,7 @@ import source from '../../../shaders/delay_backward.wgsl?raw';
 import type { DelayKernelConfig } from '../../core/synapses/kernels.ts';
 import { BufferScope, batchSigmaUniform, dispatch } from '../buffers.ts';
 import { shaderMode, type DelayForwardShape } from './DelayForward.ts';
+import { bindGroupLayout, computePipeline, pipelineLayout, shaderModule } from '../pipelineCache.ts';
 
 /** The shader's DELAY_GRAD constant: which smooth kernel's delay derivative applies, if any. */
 function delayGradKind(kernel: DelayKernelConfig): number {
@@ -26,7 +27,7 @@ export class DelayBackward {
     private readonly device: GPUDevice,
     private readonly shape: DelayForwardShape,
   ) {
-    const module = device.createShaderModule({ label: 'delay_backward.wgsl', code: source });
+    const module = shaderModule(device, 'delay_backward.wgsl', source);
     const constants = {
       INPUTS: shape.inputs,
       OUTPUTS: shape.outputs,
@@ -36,7 +37,7 @@ export class DelayBackward {
       DELAY_GRAD: delayGradKind(shape.kernel),
     };
     const label = `${shape.inputs}x${shape.outputs} T${shape.timeSteps} ${shape.kernel.mode}`;
-    const layout = device.createBindGroupLayout({
+    const layout = bindGroupLayout(device, {
       label: 'delay_backward layout',
       entries: [
         ...[0, 1, 2, 3].map((binding) => ({
@@ -53,18 +54,18 @@ export class DelayBackward {
       ],
     });
     this.layout = layout;
-    const pipelineLayout = device.createPipelineLayout({
+    const sharedLayout = pipelineLayout(device, {
       label: 'delay_backward pipeline layout',
       bindGroupLayouts: [layout],
     });
-    this.paramPipeline = device.createComputePipeline({
+    this.paramPipeline = computePipeline(device, {
       label: `delay_backward params ${label}`,
-      layout: pipelineLayout,
+      layout: sharedLayout,
       compute: { module, entryPoint: 'param_grads', constants },
     });
-    this.inputPipeline = device.createComputePipeline({
+    this.inputPipeline = computePipeline(device, {
       label: `delay_backward inputs ${label}`,
-      layout: pipelineLayout,
+      layout: sharedLayout,
       compute: { module, entryPoint: 'input_grads', constants },
     });
   }

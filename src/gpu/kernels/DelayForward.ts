@@ -1,6 +1,7 @@
 import source from '../../../shaders/delay_forward.wgsl?raw';
 import type { DelayKernelConfig } from '../../core/synapses/kernels.ts';
 import { BufferScope, batchSigmaUniform, dispatch } from '../buffers.ts';
+import { computePipeline, shaderModule } from '../pipelineCache.ts';
 
 /** Maps a kernel config to the shaders' MODE constant; hardware runs forward as round. */
 export function shaderMode(kernel: DelayKernelConfig): number {
@@ -28,8 +29,8 @@ export class DelayForward {
     private readonly device: GPUDevice,
     private readonly shape: DelayForwardShape,
   ) {
-    const module = device.createShaderModule({ label: 'delay_forward.wgsl', code: source });
-    this.pipeline = device.createComputePipeline({
+    const module = shaderModule(device, 'delay_forward.wgsl', source);
+    this.pipeline = computePipeline(device, {
       label: `delay_forward ${shape.inputs}x${shape.outputs} T${shape.timeSteps} ${shape.kernel.mode}`,
       layout: 'auto',
       compute: {

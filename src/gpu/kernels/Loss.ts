@@ -1,6 +1,7 @@
 import source from '../../../shaders/losses.wgsl?raw';
 import type { LossConfig, Targets } from '../../core/train/losses.ts';
 import { BufferScope, dispatch } from '../buffers.ts';
+import { computePipeline, shaderModule } from '../pipelineCache.ts';
 
 const LOSS_CODE: Record<LossConfig['kind'], number> = {
   ceSumMembrane: 0,
@@ -42,11 +43,11 @@ export class GpuLoss {
     private readonly timeSteps: number,
     labels: boolean,
   ) {
-    this.pipeline = device.createComputePipeline({
+    this.pipeline = computePipeline(device, {
       label: `loss ${config.kind}`,
       layout: 'auto',
       compute: {
-        module: device.createShaderModule({ label: 'losses.wgsl', code: source }),
+        module: shaderModule(device, 'losses.wgsl', source),
         entryPoint: 'main',
         constants: {
           OUTPUTS: outputs,

@@ -3,6 +3,7 @@ import srmSource from '../../../shaders/srm_backward.wgsl?raw';
 import type { LifConfig } from '../../core/neurons/lif.ts';
 import type { SrmConfig } from '../../core/neurons/srm.ts';
 import type { SurrogateKind } from '../../core/neurons/surrogates.ts';
+import { bindGroupLayout, computePipeline, pipelineLayout, shaderModule } from '../pipelineCache.ts';
 
 export interface NeuronBackwardShape {
   neurons: number;
@@ -101,16 +102,13 @@ export class NeuronBackward {
       variant += `${config.detachReset ? ' detached' : ''} ${config.surrogate.kind}`;
     }
     this.variant = variant;
-    this.module = device.createShaderModule({
-      label: `${this.name}.wgsl`,
-      code: lif ? lifSource : srmSource,
-    });
+    this.module = shaderModule(device, `${this.name}.wgsl`, lif ? lifSource : srmSource);
     const read = (binding: number): GPUBindGroupLayoutEntry => ({
       binding,
       visibility: GPUShaderStage.COMPUTE,
       buffer: { type: 'read-only-storage' },
     });
-    this.layout = device.createBindGroupLayout({
+    this.layout = bindGroupLayout(device, {
       label: `${this.name} bindings layout`,
       entries: [
         read(0), // membrane
@@ -121,7 +119,7 @@ export class NeuronBackward {
         { binding: 5, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
       ],
     });
-    this.pipelineLayout = device.createPipelineLayout({
+    this.pipelineLayout = pipelineLayout(device, {
       label: `${this.name} layout`,
       bindGroupLayouts: [this.layout],
     });
@@ -132,7 +130,7 @@ export class NeuronBackward {
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {
       const { shape } = this;
-      pipeline = this.device.createComputePipeline({
+      pipeline = computePipeline(this.device, {
         label: `${this.name} N${shape.neurons} T${shape.timeSteps} ${this.variant} grads ${key}`,
         layout: this.pipelineLayout,
         compute: {

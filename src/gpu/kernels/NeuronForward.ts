@@ -2,6 +2,7 @@ import lifSource from '../../../shaders/lif_forward.wgsl?raw';
 import srmSource from '../../../shaders/srm_forward.wgsl?raw';
 import type { LifConfig } from '../../core/neurons/lif.ts';
 import type { SrmConfig } from '../../core/neurons/srm.ts';
+import { computePipeline, shaderModule } from '../pipelineCache.ts';
 
 export interface NeuronForwardShape {
   neurons: number;
@@ -69,11 +70,8 @@ export class NeuronForward {
       constants['HARD_RESET'] = config.reset === 'hard' ? 1 : 0;
       if (config.spiking) variant += ` ${config.reset} reset`;
     }
-    const module = device.createShaderModule({
-      label: `${this.name}.wgsl`,
-      code: lif ? lifSource : srmSource,
-    });
-    this.pipeline = device.createComputePipeline({
+    const module = shaderModule(device, `${this.name}.wgsl`, lif ? lifSource : srmSource);
+    this.pipeline = computePipeline(device, {
       label: `${this.name} N${shape.neurons} T${shape.timeSteps} ${variant}`,
       layout: 'auto',
       compute: { module, entryPoint: 'main', constants },
