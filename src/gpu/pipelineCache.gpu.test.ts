@@ -1,25 +1,12 @@
 /** The pipeline cache on a real adapter (Dawn; SwiftShader without a GPU). No adapter fails. */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { DelayKernelConfig } from '../core/synapses/kernels.ts';
-import { dawnGpu, explainMissingAdapter } from '../node/dawn.ts';
-import { openDevice, type GpuContext } from './device.ts';
 import { DelayBackward } from './kernels/DelayBackward.ts';
 import { DelayForward } from './kernels/DelayForward.ts';
 import { pipelineCacheSize } from './pipelineCache.ts';
+import { useGpuDevice } from './testDevice.ts';
 
-let ctx: GpuContext;
-
-beforeAll(async () => {
-  try {
-    ctx = await openDevice(dawnGpu(), () => undefined);
-  } catch (e) {
-    throw explainMissingAdapter(e);
-  }
-});
-
-afterAll(() => {
-  ctx?.device.destroy();
-});
+const fixture = useGpuDevice();
 
 const kernel = (mode: DelayKernelConfig['mode'], maxDelay: number): DelayKernelConfig => ({
   mode,
@@ -29,7 +16,7 @@ const kernel = (mode: DelayKernelConfig['mode'], maxDelay: number): DelayKernelC
 });
 
 it('shares a pipeline between kernels of the same shape and compiles one per differing constant', () => {
-  const { device } = ctx;
+  const { device } = fixture.ctx;
   const shape = { inputs: 5, outputs: 4, timeSteps: 12, kernel: kernel('lerp', 4) };
   new DelayForward(device, shape);
   const afterFirst = pipelineCacheSize(device);

@@ -4,28 +4,16 @@
  * GPU); no adapter fails the test. The GPU computes in float32 and the CPU reference in float64
  * arithmetic on float32 storage, so the tolerances allow float32 drift over 20 Adam steps.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ExperimentConfig } from '../../core/experiment.ts';
 import { preset } from '../../core/presets.ts';
 import { Trainer } from '../../core/trainer.ts';
-import { dawnGpu, explainMissingAdapter } from '../../node/dawn.ts';
-import { GpuDeviceLostError, openDevice, type GpuContext, type GpuTrouble } from '../device.ts';
+import { dawnGpu } from '../../node/dawn.ts';
+import { GpuDeviceLostError, openDevice, type GpuTrouble } from '../device.ts';
 import { GpuTrainer } from './GpuTrainer.ts';
+import { useGpuDevice } from '../testDevice.ts';
 
-let ctx: GpuContext;
-const troubles: GpuTrouble[] = [];
-
-beforeAll(async () => {
-  try {
-    ctx = await openDevice(dawnGpu(), (t) => troubles.push(t));
-  } catch (e) {
-    throw explainMissingAdapter(e);
-  }
-});
-
-afterAll(() => {
-  ctx?.device.destroy();
-});
+const fixture = useGpuDevice();
 
 const STEPS = 20;
 
@@ -36,8 +24,8 @@ async function compare(
   paramTol: number,
 ): Promise<void> {
   const cpu = new Trainer(config, { precision: 'f32' });
-  ctx.device.pushErrorScope('validation');
-  const gpu = new GpuTrainer(ctx, config);
+  fixture.ctx.device.pushErrorScope('validation');
+  const gpu = new GpuTrainer(fixture.ctx, config);
   try {
     const cpuLosses: number[] = [];
     const gpuLosses: number[] = [];
@@ -45,7 +33,7 @@ async function compare(
       cpuLosses.push(cpu.trainStep(batch));
       gpuLosses.push(await gpu.trainStep(batch));
     }
-    expect((await ctx.device.popErrorScope())?.message ?? null).toBeNull();
+    expect((await fixture.ctx.device.popErrorScope())?.message ?? null).toBeNull();
     cpuLosses.forEach((want, s) =>
       expect(Math.abs(gpuLosses[s]! - want), `loss at step ${s}`).toBeLessThanOrEqual(
         lossTol * (1 + Math.abs(want)),
@@ -84,8 +72,8 @@ describe('GpuTrainer', () => {
 
   it('steps issued back to back give exactly the losses and parameters of awaited steps (deterministic)', async () => {
     const config = preset('toy')!;
-    const awaited = new GpuTrainer(ctx, config);
-    const pipelined = new GpuTrainer(ctx, config);
+    const awaited = new GpuTrainer(fixture.ctx, config);
+    const pipelined = new GpuTrainer(fixture.ctx, config);
     try {
       const a: number[] = [];
       for (let s = 0; s < 10; s++) a.push(await awaited.trainStep([0]));
@@ -124,6 +112,6 @@ describe('GpuTrainer', () => {
   });
 
   it('reports no uncaptured errors or device loss', () => {
-    expect(troubles).toEqual([]);
+    expect(fixture.troubles).toEqual([]);
   });
 });

@@ -2,26 +2,13 @@
  * Parity of the WGSL Adam (+ delay clamp) with src/core/train/adam.ts over several steps, on a
  * real WebGPU adapter (Dawn; SwiftShader without a GPU). No adapter fails the test.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/rng.ts';
 import { AdamState } from '../../core/train/adam.ts';
-import { dawnGpu, explainMissingAdapter } from '../../node/dawn.ts';
-import { openDevice, type GpuContext } from '../device.ts';
 import { GpuAdam } from './Adam.ts';
+import { useGpuDevice } from '../testDevice.ts';
 
-let ctx: GpuContext;
-
-beforeAll(async () => {
-  try {
-    ctx = await openDevice(dawnGpu(), () => undefined);
-  } catch (e) {
-    throw explainMissingAdapter(e);
-  }
-});
-
-afterAll(() => {
-  ctx?.device.destroy();
-});
+const fixture = useGpuDevice();
 
 const HYPER = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
@@ -30,7 +17,7 @@ async function runBoth(
   maxDelay: number | null,
   lr: number,
 ): Promise<{ cpu: Float64Array; gpu: Float32Array }> {
-  const { device } = ctx;
+  const { device } = fixture.ctx;
   const rng = new Rng(3);
   const cpu = Float64Array.from({ length: count }, () =>
     maxDelay ? rng.uniformIn(0, maxDelay - 1) : rng.normal(),

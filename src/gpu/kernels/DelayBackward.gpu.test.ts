@@ -4,29 +4,15 @@
  * without a GPU). No adapter fails the test. The GPU sums in float32 over batch x time, so
  * the tolerance is relative to each tensor's largest gradient: 1e-4 of it, plus 1e-4 relative.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/rng.ts';
 import { DelayLayer } from '../../core/synapses/delayLayer.ts';
 import type { DelayKernelConfig } from '../../core/synapses/kernels.ts';
 import { maxAbs } from '../../core/tensor.ts';
-import { dawnGpu, explainMissingAdapter } from '../../node/dawn.ts';
-import { openDevice, type GpuContext, type GpuTrouble } from '../device.ts';
 import { DelayBackward } from './DelayBackward.ts';
+import { useGpuDevice } from '../testDevice.ts';
 
-let ctx: GpuContext;
-const troubles: GpuTrouble[] = [];
-
-beforeAll(async () => {
-  try {
-    ctx = await openDevice(dawnGpu(), (t) => troubles.push(t));
-  } catch (e) {
-    throw explainMissingAdapter(e);
-  }
-});
-
-afterAll(() => {
-  ctx?.device.destroy();
-});
+const fixture = useGpuDevice();
 
 const INPUTS = 11;
 const OUTPUTS = 6;
@@ -84,8 +70,8 @@ describe('delay_backward.wgsl', () => {
       cpu.zeroGrad();
       const gradInput = cpu.backward(Float64Array.from(gradCurrent), true)!;
 
-      ctx.device.pushErrorScope('validation');
-      const onGpu = new DelayBackward(ctx.device, {
+      fixture.ctx.device.pushErrorScope('validation');
+      const onGpu = new DelayBackward(fixture.ctx.device, {
         inputs: INPUTS,
         outputs: OUTPUTS,
         timeSteps: STEPS,
@@ -99,7 +85,7 @@ describe('delay_backward.wgsl', () => {
         BATCH,
         sigma,
       );
-      expect((await ctx.device.popErrorScope())?.message ?? null).toBeNull();
+      expect((await fixture.ctx.device.popErrorScope())?.message ?? null).toBeNull();
 
       expectClose('gradWeights', got.gradWeights, cpu.gradWeights);
       expectClose('gradInput', got.gradInput, gradInput);
@@ -109,6 +95,6 @@ describe('delay_backward.wgsl', () => {
   }
 
   it('reports no uncaptured errors or device loss', () => {
-    expect(troubles).toEqual([]);
+    expect(fixture.troubles).toEqual([]);
   });
 });

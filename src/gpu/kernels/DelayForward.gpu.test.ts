@@ -3,28 +3,14 @@
  * (Dawn in Node; SwiftShader on machines without a GPU). No adapter is a failure, never a skip:
  * a GPU test that quietly runs on the CPU proves nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/rng.ts';
 import { DelayLayer } from '../../core/synapses/delayLayer.ts';
 import type { DelayKernelConfig } from '../../core/synapses/kernels.ts';
-import { dawnGpu, explainMissingAdapter } from '../../node/dawn.ts';
-import { openDevice, type GpuContext, type GpuTrouble } from '../device.ts';
 import { DelayForward } from './DelayForward.ts';
+import { useGpuDevice } from '../testDevice.ts';
 
-let ctx: GpuContext;
-const troubles: GpuTrouble[] = [];
-
-beforeAll(async () => {
-  try {
-    ctx = await openDevice(dawnGpu(), (t) => troubles.push(t));
-  } catch (e) {
-    throw explainMissingAdapter(e);
-  }
-});
-
-afterAll(() => {
-  ctx?.device.destroy();
-});
+const fixture = useGpuDevice();
 
 const INPUTS = 13;
 const OUTPUTS = 7;
@@ -38,8 +24,8 @@ function kernel(mode: DelayKernelConfig['mode'], rounding: DelayKernelConfig['ro
 
 describe('delay_forward.wgsl', () => {
   it('runs on a real adapter', () => {
-    expect(ctx.device).toBeDefined();
-    expect(typeof ctx.adapterInfo.vendor).toBe('string');
+    expect(fixture.ctx.device).toBeDefined();
+    expect(typeof fixture.ctx.adapterInfo.vendor).toBe('string');
   });
 
   const cases: [string, DelayKernelConfig, number][] = [
@@ -63,8 +49,8 @@ describe('delay_forward.wgsl', () => {
       for (let q = 0; q < spikes.length; q++) spikes[q] = rng.uniform() < 0.2 ? 1 : 0;
       const expected = cpu.forward(spikes, BATCH, STEPS);
 
-      ctx.device.pushErrorScope('validation');
-      const kernelOnGpu = new DelayForward(ctx.device, {
+      fixture.ctx.device.pushErrorScope('validation');
+      const kernelOnGpu = new DelayForward(fixture.ctx.device, {
         inputs: INPUTS,
         outputs: OUTPUTS,
         timeSteps: STEPS,
@@ -77,7 +63,7 @@ describe('delay_forward.wgsl', () => {
         BATCH,
         sigma,
       );
-      const error = await ctx.device.popErrorScope();
+      const error = await fixture.ctx.device.popErrorScope();
       expect(error?.message ?? null).toBeNull();
 
       expect(got.length).toBe(expected.length);
@@ -92,6 +78,6 @@ describe('delay_forward.wgsl', () => {
   }
 
   it('reports no uncaptured errors or device loss during the tests', () => {
-    expect(troubles).toEqual([]);
+    expect(fixture.troubles).toEqual([]);
   });
 });

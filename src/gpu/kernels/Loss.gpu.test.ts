@@ -2,27 +2,14 @@
  * Parity of the WGSL losses with computeLoss (src/core/train/losses.ts), every loss kind, on a
  * real WebGPU adapter (Dawn; SwiftShader without a GPU). No adapter fails the test.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/rng.ts';
 import { maxAbs } from '../../core/tensor.ts';
 import { computeLoss, type LossConfig, type Targets } from '../../core/train/losses.ts';
-import { dawnGpu, explainMissingAdapter } from '../../node/dawn.ts';
-import { openDevice, type GpuContext } from '../device.ts';
 import { GpuLoss } from './Loss.ts';
+import { useGpuDevice } from '../testDevice.ts';
 
-let ctx: GpuContext;
-
-beforeAll(async () => {
-  try {
-    ctx = await openDevice(dawnGpu(), () => undefined);
-  } catch (e) {
-    throw explainMissingAdapter(e);
-  }
-});
-
-afterAll(() => {
-  ctx?.device.destroy();
-});
+const fixture = useGpuDevice();
 
 const BATCH = 5;
 const STEPS = 20;
@@ -70,10 +57,10 @@ describe('losses.wgsl', () => {
         'f64',
       );
 
-      ctx.device.pushErrorScope('validation');
-      const gpuLoss = new GpuLoss(ctx.device, loss, OUTPUTS, STEPS, targetKind === 'labels');
+      fixture.ctx.device.pushErrorScope('validation');
+      const gpuLoss = new GpuLoss(fixture.ctx.device, loss, OUTPUTS, STEPS, targetKind === 'labels');
       const got = await gpuLoss.run(membrane, spikes, targets, BATCH, 1);
-      expect((await ctx.device.popErrorScope())?.message ?? null).toBeNull();
+      expect((await fixture.ctx.device.popErrorScope())?.message ?? null).toBeNull();
 
       expect(Math.abs(got.loss - cpu.loss)).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(cpu.loss));
       expect(cpu.loss).toBeGreaterThan(0);

@@ -9,30 +9,16 @@
  * same gradients. Both sides see the same spike train, so there are no near-tie splits here:
  * every value of every trajectory is compared.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LifLayer, type LifConfig } from '../../core/neurons/lif.ts';
 import { SrmLayer, type SrmConfig } from '../../core/neurons/srm.ts';
 import type { SurrogateConfig } from '../../core/neurons/surrogates.ts';
 import type { NeuronLayer } from '../../core/neurons/types.ts';
 import { Rng } from '../../core/rng.ts';
-import { dawnGpu, explainMissingAdapter } from '../../node/dawn.ts';
-import { openDevice, type GpuContext, type GpuTrouble } from '../device.ts';
 import { NeuronBackward } from './NeuronBackward.ts';
+import { useGpuDevice } from '../testDevice.ts';
 
-let ctx: GpuContext;
-const troubles: GpuTrouble[] = [];
-
-beforeAll(async () => {
-  try {
-    ctx = await openDevice(dawnGpu(), (t) => troubles.push(t));
-  } catch (e) {
-    throw explainMissingAdapter(e);
-  }
-});
-
-afterAll(() => {
-  ctx?.device.destroy();
-});
+const fixture = useGpuDevice();
 
 // 5 x 23 = 115 invocations: two workgroups, the second one partly idle.
 const NEURONS = 23;
@@ -169,8 +155,8 @@ function tolerance(cpu: number): number {
 
 describe('lif_backward.wgsl and srm_backward.wgsl', () => {
   it('runs on a real adapter', () => {
-    expect(ctx.device).toBeDefined();
-    expect(typeof ctx.adapterInfo.vendor).toBe('string');
+    expect(fixture.ctx.device).toBeDefined();
+    expect(typeof fixture.ctx.adapterInfo.vendor).toBe('string');
   });
 
   for (const [caseIndex, c] of cases.entries()) {
@@ -196,8 +182,8 @@ describe('lif_backward.wgsl and srm_backward.wgsl', () => {
       const record = cpu.forward(current, BATCH, STEPS);
       const expected = cpu.backward(gs64, gm64);
 
-      ctx.device.pushErrorScope('validation');
-      const kernel = new NeuronBackward(ctx.device, {
+      fixture.ctx.device.pushErrorScope('validation');
+      const kernel = new NeuronBackward(fixture.ctx.device, {
         neurons: NEURONS,
         timeSteps: STEPS,
         dtMs: DT_MS,
@@ -212,7 +198,7 @@ describe('lif_backward.wgsl and srm_backward.wgsl', () => {
         },
         BATCH,
       );
-      const error = await ctx.device.popErrorScope();
+      const error = await fixture.ctx.device.popErrorScope();
       expect(error?.message ?? null).toBeNull();
 
       expect(got.length).toBe(total);
@@ -266,8 +252,8 @@ describe('lif_backward.wgsl and srm_backward.wgsl', () => {
   }
 
   it('rejects an input of the wrong length', async () => {
-    ctx.device.pushErrorScope('validation');
-    const kernel = new NeuronBackward(ctx.device, {
+    fixture.ctx.device.pushErrorScope('validation');
+    const kernel = new NeuronBackward(fixture.ctx.device, {
       neurons: NEURONS,
       timeSteps: STEPS,
       dtMs: DT_MS,
@@ -281,11 +267,11 @@ describe('lif_backward.wgsl and srm_backward.wgsl', () => {
         2,
       ),
     ).rejects.toThrow(/gradSpikes has .* expected/);
-    const error = await ctx.device.popErrorScope();
+    const error = await fixture.ctx.device.popErrorScope();
     expect(error?.message ?? null).toBeNull();
   });
 
   it('reports no uncaptured errors or device loss during the tests', () => {
-    expect(troubles).toEqual([]);
+    expect(fixture.troubles).toEqual([]);
   });
 });

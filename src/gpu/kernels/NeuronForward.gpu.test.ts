@@ -8,29 +8,15 @@
  * trajectories of that neuron legitimately differ (reset, refractory response); such a near-tie
  * ends the comparison of that neuron's trajectory and is counted, and the count must stay small.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LifLayer, type LifConfig } from '../../core/neurons/lif.ts';
 import { SrmLayer, type SrmConfig } from '../../core/neurons/srm.ts';
 import type { NeuronLayer } from '../../core/neurons/types.ts';
 import { Rng } from '../../core/rng.ts';
-import { dawnGpu, explainMissingAdapter } from '../../node/dawn.ts';
-import { openDevice, type GpuContext, type GpuTrouble } from '../device.ts';
 import { NeuronForward } from './NeuronForward.ts';
+import { useGpuDevice } from '../testDevice.ts';
 
-let ctx: GpuContext;
-const troubles: GpuTrouble[] = [];
-
-beforeAll(async () => {
-  try {
-    ctx = await openDevice(dawnGpu(), (t) => troubles.push(t));
-  } catch (e) {
-    throw explainMissingAdapter(e);
-  }
-});
-
-afterAll(() => {
-  ctx?.device.destroy();
-});
+const fixture = useGpuDevice();
 
 // 5 x 23 = 115 invocations: two workgroups, the second one partly idle.
 const NEURONS = 23;
@@ -83,8 +69,8 @@ function cpuLayer(config: LifConfig | SrmConfig): NeuronLayer {
 
 describe('lif_forward.wgsl and srm_forward.wgsl', () => {
   it('runs on a real adapter', () => {
-    expect(ctx.device).toBeDefined();
-    expect(typeof ctx.adapterInfo.vendor).toBe('string');
+    expect(fixture.ctx.device).toBeDefined();
+    expect(typeof fixture.ctx.adapterInfo.vendor).toBe('string');
   });
 
   for (const [caseIndex, c] of cases.entries()) {
@@ -95,15 +81,15 @@ describe('lif_forward.wgsl and srm_forward.wgsl', () => {
       const cpu = cpuLayer(c.config);
       const expected = cpu.forward(Float64Array.from(current), BATCH, STEPS);
 
-      ctx.device.pushErrorScope('validation');
-      const kernel = new NeuronForward(ctx.device, {
+      fixture.ctx.device.pushErrorScope('validation');
+      const kernel = new NeuronForward(fixture.ctx.device, {
         neurons: NEURONS,
         timeSteps: STEPS,
         dtMs: DT_MS,
         config: c.config,
       });
       const got = await kernel.run(current, BATCH);
-      const error = await ctx.device.popErrorScope();
+      const error = await fixture.ctx.device.popErrorScope();
       expect(error?.message ?? null).toBeNull();
 
       expect(got.membrane.length).toBe(expected.membrane.length);
@@ -164,19 +150,19 @@ describe('lif_forward.wgsl and srm_forward.wgsl', () => {
   }
 
   it('rejects a current of the wrong length', async () => {
-    ctx.device.pushErrorScope('validation');
-    const kernel = new NeuronForward(ctx.device, {
+    fixture.ctx.device.pushErrorScope('validation');
+    const kernel = new NeuronForward(fixture.ctx.device, {
       neurons: NEURONS,
       timeSteps: STEPS,
       dtMs: DT_MS,
       config: lif('hard', true),
     });
     await expect(kernel.run(new Float32Array(NEURONS * STEPS), 2)).rejects.toThrow(/expected/);
-    const error = await ctx.device.popErrorScope();
+    const error = await fixture.ctx.device.popErrorScope();
     expect(error?.message ?? null).toBeNull();
   });
 
   it('reports no uncaptured errors or device loss during the tests', () => {
-    expect(troubles).toEqual([]);
+    expect(fixture.troubles).toEqual([]);
   });
 });
