@@ -14,7 +14,7 @@ export default defineConfig({
     rollupOptions: {
       input: {
         main: fileURLToPath(new URL('./index.html', import.meta.url)),
-        gpuCheck: fileURLToPath(new URL('./gpu-check.html', import.meta.url)),
+        gpuCheck: fileURLToPath(new URL('./src/gpu/check/gpu-check.html', import.meta.url)),
       },
     },
   },

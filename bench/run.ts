@@ -228,7 +228,7 @@ async function main(): Promise<number> {
     );
     return 0;
   }
-  const self = fileURLToPath(new URL('../bin/bench.js', import.meta.url));
+  const self = fileURLToPath(new URL('./bench.js', import.meta.url));
   for (const name of names) {
     const steps = intFlag(flags, 'steps', 1) ?? DEFAULT_STEPS[name];
     log(`bench ${name}: batch ${batch}, ${steps} timed steps after 2 warm-up steps`);

@@ -57,7 +57,7 @@ function watch(page: Page, origin: string): { errors: string[]; foreign: string[
 
 /** Opens the check page and waits until it has written its summary. */
 async function runCheckPage(page: Page): Promise<GpuCheckSummary> {
-  await page.goto('gpu-check.html');
+  await page.goto('src/gpu/check/gpu-check.html');
   await expect(page.getByRole('heading', { level: 1, name: 'Delay Lab: GPU check' })).toBeVisible();
   const result = page.getByTestId('gpu-check-result');
   await expect(result).not.toHaveAttribute('data-status', 'running', { timeout: 90_000 });

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const BIN = fileURLToPath(new URL('../../bin/delaylab.js', import.meta.url));
-const BENCH = fileURLToPath(new URL('../../bin/bench.js', import.meta.url));
+const BIN = fileURLToPath(new URL('./delaylab.js', import.meta.url));
+const BENCH = fileURLToPath(new URL('../../bench/bench.js', import.meta.url));
 
 function run(bin: string, args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });

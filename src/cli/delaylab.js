@@ -6,4 +6,4 @@ import { register as registerTsx } from 'tsx/esm/api';
 
 registerTsx();
 register('./raw-loader.mjs', import.meta.url);
-await import('../src/cli/main.ts');
+await import('./main.ts');

@@ -5,5 +5,5 @@ import { register } from 'node:module';
 import { register as registerTsx } from 'tsx/esm/api';
 
 registerTsx();
-register('./raw-loader.mjs', import.meta.url);
-await import('../bench/run.ts');
+register('../src/cli/raw-loader.mjs', import.meta.url);
+await import('./run.ts');
