@@ -237,8 +237,9 @@ export class Trainer {
     const bs = Math.max(this.config.training.batchSize, 64);
     let loss = 0;
     let correct = 0;
-    for (let k = 0; k < indices.length; k += bs) {
-      const idx = Array.from(indices).slice(k, k + bs);
+    const all = Array.from(indices);
+    for (let k = 0; k < all.length; k += bs) {
+      const idx = all.slice(k, k + bs);
       const rec = this.net.forward(gatherBatch(this.data, idx), idx.length);
       const out = this.outputRecord(rec);
       const targets = this.targetsFor(idx);

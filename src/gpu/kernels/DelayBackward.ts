@@ -154,29 +154,26 @@ export class DelayBackward {
     const scope = new BufferScope(device);
     try {
       const synapses = shape.inputs * shape.outputs;
-      const inputSize = batch * shape.timeSteps * shape.inputs;
-      const outputs = [
-        scope.output('delay_backward gradWeights', synapses),
-        scope.output('delay_backward gradDelays', synapses),
-        scope.output('delay_backward gradInput', inputSize),
-      ];
-      const bindGroup = device.createBindGroup({
-        label: 'delay_backward bindings',
-        layout: this.layout,
-        entries: [
-          scope.input('delay_backward spikes', spikes),
-          scope.input('delay_backward weights', weights),
-          scope.input('delay_backward delays', delays),
-          scope.input('delay_backward gradCurrent', gradCurrent),
-          ...outputs,
-          scope.uniform('delay_backward params', batchSigmaUniform(batch, sigma)),
-        ].map((buffer, binding) => ({ binding, resource: { buffer } })),
-      });
+      const gradWeights = scope.output('delay_backward gradWeights', synapses);
+      const gradDelays = scope.output('delay_backward gradDelays', synapses);
+      const gradInput = scope.output('delay_backward gradInput', batch * shape.timeSteps * shape.inputs);
       const encoder = device.createCommandEncoder({ label: 'delay_backward' });
-      dispatch(encoder, 'delay_backward params pass', this.paramPipeline, bindGroup, synapses);
-      dispatch(encoder, 'delay_backward inputs pass', this.inputPipeline, bindGroup, inputSize);
-      const [gradWeights, gradDelays, gradInput] = await scope.read(encoder, outputs);
-      return { gradWeights: gradWeights!, gradDelays: gradDelays!, gradInput: gradInput! };
+      this.encode(
+        encoder,
+        {
+          spikes: scope.input('delay_backward spikes', spikes),
+          weights: scope.input('delay_backward weights', weights),
+          delays: scope.input('delay_backward delays', delays),
+          gradCurrent: scope.input('delay_backward gradCurrent', gradCurrent),
+          gradWeights,
+          gradDelays,
+          gradInput,
+        },
+        batch,
+        sigma,
+      );
+      const [w, d, i] = await scope.read(encoder, [gradWeights, gradDelays, gradInput]);
+      return { gradWeights: w!, gradDelays: d!, gradInput: i! };
     } finally {
       scope.destroy();
     }

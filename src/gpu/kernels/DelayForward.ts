@@ -95,21 +95,19 @@ export class DelayForward {
     const { device, shape } = this;
     const scope = new BufferScope(device);
     try {
-      const invocations = batch * shape.timeSteps * shape.outputs;
-      const current = scope.output('delay_forward current', invocations);
-      const bindGroup = device.createBindGroup({
-        label: 'delay_forward bindings',
-        layout: this.pipeline.getBindGroupLayout(0),
-        entries: [
-          scope.input('delay_forward spikes', spikes),
-          scope.input('delay_forward weights', weights),
-          scope.input('delay_forward delays', delays),
-          current,
-          scope.uniform('delay_forward params', batchSigmaUniform(batch, sigma)),
-        ].map((buffer, binding) => ({ binding, resource: { buffer } })),
-      });
+      const current = scope.output('delay_forward current', batch * shape.timeSteps * shape.outputs);
       const encoder = device.createCommandEncoder({ label: 'delay_forward' });
-      dispatch(encoder, 'delay_forward pass', this.pipeline, bindGroup, invocations);
+      this.encode(
+        encoder,
+        {
+          spikes: scope.input('delay_forward spikes', spikes),
+          weights: scope.input('delay_forward weights', weights),
+          delays: scope.input('delay_forward delays', delays),
+          current,
+        },
+        batch,
+        sigma,
+      );
       const [out] = await scope.read(encoder, [current]);
       return out!;
     } finally {

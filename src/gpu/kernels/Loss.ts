@@ -122,7 +122,6 @@ export class GpuLoss {
     const { device } = this;
     const scope = new BufferScope(device);
     try {
-      const params = this.params(batch, threshold);
       const labels = targets.kind === 'labels' ? Uint32Array.from(targets.labels) : new Uint32Array(batch);
       const times =
         targets.kind === 'spikeTimes'
@@ -130,30 +129,25 @@ export class GpuLoss {
           : new Float32Array(batch * this.outputs);
       const grad = scope.output('loss grad', batch * this.timeSteps * this.outputs);
       const sampleLoss = scope.output('loss per sample', batch);
-      const bindGroup = device.createBindGroup({
-        label: 'loss bindings',
-        layout: this.pipeline.getBindGroupLayout(0),
-        entries: [
-          scope.input('loss membrane', membrane),
-          scope.input('loss spikes', spikes),
-          scope.input('loss labels', new Float32Array(labels.buffer)),
-          scope.input('loss target times', times),
+      const encoder = device.createCommandEncoder({ label: 'loss' });
+      this.encode(
+        encoder,
+        {
+          membrane: scope.input('loss membrane', membrane),
+          spikes: scope.input('loss spikes', spikes),
+          // The shader reads u32 labels; the scope uploads raw bytes.
+          labels: scope.input('loss labels', new Float32Array(labels.buffer)),
+          targetTimes: scope.input('loss target times', times),
           grad,
           sampleLoss,
-          scope.uniform('loss params', params),
-        ].map((buffer, binding) => ({ binding, resource: { buffer } })),
-      });
-      const encoder = device.createCommandEncoder({ label: 'loss' });
-      dispatch(encoder, 'loss pass', this.pipeline, bindGroup, batch);
+        },
+        batch,
+        threshold,
+      );
       const [g, perSample] = await scope.read(encoder, [grad, sampleLoss]);
       let loss = 0;
       for (const v of perSample!) loss += v;
-      const kind = this.config.kind;
-      return {
-        loss,
-        grad: g!,
-        gradIsMembrane: kind === 'ceSumMembrane' || kind === 'ceMaxMembrane' || kind === 'firstSpikeTime',
-      };
+      return { loss, grad: g!, gradIsMembrane: this.gradIsMembrane };
     } finally {
       scope.destroy();
     }

@@ -4,6 +4,7 @@ import type { LifConfig } from '../../core/neurons/lif.ts';
 import type { SrmConfig } from '../../core/neurons/srm.ts';
 import type { SurrogateKind } from '../../core/neurons/surrogates.ts';
 import { bindGroupLayout, computePipeline, pipelineLayout, shaderModule } from '../pipelineCache.ts';
+import { BufferScope } from '../buffers.ts';
 
 export interface NeuronBackwardShape {
   neurons: number;
@@ -217,69 +218,32 @@ export class NeuronBackward {
     check('spikes', inputs.spikes);
     check('gradSpikes', inputs.gradSpikes);
     check('gradMembrane', inputs.gradMembrane);
-    const workgroups = Math.ceil((batch * shape.neurons) / WORKGROUP);
-    if (workgroups > device.limits.maxComputeWorkgroupsPerDimension) {
+    if (Math.ceil((batch * shape.neurons) / WORKGROUP) > device.limits.maxComputeWorkgroupsPerDimension) {
       throw new Error(`${name}: ${batch} x ${shape.neurons} neurons need too many workgroups`);
     }
     if (total === 0) return new Float32Array(0);
-    // A non-spiking layer ignores dL/dspikes, as LifLayer.backward and SrmLayer.backward do.
-    const gradSpikes = shape.config.spiking ? inputs.gradSpikes : null;
-    const gradMembrane = inputs.gradMembrane;
-    const pipeline = this.pipeline(gradSpikes !== null, gradMembrane !== null);
-    const bytes = total * 4;
-    const created: GPUBuffer[] = [];
-    const buffer = (label: string, size: number, usage: GPUBufferUsageFlags): GPUBuffer => {
-      const b = device.createBuffer({ label: `${name} ${label}`, size, usage });
-      created.push(b);
-      return b;
-    };
-    const upload = (label: string, data: Float32Array | null): GPUBuffer => {
-      if (!data) {
-        // Never read: the pipeline for an absent gradient has HAS_GRAD_* = 0.
-        return buffer(`${label} (absent)`, 4, GPUBufferUsage.STORAGE);
-      }
-      const b = buffer(label, bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
-      device.queue.writeBuffer(b, 0, data);
-      return b;
-    };
+    const scope = new BufferScope(device);
+    const optional = (label: string, data: Float32Array | null): GPUBuffer | null =>
+      data ? scope.input(`${name} ${label}`, data) : null;
     try {
-      const membrane = upload('membrane', inputs.membrane);
-      const spikes = upload('spikes', inputs.spikes);
-      const gradSpikesBuffer = upload('gradSpikes', gradSpikes);
-      const gradMembraneBuffer = upload('gradMembrane', gradMembrane);
-      const gradCurrent = buffer('gradCurrent', bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
-      const params = buffer('params', PARAMS_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-      const readback = buffer(
-        'gradCurrent readback',
-        bytes,
-        GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-      );
-      device.queue.writeBuffer(params, 0, paramBlock(shape.config, shape.dtMs, batch));
-      const bindGroup = device.createBindGroup({
-        label: `${name} bindings`,
-        layout: this.layout,
-        entries: [
-          { binding: 0, resource: { buffer: membrane } },
-          { binding: 1, resource: { buffer: spikes } },
-          { binding: 2, resource: { buffer: gradSpikesBuffer } },
-          { binding: 3, resource: { buffer: gradMembraneBuffer } },
-          { binding: 4, resource: { buffer: gradCurrent } },
-          { binding: 5, resource: { buffer: params } },
-        ],
-      });
+      const gradCurrent = scope.output(`${name} gradCurrent`, total);
       const encoder = device.createCommandEncoder({ label: name });
-      const pass = encoder.beginComputePass({ label: `${name} pass` });
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(workgroups);
-      pass.end();
-      encoder.copyBufferToBuffer(gradCurrent, 0, readback, 0, bytes);
-      device.queue.submit([encoder.finish()]);
-      await readback.mapAsync(GPUMapMode.READ);
-      return new Float32Array(readback.getMappedRange().slice(0));
+      // encode() ignores dL/dspikes for a non-spiking layer, as LifLayer and SrmLayer do.
+      this.encode(
+        encoder,
+        {
+          membrane: scope.input(`${name} membrane`, inputs.membrane),
+          spikes: scope.input(`${name} spikes`, inputs.spikes),
+          gradSpikes: optional('gradSpikes', inputs.gradSpikes),
+          gradMembrane: optional('gradMembrane', inputs.gradMembrane),
+          gradCurrent,
+        },
+        batch,
+      );
+      const [out] = await scope.read(encoder, [gradCurrent]);
+      return out!;
     } finally {
-      // destroy() unmaps a mapped buffer too, so a failed map leaves nothing behind.
-      for (const b of created) b.destroy();
+      scope.destroy();
     }
   }
 }

@@ -3,6 +3,7 @@ import srmSource from '../../../shaders/srm_forward.wgsl?raw';
 import type { LifConfig } from '../../core/neurons/lif.ts';
 import type { SrmConfig } from '../../core/neurons/srm.ts';
 import { computePipeline, shaderModule } from '../pipelineCache.ts';
+import { BufferScope } from '../buffers.ts';
 
 export interface NeuronForwardShape {
   neurons: number;
@@ -122,65 +123,20 @@ export class NeuronForward {
     if (current.length !== total) {
       throw new Error(`${name}: current has ${current.length} values, expected ${total}`);
     }
-    const workgroups = Math.ceil((batch * shape.neurons) / WORKGROUP);
-    if (workgroups > device.limits.maxComputeWorkgroupsPerDimension) {
+    if (Math.ceil((batch * shape.neurons) / WORKGROUP) > device.limits.maxComputeWorkgroupsPerDimension) {
       throw new Error(`${name}: ${batch} x ${shape.neurons} neurons need too many workgroups`);
     }
     if (total === 0) return { membrane: new Float32Array(0), spikes: new Float32Array(0) };
-    const bytes = total * 4;
-    const created: GPUBuffer[] = [];
-    const buffer = (label: string, size: number, usage: GPUBufferUsageFlags): GPUBuffer => {
-      const b = device.createBuffer({ label: `${name} ${label}`, size, usage });
-      created.push(b);
-      return b;
-    };
-    const input = buffer('current', bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
-    const membrane = buffer('membrane', bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
-    const spikes = buffer('spikes', bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
-    const params = buffer('params', PARAMS_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-    const membraneReadback = buffer(
-      'membrane readback',
-      bytes,
-      GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    );
-    const spikesReadback = buffer(
-      'spikes readback',
-      bytes,
-      GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    );
+    const scope = new BufferScope(device);
     try {
-      device.queue.writeBuffer(input, 0, current);
-      device.queue.writeBuffer(params, 0, paramBlock(shape.config, shape.dtMs, batch));
-      const bindGroup = device.createBindGroup({
-        label: `${name} bindings`,
-        layout: this.pipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: input } },
-          { binding: 1, resource: { buffer: membrane } },
-          { binding: 2, resource: { buffer: spikes } },
-          { binding: 3, resource: { buffer: params } },
-        ],
-      });
+      const membrane = scope.output(`${name} membrane`, total);
+      const spikes = scope.output(`${name} spikes`, total);
       const encoder = device.createCommandEncoder({ label: name });
-      const pass = encoder.beginComputePass({ label: `${name} pass` });
-      pass.setPipeline(this.pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(workgroups);
-      pass.end();
-      encoder.copyBufferToBuffer(membrane, 0, membraneReadback, 0, bytes);
-      encoder.copyBufferToBuffer(spikes, 0, spikesReadback, 0, bytes);
-      device.queue.submit([encoder.finish()]);
-      await Promise.all([
-        membraneReadback.mapAsync(GPUMapMode.READ),
-        spikesReadback.mapAsync(GPUMapMode.READ),
-      ]);
-      return {
-        membrane: new Float32Array(membraneReadback.getMappedRange().slice(0)),
-        spikes: new Float32Array(spikesReadback.getMappedRange().slice(0)),
-      };
+      this.encode(encoder, { current: scope.input(`${name} current`, current), membrane, spikes }, batch);
+      const [m, s] = await scope.read(encoder, [membrane, spikes]);
+      return { membrane: m!, spikes: s! };
     } finally {
-      // destroy() unmaps a mapped buffer too, so a failed map leaves nothing behind.
-      for (const b of created) b.destroy();
+      scope.destroy();
     }
   }
 }
