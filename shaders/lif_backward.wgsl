@@ -1,3 +1,4 @@
+// Needs shaders/surrogates.wgsl prepended (surrogate_df, SURROGATE): WGSL has no includes.
 // LIF neurons, backward pass through time (BPTT), the adjoint of shaders/lif_forward.wgsl and
 // exactly the recurrence of LifLayer.backward (src/core/neurons/lif.ts). With the forward record
 // (membrane u[t] before the test, spikes s[t]) and the incoming gradients dL/ds[t], dL/du[t]:
@@ -20,14 +21,10 @@ override SPIKING: u32 = 1u;
 override HARD_RESET: u32 = 1u;
 // 1 = the reset is a constant in the backward pass, 0 = differentiate through it.
 override DETACH_RESET: u32 = 1u;
-// 0 = arctan, 1 = fast sigmoid, 2 = SLAYER's exponential (src/core/neurons/surrogates.ts).
-override SURROGATE: u32 = 0u;
 // 1 = dL/ds (grad_spikes) is given, 0 = it is zero.
 override HAS_GRAD_SPIKES: u32 = 1u;
 // 1 = dL/du (grad_membrane) is given, 0 = it is zero.
 override HAS_GRAD_MEMBRANE: u32 = 1u;
-
-const HALF_PI: f32 = 1.5707963267948966;
 
 struct Params {
   batch: u32,
@@ -47,16 +44,6 @@ struct Params {
 @group(0) @binding(5) var<uniform> params: Params;
 
 // The surrogate's derivative at x = u - threshold, as makeSurrogate(...).df.
-fn surrogate_df(x: f32, alpha: f32) -> f32 {
-  if (SURROGATE == 0u) {
-    let cx = HALF_PI * alpha * x;
-    return alpha / 2.0 / (1.0 + cx * cx);
-  } else if (SURROGATE == 1u) {
-    let d = 1.0 + alpha * abs(x);
-    return alpha / 2.0 / (d * d);
-  }
-  return 0.5 * alpha * exp(-alpha * abs(x));
-}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {

@@ -1,3 +1,4 @@
+// Needs shaders/surrogates.wgsl prepended (surrogate_df, SURROGATE): WGSL has no includes.
 // SRM neurons with SLAYER's kernels, backward pass through time (BPTT), the adjoint of
 // shaders/srm_forward.wgsl and exactly the recurrence of SrmLayer.backward
 // (src/core/neurons/srm.ts). The forward state is x (exponentially filtered input), y (alpha-
@@ -18,14 +19,10 @@ override STEPS: u32 = 1u;
 override SPIKING: u32 = 1u;
 // 1 = the refractory response to the neuron's own spikes is a constant in the backward pass.
 override DETACH_RESET: u32 = 1u;
-// 0 = arctan, 1 = fast sigmoid, 2 = SLAYER's exponential (src/core/neurons/surrogates.ts).
-override SURROGATE: u32 = 0u;
 // 1 = dL/ds (grad_spikes) is given, 0 = it is zero.
 override HAS_GRAD_SPIKES: u32 = 1u;
 // 1 = dL/du (grad_membrane) is given, 0 = it is zero.
 override HAS_GRAD_MEMBRANE: u32 = 1u;
-
-const HALF_PI: f32 = 1.5707963267948966;
 
 struct Params {
   batch: u32,
@@ -48,16 +45,6 @@ struct Params {
 @group(0) @binding(5) var<uniform> params: Params;
 
 // The surrogate's derivative at x = u - threshold, as makeSurrogate(...).df.
-fn surrogate_df(x: f32, alpha: f32) -> f32 {
-  if (SURROGATE == 0u) {
-    let cx = HALF_PI * alpha * x;
-    return alpha / 2.0 / (1.0 + cx * cx);
-  } else if (SURROGATE == 1u) {
-    let d = 1.0 + alpha * abs(x);
-    return alpha / 2.0 / (d * d);
-  }
-  return 0.5 * alpha * exp(-alpha * abs(x));
-}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {

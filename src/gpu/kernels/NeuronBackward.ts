@@ -1,5 +1,6 @@
 import lifSource from '../../../shaders/lif_backward.wgsl?raw';
 import srmSource from '../../../shaders/srm_backward.wgsl?raw';
+import surrogatesSource from '../../../shaders/surrogates.wgsl?raw';
 import type { LifConfig } from '../../core/neurons/lif.ts';
 import type { SrmConfig } from '../../core/neurons/srm.ts';
 import type { SurrogateKind } from '../../core/neurons/surrogates.ts';
@@ -103,7 +104,11 @@ export class NeuronBackward {
       variant += `${config.detachReset ? ' detached' : ''} ${config.surrogate.kind}`;
     }
     this.variant = variant;
-    this.module = shaderModule(device, `${this.name}.wgsl`, lif ? lifSource : srmSource);
+    this.module = shaderModule(
+      device,
+      `${this.name}.wgsl`,
+      `${surrogatesSource}\n${lif ? lifSource : srmSource}`,
+    );
     const read = (binding: number): GPUBindGroupLayoutEntry => ({
       binding,
       visibility: GPUShaderStage.COMPUTE,
