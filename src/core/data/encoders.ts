@@ -1,0 +1,140 @@
+import type { Rng } from '../rng.ts';
+import type { SpikeEvents } from './types.ts';
+
+/**
+ * Encoders turn intensities (0..255, one per input channel) into the spikes of one sample.
+ * Each returns sparse events (sorted by step, then channel); `eventsToDense` gives the dense
+ * `[time][channel]` view the engine's batches use.
+ */
+export type EncoderConfig =
+  /** One spike at `step` on every channel whose value exceeds `threshold` (the delay-only paper: > 127 at t = 0). */
+  | { kind: 'threshold'; threshold: number; step: number }
+  /**
+   * Time to first spike: one spike per channel, brighter earlier, linearly from `firstStep`
+   * (value 255) to `lastStep` (value just above `cutoff`); values <= cutoff stay silent.
+   */
+  | { kind: 'latency'; firstStep: number; lastStep: number; cutoff: number }
+  /** Bernoulli rate code: every step a channel spikes with probability maxProbability * value / 255. */
+  | { kind: 'rate'; maxProbability: number };
+
+export const ENCODER_KINDS = ['threshold', 'latency', 'rate'] as const;
+
+/** Problems with an encoder for `timeSteps` steps, as messages (empty when fine). */
+export function encoderProblems(enc: EncoderConfig, timeSteps: number): string[] {
+  const p: string[] = [];
+  const step = (name: string, v: number): void => {
+    if (!Number.isInteger(v) || v < 0 || v >= timeSteps)
+      p.push(`${name} must be an integer step in [0, ${timeSteps - 1}], got ${v}`);
+  };
+  if (enc.kind === 'threshold') {
+    step('step', enc.step);
+    if (!(enc.threshold >= 0 && enc.threshold < 255))
+      p.push(`threshold must be in [0, 255), got ${enc.threshold}`);
+  } else if (enc.kind === 'latency') {
+    step('firstStep', enc.firstStep);
+    step('lastStep', enc.lastStep);
+    if (enc.firstStep > enc.lastStep)
+      p.push(`firstStep (${enc.firstStep}) must not come after lastStep (${enc.lastStep})`);
+    if (!(enc.cutoff >= 0 && enc.cutoff < 255)) p.push(`cutoff must be in [0, 255), got ${enc.cutoff}`);
+  } else if (!(enc.maxProbability > 0 && enc.maxProbability <= 1)) {
+    p.push(`maxProbability must be in (0, 1], got ${enc.maxProbability}`);
+  }
+  return p;
+}
+
+/**
+ * Encodes one sample's intensities. `rng` is needed by the rate code only (pass a generator
+ * seeded per sample so that a sample's spikes do not depend on which others were encoded).
+ */
+export function encodeIntensities(
+  values: ArrayLike<number>,
+  enc: EncoderConfig,
+  timeSteps: number,
+  rng: Rng | null,
+): SpikeEvents {
+  const problems = encoderProblems(enc, timeSteps);
+  if (problems.length > 0) throw new RangeError(`encoder ${enc.kind}: ${problems.join('; ')}`);
+  const n = values.length;
+  if (enc.kind === 'threshold') {
+    const channels: number[] = [];
+    for (let c = 0; c < n; c++) if (values[c]! > enc.threshold) channels.push(c);
+    return { steps: new Uint16Array(channels.length).fill(enc.step), channels: Uint16Array.from(channels) };
+  }
+  if (enc.kind === 'latency') {
+    const pairs: { step: number; channel: number }[] = [];
+    const span = enc.lastStep - enc.firstStep;
+    const range = 255 - enc.cutoff;
+    for (let c = 0; c < n; c++) {
+      const v = values[c]!;
+      if (v <= enc.cutoff) continue;
+      // 255 -> firstStep; just above the cutoff -> lastStep.
+      const late = (255 - v) / range;
+      pairs.push({ step: enc.firstStep + Math.round(late * span), channel: c });
+    }
+    pairs.sort((a, b) => a.step - b.step || a.channel - b.channel);
+    return {
+      steps: Uint16Array.from(pairs, (q) => q.step),
+      channels: Uint16Array.from(pairs, (q) => q.channel),
+    };
+  }
+  if (!rng) throw new Error('the rate encoder needs a seeded Rng');
+  const steps: number[] = [];
+  const channels: number[] = [];
+  const scale = enc.maxProbability / 255;
+  for (let t = 0; t < timeSteps; t++) {
+    for (let c = 0; c < n; c++) {
+      // Draw for every channel, silent or not, so the stream position does not depend on the image.
+      const u = rng.uniform();
+      if (u < values[c]! * scale) {
+        steps.push(t);
+        channels.push(c);
+      }
+    }
+  }
+  return { steps: Uint16Array.from(steps), channels: Uint16Array.from(channels) };
+}
+
+/**
+ * Dense `[time][channel]` view of events written into `out` at `offset` (the region is zeroed
+ * first); repeated pairs add up, saturating at 255 in byte outputs.
+ */
+export function eventsToDense<A extends Uint8Array | Float32Array>(
+  events: SpikeEvents,
+  timeSteps: number,
+  channels: number,
+  out: A,
+  offset = 0,
+): A {
+  const size = timeSteps * channels;
+  if (offset + size > out.length)
+    throw new RangeError(`eventsToDense: ${size} values do not fit at offset ${offset}`);
+  out.fill(0, offset, offset + size);
+  const saturate = out instanceof Uint8Array;
+  for (let k = 0; k < events.steps.length; k++) {
+    const t = events.steps[k]!;
+    const c = events.channels[k]!;
+    if (t >= timeSteps || c >= channels) {
+      throw new RangeError(
+        `eventsToDense: event (step ${t}, channel ${c}) outside ${timeSteps} x ${channels}`,
+      );
+    }
+    const q = offset + t * channels + c;
+    out[q] = saturate ? Math.min(255, out[q]! + 1) : out[q]! + 1;
+  }
+  return out;
+}
+
+/** Sparse events of a dense `[time][channel]` sample (a count of k gives k repeated events). */
+export function denseToEvents(dense: ArrayLike<number>, timeSteps: number, channels: number): SpikeEvents {
+  const steps: number[] = [];
+  const chans: number[] = [];
+  for (let t = 0; t < timeSteps; t++) {
+    for (let c = 0; c < channels; c++) {
+      for (let k = 0; k < dense[t * channels + c]!; k++) {
+        steps.push(t);
+        chans.push(c);
+      }
+    }
+  }
+  return { steps: Uint16Array.from(steps), channels: Uint16Array.from(chans) };
+}
