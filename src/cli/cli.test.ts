@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { encodeIdx } from '../core/data/idx.ts';
+import { preset } from '../core/presets.ts';
 
 const BIN = fileURLToPath(new URL('./delaylab.js', import.meta.url));
 const BENCH = fileURLToPath(new URL('../../bench/bench.js', import.meta.url));
@@ -11,6 +14,27 @@ const BENCH = fileURLToPath(new URL('../../bench/bench.js', import.meta.url));
 function run(bin: string, args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** mnist-small with smaller layers (arrays replace whole in `extends` files, so give both layers). */
+function mnistSmallWith(opts: { outputs: number; hidden: number }): unknown {
+  const p = preset('mnist-small')!;
+  p.network.layers[0]!.size = opts.hidden;
+  p.network.layers[1]!.size = opts.outputs;
+  if (p.task.kind === 'images') {
+    p.task.trainLimit = 600;
+    p.task.testLimit = 300;
+  }
+  return p;
+}
+
+let mnistSmallFile: string | null = null;
+/** A config file: mnist-small on 600 training / 300 test digits, 32 hidden neurons. */
+function mnistSmallConfigFile(): string {
+  return (mnistSmallFile ??= tempFile(
+    'mnist-small.json',
+    JSON.stringify(mnistSmallWith({ outputs: 10, hidden: 32 })),
+  ));
 }
 
 function tempFile(name: string, text: string): string {
@@ -24,7 +48,9 @@ describe('delaylab command', () => {
     const r = run(BIN, ['presets', '--json']);
     expect(r.code).toBe(0);
     const names = (JSON.parse(r.stdout) as { name: string }[]).map((p) => p.name);
-    expect(names).toEqual(expect.arrayContaining(['toy', 'patterns', 'mnist-bench', 'shd-bench']));
+    expect(names).toEqual(
+      expect.arrayContaining(['toy', 'patterns', 'yinyang', 'mnist-small', 'mnist-bench', 'shd-bench']),
+    );
   });
 
   it('trains the toy from a non-default seed to its targets, delays only', () => {
@@ -53,6 +79,67 @@ describe('delaylab command', () => {
     for (const key of ['trainAccuracy', 'valAccuracy', 'testAccuracy'])
       expect(typeof out[key]).toBe('number');
     expect(out['epochs']).toBe(2);
+  });
+
+  it('trains mnist-small on the built-in digits and reports accuracies on the kept-apart test part', () => {
+    const r = run(BIN, ['train', '--config', mnistSmallConfigFile(), '--epochs', '2', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('loading the built-in mnist-10k digits');
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(out['dataset']).toBe('mnist-10k');
+    expect(out['samples']).toEqual({ train: 480, validation: 120, test: 300 });
+    // 10 classes: chance is 10 %; two short epochs on 480 digits already do far better.
+    expect(out['testAccuracy'] as number).toBeGreaterThan(0.4);
+  });
+
+  it('--data reads IDX files from a folder; a bad --data gives exit 2 with the file and problem', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'delaylab-data-'));
+    const gz = (dims: number[], data: Uint8Array): Buffer => gzipSync(encodeIdx(dims, data));
+    // Two classes a network can tell apart: class 0 lights the top half, class 1 the bottom.
+    const images = (n: number): Uint8Array =>
+      Uint8Array.from({ length: n * 784 }, (_, q) =>
+        (Math.floor(q / 784) % 2 === 0) === q % 784 < 392 ? 255 : 0,
+      );
+    const labels = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, s) => s % 2);
+    writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gz([100, 28, 28], images(100)));
+    writeFileSync(join(dir, 'train-labels-idx1-ubyte.gz'), gz([100], labels(100)));
+    writeFileSync(join(dir, 't10k-images-idx3-ubyte.gz'), gz([40, 28, 28], images(40)));
+    writeFileSync(join(dir, 't10k-labels-idx1-ubyte.gz'), gz([40], labels(40)));
+    const two = tempFile('two.json', JSON.stringify(mnistSmallWith({ outputs: 2, hidden: 16 })));
+    const r = run(BIN, ['train', '--config', two, '--data', dir, '--epochs', '3', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(out['samples']).toEqual({ train: 80, validation: 20, test: 40 });
+    expect(out['testAccuracy'] as number).toBeGreaterThan(0.9);
+    // Ten-class preset on two-class data: the mismatch is named.
+    const wrong = run(BIN, ['train', '--config', 'mnist-small', '--data', dir, '--epochs', '1']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/10 outputs, but data set '.*' has 2 classes/);
+    writeFileSync(join(dir, 't10k-labels-idx1-ubyte.gz'), gz([40], labels(40)).subarray(0, 20));
+    const cut = run(BIN, ['train', '--config', two, '--data', dir]);
+    expect(cut.code).toBe(2);
+    expect(cut.stderr).toMatch(/t10k-labels-idx1-ubyte\.gz: corrupt or truncated gzip/);
+    expect(run(BIN, ['train', '--config', 'toy', '--data', dir]).stderr).toMatch(/generates its own data/);
+  });
+
+  it("trains on the Fashion-MNIST files of Debian's dataset-fashion-mnist package", () => {
+    const fashion = '/usr/share/datasets/fashion-mnist';
+    expect(existsSync(fashion), `${fashion} is missing: apt-get install -y dataset-fashion-mnist`).toBe(true);
+    const r = run(BIN, [
+      'train',
+      '--config',
+      mnistSmallConfigFile(),
+      '--data',
+      fashion,
+      '--epochs',
+      '1',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(out['dataset']).toBe('fashion-mnist');
+    expect(out['samples']).toEqual({ train: 480, validation: 120, test: 300 });
+    expect(out['testAccuracy'] as number).toBeGreaterThan(0.3);
   });
 
   it('exits with 2 and one clear message for an unknown preset', () => {

@@ -1,4 +1,8 @@
-import { ConfigError, type ExperimentConfig } from '../core/experiment.ts';
+import { BUILTIN_MNIST } from '../core/data/builtinMnist.ts';
+import { DataFormatError, type RawDataset } from '../core/data/types.ts';
+import { ConfigError, taskDatasetName, type ExperimentConfig } from '../core/experiment.ts';
+import { builtinMnistDataset } from '../node/builtinMnist.ts';
+import { loadDataPath } from '../node/loadData.ts';
 import { GpuUnavailableError } from '../gpu/device.ts';
 import { runGradcheck } from '../core/gradcheck.ts';
 import { PRESETS } from '../core/presets.ts';
@@ -11,8 +15,12 @@ const HELP = `delaylab: learn synaptic delays in spiking neural networks
 
 Usage:
   delaylab presets                      list the built-in experiment configs
-  delaylab train --config <preset | file.json> [--engine cpu|gpu|auto] [--epochs N] [--seed S] [--threads T] [--json]
+  delaylab train --config <preset | file.json> [--data <dir | file>] [--engine cpu|gpu|auto]
+                 [--epochs N] [--seed S] [--threads T] [--json]
                                         (--threads: default 2 for networks of 100k+ synapses, else 1)
+                                        (--data: IDX files, gzip or not, e.g. /usr/share/datasets/fashion-mnist,
+                                         or SHD/SSC HDF5 files; for tasks of kind images / events.
+                                         Without it, image tasks use the built-in 10,000 MNIST digits)
   delaylab gradcheck [--json]           finite-difference check of every gradient (Float64)
   delaylab help
 
@@ -32,6 +40,35 @@ function defaultThreads(config: ExperimentConfig, requested: number | undefined)
     fanIn = l.size;
   }
   return synapses >= 100_000 ? 2 : 1;
+}
+
+/**
+ * The data set a config's task needs: --data from disk, else the built-in digits for the
+ * 'mnist-10k' data set; null for tasks that generate their data.
+ */
+async function datasetFor(
+  config: ExperimentConfig,
+  dataPath: string | undefined,
+  log: (line: string) => void,
+): Promise<RawDataset | null> {
+  const wanted = taskDatasetName(config.task);
+  if (wanted === null) {
+    if (dataPath !== undefined) {
+      throw new UsageError(
+        `--data: the '${config.name}' config's task (${config.task.kind}) generates its own data; --data applies to images and events tasks`,
+      );
+    }
+    return null;
+  }
+  if (dataPath !== undefined) {
+    log(`loading data from ${dataPath}`);
+    return loadDataPath(dataPath, log);
+  }
+  if (wanted === BUILTIN_MNIST.name) {
+    log(`loading the built-in ${BUILTIN_MNIST.name} digits`);
+    return builtinMnistDataset();
+  }
+  throw new UsageError(`the task needs the data set '${wanted}': pass --data <dir or file>`);
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -65,7 +102,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return report.maxRelError < 1e-4 ? 0 : 1;
     }
     case 'train': {
-      checkKnown(flags, ['config', 'engine', 'epochs', 'seed', 'threads', 'json']);
+      checkKnown(flags, ['config', 'data', 'engine', 'epochs', 'seed', 'threads', 'json']);
       const spec = flags.get('config');
       if (typeof spec !== 'string')
         throw new UsageError('train needs --config <preset name | path to config JSON>');
@@ -76,13 +113,22 @@ async function main(argv: readonly string[]): Promise<number> {
       const seed = intFlag(flags, 'seed', 0);
       if (seed !== undefined) config.seed = seed;
       const epochs = intFlag(flags, 'epochs', 1) ?? config.training.epochs;
+      const dataFlag = flags.get('data');
+      if (dataFlag === true) throw new UsageError('--data needs a directory or file');
+      const raw = await datasetFor(config, dataFlag, err);
       let summary: TrainSummary | null = null;
       if (engine !== 'cpu') {
         try {
           // auto takes the GPU only where it is a real one: a software adapter is slower than the CPU engine.
-          summary = await trainExperimentGpu(config, epochs, err, {
-            rejectFallbackAdapter: engine === 'auto',
-          });
+          summary = await trainExperimentGpu(
+            config,
+            epochs,
+            err,
+            {
+              rejectFallbackAdapter: engine === 'auto',
+            },
+            raw,
+          );
         } catch (e) {
           if (engine === 'gpu' || !(e instanceof GpuUnavailableError)) throw e;
           err(`engine auto: ${e.message}; using the CPU engine`);
@@ -95,6 +141,7 @@ async function main(argv: readonly string[]): Promise<number> {
           epochs,
           defaultThreads(config, intFlag(flags, 'threads', 1)),
           err,
+          raw,
         );
       }
       out(json ? JSON.stringify(summary) : JSON.stringify(summary, null, 2));
@@ -108,7 +155,7 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (e: unknown) => {
-    if (e instanceof UsageError || e instanceof ConfigError) {
+    if (e instanceof UsageError || e instanceof ConfigError || e instanceof DataFormatError) {
       err(`delaylab: ${e.message}`);
       process.exitCode = 2;
     } else if (e instanceof GpuUnavailableError) {

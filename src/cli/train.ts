@@ -1,3 +1,5 @@
+import { buildTaskData } from '../core/data/tasks.ts';
+import type { RawDataset } from '../core/data/types.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { EpochMetrics, Trainer } from '../core/trainer.ts';
 import { GpuDeviceLostError, GpuUnavailableError, openDevice } from '../gpu/device.ts';
@@ -17,6 +19,11 @@ export interface TrainSummary {
   [key: string]: unknown;
 }
 
+/** Summary fields naming a loaded data set. */
+function datasetFields(raw: RawDataset | null): Record<string, unknown> {
+  return raw ? { dataset: raw.name, datasetSource: raw.source } : {};
+}
+
 function round(x: number | null, digits = 4): number | null {
   return x === null ? null : Number(x.toFixed(digits));
 }
@@ -30,15 +37,17 @@ export async function trainExperiment(
   epochs: number,
   threads: number,
   log: (line: string) => void,
+  raw: RawDataset | null = null,
 ): Promise<TrainSummary> {
   const started = performance.now();
+  const data = buildTaskData(config, raw);
   // Batches of one sample (the toy) cannot be split: one thread.
-  const parallel = new ParallelTrainer(config, config.training.batchSize > 1 ? threads : 1, { epochs });
+  const parallel = new ParallelTrainer(config, config.training.batchSize > 1 ? threads : 1, { epochs, data });
   try {
     const runner = {
       trainer: parallel.trainer,
       trainEpoch: () => parallel.trainEpoch(),
-      engine: { engine: 'cpu', threads: parallel.threads },
+      engine: { engine: 'cpu', threads: parallel.threads, ...datasetFields(raw) },
     };
     return await runEpochs(runner, config, epochs, started, log);
   } finally {
@@ -56,8 +65,10 @@ export async function trainExperimentGpu(
   epochs: number,
   log: (line: string) => void,
   options: { rejectFallbackAdapter?: boolean } = {},
+  raw: RawDataset | null = null,
 ): Promise<TrainSummary> {
   const started = performance.now();
+  const data = buildTaskData(config, raw);
   let ctx;
   try {
     ctx = await openDevice(dawnGpu(), (trouble) => {
@@ -76,12 +87,12 @@ export async function trainExperimentGpu(
     `GPU adapter: ${[ctx.adapterInfo.vendor, ctx.adapterInfo.architecture, ctx.adapterInfo.description].filter(Boolean).join(' / ')}${ctx.adapterInfo.isFallbackAdapter ? ' (software fallback)' : ''}`,
   );
   log(`training '${config.name}' on the GPU engine: ${epochs} epochs, seed ${config.seed}`);
-  const gpu = new GpuTrainer(ctx, config, { epochs });
+  const gpu = new GpuTrainer(ctx, config, { epochs, data });
   const trainer = gpu.reference;
   let onCpu = false;
   const runner: EpochRunner = {
     trainer,
-    engine: { engine: 'gpu', adapter: ctx.adapterInfo },
+    engine: { engine: 'gpu', adapter: ctx.adapterInfo, ...datasetFields(raw) },
     trainEpoch: async () => {
       if (onCpu) return trainer.trainEpoch();
       const epochStart = trainer.step;

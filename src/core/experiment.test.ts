@@ -47,7 +47,14 @@ describe('presets', () => {
   });
 
   it('has the documented presets', () => {
-    expect(Object.keys(PRESETS).sort()).toEqual(['mnist-bench', 'patterns', 'shd-bench', 'toy']);
+    expect(Object.keys(PRESETS).sort()).toEqual([
+      'mnist-bench',
+      'mnist-small',
+      'patterns',
+      'shd-bench',
+      'toy',
+      'yinyang',
+    ]);
     const toy = PRESETS['toy']!;
     expect(toy.task).toEqual({ kind: 'toy', inputTimes: [10, 20, 30], targetTimes: [38, 55] });
     expect(toy.network.layers[0]!.trainWeights).toBe(false);
@@ -206,7 +213,7 @@ describe('validateExperiment rejects bad configs with the offending path', () =>
   it('an output layer that does not match the classes, and a loss that does not fit the task', () => {
     const c = raw();
     at(c, 'network.layers[1]')['size'] = 4;
-    expectProblem(c, 'config.network.layers[1].size', /task.classes \(3\)/);
+    expectProblem(c, 'config.network.layers[1].size', /the task's 3 classes/);
     const l = raw();
     l['loss'] = { kind: 'firstSpikeTime', timeScale: 1, silentMargin: 1 };
     expectProblem(l, 'config.loss.kind', /toy/);
@@ -216,6 +223,34 @@ describe('validateExperiment rejects bad configs with the offending path', () =>
     const toySpikeTime = raw('toy');
     toySpikeTime['loss'] = { kind: 'spikeTime', traceTauSteps: 2 };
     expect(validateExperiment(toySpikeTime).loss).toEqual({ kind: 'spikeTime', traceTauSteps: 2 });
+  });
+
+  it('checks the data tasks: encoders, limits, Yin-Yang steps and inputs', () => {
+    for (const name of ['mnist-small', 'yinyang']) expect(validateExperiment(raw(name)).name).toBe(name);
+    const enc = raw('mnist-small');
+    at(enc, 'task.encoder')['threshold'] = 300;
+    expectProblem(enc, 'config.task.encoder', /threshold must be in \[0, 255\)/);
+    const step = raw('mnist-small');
+    at(step, 'task.encoder')['step'] = 10; // 10 steps: 0..9
+    expectProblem(step, 'config.task.encoder', /step must be an integer step in \[0, 9\]/);
+    const kind = raw('mnist-small');
+    at(kind, 'task')['encoder'] = { kind: 'morse' };
+    expectProblem(kind, 'config.task.encoder.kind', /threshold, latency, rate/);
+    const limit = raw('mnist-small');
+    at(limit, 'task')['trainLimit'] = 0;
+    expectProblem(limit, 'config.task.trainLimit', />= 1/);
+    const latency = raw('mnist-small');
+    at(latency, 'task')['encoder'] = { kind: 'latency', firstStep: 5, lastStep: 2, cutoff: 0 };
+    expectProblem(latency, 'config.task.encoder', /must not come after lastStep/);
+    const yy = raw('yinyang');
+    at(yy, 'task')['lastStep'] = 40; // 40 steps: 0..39
+    expectProblem(yy, 'config.task.lastStep', /<= 39/);
+    const yyInputs = raw('yinyang');
+    at(yyInputs, 'network')['inputs'] = 4;
+    expectProblem(yyInputs, 'config.network.inputs', /5 inputs/);
+    const ev = raw('mnist-small');
+    ev['task'] = { kind: 'events', dataset: 'shd', pool: 0, trainLimit: null, testLimit: null };
+    expectProblem(ev, 'config.task.pool', />= 1/);
   });
 
   it('reports every problem at once', () => {

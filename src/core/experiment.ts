@@ -2,6 +2,7 @@ import type { LifConfig } from './neurons/lif.ts';
 import type { SrmConfig } from './neurons/srm.ts';
 import type { SurrogateConfig, SurrogateKind } from './neurons/surrogates.ts';
 import type { DelayKernelConfig } from './synapses/kernels.ts';
+import { ENCODER_KINDS, encoderProblems, type EncoderConfig } from './data/encoders.ts';
 import type { LossConfig, Readout } from './train/losses.ts';
 import type { LrSchedule, SigmaSchedule } from './train/schedules.ts';
 
@@ -53,7 +54,47 @@ export type TaskConfig =
       noiseRate: number;
     }
   /** Random Bernoulli spikes with random labels (benchmark statistics only). */
-  | { kind: 'randomSpikes'; samples: number; classes: number; rate: number; firstStepOnly: boolean };
+  | { kind: 'randomSpikes'; samples: number; classes: number; rate: number; firstStepOnly: boolean }
+  /**
+   * Yin-Yang points generated from the seed, latency-coded on 5 inputs (x, y, 1-x, 1-y, bias):
+   * a value v spikes at step round(firstStep + v (lastStep - firstStep)); the bias at biasStep.
+   */
+  | {
+      kind: 'yinyang';
+      trainSamples: number;
+      testSamples: number;
+      firstStep: number;
+      lastStep: number;
+      biasStep: number;
+    }
+  /**
+   * Labelled images (the built-in 'mnist-10k' digits or a loaded IDX data set such as full MNIST
+   * or Fashion-MNIST) encoded into spikes. Limits take a seeded random subset (null = all).
+   */
+  | {
+      kind: 'images';
+      dataset: string;
+      encoder: EncoderConfig;
+      trainLimit: number | null;
+      testLimit: number | null;
+    }
+  /**
+   * Spike recordings (SHD / SSC) binned into time steps of network.dtMs ms, with `pool` adjacent
+   * channels summed into one input (DCLS: 700 -> 140 channels with pool 5, 10 ms bins).
+   */
+  | { kind: 'events'; dataset: string; pool: number; trainLimit: number | null; testLimit: number | null };
+
+/** Tasks whose data is loaded (from files, a URL, IndexedDB or the built-in digits) rather than generated. */
+export function taskDatasetName(task: TaskConfig): string | null {
+  return task.kind === 'images' || task.kind === 'events' ? task.dataset : null;
+}
+
+/** Classes of a task whose class count the config fixes (null when the data decides). */
+export function taskClasses(task: TaskConfig): number | null {
+  if (task.kind === 'patterns' || task.kind === 'randomSpikes') return task.classes;
+  if (task.kind === 'yinyang') return 3;
+  return null;
+}
 
 export interface OptimizerGroup {
   lr: number;
@@ -277,9 +318,70 @@ function readLayer(r: Reader, v: unknown, path: string, timeSteps: number): Laye
   return layer;
 }
 
-function readTask(r: Reader, v: unknown, path: string): TaskConfig {
+function readEncoder(r: Reader, v: unknown, path: string, timeSteps: number): EncoderConfig {
   const o = r.obj(v, path);
-  const kind = r.oneOf(o, 'kind', path, ['toy', 'patterns', 'randomSpikes'] as const);
+  const kind = r.oneOf(o, 'kind', path, ENCODER_KINDS);
+  const enc: EncoderConfig =
+    kind === 'threshold'
+      ? { kind, threshold: r.num(o, 'threshold', path), step: r.num(o, 'step', path) }
+      : kind === 'latency'
+        ? {
+            kind,
+            firstStep: r.num(o, 'firstStep', path),
+            lastStep: r.num(o, 'lastStep', path),
+            cutoff: r.num(o, 'cutoff', path),
+          }
+        : { kind, maxProbability: r.num(o, 'maxProbability', path) };
+  for (const p of encoderProblems(enc, timeSteps)) r.problems.push(`${path}: ${p}`);
+  return enc;
+}
+
+function readLimit(r: Reader, o: Json, key: string, path: string): number | null {
+  return o[key] === null ? null : r.num(o, key, path, { int: true, min: 1 });
+}
+
+function readTask(r: Reader, v: unknown, path: string, timeSteps: number): TaskConfig {
+  const o = r.obj(v, path);
+  const kind = r.oneOf(o, 'kind', path, [
+    'toy',
+    'patterns',
+    'randomSpikes',
+    'yinyang',
+    'images',
+    'events',
+  ] as const);
+  if (kind === 'yinyang') {
+    const step = (key: string): number =>
+      r.num(o, key, path, { int: true, min: 0, max: Math.max(0, timeSteps - 1) });
+    const task = {
+      kind,
+      trainSamples: r.num(o, 'trainSamples', path, { int: true, min: 1, max: 10_000_000 }),
+      testSamples: r.num(o, 'testSamples', path, { int: true, min: 0, max: 10_000_000 }),
+      firstStep: step('firstStep'),
+      lastStep: step('lastStep'),
+      biasStep: step('biasStep'),
+    };
+    if (task.firstStep > task.lastStep) r.problems.push(`${path}: firstStep must not come after lastStep`);
+    return task;
+  }
+  if (kind === 'images') {
+    return {
+      kind,
+      dataset: r.str(o, 'dataset', path),
+      encoder: readEncoder(r, o['encoder'], `${path}.encoder`, timeSteps),
+      trainLimit: readLimit(r, o, 'trainLimit', path),
+      testLimit: readLimit(r, o, 'testLimit', path),
+    };
+  }
+  if (kind === 'events') {
+    return {
+      kind,
+      dataset: r.str(o, 'dataset', path),
+      pool: r.num(o, 'pool', path, { int: true, min: 1, max: 65_536 }),
+      trainLimit: readLimit(r, o, 'trainLimit', path),
+      testLimit: readLimit(r, o, 'testLimit', path),
+    };
+  }
   if (kind === 'toy') {
     return {
       kind,
@@ -373,7 +475,7 @@ export function validateExperiment(value: unknown): ExperimentConfig {
     name: r.str(o, 'name', 'config'),
     description: r.str(o, 'description', 'config'),
     seed: r.num(o, 'seed', 'config', { int: true, min: 0, max: 0xffffffff }),
-    task: readTask(r, o['task'], 'config.task'),
+    task: readTask(r, o['task'], 'config.task', timeSteps),
     network: {
       inputs: r.num(net, 'inputs', 'config.network', { int: true, min: 1, max: 1_000_000 }),
       timeSteps,
@@ -418,10 +520,18 @@ export function validateExperiment(value: unknown): ExperimentConfig {
       if (!Number.isInteger(t) || t < 0 || t >= timeSteps)
         r.problems.push(`config.task: time ${t} is not a step in [0, ${timeSteps - 1}]`);
     }
-  } else if (layers.length > 0 && layers.at(-1)!.size !== task.classes) {
-    r.problems.push(
-      `config.network.layers[${layers.length - 1}].size: must equal task.classes (${task.classes})`,
-    );
+  } else {
+    const classes = taskClasses(task);
+    if (classes !== null && layers.length > 0 && layers.at(-1)!.size !== classes) {
+      r.problems.push(
+        `config.network.layers[${layers.length - 1}].size: must equal the task's ${classes} classes`,
+      );
+    }
+    if (task.kind === 'yinyang' && config.network.inputs !== 5) {
+      r.problems.push(
+        `config.network.inputs: the yinyang task has 5 inputs (x, y, 1-x, 1-y, bias), got ${config.network.inputs}`,
+      );
+    }
   }
   if (config.loss.kind === 'firstSpikeTime' && task.kind !== 'toy') {
     r.problems.push('config.loss.kind: firstSpikeTime needs a task with target spike times (toy)');

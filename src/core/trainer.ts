@@ -269,7 +269,7 @@ export class Trainer {
    */
   quantisedFirstSpikes(sample = 0): number[] {
     const { timeSteps: T, layers, dtMs, inputs } = this.config.network;
-    let spikes: ArrayLike<number> = this.data.spikes.subarray(sample * T * inputs, (sample + 1) * T * inputs);
+    let spikes: ArrayLike<number> = gatherBatch(this.data, [sample]);
     let fanIn = inputs;
     let last: OutputRecord | null = null;
     layers.forEach((cfg, l) => {

@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ExperimentConfig } from '../core/experiment.ts';
+import type { SpikeDataset } from '../core/data/tasks.ts';
 import type { Precision } from '../core/tensor.ts';
 import { Trainer } from '../core/trainer.ts';
 import { viewShared, type SharedLayerBuffers } from './sharedStorage.ts';
@@ -24,12 +25,14 @@ const data = workerData as {
   precision: Precision;
   shared: SharedLayerBuffers[];
   ownGrads: SharedLayerBuffers[];
+  data: SpikeDataset;
 };
 const params = viewShared(data.shared, data.precision);
 const grads = viewShared(data.ownGrads, data.precision);
 const replica = new Trainer(data.config, {
   precision: data.precision,
   initialise: false,
+  data: data.data,
   storage: params.map((p, l) => ({
     weights: p.weights,
     delays: p.delays,

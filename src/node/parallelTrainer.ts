@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { RealArray, Precision } from '../core/tensor.ts';
+import type { SpikeDataset } from '../core/data/tasks.ts';
 import { Trainer, type EpochMetrics } from '../core/trainer.ts';
 import type { GradientReply, GradientRequest } from './gradientWorker.ts';
 import { allocateShared, viewShared } from './sharedStorage.ts';
@@ -20,11 +21,14 @@ export class ParallelTrainer {
   constructor(
     config: ExperimentConfig,
     threads: number,
-    options: { precision?: Precision; epochs?: number; scheduleSteps?: number } = {},
+    options: { precision?: Precision; epochs?: number; scheduleSteps?: number; data?: SpikeDataset } = {},
   ) {
     const precision = options.precision ?? 'f32';
     const shared = allocateShared(config, precision);
     this.trainer = new Trainer(config, { ...options, precision, storage: viewShared(shared, precision) });
+    // Workers get the built data (a structured-clone copy), not the config alone: loaded data
+    // sets cannot be rebuilt from the config.
+    const data = this.trainer.data;
     this.workers = [];
     this.workerGrads = [];
     for (let w = 1; w < threads; w++) {
@@ -32,7 +36,7 @@ export class ParallelTrainer {
       this.workerGrads.push(viewShared(ownGrads, precision));
       this.workers.push(
         new Worker(new URL('./gradientWorkerEntry.js', import.meta.url), {
-          workerData: { config, precision, shared, ownGrads },
+          workerData: { config, precision, shared, ownGrads, data },
         }),
       );
     }

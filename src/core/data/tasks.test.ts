@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { preset } from '../presets.ts';
 import { Rng } from '../rng.ts';
-import { buildTaskData, gatherBatch, splitTrainValidation } from './tasks.ts';
+import { buildTaskData, gatherBatch, splitTrainValidation, type SpikeDataset } from './tasks.ts';
+
+/** The dense spikes of a generated task. */
+function spikesOf(d: SpikeDataset): Uint8Array {
+  if (d.source.kind !== 'dense') throw new Error(`expected dense spikes, got ${d.source.kind}`);
+  return d.source.spikes;
+}
 
 describe('task data', () => {
   it('toy: one sample, each input spikes once at its time, target times per output', () => {
@@ -10,8 +16,8 @@ describe('task data', () => {
     expect(d.samples).toBe(1);
     expect(d.labels).toBeNull();
     expect(Array.from(d.targetTimes!)).toEqual([38, 55]);
-    expect(d.spikes.reduce((a, b) => a + b, 0)).toBe(3);
-    [10, 20, 30].forEach((t, i) => expect(d.spikes[t * 3 + i]).toBe(1));
+    expect(spikesOf(d).reduce((a, b) => a + b, 0)).toBe(3);
+    [10, 20, 30].forEach((t, i) => expect(spikesOf(d)[t * 3 + i]).toBe(1));
     expect(Array.from(d.train)).toEqual([0]);
   });
 
@@ -19,7 +25,7 @@ describe('task data', () => {
     const c = preset('patterns')!;
     const a = buildTaskData(c);
     const b = buildTaskData(c);
-    expect(Array.from(a.spikes)).toEqual(Array.from(b.spikes));
+    expect(Array.from(spikesOf(a))).toEqual(Array.from(spikesOf(b)));
     expect(Array.from(a.train)).toEqual(Array.from(b.train));
     const perClass = c.task.kind === 'patterns' ? c.task.samplesPerClass + c.task.testSamplesPerClass : 0;
     expect(a.samples).toBe(3 * perClass);
@@ -31,11 +37,11 @@ describe('task data', () => {
     for (let c2 = 0; c2 < 3; c2++) expect(a.labels!.filter((l) => l === c2).length).toBe(perClass);
     // Every sample holds spikes (pattern + noise), and binary.
     for (let s = 0; s < a.samples; s++) {
-      const block = a.spikes.subarray(s * 40 * 20, (s + 1) * 40 * 20);
+      const block = spikesOf(a).subarray(s * 40 * 20, (s + 1) * 40 * 20);
       expect(block.reduce((x, y) => x + y, 0)).toBeGreaterThan(5);
     }
     const other = buildTaskData({ ...c, seed: 1 });
-    expect(Array.from(other.spikes)).not.toEqual(Array.from(a.spikes));
+    expect(Array.from(spikesOf(other))).not.toEqual(Array.from(spikesOf(a)));
   });
 
   it('splitTrainValidation cuts a shuffled pool', () => {
@@ -53,8 +59,8 @@ describe('task data', () => {
     expect(batch).toBeInstanceOf(Float32Array);
     expect(batch.length).toBe(2 * per);
     for (let q = 0; q < per; q++) {
-      expect(batch[q]).toBe(d.spikes[5 * per + q]);
-      expect(batch[per + q]).toBe(d.spikes[2 * per + q]);
+      expect(batch[q]).toBe(spikesOf(d)[5 * per + q]);
+      expect(batch[per + q]).toBe(spikesOf(d)[2 * per + q]);
     }
     const out = new Float32Array(2 * per);
     expect(gatherBatch(d, [1, 0], out)).toBe(out);

@@ -1,15 +1,20 @@
-import type { ExperimentConfig, TaskConfig } from '../experiment.ts';
+import { ConfigError, type ExperimentConfig, type TaskConfig } from '../experiment.ts';
 import { Rng } from '../rng.ts';
+import { pooledChannels } from './binning.ts';
+import { concatSets, writeSample, type SampleSource } from './samples.ts';
+import type { RawDataset, RawSet } from './types.ts';
+import { generateYinYang } from './yinYang.ts';
 
 /**
- * An in-memory spike data set: dense binary spikes `[sample][time][input]` plus either class
- * labels or target spike times, and a deterministic train / validation / test split.
+ * A spike data set ready for training: where its samples come from (dense spikes, or raw data
+ * encoded per sample), class labels or target spike times, and a deterministic train /
+ * validation / test split of sample indices (the test part is always kept apart).
  */
 export interface SpikeDataset {
   samples: number;
   timeSteps: number;
   inputs: number;
-  spikes: Uint8Array;
+  source: SampleSource;
   labels: Int32Array | null;
   /** [sample][output] target first-spike steps (toy task). */
   targetTimes: Float64Array | null;
@@ -19,16 +24,130 @@ export interface SpikeDataset {
   test: Int32Array;
 }
 
-/** Builds the task's data from the experiment's seed (no I/O). */
-export function buildTaskData(config: ExperimentConfig): SpikeDataset {
+/**
+ * Builds the task's data (no I/O): generated tasks from the experiment's seed; loaded tasks
+ * ('images', 'events') from `raw`, which the caller loaded (CLI: --data or the built-in digits;
+ * browser: IndexedDB). Throws ConfigError when the data does not fit the network.
+ */
+export function buildTaskData(config: ExperimentConfig, raw: RawDataset | null = null): SpikeDataset {
   const { inputs, timeSteps } = config.network;
   const outputs = config.network.layers.at(-1)!.size;
   const rng = new Rng(config.seed ^ 0x5eed);
-  return buildFor(config.task, inputs, timeSteps, outputs, config.training.validationFraction, rng);
+  const task = config.task;
+  if (task.kind === 'images' || task.kind === 'events') {
+    if (!raw) {
+      throw new ConfigError([
+        `config.task.dataset: the task needs the data set '${task.dataset}', which is not loaded (CLI: pass --data <dir or file>)`,
+      ]);
+    }
+    return buildLoaded(config, raw, rng);
+  }
+  if (task.kind === 'yinyang') {
+    const train = generateYinYang(task.trainSamples, rng.fork().nextUint32());
+    const test = generateYinYang(task.testSamples, rng.fork().nextUint32());
+    const encoding = { firstStep: task.firstStep, lastStep: task.lastStep, biasStep: task.biasStep };
+    return labelledParts(
+      { kind: 'points', set: concatSets(train, test), encoding },
+      train,
+      test,
+      { trainLimit: null, testLimit: null },
+      config,
+      rng,
+    );
+  }
+  return buildFor(task, inputs, timeSteps, outputs, config.training.validationFraction, rng);
+}
+
+function buildLoaded(config: ExperimentConfig, raw: RawDataset, rng: Rng): SpikeDataset {
+  const task = config.task;
+  const { inputs, dtMs } = config.network;
+  const problems: string[] = [];
+  const train = raw.train;
+  const test = raw.test;
+  if (task.kind === 'images') {
+    if (train.kind !== 'images') {
+      problems.push(`config.task.kind: 'images', but data set '${raw.name}' holds ${train.kind}`);
+    } else if (train.rows * train.cols !== inputs) {
+      problems.push(
+        `config.network.inputs: ${inputs}, but data set '${raw.name}' has ${train.rows}x${train.cols} = ${train.rows * train.cols} pixels per image`,
+      );
+    }
+  } else if (task.kind === 'events') {
+    if (train.kind !== 'events') {
+      problems.push(`config.task.kind: 'events', but data set '${raw.name}' holds ${train.kind}`);
+    } else if (pooledChannels(train.channels, task.pool) !== inputs) {
+      problems.push(
+        `config.network.inputs: ${inputs}, but data set '${raw.name}' has ${train.channels} channels, pooled by ${task.pool} into ${pooledChannels(train.channels, task.pool)}`,
+      );
+    }
+  }
+  const classes = Math.max(train.classes, test?.classes ?? 0);
+  const outputs = config.network.layers.at(-1)!.size;
+  if (classes !== outputs) {
+    problems.push(
+      `config.network.layers[${config.network.layers.length - 1}].size: ${outputs} outputs, but data set '${raw.name}' has ${classes} classes`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const all = test ? concatSets(train, test) : train;
+  const source: SampleSource =
+    all.kind === 'images' && task.kind === 'images'
+      ? { kind: 'images', set: all, encoder: task.encoder, seed: config.seed }
+      : all.kind === 'events' && task.kind === 'events'
+        ? { kind: 'events', set: all, binMs: dtMs, pool: task.pool }
+        : (() => {
+            throw new ConfigError([`config.task.kind: cannot train '${task.kind}' on ${all.kind}`]);
+          })();
+  const limits =
+    task.kind === 'images' || task.kind === 'events'
+      ? { trainLimit: task.trainLimit, testLimit: task.testLimit }
+      : { trainLimit: null, testLimit: null };
+  return labelledParts(source, train, test, limits, config, rng);
+}
+
+/**
+ * Index bookkeeping shared by loaded and generated labelled data: samples [0, train.count) are
+ * the training part (split into train and validation by the seed), the rest the test part.
+ */
+function labelledParts(
+  source: SampleSource,
+  train: RawSet,
+  test: RawSet | null,
+  limits: { trainLimit: number | null; testLimit: number | null },
+  config: ExperimentConfig,
+  rng: Rng,
+): SpikeDataset {
+  const nTrain = train.count;
+  const nTest = test?.count ?? 0;
+  const labels = new Int32Array(nTrain + nTest);
+  labels.set(train.labels);
+  if (test) labels.set(test.labels, nTrain);
+  const pick = (start: number, count: number, limit: number | null): number[] => {
+    const pool = Array.from({ length: count }, (_, i) => start + i);
+    if (limit === null || limit >= count) return pool;
+    return rng
+      .shuffle(pool)
+      .slice(0, limit)
+      .sort((a, b) => a - b);
+  };
+  const trainPool = pick(0, nTrain, limits.trainLimit);
+  const testPool = pick(nTrain, nTest, limits.testLimit);
+  const split = splitTrainValidation(trainPool, config.training.validationFraction, rng);
+  return {
+    samples: nTrain + nTest,
+    timeSteps: config.network.timeSteps,
+    inputs: config.network.inputs,
+    source,
+    labels,
+    targetTimes: null,
+    outputs: config.network.layers.at(-1)!.size,
+    ...split,
+    test: Int32Array.from(testPool),
+  };
 }
 
 function buildFor(
-  task: TaskConfig,
+  task: Extract<TaskConfig, { kind: 'toy' | 'patterns' | 'randomSpikes' }>,
   inputs: number,
   T: number,
   outputs: number,
@@ -43,7 +162,7 @@ function buildFor(
       samples: 1,
       timeSteps: T,
       inputs,
-      spikes,
+      source: { kind: 'dense', spikes },
       labels: null,
       targetTimes: Float64Array.from(task.targetTimes),
       outputs,
@@ -67,7 +186,7 @@ function buildFor(
       samples: task.samples,
       timeSteps: T,
       inputs,
-      spikes,
+      source: { kind: 'dense', spikes },
       labels,
       targetTimes: null,
       outputs,
@@ -111,7 +230,7 @@ function buildFor(
     samples,
     timeSteps: T,
     inputs,
-    spikes,
+    source: { kind: 'dense', spikes },
     labels,
     targetTimes: null,
     outputs,
@@ -143,9 +262,7 @@ export function gatherBatch(
   const per = data.timeSteps * data.inputs;
   const batch = out && out.length === indices.length * per ? out : new Float32Array(indices.length * per);
   for (let b = 0; b < indices.length; b++) {
-    const s = indices[b]!;
-    const src = data.spikes.subarray(s * per, (s + 1) * per);
-    for (let q = 0; q < per; q++) batch[b * per + q] = src[q]!;
+    writeSample(data.source, indices[b]!, data.timeSteps, data.inputs, batch, b * per);
   }
   return batch;
 }

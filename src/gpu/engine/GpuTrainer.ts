@@ -1,4 +1,4 @@
-import { gatherBatch } from '../../core/data/tasks.ts';
+import { gatherBatch, type SpikeDataset } from '../../core/data/tasks.ts';
 import type { ExperimentConfig } from '../../core/experiment.ts';
 import { hasDelayGradient } from '../../core/synapses/kernels.ts';
 import { Trainer } from '../../core/trainer.ts';
@@ -64,7 +64,7 @@ export class GpuTrainer {
   constructor(
     private readonly ctx: GpuContext,
     readonly config: ExperimentConfig,
-    options: { epochs?: number; scheduleSteps?: number } = {},
+    options: { epochs?: number; scheduleSteps?: number; data?: SpikeDataset } = {},
   ) {
     if (config.network.layers.some((l) => l.connectivity < 1)) {
       throw new Error('the GPU engine does not support connectivity masks yet; use --engine cpu');

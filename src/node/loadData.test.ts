@@ -1,0 +1,67 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { encodeIdx } from '../core/data/idx.ts';
+import { DataFormatError } from '../core/data/types.ts';
+import { loadDataPath } from './loadData.ts';
+
+/** Writes an MNIST-named IDX data set (gzip) with `train` and `test` 28x28 images into a new folder. */
+function idxFolder(train: number, test: number, options: { gzip?: boolean; corrupt?: string } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'delaylab-idx-'));
+  const write = (name: string, bytes: Uint8Array): void => {
+    let out = options.gzip === false ? bytes : new Uint8Array(gzipSync(bytes));
+    if (options.corrupt && name.startsWith(options.corrupt))
+      out = out.subarray(0, Math.floor(out.length / 2));
+    writeFileSync(join(dir, options.gzip === false ? name : `${name}.gz`), out);
+  };
+  for (const [prefix, n] of [
+    ['train', train],
+    ['t10k', test],
+  ] as const) {
+    const pixels = Uint8Array.from({ length: n * 784 }, (_, q) => (q * 13) % 256);
+    const labels = Uint8Array.from({ length: n }, (_, s) => s % 10);
+    write(`${prefix}-images-idx3-ubyte`, encodeIdx([n, 28, 28], pixels));
+    write(`${prefix}-labels-idx1-ubyte`, encodeIdx([n], labels));
+  }
+  return dir;
+}
+
+describe('loading data from disk (CLI)', () => {
+  it('reads a folder of gzip IDX files into training and test parts', async () => {
+    const lines: string[] = [];
+    const data = await loadDataPath(idxFolder(30, 12), (l) => lines.push(l));
+    expect(data.train).toMatchObject({ kind: 'images', count: 30, rows: 28, cols: 28, classes: 10 });
+    expect(data.test?.count).toBe(12);
+    expect(data.source).toEqual({
+      kind: 'files',
+      names: [
+        't10k-images-idx3-ubyte.gz',
+        't10k-labels-idx1-ubyte.gz',
+        'train-images-idx3-ubyte.gz',
+        'train-labels-idx1-ubyte.gz',
+      ],
+    });
+    expect(lines).toHaveLength(4); // one progress line per file
+  });
+
+  it('reads uncompressed IDX files too', async () => {
+    const data = await loadDataPath(idxFolder(5, 5, { gzip: false }), () => undefined);
+    expect(data.train.count).toBe(5);
+  });
+
+  it('names the file and the problem for truncated gzip, a missing folder and an empty folder', async () => {
+    const dir = idxFolder(40, 10, { corrupt: 'train-images' });
+    await expect(loadDataPath(dir, () => undefined)).rejects.toThrow(
+      /train-images-idx3-ubyte\.gz: corrupt or truncated gzip/,
+    );
+    await expect(loadDataPath('/no/such/place', () => undefined)).rejects.toThrow(
+      /\/no\/such\/place: does not exist/,
+    );
+    const empty = mkdtempSync(join(tmpdir(), 'delaylab-empty-'));
+    mkdirSync(join(empty, 'sub'));
+    await expect(loadDataPath(empty, () => undefined)).rejects.toBeInstanceOf(DataFormatError);
+    await expect(loadDataPath(empty, () => undefined)).rejects.toThrow(/holds no IDX/);
+  });
+});
