@@ -122,6 +122,50 @@ describe('delaylab command', () => {
     expect(run(BIN, ['train', '--config', 'toy', '--data', dir]).stderr).toMatch(/generates its own data/);
   });
 
+  it('--data reads SHD-layout HDF5 files (written here with h5py) and trains an events task', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'delaylab-shd-'));
+    // Two classes: class 0 fires units 0-99 in the first 100 ms, class 1 units 600-699 after 100 ms.
+    const writer = `
+import h5py, numpy as np, sys
+rng = np.random.default_rng(0)
+for name, n in (('shd_train.h5', 60), ('shd_test.h5', 20)):
+    with h5py.File(sys.argv[1] + '/' + name, 'w') as f:
+        t = f.create_dataset('spikes/times', (n,), dtype=h5py.vlen_dtype(np.float32))
+        u = f.create_dataset('spikes/units', (n,), dtype=h5py.vlen_dtype(np.uint16))
+        labels = np.arange(n) % 2
+        for i in range(n):
+            k = 40
+            t[i] = np.sort(rng.uniform(0.0, 0.1, k) + 0.1 * labels[i]).astype(np.float32)
+            u[i] = (rng.integers(0, 100, k) + 600 * labels[i]).astype(np.uint16)
+        f.create_dataset('labels', data=labels.astype(np.uint16))
+`;
+    const py = spawnSync('/usr/bin/python3', ['-c', writer, dir], { encoding: 'utf8' });
+    expect(py.status, `h5py writer failed (apt-get install -y python3-h5py): ${py.stderr}`).toBe(0);
+    const config = preset('shd')!;
+    config.network.timeSteps = 20;
+    config.network.layers = config.network.layers.slice(1);
+    config.network.layers[0]!.size = 16;
+    config.network.layers[1]!.size = 2;
+    config.network.layers.forEach((l) => {
+      l.kernel.maxDelay = 5;
+      l.delayInit = { kind: 'uniform', low: 0, high: 4 };
+    });
+    // The first layer now takes the 140 pooled inputs: Kaiming bound for a fan-in of 140.
+    // Gain 15: these toy samples hold 40 events each (real SHD samples hold thousands).
+    const bound = 15 * Math.sqrt(6 / 140);
+    config.network.layers[0]!.weightInit = { kind: 'uniform', low: -bound, high: bound };
+    config.training.batchSize = 8;
+    config.optimizer.weights = { lr: 0.01, schedule: { kind: 'constant' } };
+    const file = tempFile('shd-small.json', JSON.stringify(config));
+    const r = run(BIN, ['train', '--config', file, '--data', dir, '--epochs', '6', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/shd_train\.h5: 60 samples, 700 channels/);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(out['samples']).toEqual({ train: 48, validation: 12, test: 20 });
+    // The classes differ in channels and time: the trained network separates the test part.
+    expect(out['testAccuracyFinal'] as number).toBeGreaterThanOrEqual(0.95);
+  });
+
   it("trains on the Fashion-MNIST files of Debian's dataset-fashion-mnist package", () => {
     const fashion = '/usr/share/datasets/fashion-mnist';
     expect(existsSync(fashion), `${fashion} is missing: apt-get install -y dataset-fashion-mnist`).toBe(true);

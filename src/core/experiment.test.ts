@@ -51,6 +51,7 @@ describe('presets', () => {
       'mnist-bench',
       'mnist-small',
       'patterns',
+      'shd',
       'shd-bench',
       'toy',
       'yinyang',

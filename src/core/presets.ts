@@ -2,10 +2,10 @@ import type { ExperimentConfig, LayerConfig, NeuronConfig } from './experiment.t
 import type { KernelMode } from './synapses/kernels.ts';
 
 /** A LIF layer as the PyTorch peer uses it: Euler, tau 10.05 steps, threshold 1, hard reset, arctan(2). */
-function lif(spiking: boolean): NeuronConfig {
+function lif(spiking: boolean, tauMs = 10.05): NeuronConfig {
   return {
     model: 'lif',
-    tauMs: 10.05,
+    tauMs,
     threshold: 1,
     reset: 'hard',
     spiking,
@@ -216,6 +216,40 @@ const mnistSmall: ExperimentConfig = {
   training: { epochs: 5, batchSize: 32, validationFraction: 0.2 },
 };
 
+/**
+ * SHD as the DCLS delays paper sets it up: 700 channels pooled by 5 into 140 inputs, 10 ms bins
+ * (100 steps = 1 s), 140-256-256-20 LIF with Gaussian delays up to 25 steps (250 ms). SHD is not
+ * shipped: `--data <folder with shd_train.h5 and shd_test.h5>` or files loaded in the playground.
+ */
+const shd: ExperimentConfig = {
+  ...shdBench,
+  name: 'shd',
+  description:
+    'Spiking Heidelberg Digits (HDF5 files via --data), 700 -> 140 channels, 10 ms bins -> 256 -> 256 LIF -> 20 readouts, DCLS Gaussian delays up to 250 ms.',
+  task: { kind: 'events', dataset: 'shd', pool: 5, trainLimit: null, testLimit: null },
+  network: {
+    inputs: 140,
+    timeSteps: 100,
+    dtMs: 10,
+    layers: [
+      // tau 100.5 ms = 10.05 steps of 10 ms, as the DCLS code's tau in steps.
+      { ...kaimingLayer(256, 140, 5, 'gauss', 25, true), neuron: lif(true, 100.5) },
+      { ...kaimingLayer(256, 256, 5, 'gauss', 25, true), neuron: lif(true, 100.5) },
+      { ...kaimingLayer(20, 256, 1, 'gauss', 25, false), neuron: lif(false, 100.5) },
+    ],
+  },
+  optimizer: {
+    weights: {
+      lr: 1e-3,
+      schedule: { kind: 'oneCycle', warmupFraction: 0.3, divFactor: 25, finalDivFactor: 1e4 },
+    },
+    delays: { lr: 0.1, schedule: { kind: 'cosine', minFactor: 0 } },
+    ...ADAM,
+  },
+  sigma: { kind: 'multiplicative', initial: null, final: 0.23, fraction: 0.25 },
+  training: { epochs: 50, batchSize: 256, validationFraction: 0.2 },
+};
+
 export const PRESETS: Readonly<Record<string, ExperimentConfig>> = {
   toy,
   patterns,
@@ -223,6 +257,7 @@ export const PRESETS: Readonly<Record<string, ExperimentConfig>> = {
   'mnist-small': mnistSmall,
   'mnist-bench': mnistBench,
   'shd-bench': shdBench,
+  shd,
 };
 
 /** A deep copy of a built-in preset, or undefined. */
