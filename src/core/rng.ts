@@ -5,6 +5,12 @@
  * Generator: sfc32 (small fast counting, 128-bit state), seeded through splitmix32 so that nearby
  * seeds give unrelated streams.
  */
+/** A serialisable snapshot of an Rng. */
+export interface RngState {
+  words: number[];
+  spareNormal: number | null;
+}
+
 export class Rng {
   private a: number;
   private b: number;
@@ -81,6 +87,27 @@ export class Rng {
       items[j] = tmp;
     }
     return items;
+  }
+
+  /** The generator's whole state (to checkpoint a run and resume it bit for bit). */
+  state(): RngState {
+    // Words are kept as unsigned: the xor in nextUint32 can leave a signed value (same bits).
+    return { words: [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0], spareNormal: this.spareNormal };
+  }
+
+  /** A generator that continues exactly where the one that gave `state` was. */
+  static fromState(state: RngState): Rng {
+    const r = new Rng(0);
+    const [a, b, c, d] = state.words;
+    if (![a, b, c, d].every((w) => Number.isInteger(w) && w! >= 0 && w! <= 0xffffffff)) {
+      throw new RangeError('Rng state: expected four unsigned 32-bit words');
+    }
+    r.a = a!;
+    r.b = b!;
+    r.c = c!;
+    r.d = d!;
+    r.spareNormal = state.spareNormal;
+    return r;
   }
 
   /** A new generator whose stream is independent of this one's further draws. */

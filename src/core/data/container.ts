@@ -1,50 +1,26 @@
-import { DataFormatError, type DatasetSource, type RawDataset, type RawSet } from './types.ts';
+import { decodeBundle, encodeBundle, type Bundle, type TypedArray } from '../bundle.ts';
+import type { DatasetSource, RawDataset, RawSet } from './types.ts';
 
 /**
- * The binary form of a stored data set (IndexedDB in the browser, files from the CLI):
- *
- *   "DLDS"  u32 version  u32 headerBytes  header (UTF-8 JSON)  padding to 8  arrays...
- *
- * All integers little-endian. The header names the data set, its source and its parts; each
- * part lists its typed arrays by byte offset (from the start of the container) and length.
- * Arrays are stored raw, so a 60,000-image set loads without parsing. Bump the version when the
- * layout changes; `decodeDataset` refuses versions it does not know with a message.
+ * The binary form of a stored data set (IndexedDB in the browser): a bundle (see bundle.ts)
+ * with magic "DLDS" whose header names the data set, its source and its parts, and whose
+ * arrays are the parts' typed arrays ("train.pixels", "test.labels", ...). Bump the version
+ * when the layout changes; `decodeDataset` refuses versions it does not know with a message.
  */
 export const DATASET_FORMAT_VERSION = 1;
-const MAGIC = [0x44, 0x4c, 0x44, 0x53]; // "DLDS"
+const MAGIC = 'DLDS';
+const KIND = 'a Delay Lab data set';
 
-type ArrayType = 'u8' | 'u16' | 'u32' | 'f32';
-type TypedArray = Uint8Array | Uint16Array | Uint32Array | Float32Array;
-const BYTES: Record<ArrayType, number> = { u8: 1, u16: 2, u32: 4, f32: 4 };
-
-interface ArrayRef {
-  type: ArrayType;
-  offset: number;
-  length: number;
-}
+type Role = 'train' | 'test';
 
 interface PartHeader {
-  role: 'train' | 'test';
+  role: Role;
   kind: RawSet['kind'];
   count: number;
   classes: number;
   rows?: number;
   cols?: number;
   channels?: number;
-  arrays: Record<string, ArrayRef>;
-}
-
-interface Header {
-  name: string;
-  source: DatasetSource;
-  parts: PartHeader[];
-}
-
-function typeOf(a: TypedArray): ArrayType {
-  if (a instanceof Uint8Array) return 'u8';
-  if (a instanceof Uint16Array) return 'u16';
-  if (a instanceof Uint32Array) return 'u32';
-  return 'f32';
 }
 
 function arraysOf(set: RawSet): Record<string, TypedArray> {
@@ -54,197 +30,99 @@ function arraysOf(set: RawSet): Record<string, TypedArray> {
   return { coords: set.coords, labels: set.labels };
 }
 
-const align8 = (n: number): number => Math.ceil(n / 8) * 8;
-
 /** Serialises a data set (arrays copied once into one buffer). */
 export function encodeDataset(data: RawDataset): Uint8Array {
-  const parts: { role: 'train' | 'test'; set: RawSet }[] = [{ role: 'train', set: data.train }];
+  const parts: { role: Role; set: RawSet }[] = [{ role: 'train', set: data.train }];
   if (data.test) parts.push({ role: 'test', set: data.test });
-  // Offsets depend on the header's length, which depends on the offsets: lay the arrays out
-  // relative to the data start first, then shift by the (fixed-width padded) header size.
-  const layout: { ref: ArrayRef; array: TypedArray }[] = [];
-  let cursor = 0;
-  const headerParts: PartHeader[] = parts.map(({ role, set }) => {
-    const arrays: Record<string, ArrayRef> = {};
-    for (const [name, array] of Object.entries(arraysOf(set))) {
-      const ref = { type: typeOf(array), offset: cursor, length: array.length };
-      arrays[name] = ref;
-      layout.push({ ref, array });
-      cursor = align8(cursor + array.byteLength);
-    }
+  const arrays: Record<string, TypedArray> = {};
+  const headers: PartHeader[] = parts.map(({ role, set }) => {
+    for (const [name, array] of Object.entries(arraysOf(set))) arrays[`${role}.${name}`] = array;
     const shape =
       set.kind === 'images'
         ? { rows: set.rows, cols: set.cols }
         : set.kind === 'events'
           ? { channels: set.channels }
           : {};
-    return { role, kind: set.kind, count: set.count, classes: set.classes, ...shape, arrays };
+    return { role, kind: set.kind, count: set.count, classes: set.classes, ...shape };
   });
-  const encoder = new TextEncoder();
-  // The header's own length moves the data start, which can lengthen the offsets' digits:
-  // repeat until it settles (the start only grows, so this ends).
-  let dataStart = 0;
-  let headerBytes: Uint8Array;
-  for (;;) {
-    const shifted = headerParts.map((p) => ({
-      ...p,
-      arrays: Object.fromEntries(
-        Object.entries(p.arrays).map(([k, r]) => [k, { ...r, offset: r.offset + dataStart }]),
-      ),
-    }));
-    headerBytes = encoder.encode(
-      JSON.stringify({ name: data.name, source: data.source, parts: shifted } satisfies Header),
-    );
-    const next = align8(12 + headerBytes.length);
-    if (next === dataStart) break;
-    dataStart = next;
-  }
-  const out = new Uint8Array(dataStart + cursor);
-  out.set(MAGIC, 0);
-  const view = new DataView(out.buffer);
-  view.setUint32(4, DATASET_FORMAT_VERSION, true);
-  view.setUint32(8, headerBytes.length, true);
-  out.set(headerBytes, 12);
-  for (const { ref, array } of layout) {
-    out.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), dataStart + ref.offset);
-  }
-  return out;
+  return encodeBundle(
+    MAGIC,
+    DATASET_FORMAT_VERSION,
+    { name: data.name, source: data.source, parts: headers },
+    arrays,
+  );
 }
 
 /** Parses and checks a stored data set; anything inconsistent throws DataFormatError naming `file`. */
 export function decodeDataset(bytes: Uint8Array, file: string): RawDataset {
-  const fail = (problem: string): never => {
-    throw new DataFormatError(file, problem);
-  };
-  if (bytes.length < 12 || MAGIC.some((m, i) => bytes[i] !== m))
-    fail('is not a Delay Lab data set (no DLDS signature)');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = view.getUint32(4, true);
-  if (version !== DATASET_FORMAT_VERSION) {
-    fail(
-      version > DATASET_FORMAT_VERSION
-        ? `was written by a newer Delay Lab (format ${version}; this one reads ${DATASET_FORMAT_VERSION})`
-        : `has unknown format version ${version}`,
-    );
-  }
-  const headerLength = view.getUint32(8, true);
-  if (12 + headerLength > bytes.length) fail('is truncated inside its header');
-  let header: Header;
-  try {
-    header = JSON.parse(
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + headerLength)),
-    ) as Header;
-  } catch {
-    return fail('has a corrupt header');
-  }
-  if (typeof header.name !== 'string' || !Array.isArray(header.parts) || typeof header.source !== 'object') {
+  const bundle = decodeBundle(bytes, MAGIC, DATASET_FORMAT_VERSION, file, KIND);
+  const { header, fail } = bundle;
+  const parts = header['parts'];
+  if (typeof header['name'] !== 'string' || !Array.isArray(parts) || typeof header['source'] !== 'object') {
     fail('has a header without name, source or parts');
   }
-  const read = (part: PartHeader, name: string): TypedArray => {
-    const ref = part.arrays?.[name];
-    if (!ref) return fail(`${part.role} part lacks its '${name}' array`);
-    const size = BYTES[ref.type];
-    if (
-      !size ||
-      !Number.isInteger(ref.offset) ||
-      !Number.isInteger(ref.length) ||
-      ref.offset % size !== 0 ||
-      ref.length < 0
-    ) {
-      return fail(`${part.role} part has a malformed '${name}' entry`);
-    }
-    if (ref.offset + ref.length * size > bytes.length)
-      return fail(`is truncated: the ${part.role} '${name}' array is cut off`);
-    // Copy into a fresh aligned buffer: the container may sit at any byte offset.
-    const raw = bytes.slice(ref.offset, ref.offset + ref.length * size).buffer;
-    switch (ref.type) {
-      case 'u8':
-        return new Uint8Array(raw);
-      case 'u16':
-        return new Uint16Array(raw);
-      case 'u32':
-        return new Uint32Array(raw);
-      case 'f32':
-        return new Float32Array(raw);
-    }
-  };
-  const want = <T extends TypedArray>(
-    part: PartHeader,
-    name: string,
-    ctor: new (...args: never[]) => T,
-    length: number,
-  ): T => {
-    const a = read(part, name);
-    if (!(a instanceof ctor)) return fail(`${part.role} '${name}' has the wrong element type`);
-    if (a.length !== length)
-      return fail(`${part.role} '${name}' holds ${a.length} values; ${length} expected`);
-    return a;
-  };
-  const decodePart = (p: PartHeader): RawSet => {
-    const count = p.count;
-    if (
-      !Number.isInteger(count) ||
-      count < 0 ||
-      !Number.isInteger(p.classes) ||
-      p.classes < 0 ||
-      p.classes > 256
-    ) {
-      fail(`${p.role} part has a bad count or class count`);
-    }
-    const labels = want(p, 'labels', Uint8Array, count);
-    for (const l of labels)
-      if (l >= p.classes) fail(`${p.role} part has label ${l} but only ${p.classes} classes`);
-    if (p.kind === 'images') {
-      const rows = p.rows ?? 0;
-      const cols = p.cols ?? 0;
-      if (!(rows > 0 && cols > 0)) fail(`${p.role} part has no image size`);
-      return {
-        kind: 'images',
-        count,
-        rows,
-        cols,
-        classes: p.classes,
-        labels,
-        pixels: want(p, 'pixels', Uint8Array, count * rows * cols),
-      };
-    }
-    if (p.kind === 'events') {
-      const channels = p.channels ?? 0;
-      if (!(channels > 0)) fail(`${p.role} part has no channel count`);
-      const offsets = want(p, 'offsets', Uint32Array, count + 1);
-      const events = offsets[count]!;
-      if (offsets[0] !== 0 || offsets.some((o, s) => s > 0 && o < offsets[s - 1]!))
-        fail(`${p.role} part has unordered sample offsets`);
-      const units = want(p, 'units', Uint16Array, events);
-      for (const u of units)
-        if (u >= channels) fail(`${p.role} part has channel ${u} beyond its ${channels} channels`);
-      return {
-        kind: 'events',
-        count,
-        channels,
-        classes: p.classes,
-        labels,
-        offsets,
-        units,
-        timesMs: want(p, 'timesMs', Float32Array, events),
-      };
-    }
-    if (p.kind === 'points') {
-      return {
-        kind: 'points',
-        count,
-        classes: p.classes,
-        labels,
-        coords: want(p, 'coords', Float32Array, 2 * count),
-      };
-    }
-    return fail(`${String(p.role)} part has unknown kind '${String(p.kind)}'`);
-  };
-  const train = header.parts.find((p) => p.role === 'train');
+  const list = parts as PartHeader[];
+  const train = list.find((p) => p.role === 'train');
   if (!train) return fail('has no training part');
-  const test = header.parts.find((p) => p.role === 'test');
-  const trainSet = decodePart(train);
-  const testSet = test ? decodePart(test) : null;
+  const test = list.find((p) => p.role === 'test');
+  const trainSet = decodePart(bundle, train);
+  const testSet = test ? decodePart(bundle, test) : null;
   if (testSet && testSet.kind !== trainSet.kind) fail('has training and test parts of different kinds');
-  return { name: header.name, source: header.source, train: trainSet, test: testSet };
+  return {
+    name: header['name'] as string,
+    source: header['source'] as DatasetSource,
+    train: trainSet,
+    test: testSet,
+  };
+}
+
+function decodePart({ array, fail }: Bundle, p: PartHeader): RawSet {
+  const { role, count, classes } = p;
+  if (!Number.isInteger(count) || count < 0 || !Number.isInteger(classes) || classes < 0 || classes > 256) {
+    fail(`${role} part has a bad count or class count`);
+  }
+  const get = <T extends 'u8' | 'u16' | 'u32' | 'f32'>(name: string, type: T, length: number) =>
+    array(`${role}.${name}`, type, length, `${role} '${name}'`);
+  const labels = get('labels', 'u8', count);
+  for (const l of labels) if (l >= classes) fail(`${role} part has label ${l} but only ${classes} classes`);
+  if (p.kind === 'images') {
+    const rows = p.rows ?? 0;
+    const cols = p.cols ?? 0;
+    if (!(rows > 0 && cols > 0)) fail(`${role} part has no image size`);
+    return {
+      kind: 'images',
+      count,
+      rows,
+      cols,
+      classes,
+      labels,
+      pixels: get('pixels', 'u8', count * rows * cols),
+    };
+  }
+  if (p.kind === 'events') {
+    const channels = p.channels ?? 0;
+    if (!(channels > 0)) fail(`${role} part has no channel count`);
+    const offsets = get('offsets', 'u32', count + 1);
+    const events = offsets[count]!;
+    if (offsets[0] !== 0 || offsets.some((o, s) => s > 0 && o < offsets[s - 1]!)) {
+      fail(`${role} part has unordered sample offsets`);
+    }
+    const units = get('units', 'u16', events);
+    for (const u of units)
+      if (u >= channels) fail(`${role} part has channel ${u} beyond its ${channels} channels`);
+    return {
+      kind: 'events',
+      count,
+      channels,
+      classes,
+      labels,
+      offsets,
+      units,
+      timesMs: get('timesMs', 'f32', events),
+    };
+  }
+  if (p.kind === 'points') {
+    return { kind: 'points', count, classes, labels, coords: get('coords', 'f32', 2 * count) };
+  }
+  return fail(`${String(role)} part has unknown kind '${String(p.kind)}'`);
 }
