@@ -1,7 +1,7 @@
 import { buildTaskData, gatherBatch, type SpikeDataset } from './data/tasks.ts';
 import type { ExperimentConfig } from './experiment.ts';
 import { makeNeurons, Network, type ForwardRecord } from './network.ts';
-import { Rng } from './rng.ts';
+import { Rng, type RngState } from './rng.ts';
 import type { LayerStorage } from './synapses/delayLayer.ts';
 import { ringBufferCurrent } from './synapses/ringBuffer.ts';
 import { allFinite, type Precision } from './tensor.ts';
@@ -23,6 +23,25 @@ export class TrainingDivergedError extends Error {
     );
     this.name = 'TrainingDivergedError';
   }
+}
+
+export interface AdamSnapshot {
+  m: Float64Array;
+  v: Float64Array;
+  step: number;
+}
+
+/** A trainer's resumable state (see Trainer.exportState). */
+export interface TrainerState {
+  step: number;
+  epoch: number;
+  order: RngState;
+  layers: {
+    weights: Float64Array;
+    delays: Float64Array;
+    adamWeights: AdamSnapshot | null;
+    adamDelays: AdamSnapshot | null;
+  }[];
 }
 
 export interface EpochMetrics {
@@ -67,7 +86,7 @@ export class Trainer {
   readonly totalSteps: number;
   step = 0;
   epoch = 0;
-  private readonly order: Rng;
+  private order: Rng;
   private readonly weightStates: (AdamState | null)[];
   private readonly delayStates: (AdamState | null)[];
 
@@ -102,6 +121,59 @@ export class Trainer {
         ? new AdamState(this.net.synapses[i]!.delays.length)
         : null,
     );
+    this.net.setSigma(this.currentSigma());
+  }
+
+  /** Everything a resumed run needs besides the config and data: parameters, Adam moments, counters, batch order. */
+  exportState(): TrainerState {
+    const adam = (a: AdamState | null): AdamSnapshot | null =>
+      a ? { m: Float64Array.from(a.m), v: Float64Array.from(a.v), step: a.step } : null;
+    return {
+      step: this.step,
+      epoch: this.epoch,
+      order: this.order.state(),
+      layers: this.net.synapses.map((s, l) => ({
+        weights: Float64Array.from(s.weights),
+        delays: Float64Array.from(s.delays),
+        adamWeights: adam(this.weightStates[l]!),
+        adamDelays: adam(this.delayStates[l]!),
+      })),
+    };
+  }
+
+  /** Restores a state from exportState (of a trainer with the same config); checks every size. */
+  importState(state: TrainerState): void {
+    const layers = this.net.synapses;
+    if (state.layers.length !== layers.length) {
+      throw new RangeError(`the saved state has ${state.layers.length} layers, the network ${layers.length}`);
+    }
+    const put = (
+      what: string,
+      into: { length: number; set(a: ArrayLike<number>): void },
+      from: ArrayLike<number>,
+    ) => {
+      if (from.length !== into.length)
+        throw new RangeError(`${what}: saved ${from.length} values, the network has ${into.length}`);
+      into.set(from);
+    };
+    const adam = (what: string, a: AdamState | null, saved: AdamSnapshot | null) => {
+      if ((a === null) !== (saved === null))
+        throw new RangeError(`${what}: the saved state and the config disagree on what trains`);
+      if (a && saved) {
+        put(`${what} m`, a.m, saved.m);
+        put(`${what} v`, a.v, saved.v);
+        a.step = saved.step;
+      }
+    };
+    state.layers.forEach((saved, l) => {
+      put(`layer ${l} weights`, layers[l]!.weights, saved.weights);
+      put(`layer ${l} delays`, layers[l]!.delays, saved.delays);
+      adam(`layer ${l} weight optimiser`, this.weightStates[l]!, saved.adamWeights);
+      adam(`layer ${l} delay optimiser`, this.delayStates[l]!, saved.adamDelays);
+    });
+    this.step = state.step;
+    this.epoch = state.epoch;
+    this.order = Rng.fromState(state.order);
     this.net.setSigma(this.currentSigma());
   }
 

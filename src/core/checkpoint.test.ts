@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.ts';
+import { DataFormatError } from './data/types.ts';
+import { preset } from './presets.ts';
+import { Trainer, type EpochMetrics } from './trainer.ts';
+
+function patterns() {
+  const c = preset('patterns')!;
+  c.training.epochs = 4;
+  return c;
+}
+
+function checkpointOf(t: Trainer, history: EpochMetrics[]): Checkpoint {
+  return { config: t.config, dataset: null, state: t.exportState(), history, best: null };
+}
+
+describe('checkpoints', () => {
+  it('a run resumed from a checkpoint ends bit for bit where an uninterrupted run ends', () => {
+    const straight = new Trainer(patterns());
+    for (let e = 0; e < 4; e++) straight.trainEpoch();
+
+    const first = new Trainer(patterns());
+    const history = [first.trainEpoch(), first.trainEpoch()];
+    const bytes = encodeCheckpoint(checkpointOf(first, history));
+    const saved = decodeCheckpoint(bytes, 'ck');
+    expect(saved.history).toEqual(JSON.parse(JSON.stringify(history)));
+    const resumed = new Trainer(saved.config);
+    resumed.importState(saved.state);
+    expect(resumed.epoch).toBe(2);
+    resumed.trainEpoch();
+    resumed.trainEpoch();
+    expect(resumed.step).toBe(straight.step);
+    straight.net.synapses.forEach((s, l) => {
+      expect(Array.from(resumed.net.synapses[l]!.weights)).toEqual(Array.from(s.weights));
+      expect(Array.from(resumed.net.synapses[l]!.delays)).toEqual(Array.from(s.delays));
+    });
+  });
+
+  it('keeps the best-validation parameters and round-trips the config', () => {
+    const t = new Trainer(patterns());
+    const m = t.trainEpoch();
+    const best = {
+      epoch: 1,
+      validationAccuracy: 0.5,
+      layers: t.net.synapses.map((s) => ({
+        weights: Float64Array.from(s.weights),
+        delays: Float64Array.from(s.delays),
+      })),
+    };
+    const back = decodeCheckpoint(encodeCheckpoint({ ...checkpointOf(t, [m]), best, dataset: 'x' }), 'ck');
+    expect(back.best).toEqual(best);
+    expect(back.config).toEqual(t.config);
+    expect(back.dataset).toBe('x');
+  });
+
+  it('rejects foreign, truncated and inconsistent files with a message naming them', () => {
+    const t = new Trainer(patterns());
+    const bytes = encodeCheckpoint(checkpointOf(t, []));
+    expect(() => decodeCheckpoint(new Uint8Array(30), 'run/ck')).toThrow(
+      /run\/ck: is not a Delay Lab checkpoint/,
+    );
+    expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 100), 'ck')).toThrow(DataFormatError);
+    // A trainer of another shape refuses the state, naming what differs.
+    const other = patterns();
+    other.network.layers[0]!.size = 8;
+    other.network.layers[1]!.size = 3;
+    expect(() => new Trainer(other).importState(t.exportState())).toThrow(
+      /layer 0 weights: saved 640 values/,
+    );
+  });
+});

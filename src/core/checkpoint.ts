@@ -1,0 +1,136 @@
+import { decodeBundle, encodeBundle, type TypedArray } from './bundle.ts';
+import { validateExperiment, ConfigError, type ExperimentConfig } from './experiment.ts';
+import type { RngState } from './rng.ts';
+import type { AdamSnapshot, EpochMetrics, TrainerState } from './trainer.ts';
+
+/**
+ * A training checkpoint (CLI `--out` folder, playground runs): the experiment config, the
+ * trainer's resumable state, the per-epoch history and the best-validation parameters, in a
+ * bundle with magic "DLCK". Bump the version when the layout changes.
+ */
+export const CHECKPOINT_VERSION = 1;
+const MAGIC = 'DLCK';
+
+export interface BestParameters {
+  epoch: number;
+  validationAccuracy: number;
+  layers: { weights: Float64Array; delays: Float64Array }[];
+}
+
+export interface Checkpoint {
+  config: ExperimentConfig;
+  /** Name of the loaded data set it trained on (null for generated tasks). */
+  dataset: string | null;
+  state: TrainerState;
+  history: EpochMetrics[];
+  best: BestParameters | null;
+}
+
+interface LayerHeader {
+  adamWeightsStep: number | null;
+  adamDelaysStep: number | null;
+}
+
+export function encodeCheckpoint(c: Checkpoint): Uint8Array {
+  const arrays: Record<string, TypedArray> = {};
+  const layers: LayerHeader[] = c.state.layers.map((l, i) => {
+    arrays[`${i}.weights`] = l.weights;
+    arrays[`${i}.delays`] = l.delays;
+    if (l.adamWeights) {
+      arrays[`${i}.adamWeights.m`] = l.adamWeights.m;
+      arrays[`${i}.adamWeights.v`] = l.adamWeights.v;
+    }
+    if (l.adamDelays) {
+      arrays[`${i}.adamDelays.m`] = l.adamDelays.m;
+      arrays[`${i}.adamDelays.v`] = l.adamDelays.v;
+    }
+    return { adamWeightsStep: l.adamWeights?.step ?? null, adamDelaysStep: l.adamDelays?.step ?? null };
+  });
+  c.best?.layers.forEach((l, i) => {
+    arrays[`best.${i}.weights`] = l.weights;
+    arrays[`best.${i}.delays`] = l.delays;
+  });
+  return encodeBundle(
+    MAGIC,
+    CHECKPOINT_VERSION,
+    {
+      config: c.config,
+      dataset: c.dataset,
+      step: c.state.step,
+      epoch: c.state.epoch,
+      order: c.state.order,
+      layers,
+      history: c.history,
+      best: c.best ? { epoch: c.best.epoch, validationAccuracy: c.best.validationAccuracy } : null,
+    },
+    arrays,
+  );
+}
+
+/** Parses a checkpoint; a corrupt or foreign file throws DataFormatError naming `file`. */
+export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
+  const { header, array, fail } = decodeBundle(
+    bytes,
+    MAGIC,
+    CHECKPOINT_VERSION,
+    file,
+    'a Delay Lab checkpoint',
+  );
+  let config: ExperimentConfig;
+  try {
+    config = validateExperiment(header['config']);
+  } catch (e) {
+    if (e instanceof ConfigError) return fail(`holds an invalid config: ${e.problems.join('; ')}`);
+    throw e;
+  }
+  const int = (v: unknown, what: string): number =>
+    typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : fail(`has a bad ${what}`);
+  const layersHeader = header['layers'];
+  if (!Array.isArray(layersHeader) || layersHeader.length !== config.network.layers.length) {
+    return fail('has layers that do not match its config');
+  }
+  let fanIn = config.network.inputs;
+  const sizes = config.network.layers.map((l) => {
+    const n = fanIn * l.size;
+    fanIn = l.size;
+    return n;
+  });
+  const adam = (i: number, group: string, step: unknown, n: number): AdamSnapshot | null =>
+    step === null
+      ? null
+      : {
+          step: int(step, `layer ${i} ${group} step`),
+          m: array(`${i}.${group}.m`, 'f64', n),
+          v: array(`${i}.${group}.v`, 'f64', n),
+        };
+  const layers = (layersHeader as LayerHeader[]).map((h, i) => ({
+    weights: array(`${i}.weights`, 'f64', sizes[i]!),
+    delays: array(`${i}.delays`, 'f64', sizes[i]!),
+    adamWeights: adam(i, 'adamWeights', h.adamWeightsStep, sizes[i]!),
+    adamDelays: adam(i, 'adamDelays', h.adamDelaysStep, sizes[i]!),
+  }));
+  const order = header['order'] as RngState | undefined;
+  if (!order || !Array.isArray(order.words) || order.words.length !== 4)
+    return fail('has a bad batch-order state');
+  const history = header['history'];
+  if (!Array.isArray(history)) return fail('has no history');
+  const bestHeader = header['best'] as { epoch: number; validationAccuracy: number } | null;
+  const best: BestParameters | null = bestHeader
+    ? {
+        epoch: int(bestHeader.epoch, 'best epoch'),
+        validationAccuracy: Number(bestHeader.validationAccuracy),
+        layers: sizes.map((n, i) => ({
+          weights: array(`best.${i}.weights`, 'f64', n),
+          delays: array(`best.${i}.delays`, 'f64', n),
+        })),
+      }
+    : null;
+  const dataset = header['dataset'];
+  return {
+    config,
+    dataset: typeof dataset === 'string' ? dataset : null,
+    state: { step: int(header['step'], 'step'), epoch: int(header['epoch'], 'epoch'), order, layers },
+    history: history as EpochMetrics[],
+    best,
+  };
+}
