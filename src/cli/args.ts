@@ -47,3 +47,10 @@ export function checkKnown(flags: ParsedArgs['flags'], known: readonly string[])
     if (!known.includes(k))
       throw new UsageError(`unknown option --${k} (known: ${known.map((x) => `--${x}`).join(', ')})`);
 }
+
+/** A flag that needs a string value, or undefined when absent. */
+export function stringFlag(flags: ParsedArgs['flags'], name: string, what: string): string | undefined {
+  const v = flags.get(name);
+  if (v === true) throw new UsageError(`--${name} needs ${what}`);
+  return v;
+}

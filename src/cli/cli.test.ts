@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,32 @@ function mnistSmallConfigFile(): string {
     'mnist-small.json',
     JSON.stringify(mnistSmallWith({ outputs: 10, hidden: 32 })),
   ));
+}
+
+/** Starts the CLI, kills it once `watch` (metrics.json) lists an epoch, and resolves to the epochs it lists then. */
+function killAfterFirstCheckpoint(args: string[], watch: string): Promise<number> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore' });
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      let rows: unknown[] = [];
+      try {
+        rows = JSON.parse(readFileSync(watch, 'utf8')) as unknown[];
+      } catch {
+        return; // not written yet
+      }
+      clearInterval(timer);
+      child.kill('SIGKILL');
+      child.once('exit', () => {
+        // The kill may land while the next epoch's files are written: read what is there now.
+        try {
+          resolve((JSON.parse(readFileSync(watch, 'utf8')) as unknown[]).length);
+        } catch {
+          resolve(rows.length);
+        }
+      });
+    }, 5);
+    child.once('error', reject);
+  });
 }
 
 function tempFile(name: string, text: string): string {
@@ -184,6 +210,52 @@ for name, n in (('shd_train.h5', 60), ('shd_test.h5', 20)):
     expect(out['dataset']).toBe('fashion-mnist');
     expect(out['samples']).toEqual({ train: 480, validation: 120, test: 300 });
     expect(out['testAccuracy'] as number).toBeGreaterThan(0.3);
+  });
+
+  it('--out checkpoints every epoch with CSV / JSON metrics; --resume continues to the same result', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'delaylab-run-'));
+    const first = run(BIN, ['train', '--config', 'patterns', '--epochs', '4', '--out', dir, '--json']);
+    expect(first.code).toBe(0);
+    const csv = readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe(
+      'epoch,trainLoss,trainAccuracy,validationLoss,validationAccuracy,testLoss,testAccuracy,sigma,ms',
+    );
+    expect(csv).toHaveLength(5);
+    const rows = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as {
+      epoch: number;
+      testAccuracy: number;
+    }[];
+    expect(rows.map((r) => r.epoch)).toEqual([1, 2, 3, 4]);
+    expect(rows.every((r) => r.testAccuracy >= 0 && r.testAccuracy <= 1)).toBe(true);
+
+    // A run killed part way and resumed ends exactly where an uninterrupted run ends.
+    const slow = tempFile(
+      'slow.json',
+      JSON.stringify({ extends: 'patterns', task: { samplesPerClass: 300 }, training: { epochs: 5 } }),
+    );
+    const straight = run(BIN, ['train', '--config', slow, '--json']);
+    expect(straight.code).toBe(0);
+    const part = mkdtempSync(join(tmpdir(), 'delaylab-run-'));
+    const killedAt = await killAfterFirstCheckpoint(
+      ['train', '--config', slow, '--out', part],
+      join(part, 'metrics.json'),
+    );
+    expect(killedAt).toBeLessThan(5);
+    const resumed = run(BIN, ['train', '--resume', part, '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    // The checkpoint is written before the metrics files: it may be one epoch ahead of them.
+    const from = Number(/resuming after epoch (\d+) of 5/.exec(resumed.stderr)?.[1]);
+    expect(from === killedAt || from === killedAt + 1).toBe(true);
+    const a = JSON.parse(straight.stdout) as Record<string, unknown>;
+    const b = JSON.parse(resumed.stdout) as Record<string, unknown>;
+    for (const key of ['trainLoss', 'trainAccuracy', 'valAccuracy', 'testAccuracy', 'history'])
+      expect(b[key]).toEqual(a[key]);
+    expect(readFileSync(join(part, 'metrics.csv'), 'utf8').trim().split('\n')).toHaveLength(6);
+    // Resuming with a config, or a missing folder, is refused with a message.
+    expect(run(BIN, ['train', '--resume', part, '--config', 'patterns']).stderr).toMatch(
+      /leave out --config/,
+    );
+    expect(run(BIN, ['train', '--resume', '/nope']).stderr).toMatch(/cannot read \/nope\/checkpoint\.dlck/);
   });
 
   it('exits with 2 and one clear message for an unknown preset', () => {

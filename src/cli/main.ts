@@ -7,7 +7,8 @@ import { GpuUnavailableError } from '../gpu/device.ts';
 import { runGradcheck } from '../core/gradcheck.ts';
 import { PRESETS } from '../core/presets.ts';
 import { TrainingDivergedError } from '../core/trainer.ts';
-import { checkKnown, intFlag, parseArgs, UsageError } from './args.ts';
+import { checkKnown, intFlag, parseArgs, stringFlag, UsageError } from './args.ts';
+import { readCheckpoint } from './runOutput.ts';
 import { loadConfig } from './loadConfig.ts';
 import { trainExperiment, trainExperimentGpu, type TrainSummary } from './train.ts';
 
@@ -16,7 +17,10 @@ const HELP = `delaylab: learn synaptic delays in spiking neural networks
 Usage:
   delaylab presets                      list the built-in experiment configs
   delaylab train --config <preset | file.json> [--data <dir | file>] [--engine cpu|gpu|auto]
-                 [--epochs N] [--seed S] [--threads T] [--json]
+                 [--epochs N] [--seed S] [--threads T] [--out <dir>] [--json]
+  delaylab train --resume <dir> [--data <dir | file>] [--epochs N] [--json]
+                                        (--out: checkpoint.dlck, metrics.csv and metrics.json after every
+                                         epoch; --resume continues that run where it stopped)
                                         (--threads: default 2 for networks of 100k+ synapses, else 1)
                                         (--data: IDX files, gzip or not, e.g. /usr/share/datasets/fashion-mnist,
                                          or SHD/SSC HDF5 files; for tasks of kind images / events.
@@ -102,20 +106,43 @@ async function main(argv: readonly string[]): Promise<number> {
       return report.maxRelError < 1e-4 ? 0 : 1;
     }
     case 'train': {
-      checkKnown(flags, ['config', 'data', 'engine', 'epochs', 'seed', 'threads', 'json']);
+      checkKnown(flags, ['config', 'data', 'engine', 'epochs', 'seed', 'threads', 'out', 'resume', 'json']);
       const spec = flags.get('config');
-      if (typeof spec !== 'string')
-        throw new UsageError('train needs --config <preset name | path to config JSON>');
+      const resumeDir = stringFlag(flags, 'resume', 'a run folder written by --out');
+      const outDir = stringFlag(flags, 'out', 'a folder for the checkpoint and metrics') ?? resumeDir ?? null;
+      if (resumeDir !== undefined && spec !== undefined) {
+        throw new UsageError('--resume takes the config from the checkpoint; leave out --config');
+      }
+      if (typeof spec !== 'string' && resumeDir === undefined)
+        throw new UsageError(
+          'train needs --config <preset name | path to config JSON> (or --resume <run folder>)',
+        );
       const engine = flags.get('engine') ?? 'cpu';
       if (engine !== 'cpu' && engine !== 'gpu' && engine !== 'auto')
         throw new UsageError(`--engine must be cpu, gpu or auto, got '${String(engine)}'`);
-      const config = loadConfig(spec);
+      if (engine !== 'cpu' && outDir !== null) {
+        throw new UsageError(
+          '--out and --resume work with the CPU engine only so far (the GPU keeps Adam state on the device)',
+        );
+      }
+      const resume = resumeDir === undefined ? null : readCheckpoint(resumeDir);
+      const config = resume ? resume.config : loadConfig(spec as string);
       const seed = intFlag(flags, 'seed', 0);
-      if (seed !== undefined) config.seed = seed;
+      if (seed !== undefined) {
+        if (resume) throw new UsageError('--seed cannot change a resumed run');
+        config.seed = seed;
+      }
       const epochs = intFlag(flags, 'epochs', 1) ?? config.training.epochs;
+      // The checkpoint records the run's length: a resumed run keeps its schedules.
+      config.training.epochs = epochs;
       const dataFlag = flags.get('data');
       if (dataFlag === true) throw new UsageError('--data needs a directory or file');
       const raw = await datasetFor(config, dataFlag, err);
+      if (resume && (raw?.name ?? null) !== resume.dataset) {
+        throw new UsageError(
+          `--resume: the run trained on '${resume.dataset ?? 'generated data'}', but the data now is '${raw?.name ?? 'generated data'}'`,
+        );
+      }
       let summary: TrainSummary | null = null;
       if (engine !== 'cpu') {
         try {
@@ -124,9 +151,7 @@ async function main(argv: readonly string[]): Promise<number> {
             config,
             epochs,
             err,
-            {
-              rejectFallbackAdapter: engine === 'auto',
-            },
+            { rejectFallbackAdapter: engine === 'auto' },
             raw,
           );
         } catch (e) {
@@ -142,6 +167,11 @@ async function main(argv: readonly string[]): Promise<number> {
           defaultThreads(config, intFlag(flags, 'threads', 1)),
           err,
           raw,
+          {
+            out: outDir,
+            resume,
+            dataset: raw?.name ?? null,
+          },
         );
       }
       out(json ? JSON.stringify(summary) : JSON.stringify(summary, null, 2));

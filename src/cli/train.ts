@@ -1,7 +1,10 @@
 import { buildTaskData } from '../core/data/tasks.ts';
 import type { RawDataset } from '../core/data/types.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
+import type { BestParameters, Checkpoint } from '../core/checkpoint.ts';
 import type { EpochMetrics, Trainer } from '../core/trainer.ts';
+import { UsageError } from './args.ts';
+import { writeRunOutput, type EpochRecord } from './runOutput.ts';
 import { GpuDeviceLostError, GpuUnavailableError, openDevice } from '../gpu/device.ts';
 import { GpuTrainer } from '../gpu/engine/GpuTrainer.ts';
 import { dawnGpu, explainMissingAdapter } from '../node/dawn.ts';
@@ -38,18 +41,20 @@ export async function trainExperiment(
   threads: number,
   log: (line: string) => void,
   raw: RawDataset | null = null,
+  files: RunFiles = NO_RUN_FILES,
 ): Promise<TrainSummary> {
   const started = performance.now();
   const data = buildTaskData(config, raw);
   // Batches of one sample (the toy) cannot be split: one thread.
   const parallel = new ParallelTrainer(config, config.training.batchSize > 1 ? threads : 1, { epochs, data });
+  if (files.resume) parallel.trainer.importState(files.resume.state);
   try {
     const runner = {
       trainer: parallel.trainer,
       trainEpoch: () => parallel.trainEpoch(),
       engine: { engine: 'cpu', threads: parallel.threads, ...datasetFields(raw) },
     };
-    return await runEpochs(runner, config, epochs, started, log);
+    return await runEpochs(runner, config, epochs, started, log, files);
   } finally {
     await parallel.close();
   }
@@ -123,11 +128,27 @@ export async function trainExperimentGpu(
     },
   };
   try {
-    return await runEpochs(runner, config, epochs, started, log);
+    return await runEpochs(runner, config, epochs, started, log, NO_RUN_FILES);
   } finally {
     gpu.destroy();
     ctx.device.destroy();
   }
+}
+
+/** Where a run writes its checkpoint and metrics, and the checkpoint it resumes from. */
+export interface RunFiles {
+  out: string | null;
+  resume: Checkpoint | null;
+  dataset: string | null;
+}
+
+export const NO_RUN_FILES: RunFiles = { out: null, resume: null, dataset: null };
+
+function copyParameters(trainer: Trainer): BestParameters['layers'] {
+  return trainer.net.synapses.map((s) => ({
+    weights: Float64Array.from(s.weights),
+    delays: Float64Array.from(s.delays),
+  }));
 }
 
 async function runEpochs(
@@ -136,31 +157,36 @@ async function runEpochs(
   epochs: number,
   started: number,
   log: (line: string) => void,
+  files: RunFiles,
 ): Promise<TrainSummary> {
   const trainer = runner.trainer;
-  const history: EpochMetrics[] = [];
+  const history: EpochRecord[] = files.resume ? [...(files.resume.history as EpochRecord[])] : [];
   const isToy = config.task.kind === 'toy';
   const every = isToy ? Math.max(1, Math.floor(epochs / 10)) : 1;
-  let best: { accuracy: number; epoch: number; params: { w: Float64Array; d: Float64Array }[] } | null = null;
-  for (let e = 0; e < epochs; e++) {
-    const m = await runner.trainEpoch();
+  let best: BestParameters | null = files.resume?.best ?? null;
+  if (files.resume) log(`resuming after epoch ${trainer.epoch} of ${epochs}`);
+  while (trainer.epoch < epochs) {
+    const metrics = await runner.trainEpoch();
+    const test = trainer.data.test.length > 0 ? trainer.evaluate(trainer.data.test) : null;
+    const m: EpochRecord = { ...metrics, testLoss: test?.loss ?? null, testAccuracy: test?.accuracy ?? null };
     history.push(m);
-    if (m.validationAccuracy !== null && (best === null || m.validationAccuracy > best.accuracy)) {
-      best = {
-        accuracy: m.validationAccuracy,
-        epoch: m.epoch,
-        params: trainer.net.synapses.map((s) => ({
-          w: Float64Array.from(s.weights),
-          d: Float64Array.from(s.delays),
-        })),
-      };
+    if (m.validationAccuracy !== null && (best === null || m.validationAccuracy > best.validationAccuracy)) {
+      best = { validationAccuracy: m.validationAccuracy, epoch: m.epoch, layers: copyParameters(trainer) };
+    }
+    if (files.out) {
+      writeRunOutput(
+        files.out,
+        { config, dataset: files.dataset, state: trainer.exportState(), history, best },
+        history,
+      );
     }
     if (m.epoch % every === 0 || m.epoch === epochs) {
       const acc = m.trainAccuracy === null ? '' : ` train acc ${(100 * m.trainAccuracy).toFixed(1)}%`;
       const val = m.validationAccuracy === null ? '' : ` val acc ${(100 * m.validationAccuracy).toFixed(1)}%`;
+      const tst = m.testAccuracy === null ? '' : ` test acc ${(100 * m.testAccuracy).toFixed(1)}%`;
       const spikes = isToy ? ` first spikes [${trainer.firstSpikes().join(', ')}]` : '';
       log(
-        `epoch ${m.epoch}/${epochs}  loss ${m.trainLoss.toPrecision(4)}${acc}${val}  sigma ${m.sigma.toFixed(2)}${spikes}  (${m.ms.toFixed(0)} ms)`,
+        `epoch ${m.epoch}/${epochs}  loss ${m.trainLoss.toPrecision(4)}${acc}${val}${tst}  sigma ${m.sigma.toFixed(2)}${spikes}  (${m.ms.toFixed(0)} ms)`,
       );
     }
   }
@@ -180,20 +206,22 @@ async function runEpochs(
       firstSpikeTimes: trainer.firstSpikes(),
       quantisedFirstSpikeTimes: trainer.quantisedFirstSpikes(),
       targets: config.task.targetTimes,
-      finalLoss: round(history.at(-1)!.trainLoss, 6),
+      finalLoss: round(history.at(-1)?.trainLoss ?? null, 6),
       // [input][output] delays in time steps.
       delays: Array.from({ length: config.network.inputs }, (_, i) =>
         Array.from(delays.subarray(i * outputs, (i + 1) * outputs), (d) => Number(d.toFixed(3))),
       ),
     };
   }
-  const last = history.at(-1)!;
+  const last = history.at(-1);
+  if (!last) throw new UsageError(`the run had already trained all ${epochs} epochs: nothing to do`);
   const finalTest = trainer.evaluate(trainer.data.test);
   let bestTest = finalTest;
   if (best) {
-    best.params.forEach((p, l) => {
-      trainer.net.synapses[l]!.weights.set(p.w);
-      trainer.net.synapses[l]!.delays.set(p.d);
+    // The reported test accuracy is the best-validation model's (as the papers report it).
+    best.layers.forEach((p, l) => {
+      trainer.net.synapses[l]!.weights.set(p.weights);
+      trainer.net.synapses[l]!.delays.set(p.delays);
     });
     bestTest = trainer.evaluate(trainer.data.test);
   }
@@ -216,6 +244,7 @@ async function runEpochs(
       trainLoss: round(m.trainLoss),
       trainAccuracy: round(m.trainAccuracy),
       valAccuracy: round(m.validationAccuracy),
+      testAccuracy: round(m.testAccuracy),
       sigma: round(m.sigma, 3),
     })),
   };
