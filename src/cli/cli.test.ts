@@ -258,6 +258,34 @@ for name, n in (('shd_train.h5', 60), ('shd_test.h5', 20)):
     expect(run(BIN, ['train', '--resume', '/nope']).stderr).toMatch(/cannot read \/nope\/checkpoint\.dlck/);
   });
 
+  it('the delay-only presets run end to end on a few hundred samples (Fashion-MNIST from Debian)', () => {
+    for (const [name, data] of [
+      ['delay-only-mnist', null],
+      ['delay-only-fashion', '/usr/share/datasets/fashion-mnist'],
+      ['delay-only-fashion-ternary', '/usr/share/datasets/fashion-mnist'],
+      ['weights-only-fashion', '/usr/share/datasets/fashion-mnist'],
+    ] as const) {
+      const file = tempFile(
+        `${name}.json`,
+        JSON.stringify({ extends: name, task: { trainLimit: 300, testLimit: 100 } }),
+      );
+      const r = run(BIN, [
+        'train',
+        '--config',
+        file,
+        '--epochs',
+        '1',
+        ...(data ? ['--data', data] : []),
+        '--json',
+      ]);
+      expect(r.code, `${name}: ${r.stderr}`).toBe(0);
+      const out = JSON.parse(r.stdout) as Record<string, unknown>;
+      expect(out['config']).toBe(name);
+      expect(out['samples']).toEqual({ train: 240, validation: 60, test: 100 });
+      expect(typeof out['testAccuracy']).toBe('number');
+    }
+  });
+
   it('exits with 2 and one clear message for an unknown preset', () => {
     const r = run(BIN, ['train', '--config', 'toyy']);
     expect(r.code).toBe(2);

@@ -48,12 +48,16 @@ describe('presets', () => {
 
   it('has the documented presets', () => {
     expect(Object.keys(PRESETS).sort()).toEqual([
+      'delay-only-fashion',
+      'delay-only-fashion-ternary',
+      'delay-only-mnist',
       'mnist-bench',
       'mnist-small',
       'patterns',
       'shd',
       'shd-bench',
       'toy',
+      'weights-only-fashion',
       'yinyang',
     ]);
     const toy = PRESETS['toy']!;

@@ -1,4 +1,5 @@
 import type { ExperimentConfig, LayerConfig, NeuronConfig } from './experiment.ts';
+import { DELAY_ONLY_PRESETS } from './delayOnlyPresets.ts';
 import type { KernelMode } from './synapses/kernels.ts';
 
 /** A LIF layer as the PyTorch peer uses it: Euler, tau 10.05 steps, threshold 1, hard reset, arctan(2). */
@@ -258,6 +259,7 @@ export const PRESETS: Readonly<Record<string, ExperimentConfig>> = {
   'mnist-bench': mnistBench,
   'shd-bench': shdBench,
   shd,
+  ...DELAY_ONLY_PRESETS,
 };
 
 /** A deep copy of a built-in preset, or undefined. */
