@@ -1,6 +1,7 @@
 import { useApp } from '../store/index.ts';
 import { Charts } from './Charts.tsx';
 import { Controls } from './Controls.tsx';
+import { DatasetsPanel } from './DatasetsPanel.tsx';
 import { EnginePanel } from './EnginePanel.tsx';
 import { DelaysTable, FirstSpikesTable, RunNumbers, StatusLine } from './RunSummary.tsx';
 import { useGpuProbe, useTrainingClient } from './useTraining.ts';
@@ -34,6 +35,7 @@ export function App() {
             <FirstSpikesTable />
             <DelaysTable />
           </section>
+          <DatasetsPanel />
           <EnginePanel />
         </div>
         <Charts />

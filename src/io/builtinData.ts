@@ -1,5 +1,5 @@
 import { BUILTIN_MNIST, splitBuiltinMnist } from '../core/data/builtinMnist.ts';
-import { gunzip } from '../core/data/gzip.ts';
+import { maybeGunzip } from '../core/data/gzip.ts';
 import { imageSetFromIdx } from '../core/data/idx.ts';
 import type { RawDataset } from '../core/data/types.ts';
 import { fetchBytes, type DownloadProgress } from './fetchBytes.ts';
@@ -20,7 +20,9 @@ export async function loadBuiltinMnist(
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
-    return gunzip(gz, file);
+    // Many servers (vite preview among them) send .gz files with Content-Encoding: gzip, so the
+    // browser may have unpacked them already.
+    return maybeGunzip(gz, file);
   };
   const images = await get(BUILTIN_MNIST.imagesFile);
   const labels = await get(BUILTIN_MNIST.labelsFile);

@@ -1,16 +1,25 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
+import { createDatasetsSlice, type DatasetsSlice } from './datasetsSlice.ts';
 import { createEngineSlice, type EngineSlice } from './engineSlice.ts';
 import { createMetricsSlice, type MetricsSlice } from './metricsSlice.ts';
 import { createRunSlice, type RunSlice } from './runSlice.ts';
 
+export type {
+  DatasetJob,
+  DatasetMessage,
+  DatasetPreview,
+  DatasetsSlice,
+  DatasetsState,
+  PreviewData,
+} from './datasetsSlice.ts';
 export type { EngineSlice } from './engineSlice.ts';
 export type { Metrics, MetricsSlice } from './metricsSlice.ts';
 export type { RunSlice, RunStatus, RunView } from './runSlice.ts';
 export { parseSeed } from './runSlice.ts';
 
 /** The whole UI state: one store made of typed slices. */
-export type AppState = EngineSlice & RunSlice & MetricsSlice;
+export type AppState = EngineSlice & RunSlice & MetricsSlice & DatasetsSlice;
 export type AppStore = StoreApi<AppState>;
 
 export function createAppStore(): AppStore {
@@ -18,6 +27,7 @@ export function createAppStore(): AppStore {
     ...createEngineSlice(...a),
     ...createRunSlice(...a),
     ...createMetricsSlice(...a),
+    ...createDatasetsSlice(...a),
   }));
 }
 
