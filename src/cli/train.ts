@@ -22,6 +22,22 @@ export interface TrainSummary {
   [key: string]: unknown;
 }
 
+/** Progress lines inside long epochs: at most one every 15 s (batches done, samples per second). */
+function batchProgress(trainer: Trainer, log: (line: string) => void): (done: number, total: number) => void {
+  const started = performance.now();
+  let lastLog = started;
+  const perBatch = trainer.config.training.batchSize;
+  return (done, total) => {
+    const now = performance.now();
+    if (now - lastLog < 15_000 || done === total) return;
+    lastLog = now;
+    const rate = (done * perBatch) / ((now - started) / 1000);
+    log(
+      `  epoch ${trainer.epoch + 1}: ${done}/${total} batches (${((100 * done) / total).toFixed(0)} %, ${rate.toFixed(0)} samples/s)`,
+    );
+  };
+}
+
 /** Summary fields naming a loaded data set. */
 function datasetFields(raw: RawDataset | null): Record<string, unknown> {
   return raw ? { dataset: raw.name, datasetSource: raw.source } : {};
@@ -51,7 +67,7 @@ export async function trainExperiment(
   try {
     const runner = {
       trainer: parallel.trainer,
-      trainEpoch: () => parallel.trainEpoch(),
+      trainEpoch: () => parallel.trainEpoch(batchProgress(parallel.trainer, log)),
       engine: { engine: 'cpu', threads: parallel.threads, ...datasetFields(raw) },
     };
     return await runEpochs(runner, config, epochs, started, log, files);

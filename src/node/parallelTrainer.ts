@@ -90,12 +90,13 @@ export class ParallelTrainer {
   }
 
   /** One pass over the training split, each batch split across the threads. */
-  async trainEpoch(): Promise<EpochMetrics> {
+  async trainEpoch(onBatch?: (done: number, total: number) => void): Promise<EpochMetrics> {
     const t = this.trainer;
     const epoch = t.beginEpoch();
-    for (const batch of epoch.batches) {
+    for (const [k, batch] of epoch.batches.entries()) {
       epoch.sigma = t.net.synapses[0]?.sigma ?? 0;
       epoch.lossSum += (await this.trainStep(batch)) * batch.length;
+      onBatch?.(k + 1, epoch.batches.length);
     }
     return t.endEpoch(epoch);
   }
