@@ -106,7 +106,9 @@ fn spike_count(b: u32) -> f32 {
 
 fn target_spike(b: u32, t: u32, j: u32) -> f32 {
   if (LABELS) {
-    return select(0.0, 1.0, labels[b] == j);
+    // params.b: the true class's target window [0, b) in steps; 0 = every step.
+    let in_window = params.b == 0.0 || f32(t) < params.b;
+    return select(0.0, 1.0, labels[b] == j && in_window);
   }
   return select(0.0, 1.0, i32(round(target_times[b * OUTPUTS + j])) == i32(t));
 }

@@ -12,7 +12,9 @@ describe('delay-only presets match the paper', () => {
   ];
 
   it('exist, validate and are reachable as presets', () => {
-    expect(Object.keys(DELAY_ONLY_PRESETS).sort()).toEqual([...names].sort());
+    expect(Object.keys(DELAY_ONLY_PRESETS).sort()).toEqual(
+      [...names, 'delay-only-mnist-authors-code', 'delay-only-fashion-authors-code'].sort(),
+    );
     for (const n of names) expect(validateExperiment(preset(n)).name).toBe(n);
   });
 
@@ -66,5 +68,33 @@ describe('delay-only presets match the paper', () => {
     }
     expect(preset('delay-only-mnist')!.task).toMatchObject({ dataset: 'mnist-10k' });
     expect(preset('delay-only-fashion')!.task).toMatchObject({ dataset: 'fashion-mnist' });
+  });
+
+  it("the authors'-code variants change only what the code does differently", () => {
+    for (const [name, base, window] of [
+      ['delay-only-mnist-authors-code', 'delay-only-mnist', null],
+      ['delay-only-fashion-authors-code', 'delay-only-fashion', 6],
+    ] as const) {
+      const c = preset(name)!;
+      const text = preset(base)!;
+      expect(validateExperiment(c).name).toBe(name);
+      for (const l of c.network.layers) {
+        expect(l.neuron).toMatchObject({
+          model: 'srm',
+          tauSynMs: 10,
+          tauRefMs: 1,
+          refractoryScale: 2,
+          threshold: 10,
+        });
+        expect(l.delayInit).toEqual({ kind: 'uniform', low: 0, high: 4 });
+      }
+      expect(c.task).toMatchObject({ encoder: { kind: 'intensityBins', bins: 3 } });
+      expect(c.loss).toEqual({ kind: 'spikeTime', traceTauSteps: 10, targetSteps: window });
+      // Everything else as in the text's preset.
+      expect(c.network.layers.map((l) => l.weightInit)).toEqual(text.network.layers.map((l) => l.weightInit));
+      expect(c.optimizer).toEqual(text.optimizer);
+      expect(c.training).toEqual(text.training);
+      expect(c.readout).toBe(text.readout);
+    }
   });
 });

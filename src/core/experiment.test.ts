@@ -49,8 +49,10 @@ describe('presets', () => {
   it('has the documented presets', () => {
     expect(Object.keys(PRESETS).sort()).toEqual([
       'delay-only-fashion',
+      'delay-only-fashion-authors-code',
       'delay-only-fashion-ternary',
       'delay-only-mnist',
+      'delay-only-mnist-authors-code',
       'mnist-bench',
       'mnist-small',
       'patterns',
@@ -226,8 +228,12 @@ describe('validateExperiment rejects bad configs with the offending path', () =>
     toy['loss'] = { kind: 'ceSumMembrane' };
     expectProblem(toy, 'config.loss.kind', /class labels/);
     const toySpikeTime = raw('toy');
-    toySpikeTime['loss'] = { kind: 'spikeTime', traceTauSteps: 2 };
-    expect(validateExperiment(toySpikeTime).loss).toEqual({ kind: 'spikeTime', traceTauSteps: 2 });
+    toySpikeTime['loss'] = { kind: 'spikeTime', traceTauSteps: 2, targetSteps: null };
+    expect(validateExperiment(toySpikeTime).loss).toEqual({
+      kind: 'spikeTime',
+      traceTauSteps: 2,
+      targetSteps: null,
+    });
   });
 
   it('checks the data tasks: encoders, limits, Yin-Yang steps and inputs', () => {

@@ -331,7 +331,9 @@ function readEncoder(r: Reader, v: unknown, path: string, timeSteps: number): En
             lastStep: r.num(o, 'lastStep', path),
             cutoff: r.num(o, 'cutoff', path),
           }
-        : { kind, maxProbability: r.num(o, 'maxProbability', path) };
+        : kind === 'intensityBins'
+          ? { kind, bins: r.num(o, 'bins', path) }
+          : { kind, maxProbability: r.num(o, 'maxProbability', path) };
   for (const p of encoderProblems(enc, timeSteps)) r.problems.push(`${path}: ${p}`);
   return enc;
 }
@@ -429,7 +431,15 @@ function readLoss(r: Reader, v: unknown, path: string): LossConfig {
         falseRate: r.num(o, 'falseRate', path, { min: 0, max: 1 }),
       };
     case 'spikeTime':
-      return { kind, traceTauSteps: r.num(o, 'traceTauSteps', path, { min: 0 }) };
+      return {
+        kind,
+        traceTauSteps: r.num(o, 'traceTauSteps', path, { min: 0 }),
+        // Added after version 1 shipped: absent (older files, links, checkpoints) = every step.
+        targetSteps:
+          o['targetSteps'] === null || o['targetSteps'] === undefined
+            ? null
+            : r.num(o, 'targetSteps', path, { int: true, min: 1 }),
+      };
     case 'firstSpikeTime':
       return {
         kind,

@@ -72,7 +72,7 @@ const LOSSES: Record<string, LossConfig> = {
   ceSumMembrane: { kind: 'ceSumMembrane' },
   ceMaxMembrane: { kind: 'ceMaxMembrane' },
   spikeCount: { kind: 'spikeCount', trueRate: 0.5, falseRate: 0.1 },
-  spikeTime: { kind: 'spikeTime', traceTauSteps: 3 },
+  spikeTime: { kind: 'spikeTime', traceTauSteps: 3, targetSteps: null },
   firstSpikeTime: { kind: 'firstSpikeTime', timeScale: 4, silentMargin: 1.2 },
 };
 

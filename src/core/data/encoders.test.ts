@@ -62,6 +62,19 @@ describe('rate encoder', () => {
   });
 });
 
+describe('intensity-bin encoder', () => {
+  it('cuts 0..255 into equal bins, brightest at step 0, zero silent', () => {
+    const v = Uint8Array.from([0, 1, 84, 85, 169, 170, 255]);
+    const ev = encodeIntensities(v, { kind: 'intensityBins', bins: 3 }, 10, null);
+    // 1, 84 -> bin 0 (step 2); 85, 169 -> bin 1 (step 1); 170, 255 -> bin 2 (step 0).
+    expect(Array.from(ev.steps)).toEqual([0, 0, 1, 1, 2, 2]);
+    expect(Array.from(ev.channels)).toEqual([5, 6, 3, 4, 1, 2]);
+    expect(encoderProblems({ kind: 'intensityBins', bins: 11 }, 10)).toEqual([
+      'bins must be an integer in [1, 10], got 11',
+    ]);
+  });
+});
+
 describe('dense view', () => {
   it('eventsToDense and denseToEvents invert each other, repeats add up, offsets are respected', () => {
     const ev = { steps: Uint16Array.from([0, 1, 1, 1]), channels: Uint16Array.from([2, 0, 0, 3]) };

@@ -15,9 +15,15 @@ export type EncoderConfig =
    */
   | { kind: 'latency'; firstStep: number; lastStep: number; cutoff: number }
   /** Bernoulli rate code: every step a channel spikes with probability maxProbability * value / 255. */
-  | { kind: 'rate'; maxProbability: number };
+  | { kind: 'rate'; maxProbability: number }
+  /**
+   * Intensity bins (the delay-only authors' code, 3 bins): [0, 255] is cut into `bins` equal
+   * bins; a non-zero pixel spikes once, at step 0 in the brightest bin, step bins - 1 in the
+   * dimmest; 0 stays silent.
+   */
+  | { kind: 'intensityBins'; bins: number };
 
-export const ENCODER_KINDS = ['threshold', 'latency', 'rate'] as const;
+export const ENCODER_KINDS = ['threshold', 'latency', 'rate', 'intensityBins'] as const;
 
 /** Problems with an encoder for `timeSteps` steps, as messages (empty when fine). */
 export function encoderProblems(enc: EncoderConfig, timeSteps: number): string[] {
@@ -36,6 +42,10 @@ export function encoderProblems(enc: EncoderConfig, timeSteps: number): string[]
     if (enc.firstStep > enc.lastStep)
       p.push(`firstStep (${enc.firstStep}) must not come after lastStep (${enc.lastStep})`);
     if (!(enc.cutoff >= 0 && enc.cutoff < 255)) p.push(`cutoff must be in [0, 255), got ${enc.cutoff}`);
+  } else if (enc.kind === 'intensityBins') {
+    if (!Number.isInteger(enc.bins) || enc.bins < 1 || enc.bins > timeSteps) {
+      p.push(`bins must be an integer in [1, ${timeSteps}], got ${enc.bins}`);
+    }
   } else if (!(enc.maxProbability > 0 && enc.maxProbability <= 1)) {
     p.push(`maxProbability must be in (0, 1], got ${enc.maxProbability}`);
   }
@@ -70,6 +80,20 @@ export function encodeIntensities(
       // 255 -> firstStep; just above the cutoff -> lastStep.
       const late = (255 - v) / range;
       pairs.push({ step: enc.firstStep + Math.round(late * span), channel: c });
+    }
+    pairs.sort((a, b) => a.step - b.step || a.channel - b.channel);
+    return {
+      steps: Uint16Array.from(pairs, (q) => q.step),
+      channels: Uint16Array.from(pairs, (q) => q.channel),
+    };
+  }
+  if (enc.kind === 'intensityBins') {
+    const pairs: { step: number; channel: number }[] = [];
+    for (let c = 0; c < n; c++) {
+      const v = values[c]!;
+      if (v <= 0) continue;
+      const bin = Math.min(enc.bins - 1, Math.floor((v * enc.bins) / 255)); // 0 = dimmest
+      pairs.push({ step: enc.bins - 1 - bin, channel: c });
     }
     pairs.sort((a, b) => a.step - b.step || a.channel - b.channel);
     return {

@@ -73,16 +73,25 @@ describe('loss values on hand-computed cases', () => {
     // T 3, 2 outputs, label 1: output 0 spikes [1, 0, 0], output 1 spikes [0, 1, 1].
     const spikes = [1, 0, 0, 1, 0, 1];
     const out = record(1, 3, 2, new Float64Array(6), spikes);
-    const r = computeLoss({ kind: 'spikeTime', traceTauSteps: 0 }, out, labels(1), 'f64');
+    const r = computeLoss({ kind: 'spikeTime', traceTauSteps: 0, targetSteps: null }, out, labels(1), 'f64');
     expect(r.loss).toBeCloseTo(0.5 * 1 + 0.5 * 1, 14);
     expect(Array.from(r.gradSpikes!)).toEqual([1, -1, 0, 0, 0, 0]);
+  });
+
+  it('spikeTime with a target window: the correct output should fire only in steps [0, targetSteps)', () => {
+    // T 3, 2 outputs, label 1, window 2: output 1's target is [1, 1, 0]; it spikes [0, 1, 1].
+    const out = record(1, 3, 2, new Float64Array(6), [1, 0, 0, 1, 0, 1]);
+    const r = computeLoss({ kind: 'spikeTime', traceTauSteps: 0, targetSteps: 2 }, out, labels(1), 'f64');
+    // Errors: output 0 [1, 0, 0]; output 1 [-1, 0, 1].
+    expect(r.loss).toBeCloseTo(0.5 * 3, 14);
+    expect(Array.from(r.gradSpikes!)).toEqual([1, -1, 0, 0, 0, 1]);
   });
 
   it('spikeTime with an exponential trace against target spike times', () => {
     // One output, T 4, target at step 2, spike at step 0; decay c = exp(-1/2).
     const c = Math.exp(-0.5);
     const out = record(1, 4, 1, new Float64Array(4), [1, 0, 0, 0]);
-    const r = computeLoss({ kind: 'spikeTime', traceTauSteps: 2 }, out, times(2), 'f64');
+    const r = computeLoss({ kind: 'spikeTime', traceTauSteps: 2, targetSteps: null }, out, times(2), 'f64');
     // a = [1, c, c^2, c^3]; target trace [0, 0, 1, c]; errors [1, c, c^2 - 1, c^3 - c].
     const e = [1, c, c * c - 1, c ** 3 - c];
     expect(r.loss).toBeCloseTo(0.5 * e.reduce((s, v) => s + v * v, 0), 14);
@@ -204,7 +213,7 @@ describe('loss gradients equal finite differences (membrane and spikes as free r
 
   it('spikeTime with labels and with target times, raw and traced', () => {
     for (const traceTauSteps of [0, 1.5, 4]) {
-      const cfg: LossConfig = { kind: 'spikeTime', traceTauSteps };
+      const cfg: LossConfig = { kind: 'spikeTime', traceTauSteps, targetSteps: null };
       fdCheck(cfg, labels(0, 1, 2), randomArray(0, 1), randomArray(0.3, 0.5), 'spikes');
       fdCheck(cfg, times(1, 4, 7, 0, 2, 9, 3, 3, 6), randomArray(0, 1), randomArray(0.3, 0.5), 'spikes');
     }
@@ -331,7 +340,7 @@ describe('predict and readouts', () => {
     expect(defaultReadout({ kind: 'ceSumMembrane' })).toBe('logits');
     expect(defaultReadout({ kind: 'ceMaxMembrane' })).toBe('logits');
     expect(defaultReadout({ kind: 'spikeCount', trueRate: 1, falseRate: 0 })).toBe('count');
-    expect(defaultReadout({ kind: 'spikeTime', traceTauSteps: 1 })).toBe('firstSpike');
+    expect(defaultReadout({ kind: 'spikeTime', traceTauSteps: 1, targetSteps: null })).toBe('firstSpike');
     expect(defaultReadout({ kind: 'firstSpikeTime', timeScale: 1, silentMargin: 1 })).toBe('firstSpike');
   });
 });

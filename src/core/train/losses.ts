@@ -17,7 +17,12 @@ export type LossConfig =
    * spike train (time constant `traceTauSteps`, 0 = raw spikes). Classification targets: the
    * correct neuron spikes at every step, the others stay silent.
    */
-  | { kind: 'spikeTime'; traceTauSteps: number }
+  | {
+      kind: 'spikeTime';
+      traceTauSteps: number;
+      /** With labels, the true class's target spikes at steps [0, targetSteps); null = every step. */
+      targetSteps: number | null;
+    }
   /**
    * First-spike-time regression: the first threshold crossing of each output, interpolated
    * between steps, is pulled to its target step; a silent output is pushed up by
@@ -127,7 +132,7 @@ export function computeLoss(
     case 'spikeTime': {
       const gradSpikes = allocReal(precision, size);
       const decay = config.traceTauSteps > 0 ? Math.exp(-1 / config.traceTauSteps) : 0;
-      const target = targetSpikeTrains(targets, batch, T, n);
+      const target = targetSpikeTrains(targets, batch, T, n, config.targetSteps);
       const err = new Float64Array(T);
       for (let b = 0; b < batch; b++) {
         for (let j = 0; j < n; j++) {
@@ -195,13 +200,20 @@ export function computeLoss(
 }
 
 /** Dense target spike trains [batch][time][outputs] for the spike-time loss. */
-function targetSpikeTrains(targets: Targets, batch: number, T: number, n: number): Float64Array {
+function targetSpikeTrains(
+  targets: Targets,
+  batch: number,
+  T: number,
+  n: number,
+  targetSteps: number | null,
+): Float64Array {
+  const until = targetSteps === null ? T : Math.min(T, targetSteps);
   const out = new Float64Array(batch * T * n);
   for (let b = 0; b < batch; b++) {
     for (let j = 0; j < n; j++) {
       if (targets.kind === 'labels') {
         if (targets.labels[b] !== j) continue;
-        for (let t = 0; t < T; t++) out[(b * T + t) * n + j] = 1;
+        for (let t = 0; t < until; t++) out[(b * T + t) * n + j] = 1;
       } else {
         const t = Math.round(targets.times[b * n + j]!);
         if (t >= 0 && t < T) out[(b * T + t) * n + j] = 1;

@@ -19,14 +19,15 @@ const CASES: [LossConfig, 'labels' | 'spikeTimes'][] = [
   [{ kind: 'ceSumMembrane' }, 'labels'],
   [{ kind: 'ceMaxMembrane' }, 'labels'],
   [{ kind: 'spikeCount', trueRate: 0.5, falseRate: 0.05 }, 'labels'],
-  [{ kind: 'spikeTime', traceTauSteps: 4 }, 'labels'],
-  [{ kind: 'spikeTime', traceTauSteps: 0 }, 'spikeTimes'],
+  [{ kind: 'spikeTime', traceTauSteps: 4, targetSteps: null }, 'labels'],
+  [{ kind: 'spikeTime', traceTauSteps: 0, targetSteps: null }, 'spikeTimes'],
+  [{ kind: 'spikeTime', traceTauSteps: 2, targetSteps: 6 }, 'labels'],
   [{ kind: 'firstSpikeTime', timeScale: 10, silentMargin: 1.2 }, 'spikeTimes'],
 ];
 
 describe('losses.wgsl', () => {
   for (const [loss, targetKind] of CASES) {
-    it(`matches computeLoss: ${loss.kind} with ${targetKind}`, async () => {
+    it(`matches computeLoss: ${loss.kind}${loss.kind === 'spikeTime' && loss.targetSteps ? ` (window ${loss.targetSteps})` : ''} with ${targetKind}`, async () => {
       const rng = new Rng(9);
       const size = BATCH * STEPS * OUTPUTS;
       // Membranes rise towards the threshold at different speeds, so some outputs cross it and

@@ -17,7 +17,8 @@ function lossParams(loss: LossConfig): [number, number] {
     case 'spikeCount':
       return [loss.trueRate, loss.falseRate];
     case 'spikeTime':
-      return [loss.traceTauSteps > 0 ? Math.exp(-1 / loss.traceTauSteps) : 0, 0];
+      // b: the target window in steps (0 = every step).
+      return [loss.traceTauSteps > 0 ? Math.exp(-1 / loss.traceTauSteps) : 0, loss.targetSteps ?? 0];
     case 'firstSpikeTime':
       return [loss.timeScale, loss.silentMargin];
     default:
