@@ -159,11 +159,11 @@ const shdBench: ExperimentConfig = {
  * delays. 5,000 training points (20 % validation) and 1,000 test points, generated from the seed.
  */
 const yinyang: ExperimentConfig = {
-  version: 1,
+  // Loss, readout, optimiser and sigma schedule as in `patterns`.
+  ...patterns,
   name: 'yinyang',
   description:
     'Yin-Yang points (generated from the seed, latency-coded on x, y, 1-x, 1-y + bias) -> 64 LIF -> 3 readouts; weights and DCLS delays learn.',
-  seed: 0,
   task: { kind: 'yinyang', trainSamples: 5000, testSamples: 1000, firstStep: 0, lastStep: 20, biasStep: 10 },
   network: {
     inputs: 5,
@@ -171,14 +171,6 @@ const yinyang: ExperimentConfig = {
     dtMs: 1,
     layers: [kaimingLayer(64, 5, 5, 'gauss', 15, true), kaimingLayer(3, 64, 1, 'gauss', 15, false)],
   },
-  loss: { kind: 'ceSumMembrane' },
-  readout: null,
-  optimizer: {
-    weights: { lr: 0.01, schedule: { kind: 'cosine', minFactor: 0.1 } },
-    delays: { lr: 0.3, schedule: { kind: 'cosine', minFactor: 0.1 } },
-    ...ADAM,
-  },
-  sigma: { kind: 'multiplicative', initial: null, final: 0.5, fraction: 0.5 },
   training: { epochs: 20, batchSize: 32, validationFraction: 0.2 },
 };
 

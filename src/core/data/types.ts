@@ -81,10 +81,3 @@ export class DataFormatError extends Error {
     this.name = 'DataFormatError';
   }
 }
-
-/** Number of input channels a raw set gives before any pooling (pixels, channels, or 4 + bias for points). */
-export function setChannels(set: RawSet): number {
-  if (set.kind === 'images') return set.rows * set.cols;
-  if (set.kind === 'events') return set.channels;
-  return 5;
-}
