@@ -87,6 +87,42 @@ describe('GpuTrainer', () => {
     }
   });
 
+  it('exportState / state: a run stopped after 6 steps and rebuilt from its state goes on exactly as one that never stopped', async () => {
+    const config = preset('mnist-bench')!;
+    config.network.layers[0]!.size = 16;
+    config.task = { kind: 'randomSpikes', samples: 4, classes: 10, rate: 0.19, firstStepOnly: true };
+    config.training.batchSize = 4;
+    const batch = [0, 1, 2, 3];
+    const straight = new GpuTrainer(fixture.ctx, config);
+    const first = new GpuTrainer(fixture.ctx, config);
+    let resumed: GpuTrainer | null = null;
+    try {
+      const want: number[] = [];
+      for (let s = 0; s < 12; s++) want.push(await straight.trainStep(batch));
+      for (let s = 0; s < 6; s++) await first.trainStep(batch);
+      const state = await first.exportState();
+      expect(state.step).toBe(6);
+      // Adam moments came back: not all zero after 6 steps that moved the weights.
+      expect(state.layers[0]!.adamWeights!.m.some((m) => m !== 0)).toBe(true);
+      expect(state.layers[0]!.adamWeights!.step).toBe(6);
+      resumed = new GpuTrainer(fixture.ctx, config, { state });
+      const got: number[] = [];
+      for (let s = 0; s < 6; s++) got.push(await resumed.trainStep(batch));
+      expect(got).toEqual(want.slice(6));
+      const [a, b] = [await straight.readParameters(), await resumed.readParameters()];
+      expect(Array.from(b[1]!.weights)).toEqual(Array.from(a[1]!.weights));
+      // The CPU engine imports the same state (the playground resumes on either engine).
+      const cpu = new Trainer(config, { precision: 'f32' });
+      cpu.importState(state);
+      expect(cpu.step).toBe(6);
+      expect(Array.from(cpu.net.synapses[0]!.delays)).toEqual(Array.from(state.layers[0]!.delays));
+    } finally {
+      straight.destroy();
+      first.destroy();
+      resumed?.destroy();
+    }
+  });
+
   it('device lost mid-run: a clear error, and training goes on on the CPU from the checkpoint', async () => {
     const seen: GpuTrouble[] = [];
     const own = await openDevice(dawnGpu(), (t) => seen.push(t));

@@ -1,7 +1,7 @@
 import { gatherBatch, type SpikeDataset } from '../../core/data/tasks.ts';
 import type { ExperimentConfig } from '../../core/experiment.ts';
 import { hasDelayGradient } from '../../core/synapses/kernels.ts';
-import { Trainer } from '../../core/trainer.ts';
+import { Trainer, type AdamSnapshot, type TrainerState } from '../../core/trainer.ts';
 import { learningRate } from '../../core/train/schedules.ts';
 import { GpuDeviceLostError, type GpuContext } from '../device.ts';
 import { GpuAdam } from '../kernels/Adam.ts';
@@ -64,12 +64,20 @@ export class GpuTrainer {
   constructor(
     private readonly ctx: GpuContext,
     readonly config: ExperimentConfig,
-    options: { epochs?: number; scheduleSteps?: number; data?: SpikeDataset } = {},
+    options: {
+      epochs?: number;
+      scheduleSteps?: number;
+      data?: SpikeDataset;
+      /** A saved state (from either engine) to start from instead of the seed's initialisation. */
+      state?: TrainerState;
+    } = {},
   ) {
     if (config.network.layers.some((l) => l.connectivity < 1)) {
       throw new Error('the GPU engine does not support connectivity masks yet; use --engine cpu');
     }
-    this.reference = new Trainer(config, { precision: 'f32', ...options });
+    const { state, ...trainerOptions } = options;
+    this.reference = new Trainer(config, { precision: 'f32', ...trainerOptions });
+    if (state) this.reference.importState(state);
     void ctx.lost.then((trouble) => {
       this.lost = trouble.kind === 'lost' ? `${trouble.reason}: ${trouble.message}` : trouble.message;
     });
@@ -109,6 +117,15 @@ export class GpuTrainer {
             : null,
       };
     });
+    if (state) {
+      state.layers.forEach((saved, l) => {
+        const layer = this.layers[l]!;
+        if (saved.adamWeights && layer.adamWeights)
+          layer.adamWeights.restore(saved.adamWeights.m, saved.adamWeights.v, saved.adamWeights.step);
+        if (saved.adamDelays && layer.adamDelays)
+          layer.adamDelays.restore(saved.adamDelays.m, saved.adamDelays.v, saved.adamDelays.step);
+      });
+    }
     this.loss = new GpuLoss(
       device,
       config.loss,
@@ -245,30 +262,76 @@ export class GpuTrainer {
 
   /** Copies the current weights and delays back, per layer ([inputs][outputs]). */
   async readParameters(): Promise<{ weights: Float32Array; delays: Float32Array }[]> {
-    this.throwIfLost();
-    const { device } = this.ctx;
-    const encoder = device.createCommandEncoder({ label: 'read parameters' });
-    const staging = this.layers.flatMap((layer, l) =>
-      [layer.weights, layer.delays].map((src, k) => {
-        const dst = device.createBuffer({
-          label: `layer ${l} ${k ? 'delays' : 'weights'} readback`,
-          size: src.size,
-          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-        });
-        encoder.copyBufferToBuffer(src, 0, dst, 0, src.size);
-        return dst;
-      }),
-    );
-    device.queue.submit([encoder.finish()]);
-    const arrays = await Promise.all(
-      staging.map(async (b) => {
-        await this.mapOrLost(b);
-        const data = new Float32Array(b.getMappedRange().slice(0));
-        b.destroy();
-        return data;
-      }),
+    const arrays = await this.readBuffers(
+      this.layers.flatMap((layer, l) => [
+        { label: `layer ${l} weights`, buffer: layer.weights },
+        { label: `layer ${l} delays`, buffer: layer.delays },
+      ]),
     );
     return this.layers.map((_, l) => ({ weights: arrays[2 * l]!, delays: arrays[2 * l + 1]! }));
+  }
+
+  /**
+   * The resumable state, as the CPU trainer's `exportState` gives it: parameters and Adam moments
+   * read back from the GPU (f32, widened), counters and batch order from the reference trainer.
+   * Either engine can import it.
+   */
+  async exportState(): Promise<TrainerState> {
+    const wanted: { label: string; buffer: GPUBuffer }[] = [];
+    this.layers.forEach((layer, l) => {
+      wanted.push({ label: `layer ${l} weights`, buffer: layer.weights });
+      wanted.push({ label: `layer ${l} delays`, buffer: layer.delays });
+      for (const [name, adam] of [
+        ['weights', layer.adamWeights],
+        ['delays', layer.adamDelays],
+      ] as const) {
+        if (!adam) continue;
+        wanted.push({ label: `layer ${l} adam ${name} m`, buffer: adam.moments[0] });
+        wanted.push({ label: `layer ${l} adam ${name} v`, buffer: adam.moments[1] });
+      }
+    });
+    const arrays = await this.readBuffers(wanted);
+    const base = this.reference.exportState();
+    let k = 0;
+    const next = (): Float64Array => Float64Array.from(arrays[k++]!);
+    const adamOf = (adam: GpuAdam | null): AdamSnapshot | null =>
+      adam ? { m: next(), v: next(), step: adam.stepCount } : null;
+    return {
+      ...base,
+      layers: this.layers.map((layer) => ({
+        weights: next(),
+        delays: next(),
+        adamWeights: adamOf(layer.adamWeights),
+        adamDelays: adamOf(layer.adamDelays),
+      })),
+    };
+  }
+
+  /** Copies GPU buffers into mappable ones in one submission and reads them all. */
+  private async readBuffers(sources: { label: string; buffer: GPUBuffer }[]): Promise<Float32Array[]> {
+    this.throwIfLost();
+    const { device } = this.ctx;
+    const encoder = device.createCommandEncoder({ label: 'readback' });
+    const staging = sources.map(({ label, buffer }) => {
+      const dst = device.createBuffer({
+        label: `${label} readback`,
+        size: buffer.size,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
+      encoder.copyBufferToBuffer(buffer, 0, dst, 0, buffer.size);
+      return dst;
+    });
+    device.queue.submit([encoder.finish()]);
+    return Promise.all(
+      staging.map(async (b) => {
+        try {
+          await this.mapOrLost(b);
+          return new Float32Array(b.getMappedRange().slice(0));
+        } finally {
+          b.destroy();
+        }
+      }),
+    );
   }
 
   destroy(): void {

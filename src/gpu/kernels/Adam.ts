@@ -33,7 +33,8 @@ export class GpuAdam {
       device.createBuffer({
         label: `adam ${label} ${which}`,
         size: Math.max(4, count * 4),
-        usage: GPUBufferUsage.STORAGE,
+        // COPY_*: the moments travel with checkpoints (exportState / importState).
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
       });
     this.moment1 = moment('moment1');
     this.moment2 = moment('moment2');
@@ -80,6 +81,26 @@ export class GpuAdam {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(Math.ceil(this.count / 64));
     pass.end();
+  }
+
+  /** Optimiser steps taken (the bias corrections depend on it). */
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  /** Restores moments and the step count saved by a checkpoint (f64 on the CPU, f32 here). */
+  restore(moment1: ArrayLike<number>, moment2: ArrayLike<number>, steps: number): void {
+    if (moment1.length !== this.count || moment2.length !== this.count) {
+      throw new RangeError(`Adam state: saved ${moment1.length} moments, the tensor has ${this.count}`);
+    }
+    this.device.queue.writeBuffer(this.moment1, 0, Float32Array.from(moment1));
+    this.device.queue.writeBuffer(this.moment2, 0, Float32Array.from(moment2));
+    this.steps = steps;
+  }
+
+  /** The two moment buffers, for a readback that the caller records and maps. */
+  get moments(): [GPUBuffer, GPUBuffer] {
+    return [this.moment1, this.moment2];
   }
 
   destroy(): void {
