@@ -1,19 +1,11 @@
-import { useApp } from '../store/index.ts';
-import { Charts } from './Charts.tsx';
 import { Controls } from './Controls.tsx';
 import { DatasetsPanel } from './DatasetsPanel.tsx';
 import { EnginePanel } from './EnginePanel.tsx';
+import { ExperimentPanel } from './ExperimentPanel.tsx';
 import { DelaysTable, FirstSpikesTable, RunNumbers, StatusLine } from './RunSummary.tsx';
+import { RunsPanel } from './RunsPanel.tsx';
+import { Views } from './Views.tsx';
 import { useGpuProbe, useTrainingClient } from './useTraining.ts';
-
-function TaskDescription() {
-  const description = useApp((s) => s.run.info?.description);
-  return (
-    <p className="task-description" data-testid="task-description">
-      {description ?? 'Loading the toy task…'}
-    </p>
-  );
-}
 
 export function App() {
   const client = useTrainingClient();
@@ -26,19 +18,20 @@ export function App() {
       </header>
       <main className="layout">
         <div className="side">
-          <section className="panel run" aria-labelledby="toy-heading">
-            <h2 id="toy-heading">Toy task: learn delays, 3 inputs → 2 outputs</h2>
-            <TaskDescription />
+          <section className="panel run" aria-labelledby="run-heading">
+            <h2 id="run-heading">Run</h2>
             <Controls client={client} />
             <StatusLine />
             <RunNumbers />
             <FirstSpikesTable />
             <DelaysTable />
           </section>
+          <ExperimentPanel client={client} />
+          <RunsPanel client={client} />
           <DatasetsPanel />
           <EnginePanel />
         </div>
-        <Charts />
+        <Views client={client} />
       </main>
     </div>
   );

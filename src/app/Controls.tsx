@@ -1,5 +1,6 @@
 import { useId } from 'react';
-import { parseSeed, useApp } from '../store/index.ts';
+import { appStore, useApp } from '../store/index.ts';
+import type { EngineChoice } from '../worker/protocol.ts';
 import type { TrainingClient } from '../worker/client.ts';
 
 const SPEEDS: { label: string; value: number | null }[] = [
@@ -8,57 +9,61 @@ const SPEEDS: { label: string; value: number | null }[] = [
   { label: 'max', value: null },
 ];
 
+const ENGINES: { value: EngineChoice; label: string }[] = [
+  { value: 'auto', label: 'auto (GPU when available)' },
+  { value: 'gpu', label: 'GPU (WebGPU)' },
+  { value: 'cpu', label: 'CPU' },
+];
+
+/** Play / pause, one step, a new run from the edited config, speed and engine. */
 export function Controls({ client }: { client: TrainingClient | null }) {
   const status = useApp((s) => s.run.status);
-  const seedInput = useApp((s) => s.seedInput);
-  const setSeedInput = useApp((s) => s.setSeedInput);
   const stepsPerSecond = useApp((s) => s.stepsPerSecond);
   const setStepsPerSecond = useApp((s) => s.setStepsPerSecond);
-  const seedId = useId();
+  const engineChoice = useApp((s) => s.engineChoice);
+  const setEngineChoice = useApp((s) => s.setEngineChoice);
   const speedId = useId();
-  const seedErrorId = useId();
-  const seed = parseSeed(seedInput);
+  const engineId = useId();
   const running = status === 'running';
-  const canPlay = client !== null && (status === 'ready' || status === 'paused' || running);
+  const canTrain = client !== null && (status === 'ready' || status === 'paused' || running);
+  const newRun = (): void => {
+    const { experiment, engineChoice: engine } = appStore.getState();
+    client?.load(experiment, engine);
+  };
 
   return (
-    <div className="controls">
+    <div className="controls" role="toolbar" aria-label="Training controls">
       <button
         type="button"
         className="primary"
         data-testid="play-pause"
-        disabled={!canPlay}
+        disabled={!canTrain}
         onClick={() => (running ? client?.pause() : client?.play())}
       >
         {running ? 'Pause' : 'Play'}
       </button>
       <button
         type="button"
-        data-testid="reset"
-        disabled={client === null || seed === null}
-        onClick={() => {
-          if (seed !== null) client?.reset(seed);
-        }}
+        data-testid="step"
+        disabled={!canTrain || running}
+        onClick={() => client?.step()}
+        title="Train one mini-batch, then pause"
       >
-        Reset
+        Step
       </button>
-      <label htmlFor={seedId}>Seed</label>
-      <input
-        id={seedId}
-        data-testid="seed"
-        className="seed"
-        inputMode="numeric"
-        value={seedInput}
-        aria-invalid={seed === null}
-        aria-describedby={seed === null ? seedErrorId : undefined}
-        onChange={(e) => setSeedInput(e.target.value)}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' && seed !== null) client?.reset(seed);
-        }}
-      />
+      <button
+        type="button"
+        data-testid="reset"
+        disabled={client === null || status === 'loading'}
+        onClick={newRun}
+        title="Start a new run from the experiment settings (the current run stays stored)"
+      >
+        New run
+      </button>
       <label htmlFor={speedId}>Steps/s</label>
       <select
         id={speedId}
+        data-testid="speed"
         value={stepsPerSecond === null ? 'max' : String(stepsPerSecond)}
         onChange={(e) => {
           const v = e.target.value === 'max' ? null : Number(e.target.value);
@@ -72,11 +77,22 @@ export function Controls({ client }: { client: TrainingClient | null }) {
           </option>
         ))}
       </select>
-      {seed === null && (
-        <p id={seedErrorId} className="field-error">
-          The seed must be a whole number from 0 to 4294967295.
-        </p>
-      )}
+      <label htmlFor={engineId}>Engine</label>
+      <select
+        id={engineId}
+        data-testid="engine-choice"
+        value={engineChoice}
+        onChange={(e) => {
+          const chosen = ENGINES.find((o) => o.value === e.target.value);
+          if (chosen) setEngineChoice(chosen.value);
+        }}
+      >
+        {ENGINES.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
     </div>
   );
 }

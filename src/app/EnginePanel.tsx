@@ -1,7 +1,6 @@
 import { PROBED_LIMITS, type GpuAdapterReport } from '../gpu/probe.ts';
 import { useApp } from '../store/index.ts';
 import { formatBytes } from './format.ts';
-import { ENGINE_LABEL } from './RunSummary.tsx';
 
 const BYTE_LIMITS = new Set<string>([
   'maxStorageBufferBindingSize',
@@ -52,6 +51,7 @@ function AdapterDetails({ adapter }: { adapter: GpuAdapterReport }) {
 export function EnginePanel() {
   const gpu = useApp((s) => s.gpu);
   const kind = gpu?.kind ?? 'probing';
+  const engine = useApp((s) => s.run.info?.engine ?? null);
   return (
     <section
       className="panel engine"
@@ -62,7 +62,10 @@ export function EnginePanel() {
     >
       <h2 id="engine-heading">Engines</h2>
       <p>
-        <strong>Training:</strong> {ENGINE_LABEL}; the WebGPU engine is not on this page yet.
+        <strong>Training:</strong>{' '}
+        <span data-testid="engine-in-use" data-engine={engine?.engine ?? ''}>
+          {engine ? engine.description : 'no run loaded yet'}
+        </span>
       </p>
       <p data-testid="gpu-summary">
         <strong>WebGPU:</strong>{' '}

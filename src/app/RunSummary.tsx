@@ -1,80 +1,127 @@
-import { useApp, type RunStatus } from '../store/index.ts';
+import { useApp, type RunStatus, type RunView } from '../store/index.ts';
 import { formatLoss, formatStep } from './format.ts';
 
-export const ENGINE_LABEL = 'CPU reference engine (Web Worker)';
-
-function describeStatus(status: RunStatus, step: number, total: number, seed: number | undefined): string {
-  const s = seed === undefined ? '' : `, seed ${seed}`;
+function describeStatus(run: RunView, step: number): string {
+  const info = run.info;
+  const where = info ? ` on the ${info.engine.engine === 'gpu' ? 'GPU' : 'CPU'} engine` : '';
+  const what = info ? `'${info.config.name}', seed ${info.config.seed}` : '';
+  const total = info?.totalSteps ?? 0;
+  const status: RunStatus = run.status;
   switch (status) {
     case 'starting':
-      return `Starting the ${ENGINE_LABEL}…`;
+      return 'Starting the training worker…';
+    case 'loading':
+      return run.activity ?? 'Loading…';
     case 'ready':
-      return `Ready to train on the ${ENGINE_LABEL}${s}. Press Play.`;
+      return `Ready to train ${what}${where}. Press Play.`;
     case 'running':
-      return `Training on the ${ENGINE_LABEL}${s}…`;
+      return `Training ${what}${where}…`;
     case 'paused':
-      return `Paused at step ${step} of ${total} on the ${ENGINE_LABEL}${s}.`;
+      return `Paused at step ${step} of ${total} (${what})${where}.`;
     case 'done':
-      return `Finished ${total} steps on the ${ENGINE_LABEL}${s}. Reset to train again.`;
+      return `Finished ${total} steps of ${what}${where}. Start a new run to train again.`;
     case 'error':
-      return `Training stopped on the ${ENGINE_LABEL}.`;
+      return `Training stopped${where}.`;
   }
 }
 
 /** The status line (a polite live region that changes only with the run's state, not each step). */
 export function StatusLine() {
-  const status = useApp((s) => s.run.status);
-  const step = useApp((s) => (s.run.status === 'running' ? -1 : s.run.step));
-  const total = useApp((s) => s.run.info?.totalSteps ?? 0);
-  const seed = useApp((s) => s.run.info?.seed);
-  const error = useApp((s) => s.run.error);
+  const run = useApp((s) => s.run);
+  const step = run.status === 'running' ? -1 : run.step;
+  const text = describeStatus(run, step);
   return (
     <div className="status-line">
-      <p role="status" data-testid="run-status" data-status={status}>
-        {describeStatus(status, step, total, seed)}
+      <p role="status" data-testid="run-status" data-status={run.status}>
+        {text}
       </p>
-      {error !== null && (
-        <p role="alert" className="error" data-testid="run-error">
-          {error}
+      {run.status === 'loading' && (
+        <progress
+          aria-label="Loading the data"
+          data-testid="loading-progress"
+          {...(run.loadingFraction === null ? {} : { value: run.loadingFraction, max: 1 })}
+        />
+      )}
+      {run.info?.engine.notice && (
+        <p className="notice" data-testid="engine-notice">
+          {run.info.engine.notice}
         </p>
       )}
+      {run.error !== null && (
+        <p role="alert" className="error" data-testid="run-error">
+          {run.error}
+        </p>
+      )}
+      {run.notices.map((n, i) => (
+        <p role="alert" className="notice" key={i} data-testid="run-notice">
+          {n}
+        </p>
+      ))}
     </div>
   );
 }
 
 export function RunNumbers() {
   const step = useApp((s) => s.run.step);
-  const total = useApp((s) => s.run.info?.totalSteps);
+  const epoch = useApp((s) => s.run.epoch);
+  const info = useApp((s) => s.run.info);
   const loss = useApp((s) => s.run.loss);
   const sigma = useApp((s) => s.run.sigma);
+  const rate = useApp((s) => s.run.samplesPerSecond);
+  const activity = useApp((s) => (s.run.status === 'loading' ? null : s.run.activity));
+  const last = useApp((s) => s.history.at(-1));
+  const pct = (x: number | null | undefined) =>
+    x === null || x === undefined ? '—' : `${(100 * x).toFixed(1)} %`;
   return (
-    <dl className="numbers">
-      <div>
-        <dt>Step</dt>
-        <dd>
-          <span data-testid="step-count">{step}</span>
-          {total !== undefined && <span className="muted"> / {total}</span>}
-        </dd>
-      </div>
-      <div>
-        <dt>Loss</dt>
-        <dd data-testid="loss-value">{formatLoss(loss)}</dd>
-      </div>
-      <div>
-        <dt>
-          <abbr title="Standard deviation of the Gaussian delay kernels, in time steps">σ</abbr>
-        </dt>
-        <dd data-testid="sigma-value">{sigma.toFixed(2)}</dd>
-      </div>
-    </dl>
+    <>
+      <dl className="numbers">
+        <div>
+          <dt>Step</dt>
+          <dd>
+            <span data-testid="step-count">{step}</span>
+            {info && <span className="muted"> / {info.totalSteps}</span>}
+          </dd>
+        </div>
+        <div>
+          <dt>Epoch</dt>
+          <dd>
+            <span data-testid="epoch-count">{epoch}</span>
+            {info && <span className="muted"> / {info.epochs}</span>}
+          </dd>
+        </div>
+        <div>
+          <dt>Loss</dt>
+          <dd data-testid="loss-value">{formatLoss(loss)}</dd>
+        </div>
+        <div>
+          <dt>
+            <abbr title="Standard deviation of the Gaussian delay kernels, in time steps">σ</abbr>
+          </dt>
+          <dd data-testid="sigma-value">{sigma.toFixed(2)}</dd>
+        </div>
+        <div>
+          <dt>Validation</dt>
+          <dd data-testid="validation-accuracy">{pct(last?.validationAccuracy)}</dd>
+        </div>
+        <div>
+          <dt>Test</dt>
+          <dd data-testid="test-accuracy">{pct(last?.testAccuracy)}</dd>
+        </div>
+        <div>
+          <dt>Samples/s</dt>
+          <dd data-testid="samples-per-second">{rate === null ? '—' : rate.toFixed(0)}</dd>
+        </div>
+      </dl>
+      {activity && <p className="muted activity">{activity}…</p>}
+    </>
   );
 }
 
 export function FirstSpikesTable() {
-  const targets = useApp((s) => s.run.info?.targetTimes);
-  const first = useApp((s) => s.run.firstSpikes);
-  const quantised = useApp((s) => s.run.quantisedFirstSpikes);
-  if (!targets) return null;
+  const targets = useApp((s) => s.run.info?.toy?.targetTimes);
+  const toy = useApp((s) => s.views?.toy);
+  if (!targets || !toy) return null;
+  const { firstSpikes: first, quantisedFirstSpikes: quantised } = toy;
   return (
     <table className="data" data-testid="first-spikes">
       <caption>First output spike (time step)</caption>
@@ -112,13 +159,16 @@ export function FirstSpikesTable() {
 
 export function DelaysTable() {
   const info = useApp((s) => s.run.info);
-  const delays = useApp((s) => s.run.delays);
-  if (!info || delays.length !== info.inputs * info.outputs) return null;
-  const outputs = Array.from({ length: info.outputs }, (_, j) => j);
+  const delays = useApp((s) => s.views?.toy?.delays);
+  if (!info?.toy || !delays) return null;
+  const layer = info.config.network.layers[0]!;
+  const nOut = layer.size;
+  if (delays.length !== info.config.network.inputs * nOut) return null;
+  const outputs = Array.from({ length: nOut }, (_, j) => j);
   return (
     <table className="data" data-testid="delays">
       <caption>
-        Delays in time steps (0–{info.maxDelay - 1}), <span className="muted">(arrival step)</span>
+        Delays in time steps (0–{layer.kernel.maxDelay - 1}), <span className="muted">(arrival step)</span>
       </caption>
       <thead>
         <tr>
@@ -131,13 +181,13 @@ export function DelaysTable() {
         </tr>
       </thead>
       <tbody>
-        {info.inputTimes.map((t, i) => (
+        {info.toy.inputTimes.map((t, i) => (
           <tr key={i}>
             <th scope="row">
               {i + 1} ({t})
             </th>
             {outputs.map((j) => {
-              const d = delays[i * info.outputs + j]!;
+              const d = delays[i * nOut + j]!;
               return (
                 <td key={j} data-testid={`delay-${i + 1}-${j + 1}`}>
                   {d.toFixed(2)} <span className="muted">({(t + d).toFixed(1)})</span>

@@ -1,22 +1,86 @@
 import { useEffect, useState } from 'react';
+import { decodeShareLink } from '../core/shareLink.ts';
 import { probeWebGpu } from '../gpu/probe.ts';
+import { RunStore } from '../storage/runStore.ts';
 import { appStore } from '../store/index.ts';
 import { startTrainingWorker, type TrainingClient } from '../worker/client.ts';
+import type { FromWorker } from '../worker/protocol.ts';
+import { downloadText } from './download.ts';
+
+/** The page's view of stored runs (the Worker writes them; the page lists, renames, deletes). */
+export const runStore = new RunStore();
+
+/** Re-reads the stored runs into the store; a storage failure becomes the panel's message. */
+export async function refreshRuns(): Promise<void> {
+  const { setStoredRuns, setRunsMessage } = appStore.getState();
+  try {
+    setStoredRuns(await runStore.list());
+  } catch (e) {
+    setRunsMessage(`Could not read the stored runs: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/**
+ * What the page opens with: a share link in the address (its config, with what was ignored
+ * listed), else the latest stored run that has not finished (resumed where its checkpoint
+ * left it, and playing again if it was playing), else the default experiment.
+ */
+async function openStartingRun(client: TrainingClient): Promise<void> {
+  const state = appStore.getState();
+  if (location.hash.length > 1) {
+    const { config, ignored } = decodeShareLink(location.href);
+    state.setExperiment(config);
+    state.setLinkMessages(ignored);
+    // Drop the fragment: a reload now resumes the stored run instead of starting the link again.
+    history.replaceState(null, '', `${location.pathname}${location.search}`);
+    client.load(config, state.engineChoice);
+    return;
+  }
+  let latest = null;
+  try {
+    latest = await runStore.latest();
+  } catch (e) {
+    state.setRunsMessage(`Could not read the stored runs: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (latest && (latest.status === 'running' || latest.status === 'paused') && latest.step > 0) {
+    state.setExperiment(latest.config);
+    client.load(latest.config, state.engineChoice, latest.id);
+    if (latest.status === 'running') client.play();
+    return;
+  }
+  client.load(state.experiment, state.engineChoice);
+}
+
+/** Throttle for re-listing runs after saves (ms). */
+const RUNS_REFRESH_MS = 2000;
 
 /** Starts the training Worker for the lifetime of the calling component, wired to the store. */
 export function useTrainingClient(): TrainingClient | null {
   const [client, setClient] = useState<TrainingClient | null>(null);
   useEffect(() => {
     const { receive, fail } = appStore.getState();
+    let lastRefresh = -Infinity;
+    const onMessage = (message: FromWorker): void => {
+      if (message.type === 'export') downloadText(message.text, message.fileName, message.mime);
+      if (
+        message.type === 'ready' ||
+        (message.type === 'saved' && performance.now() - lastRefresh > RUNS_REFRESH_MS)
+      ) {
+        lastRefresh = performance.now();
+        void refreshRuns();
+      }
+      receive(message);
+    };
     let c: TrainingClient;
     try {
-      c = startTrainingWorker(receive, fail);
+      c = startTrainingWorker(onMessage, fail);
     } catch (e) {
       fail(`Could not start the training worker: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
     c.setSpeed(appStore.getState().stepsPerSecond);
     setClient(c);
+    void openStartingRun(c);
     return () => {
       c.dispose();
       setClient(null);

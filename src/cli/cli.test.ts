@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { encodeIdx } from '../core/data/idx.ts';
 import { preset } from '../core/presets.ts';
+import { encodeShareLink } from '../core/shareLink.ts';
 
 const BIN = fileURLToPath(new URL('./delaylab.js', import.meta.url));
 const BENCH = fileURLToPath(new URL('../../bench/bench.js', import.meta.url));
@@ -382,5 +383,56 @@ describe('npm run bench', () => {
       materialisedKernelAndGradBytes: number;
     }[];
     expect(memory[0]!.parameterBytes).toBeLessThan(memory[0]!.materialisedKernelAndGradBytes);
+  });
+});
+
+describe('delaylab train --config <share link>', () => {
+  /** The summary without its wall-clock time, the one field two identical runs differ in. */
+  function summaryOf(stdout: string): Record<string, unknown> {
+    const { seconds, ...rest } = JSON.parse(stdout) as Record<string, unknown>;
+    expect(typeof seconds).toBe('number');
+    return rest;
+  }
+
+  it('trains the same as the same config from a JSON file (a URL and a bare fragment)', () => {
+    const toy = preset('toy')!;
+    toy.name = 'shared toy';
+    toy.seed = 7;
+    toy.task = { kind: 'toy', inputTimes: [5, 15, 25], targetTimes: [40, 60] };
+    toy.optimizer.delays.lr = 0.3;
+    const patterns = preset('patterns')!;
+    patterns.seed = 3;
+    if (patterns.task.kind === 'patterns') patterns.task.samplesPerClass = 30;
+    for (const [config, link] of [
+      [toy, encodeShareLink(toy, 'https://delaylab.example/?tab=run')],
+      [patterns, encodeShareLink(patterns)],
+    ] as const) {
+      const file = tempFile('shared.json', JSON.stringify(config));
+      const fromFile = run(BIN, ['train', '--config', file, '--epochs', '1', '--json']);
+      const fromLink = run(BIN, ['train', '--config', link, '--epochs', '1', '--json']);
+      expect(fromFile.code, fromFile.stderr).toBe(0);
+      expect(fromLink.code, fromLink.stderr).toBe(0);
+      expect(summaryOf(fromLink.stdout)).toEqual(summaryOf(fromFile.stdout));
+      expect(summaryOf(fromLink.stdout)).toMatchObject({ config: config.name, seed: config.seed, epochs: 1 });
+    }
+  });
+
+  it('exits with 2 listing what a bad link would have dropped, instead of training something else', () => {
+    const settings = Buffer.from(JSON.stringify({ seed: 2, network: { timeSteps: -4 } })).toString(
+      'base64url',
+    );
+    const bad = run(BIN, ['train', '--config', `#x=1.toy..${settings}`, '--epochs', '1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain('the share link cannot be reproduced exactly');
+    expect(bad.stderr).toContain('config.network.timeSteps: must be >= 1, got -4');
+
+    const newer = run(BIN, ['train', '--config', 'https://delaylab.example/#x=3.toy.abc.e30']);
+    expect(newer.code).toBe(2);
+    expect(newer.stderr).toMatch(/made by a newer Delay Lab \(link version 3\)/);
+
+    const cut = run(BIN, ['train', '--config', encodeShareLink({ ...preset('toy')!, seed: 7 }).slice(0, -2)]);
+    expect(cut.code).toBe(2);
+    expect(cut.stderr).toMatch(/damaged or cut off/);
   });
 });

@@ -124,6 +124,11 @@ export class Trainer {
     this.net.setSigma(this.currentSigma());
   }
 
+  /** The batch-order generator's state (a checkpoint taken mid-epoch stores the one before the epoch). */
+  batchOrderState(): RngState {
+    return this.order.state();
+  }
+
   /** Everything a resumed run needs besides the config and data: parameters, Adam moments, counters, batch order. */
   exportState(): TrainerState {
     const adam = (a: AdamState | null): AdamSnapshot | null =>
@@ -304,8 +309,11 @@ export class Trainer {
     };
   }
 
-  /** Loss and accuracy (null without labels) on a split, in batches. */
-  evaluate(indices: ArrayLike<number>): EvalResult {
+  /**
+   * Loss and accuracy (null without labels) on a split, in batches. With `predictions` (one slot
+   * per index) the predicted classes are written there too (-1: no output spike).
+   */
+  evaluate(indices: ArrayLike<number>, predictions?: Int32Array): EvalResult {
     const bs = Math.max(this.config.training.batchSize, 64);
     let loss = 0;
     let correct = 0;
@@ -319,6 +327,7 @@ export class Trainer {
       if (targets.kind === 'labels') {
         const pred = predict(out, this.readout, this.config.loss);
         for (let b = 0; b < idx.length; b++) if (pred[b] === targets.labels[b]) correct++;
+        predictions?.set(pred, k);
       }
     }
     const n = indices.length;

@@ -2,8 +2,10 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { createDatasetsSlice, type DatasetsSlice } from './datasetsSlice.ts';
 import { createEngineSlice, type EngineSlice } from './engineSlice.ts';
+import { createExperimentSlice, type ExperimentSlice } from './experimentSlice.ts';
 import { createMetricsSlice, type MetricsSlice } from './metricsSlice.ts';
 import { createRunSlice, type RunSlice } from './runSlice.ts';
+import { createRunsSlice, type RunsSlice } from './runsSlice.ts';
 
 export type {
   DatasetJob,
@@ -14,20 +16,24 @@ export type {
   PreviewData,
 } from './datasetsSlice.ts';
 export type { EngineSlice } from './engineSlice.ts';
-export type { Metrics, MetricsSlice } from './metricsSlice.ts';
+export type { ExperimentSlice } from './experimentSlice.ts';
+export type { MetricsSlice } from './metricsSlice.ts';
 export type { RunSlice, RunStatus, RunView } from './runSlice.ts';
-export { parseSeed } from './runSlice.ts';
+export type { RunsSlice } from './runsSlice.ts';
+export { parseWhole } from './runSlice.ts';
 
 /** The whole UI state: one store made of typed slices. */
-export type AppState = EngineSlice & RunSlice & MetricsSlice & DatasetsSlice;
+export type AppState = EngineSlice & ExperimentSlice & RunSlice & MetricsSlice & DatasetsSlice & RunsSlice;
 export type AppStore = StoreApi<AppState>;
 
 export function createAppStore(): AppStore {
   return createStore<AppState>()((...a) => ({
     ...createEngineSlice(...a),
+    ...createExperimentSlice(...a),
     ...createRunSlice(...a),
     ...createMetricsSlice(...a),
     ...createDatasetsSlice(...a),
+    ...createRunsSlice(...a),
   }));
 }
 

@@ -5,49 +5,59 @@ import {
   type Progress,
   type RunInfo,
 } from '../worker/protocol.ts';
-import { appendLosses, type Metrics } from './metricsSlice.ts';
+import { appendLosses } from './metricsSlice.ts';
 import type { AppState } from './index.ts';
 
-export type RunStatus = 'starting' | 'ready' | 'running' | 'paused' | 'done' | 'error';
+export type RunStatus = 'starting' | 'loading' | 'ready' | 'running' | 'paused' | 'done' | 'error';
 
 /** The run as the controls and the summary show it (updated at most ~20 times a second). */
 export interface RunView {
   info: RunInfo | null;
   status: RunStatus;
   step: number;
+  epoch: number;
   /** Loss of the latest step; null before the first step. */
   loss: number | null;
   sigma: number;
-  firstSpikes: readonly number[];
-  quantisedFirstSpikes: readonly number[];
-  /** [input][output] delays, time steps. */
-  delays: readonly number[];
+  samplesPerSecond: number | null;
+  /** What the worker does besides stepping (evaluating…), or the loading message. */
+  activity: string | null;
+  /** Loading progress in [0, 1], null when unknown. */
+  loadingFraction: number | null;
+  /** Step of the latest stored checkpoint (null before the first save). */
+  savedStep: number | null;
   error: string | null;
+  /** Non-fatal problems (storage full, …), newest last. */
+  notices: string[];
+  /** Test accuracy of the latest on-demand evaluation (model import check). */
+  evaluated: { step: number; accuracy: number | null; loss: number } | null;
 }
 
 export interface RunSlice {
   run: RunView;
   /** Optimiser steps per second asked of the worker; null = flat out. */
   stepsPerSecond: number | null;
-  /** The seed typed into the Reset field (applied on Reset). */
-  seedInput: string;
-  setSeedInput: (text: string) => void;
   setStepsPerSecond: (value: number | null) => void;
   /** Applies one message from the training worker. */
   receive: (message: FromWorker) => void;
   fail: (message: string) => void;
+  dismissNotice: (index: number) => void;
 }
 
-const initialRun: RunView = {
+export const initialRun: RunView = {
   info: null,
   status: 'starting',
   step: 0,
+  epoch: 0,
   loss: null,
   sigma: 0,
-  firstSpikes: [],
-  quantisedFirstSpikes: [],
-  delays: [],
+  samplesPerSecond: null,
+  activity: null,
+  loadingFraction: null,
+  savedStep: null,
   error: null,
+  notices: [],
+  evaluated: null,
 };
 
 function statusOf(p: Progress): RunStatus {
@@ -56,71 +66,96 @@ function statusOf(p: Progress): RunStatus {
   return p.step === 0 ? 'ready' : 'paused';
 }
 
-function viewOf(info: RunInfo, p: Progress, previousLoss: number | null): RunView {
+function withProgress(run: RunView, p: Progress): RunView {
   return {
-    info,
+    ...run,
     status: statusOf(p),
     step: p.step,
-    loss: p.losses.length > 0 ? p.losses[p.losses.length - 1]! : previousLoss,
+    epoch: p.epoch,
+    loss: p.losses.length > 0 ? p.losses[p.losses.length - 1]! : run.loss,
     sigma: p.sigma,
-    firstSpikes: p.firstSpikes,
-    quantisedFirstSpikes: p.quantisedFirstSpikes,
-    delays: Array.from(p.delays),
-    error: null,
+    samplesPerSecond: p.samplesPerSecond ?? run.samplesPerSecond,
+    activity: p.activity,
+    loadingFraction: null,
   };
 }
 
-function metricsOf(info: RunInfo, p: Progress, losses: Float64Array): Metrics {
-  return {
-    losses,
-    totalSteps: info.totalSteps,
-    membrane: p.membrane,
-    timeSteps: info.timeSteps,
-    outputs: info.outputs,
-    threshold: info.threshold,
-    targetTimes: info.targetTimes,
-    inputTimes: info.inputTimes,
-    firstSpikes: p.firstSpikes,
-  };
-}
-
-/** Parses the seed field: an integer in [0, 2^32 - 1], or null. */
-export function parseSeed(text: string): number | null {
+/** Parses a whole-number field: an integer in [min, max], or null. */
+export function parseWhole(text: string, min = 0, max = 0xffffffff): number | null {
   const t = text.trim();
   if (!/^\d{1,10}$/.test(t)) return null;
   const n = Number(t);
-  return n <= 0xffffffff ? n : null;
+  return n >= min && n <= max ? n : null;
 }
 
 export const createRunSlice: StateCreator<AppState, [], [], RunSlice> = (set, get) => ({
   run: initialRun,
   stepsPerSecond: DEFAULT_STEPS_PER_SECOND,
-  seedInput: '0',
-  setSeedInput: (seedInput) => set({ seedInput }),
   setStepsPerSecond: (stepsPerSecond) => set({ stepsPerSecond }),
   receive: (message) => {
     const state = get();
     switch (message.type) {
-      case 'reset': {
-        const { info, progress } = message;
+      case 'loading':
         set({
-          run: viewOf(info, progress, null),
-          metrics: metricsOf(info, progress, progress.losses),
+          run: {
+            ...state.run,
+            status: 'loading',
+            activity: message.message,
+            loadingFraction: message.fraction,
+            error: null,
+          },
+        });
+        break;
+      case 'ready': {
+        const { info, progress, history } = message;
+        set({
+          run: withProgress({ ...initialRun, info, notices: state.run.notices }, progress),
+          stepLosses: progress.losses,
+          history,
+          testReport: null,
+          views: null,
         });
         break;
       }
-      case 'progress': {
-        const info = state.run.info;
-        if (!info) return;
-        const p = message.progress;
-        const losses = appendLosses(state.metrics?.losses ?? new Float64Array(0), p.losses);
-        set({ run: viewOf(info, p, state.run.loss), metrics: metricsOf(info, p, losses) });
+      case 'progress':
+        if (!state.run.info) return;
+        set({
+          run: withProgress(state.run, message.progress),
+          stepLosses: appendLosses(state.stepLosses, message.progress.losses),
+        });
         break;
-      }
+      case 'epoch':
+        set({ history: [...state.history, message.record] });
+        break;
+      case 'views':
+        set({ views: message.views });
+        break;
+      case 'test':
+        set({ testReport: message.report });
+        break;
+      case 'saved':
+        set({ run: { ...state.run, savedStep: message.step } });
+        break;
+      case 'notice':
+        set({ run: { ...state.run, notices: [...state.run.notices, message.message] } });
+        break;
+      case 'evaluated':
+        set({
+          run: {
+            ...state.run,
+            evaluated: { step: message.step, accuracy: message.accuracy, loss: message.loss },
+          },
+        });
+        break;
+      case 'export':
+        // Handled by the client (a download); nothing to keep.
+        break;
       case 'error':
         state.fail(message.message);
         break;
     }
   },
   fail: (error) => set((s) => ({ run: { ...s.run, status: 'error', error } })),
+  dismissNotice: (index) =>
+    set((s) => ({ run: { ...s.run, notices: s.run.notices.filter((_, i) => i !== index) } })),
 });

@@ -1,71 +1,87 @@
 import { describe, expect, it } from 'vitest';
-import type { Progress, RunInfo } from '../worker/protocol.ts';
-import { createAppStore, parseSeed } from './index.ts';
+import { preset } from '../core/presets.ts';
+import type { EpochRecord, Progress, RunInfo } from '../worker/protocol.ts';
+import { createAppStore, parseWhole } from './index.ts';
 
+const config = preset('toy')!;
 const info: RunInfo = {
-  seed: 0,
-  presetName: 'toy',
-  description: 'toy',
+  runId: 'r1',
+  config,
+  engine: { engine: 'cpu', description: 'CPU', notice: null },
   totalSteps: 300,
-  timeSteps: 100,
-  inputs: 3,
-  outputs: 2,
-  inputTimes: [10, 20, 30],
-  targetTimes: [38, 55],
-  threshold: 1,
-  maxDelay: 50,
+  stepsPerEpoch: 1,
+  epochs: 300,
+  splits: { train: 1, validation: 0, test: 0 },
+  imageShape: null,
+  classes: null,
+  classNames: null,
+  toy: { inputTimes: [10, 20, 30], targetTimes: [38, 55] },
 };
 
 function progress(step: number, losses: number[], running: boolean): Progress {
   return {
     step,
+    epoch: step,
     losses: Float64Array.from(losses),
     sigma: 8,
-    firstSpikes: [-1, -1],
-    quantisedFirstSpikes: [-1, -1],
-    membrane: new Float32Array(200),
-    delays: new Float64Array(6).fill(2),
+    samplesPerSecond: null,
+    activity: null,
     running,
     done: step >= 300,
   };
 }
 
 describe('app store', () => {
-  it('applies worker messages: status, latest loss and the appended loss history', () => {
+  it('ready, progress and epoch messages build the run view and the metrics', () => {
     const store = createAppStore();
-    expect(store.getState().run.status).toBe('starting');
-    store.getState().receive({ type: 'reset', info, progress: progress(0, [], false) });
+    store.getState().receive({ type: 'ready', info, history: [], progress: progress(0, [], false) });
     expect(store.getState().run.status).toBe('ready');
-    expect(store.getState().run.loss).toBeNull();
-
-    store.getState().receive({ type: 'progress', progress: progress(5, [1, 0.9, 0.8, 0.7, 0.6], true) });
-    store.getState().receive({ type: 'progress', progress: progress(5, [], false) });
-    let s = store.getState();
-    expect(s.run.status).toBe('paused');
-    expect(s.run.loss).toBe(0.6);
-    expect(Array.from(s.metrics!.losses)).toEqual([1, 0.9, 0.8, 0.7, 0.6]);
-
-    store.getState().receive({ type: 'progress', progress: progress(300, [0.5], false) });
-    s = store.getState();
-    expect(s.run.status).toBe('done');
-    expect(s.metrics!.losses.length).toBe(6);
-
-    store.getState().receive({ type: 'error', message: 'boom' });
-    expect(store.getState().run.status).toBe('error');
-    expect(store.getState().run.error).toBe('boom');
-
-    store.getState().receive({ type: 'reset', info, progress: progress(0, [], false) });
-    expect(store.getState().metrics!.losses.length).toBe(0);
-    expect(store.getState().run.error).toBeNull();
+    store.getState().receive({ type: 'progress', progress: progress(2, [0.5, 0.25], true) });
+    store.getState().receive({ type: 'progress', progress: progress(3, [0.125], true) });
+    const s = store.getState();
+    expect(s.run.status).toBe('running');
+    expect(s.run.loss).toBe(0.125);
+    expect(Array.from(s.stepLosses)).toEqual([0.5, 0.25, 0.125]);
+    const record = { epoch: 1, trainLoss: 1, testAccuracy: null } as EpochRecord;
+    s.receive({ type: 'epoch', record });
+    expect(store.getState().history).toEqual([record]);
+    // A new run (ready) clears the previous run's metrics.
+    store.getState().receive({ type: 'ready', info, history: [], progress: progress(0, [], false) });
+    expect(store.getState().stepLosses).toHaveLength(0);
+    expect(store.getState().history).toHaveLength(0);
   });
 
-  it('parses seeds as whole numbers in [0, 2^32 - 1]', () => {
-    expect(parseSeed('0')).toBe(0);
-    expect(parseSeed(' 42 ')).toBe(42);
-    expect(parseSeed('4294967295')).toBe(4294967295);
-    expect(parseSeed('4294967296')).toBeNull();
-    expect(parseSeed('-1')).toBeNull();
-    expect(parseSeed('1.5')).toBeNull();
-    expect(parseSeed('')).toBeNull();
+  it('an error keeps the last view and shows the message; notices pile up and can be dismissed', () => {
+    const store = createAppStore();
+    store.getState().receive({ type: 'ready', info, history: [], progress: progress(5, [], false) });
+    store.getState().receive({ type: 'notice', message: 'storage full' });
+    store.getState().receive({ type: 'error', message: 'diverged' });
+    const s = store.getState();
+    expect(s.run.status).toBe('error');
+    expect(s.run.error).toBe('diverged');
+    expect(s.run.step).toBe(5);
+    expect(s.run.notices).toEqual(['storage full']);
+    s.dismissNotice(0);
+    expect(store.getState().run.notices).toEqual([]);
+  });
+
+  it('an edit that breaks the config is refused and explained; a good one applies', () => {
+    const store = createAppStore();
+    const before = store.getState().experiment;
+    expect(store.getState().editExperiment((d) => void (d.network.timeSteps = -1))).toBe(false);
+    expect(store.getState().experiment).toBe(before);
+    expect(store.getState().configProblems.join(' ')).toMatch(/timeSteps/);
+    expect(store.getState().editExperiment((d) => void (d.seed = 9))).toBe(true);
+    expect(store.getState().experiment.seed).toBe(9);
+    expect(store.getState().configProblems).toEqual([]);
+  });
+
+  it('parseWhole accepts whole numbers in range only', () => {
+    expect(parseWhole('42')).toBe(42);
+    expect(parseWhole(' 7 ')).toBe(7);
+    expect(parseWhole('-1')).toBeNull();
+    expect(parseWhole('1.5')).toBeNull();
+    expect(parseWhole('4294967296')).toBeNull();
+    expect(parseWhole('5', 10)).toBeNull();
   });
 });

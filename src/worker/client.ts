@@ -1,10 +1,16 @@
-import type { FromWorker, ToWorker } from './protocol.ts';
+import type { ExperimentConfig } from '../core/experiment.ts';
+import type { EngineChoice, ExportKind, FromWorker, ToWorker, ViewSelection } from './protocol.ts';
 
 export interface TrainingClient {
+  load: (config: ExperimentConfig, engine: EngineChoice, resumeRunId?: string | null) => void;
   play: () => void;
   pause: () => void;
-  reset: (seed: number) => void;
+  step: () => void;
   setSpeed: (stepsPerSecond: number | null) => void;
+  select: (selection: ViewSelection) => void;
+  importModel: (text: string, fileName: string, engine: EngineChoice) => void;
+  evaluate: () => void;
+  exportParameters: (what: ExportKind) => void;
   dispose: () => void;
 }
 
@@ -27,11 +33,20 @@ export function startTrainingWorker(
   };
   worker.onmessageerror = () => onError('The training worker sent a message that could not be read.');
   const send = (message: ToWorker): void => worker.postMessage(message);
+  // Resolved here: inside the Worker, relative URLs resolve against the Worker's script.
+  const dataBaseUrl = new URL(`${import.meta.env.BASE_URL}data/`, location.href).href;
   return {
+    load: (config, engine, resumeRunId = null) =>
+      send({ type: 'load', config, engine, resumeRunId, dataBaseUrl }),
     play: () => send({ type: 'play' }),
     pause: () => send({ type: 'pause' }),
-    reset: (seed) => send({ type: 'reset', seed }),
+    step: () => send({ type: 'step' }),
     setSpeed: (stepsPerSecond) => send({ type: 'speed', stepsPerSecond }),
+    select: (selection) => send({ type: 'select', selection }),
+    importModel: (text, fileName, engine) =>
+      send({ type: 'importModel', text, fileName, engine, dataBaseUrl }),
+    evaluate: () => send({ type: 'evaluate' }),
+    exportParameters: (what) => send({ type: 'export', what }),
     dispose: () => worker.terminate(),
   };
 }

@@ -2,59 +2,164 @@
  * Messages between the page and the training Worker. Plain, structured-clone-friendly data only;
  * typed arrays travel as copies the sender no longer uses (so they can be transferred).
  */
+import type { ExperimentConfig } from '../core/experiment.ts';
+import type { EpochMetrics } from '../core/trainer.ts';
 
-/** Default pace: the toy trains in ~0.1 s flat out, so it is slowed down enough to watch it learn. */
+/** Default pace for the toy: it trains in ~0.1 s flat out, so it is slowed down enough to watch. */
 export const DEFAULT_STEPS_PER_SECOND = 120;
+
+export type EngineChoice = 'cpu' | 'gpu' | 'auto';
+
+/** Which sample and neurons the live views show. */
+export interface ViewSelection {
+  /** Index into the test split (the validation split, then train, when there is no test split). */
+  sample: number;
+  /** Hidden neuron of the first layer for the receptive field and the membrane trace. */
+  hiddenNeuron: number;
+  /** Output neuron for its receptive field. */
+  outputNeuron: number;
+}
 
 /** Page -> worker. */
 export type ToWorker =
-  /** Build a fresh trainer for the toy preset with this seed; training stops. */
-  | { type: 'reset'; seed: number }
+  /**
+   * Build a trainer for this config on this engine; training stops. With `resumeRunId` the run's
+   * stored checkpoint is loaded (and the config must be the run's); otherwise a fresh run starts
+   * and is stored under a new id.
+   */
+  | {
+      type: 'load';
+      config: ExperimentConfig;
+      engine: EngineChoice;
+      resumeRunId: string | null;
+      /** Where the page's built-in data assets are (the Worker's own URL is elsewhere). */
+      dataBaseUrl: string;
+    }
   | { type: 'play' }
   | { type: 'pause' }
-  /** Optimiser steps per second; null = as fast as the CPU allows. */
-  | { type: 'speed'; stepsPerSecond: number | null };
+  /** One optimiser step, then pause. */
+  | { type: 'step' }
+  /** Optimiser steps per second; null = as fast as the engine allows. */
+  | { type: 'speed'; stepsPerSecond: number | null }
+  | { type: 'select'; selection: ViewSelection }
+  /** Start a new stored run from an exported model file (parameters as saved, training from step 0). */
+  | { type: 'importModel'; text: string; fileName: string; engine: EngineChoice; dataBaseUrl: string }
+  /** Evaluate the test split now (posts a 'test' report and an 'evaluated' message). */
+  | { type: 'evaluate' }
+  /** Export the current parameters: the model JSON or the quantised delay table. */
+  | { type: 'export'; what: ExportKind };
 
-/** What does not change during a run (sent after every reset). */
-export interface RunInfo {
-  seed: number;
-  presetName: string;
+export type ExportKind = 'model' | 'delayTableJson' | 'delayTableCsv';
+
+/** The engine a run trains on, and why (shown to the user: there is no silent fallback). */
+export interface EngineReport {
+  engine: 'cpu' | 'gpu';
+  /** e.g. "WebGPU: Google / swiftshader (software)" or "CPU reference engine". */
   description: string;
-  totalSteps: number;
-  timeSteps: number;
-  inputs: number;
-  outputs: number;
-  /** Steps at which the inputs spike (toy task). */
-  inputTimes: number[];
-  /** Target first-spike steps of the outputs. */
-  targetTimes: number[];
-  threshold: number;
-  /** Delay range [0, maxDelay - 1] in time steps. */
-  maxDelay: number;
+  /** Why the CPU engine runs although the GPU was asked for (or auto found none); null otherwise. */
+  notice: string | null;
 }
 
-/** A snapshot of the run, posted at most every ~50 ms while training, and on every state change. */
+/** What does not change during a run (sent after every load). */
+export interface RunInfo {
+  runId: string;
+  config: ExperimentConfig;
+  engine: EngineReport;
+  totalSteps: number;
+  stepsPerEpoch: number;
+  epochs: number;
+  /** Sizes of the train / validation / test splits (samples). */
+  splits: { train: number; validation: number; test: number };
+  /** Image rows and columns when the inputs are pixels (receptive fields drawn as images). */
+  imageShape: [number, number] | null;
+  classes: number | null;
+  classNames: string[] | null;
+  /** Teaching extras of the toy task: steps at which the inputs spike, target first-spike steps. */
+  toy: { inputTimes: number[]; targetTimes: number[] } | null;
+}
+
+export interface EpochRecord extends EpochMetrics {
+  testLoss: number | null;
+  testAccuracy: number | null;
+}
+
+/** A snapshot of the run's counters, posted at most every ~50 ms while training, and on every state change. */
 export interface Progress {
   /** Optimiser steps done (0 .. totalSteps). */
   step: number;
+  /** Finished epochs. */
+  epoch: number;
   /** Loss of every step since the previous progress message (index 0 is step `step - losses.length`). */
   losses: Float64Array;
   /** Sigma (time steps) of the Gaussian delay kernels for the next step. */
   sigma: number;
-  /** First spike step of each output with the training kernels; -1 = silent. */
-  firstSpikes: number[];
-  /** First spike step of each output with integer delays (ring buffer, as inference runs). */
-  quantisedFirstSpikes: number[];
-  /** Output membrane of sample 0: [time][outputs] (the batch dimension of 1 dropped). */
-  membrane: Float32Array;
-  /** Delays [input][output] in time steps. */
-  delays: Float64Array;
+  /** Training samples per second over the last chunks (null before any). */
+  samplesPerSecond: number | null;
+  /** What the worker is doing besides training steps, e.g. "evaluating the test split"; null when idle. */
+  activity: string | null;
   running: boolean;
   done: boolean;
 }
 
+/** One layer's spikes or membrane of the shown sample, [time][neurons]. */
+export interface LayerRecord {
+  name: string;
+  neurons: number;
+  spikes: Uint8Array;
+  membrane: Float32Array | null;
+}
+
+export interface HistogramRecord {
+  name: string;
+  lo: number;
+  hi: number;
+  counts: number[];
+}
+
+/** What the live views draw; computed in the worker from the current parameters. */
+export interface ViewSnapshot {
+  step: number;
+  selection: ViewSelection;
+  /** Label of the shown sample (null without labels) and the network's prediction (-1 = no spike). */
+  sampleLabel: number | null;
+  samplePrediction: number;
+  /** Input, then each layer, of the shown sample (membranes only for the layers). */
+  layers: LayerRecord[];
+  threshold: number[];
+  delayHistograms: HistogramRecord[];
+  weightHistograms: HistogramRecord[];
+  /** Receptive field points of the chosen hidden neuron: input, delay (steps), weight. */
+  hiddenField: { neuron: number; points: { input: number; delay: number; weight: number }[] } | null;
+  /** Receptive field grid [input][delay] of the chosen output neuron through the hidden layer. */
+  outputField: { neuron: number; delaySpan: number; grid: Float32Array } | null;
+  /** Toy extras: first output spike steps with training kernels and with integer delays; delays [input][output]. */
+  toy: { firstSpikes: number[]; quantisedFirstSpikes: number[]; delays: number[] } | null;
+}
+
+/** Evaluation of the test split after an epoch: the confusion matrix and a few samples. */
+export interface TestReport {
+  epoch: number;
+  classes: number;
+  /** [true][predicted] counts, classes x classes. */
+  confusion: number[];
+  /** Test samples with no output spike, per true class. */
+  silent: number[];
+  samples: { index: number; label: number; predicted: number; pixels: Uint8Array | null }[];
+}
+
 /** Worker -> page. */
 export type FromWorker =
-  | { type: 'reset'; info: RunInfo; progress: Progress }
+  | { type: 'loading'; message: string; fraction: number | null }
+  | { type: 'ready'; info: RunInfo; history: EpochRecord[]; progress: Progress }
   | { type: 'progress'; progress: Progress }
+  | { type: 'epoch'; record: EpochRecord }
+  | { type: 'views'; views: ViewSnapshot }
+  | { type: 'test'; report: TestReport }
+  /** The run's checkpoint was stored (IndexedDB) after this step. */
+  | { type: 'saved'; runId: string; step: number }
+  /** Something went wrong that does not end the run (e.g. storage full); shown as a notice. */
+  | { type: 'notice'; message: string }
+  | { type: 'export'; what: ExportKind; fileName: string; mime: string; text: string }
+  /** Accuracy and loss of the view split (test) with the current parameters. */
+  | { type: 'evaluated'; step: number; accuracy: number | null; loss: number }
   | { type: 'error'; message: string };

@@ -1,102 +1,242 @@
 import { describe, expect, it } from 'vitest';
-import type { FromWorker, Progress } from './protocol.ts';
-import { POST_INTERVAL_MS, STEPS_PER_CHUNK, TrainingSession, type SessionHost } from './session.ts';
+import { preset } from '../core/presets.ts';
+import type { ExperimentConfig } from '../core/experiment.ts';
+import type { RunEntry } from '../storage/runStore.ts';
+import type { EpochRecord, FromWorker, ToWorker } from './protocol.ts';
+import { TrainingSession, type RunPersistence, type SessionHost } from './session.ts';
 
-/** A host with a manual clock and timer queue, so the session runs deterministically. */
-class FakeHost implements SessionHost {
-  messages: FromWorker[] = [];
-  clock = 0;
-  /** Simulated cost of one chunk of training (ms). */
-  chunkCost = 10;
-  private timers: { fn: () => void; at: number; live: boolean }[] = [];
-
-  post(message: FromWorker): void {
-    this.messages.push(message);
+/** Runs kept in memory, as IndexedDB would keep them. */
+class MemoryRuns implements RunPersistence {
+  readonly runs = new Map<string, { entry: RunEntry; checkpoint: Uint8Array }>();
+  load(id: string) {
+    return Promise.resolve(this.runs.get(id) ?? null);
   }
-  now(): number {
-    return this.clock;
-  }
-  setTimer(fn: () => void, ms: number): () => void {
-    const t = { fn, at: this.clock + ms, live: true };
-    this.timers.push(t);
-    return () => {
-      t.live = false;
-    };
-  }
-  /** Runs due timers until none is left (or `limit` chunks ran). */
-  drain(limit = 1000): void {
-    for (let n = 0; n < limit; n++) {
-      const live = this.timers.filter((t) => t.live);
-      this.timers = live;
-      const next = live.sort((a, b) => a.at - b.at)[0];
-      if (!next) return;
-      next.live = false;
-      this.clock = Math.max(this.clock, next.at) + this.chunkCost;
-      next.fn();
-    }
-  }
-  progress(): Progress[] {
-    return this.messages.flatMap((m) => (m.type === 'error' ? [] : [m.progress]));
+  saveProgress(entry: RunEntry, checkpoint: Uint8Array) {
+    this.runs.set(entry.id, { entry: structuredClone(entry), checkpoint: checkpoint.slice() });
+    return Promise.resolve(entry);
   }
 }
 
-describe('TrainingSession', () => {
-  it('announces the toy run, then trains it to the end with every step loss reported once', () => {
-    const host = new FakeHost();
-    const session = new TrainingSession(host, 0);
-    session.announce();
-    const first = host.messages[0];
-    expect(first?.type).toBe('reset');
-    if (first?.type !== 'reset') return;
-    expect(first.info.totalSteps).toBe(300);
-    expect(first.info.targetTimes).toEqual([38, 55]);
-    expect(first.progress.membrane.length).toBe(100 * 2);
-    expect(first.progress.delays.length).toBe(6);
-
-    session.handle({ type: 'play' });
-    host.drain();
-    const all = host.progress();
-    const last = all.at(-1)!;
-    expect(last.step).toBe(300);
-    expect(last.done).toBe(true);
-    expect(last.running).toBe(false);
-    expect(all.reduce((n, p) => n + p.losses.length, 0)).toBe(300);
-    expect(last.firstSpikes).toEqual([38, 55]);
-    expect(host.messages.some((m) => m.type === 'error')).toBe(false);
-  });
-
-  it('throttles progress posts while training', () => {
-    const host = new FakeHost();
-    host.chunkCost = 1;
-    const session = new TrainingSession(host, 0);
-    session.handle({ type: 'speed', stepsPerSecond: null });
-    session.handle({ type: 'play' });
-    host.drain();
-    const posts = host.progress().length;
-    const chunks = 300 / STEPS_PER_CHUNK;
-    // 60 chunks of 1 ms each: far fewer posts than chunks.
-    expect(posts).toBeLessThanOrEqual(2 + Math.ceil((chunks * host.chunkCost) / POST_INTERVAL_MS) + 1);
-  });
-
-  it('stops on pause and starts afresh with a new seed on reset', () => {
-    const host = new FakeHost();
-    const session = new TrainingSession(host, 0);
-    session.handle({ type: 'play' });
-    host.drain(3);
-    session.handle({ type: 'pause' });
-    const paused = host.progress().at(-1)!;
-    expect(paused.running).toBe(false);
-    expect(paused.step).toBe(3 * STEPS_PER_CHUNK);
-    host.drain();
-    expect(host.progress().at(-1)!.step).toBe(paused.step);
-
-    session.handle({ type: 'reset', seed: 7 });
-    const reset = host.messages.at(-1)!;
-    expect(reset.type).toBe('reset');
-    if (reset.type === 'reset') {
-      expect(reset.info.seed).toBe(7);
-      expect(reset.progress.step).toBe(0);
-      expect(reset.progress.losses.length).toBe(0);
+/** A session on real timers, the CPU engine and in-memory runs; collects what it posts. */
+function startSession(runs = new MemoryRuns()) {
+  const messages: FromWorker[] = [];
+  let ids = 0;
+  const host: SessionHost = {
+    post: (m) => messages.push(m),
+    now: () => performance.now(),
+    setTimer: (fn, ms) => {
+      const id = setTimeout(fn, ms);
+      return () => clearTimeout(id);
+    },
+    loadData: () => Promise.resolve(null),
+    runs,
+    gpu: undefined,
+    newId: () => `run-${++ids}`,
+  };
+  const session = new TrainingSession(host);
+  const send = (m: ToWorker) => session.handle(m);
+  const until = async (pred: (m: FromWorker) => boolean, timeoutMs = 20_000): Promise<FromWorker> => {
+    const started = performance.now();
+    for (;;) {
+      const hit = messages.find(pred);
+      if (hit) return hit;
+      const err = messages.find((m) => m.type === 'error');
+      if (err && err.type === 'error') throw new Error(`session error: ${err.message}`);
+      if (performance.now() - started > timeoutMs) throw new Error('timed out waiting for the session');
+      await new Promise((r) => setTimeout(r, 5));
     }
+  };
+  const epochs = (): EpochRecord[] => messages.flatMap((m) => (m.type === 'epoch' ? [m.record] : []));
+  return { session, send, until, messages, epochs, runs };
+}
+
+const done = (m: FromWorker) => m.type === 'progress' && m.progress.done && !m.progress.running;
+
+/** A small labelled task that trains in well under a second per epoch. */
+function patternsConfig(epochs: number): ExperimentConfig {
+  const c = preset('patterns')!;
+  c.training.epochs = epochs;
+  c.training.batchSize = 8;
+  return c;
+}
+
+/** Epoch records without wall time (ms), which differs run to run. */
+const withoutTime = (records: EpochRecord[]) => records.map((r) => ({ ...r, ms: 0 }));
+
+describe('TrainingSession', () => {
+  it('toy: trains flat out to the targets, posting views with first spikes and delays', async () => {
+    const s = startSession();
+    s.send({ type: 'speed', stepsPerSecond: null });
+    s.send({ type: 'load', config: preset('toy')!, engine: 'cpu', resumeRunId: null, dataBaseUrl: '' });
+    const ready = await s.until((m) => m.type === 'ready');
+    if (ready.type !== 'ready') throw new Error('unreachable');
+    expect(ready.info.engine.engine).toBe('cpu');
+    expect(ready.info.toy?.targetTimes).toEqual([38, 55]);
+    s.send({ type: 'play' });
+    await s.until(done, 60_000);
+    const views = s.messages.filter((m) => m.type === 'views').at(-1);
+    if (views?.type !== 'views') throw new Error('no views posted');
+    expect(views.views.toy?.firstSpikes).toEqual([38, 55]);
+    expect(views.views.delayHistograms[0]!.counts.reduce((a, b) => a + b, 0)).toBe(6);
+    // Every step's loss arrived exactly once.
+    const losses = s.messages.flatMap((m) => (m.type === 'progress' ? Array.from(m.progress.losses) : []));
+    expect(losses).toHaveLength(300);
+    expect([...s.runs.runs.values()][0]!.entry.status).toBe('done');
+  }, 90_000);
+
+  it('two runs of one config give identical epoch metrics (reproducible from a link)', async () => {
+    const results: EpochRecord[][] = [];
+    for (let k = 0; k < 2; k++) {
+      const s = startSession();
+      s.send({ type: 'speed', stepsPerSecond: null });
+      s.send({ type: 'load', config: patternsConfig(8), engine: 'cpu', resumeRunId: null, dataBaseUrl: '' });
+      await s.until((m) => m.type === 'ready');
+      s.send({ type: 'play' });
+      await s.until(done, 60_000);
+      results.push(s.epochs());
+    }
+    expect(results[0]).toHaveLength(8);
+    expect(withoutTime(results[1]!)).toEqual(withoutTime(results[0]!));
+    // Learning happened: validation accuracy well above chance (1 / 3 classes).
+    expect(results[0]!.at(-1)!.validationAccuracy!).toBeGreaterThan(0.5);
+  }, 120_000);
+
+  it('a run stopped mid-epoch and resumed from its checkpoint ends exactly as an uninterrupted one', async () => {
+    const straight = startSession();
+    straight.send({ type: 'speed', stepsPerSecond: null });
+    straight.send({
+      type: 'load',
+      config: patternsConfig(2),
+      engine: 'cpu',
+      resumeRunId: null,
+      dataBaseUrl: '',
+    });
+    await straight.until((m) => m.type === 'ready');
+    straight.send({ type: 'play' });
+    await straight.until(done, 60_000);
+
+    const runs = new MemoryRuns();
+    const first = startSession(runs);
+    first.send({
+      type: 'load',
+      config: patternsConfig(2),
+      engine: 'cpu',
+      resumeRunId: null,
+      dataBaseUrl: '',
+    });
+    const ready = await first.until((m) => m.type === 'ready');
+    if (ready.type !== 'ready') throw new Error('unreachable');
+    // Single steps into the first epoch, then a pause stores the mid-epoch checkpoint.
+    for (let k = 1; k <= 3; k++) {
+      first.send({ type: 'step' });
+      await first.until((m) => m.type === 'progress' && m.progress.step === k);
+    }
+    first.send({ type: 'play' });
+    first.send({ type: 'pause' });
+    await first.until((m) => m.type === 'saved' && m.step === 3);
+    const stored = runs.runs.get(ready.info.runId)!;
+    expect(stored.entry.step).toBe(3);
+    expect(stored.entry.step).toBeLessThan(ready.info.stepsPerEpoch);
+
+    const second = startSession(runs);
+    second.send({ type: 'speed', stepsPerSecond: null });
+    second.send({
+      type: 'load',
+      config: preset('toy')!,
+      engine: 'cpu',
+      resumeRunId: ready.info.runId,
+      dataBaseUrl: '',
+    });
+    const resumed = await second.until((m) => m.type === 'ready');
+    if (resumed.type !== 'ready') throw new Error('unreachable');
+    expect(resumed.info.config.name).toBe('patterns'); // the run's own config, not the one sent
+    expect(resumed.progress.step).toBe(stored.entry.step);
+    second.send({ type: 'play' });
+    await second.until(done, 60_000);
+    expect(withoutTime(second.epochs())).toEqual(withoutTime(straight.epochs()));
+  }, 120_000);
+
+  it('model export -> import gives the same test predictions; a corrupt file changes nothing', async () => {
+    const s = startSession();
+    s.send({ type: 'speed', stepsPerSecond: null });
+    s.send({ type: 'load', config: patternsConfig(2), engine: 'cpu', resumeRunId: null, dataBaseUrl: '' });
+    await s.until((m) => m.type === 'ready');
+    s.send({ type: 'play' });
+    await s.until(done, 60_000);
+    s.send({ type: 'evaluate' });
+    const before = await s.until((m) => m.type === 'evaluated');
+    const testBefore = s.messages.filter((m) => m.type === 'test').at(-1);
+    s.send({ type: 'export', what: 'model' });
+    const exported = await s.until((m) => m.type === 'export');
+    if (exported.type !== 'export' || before.type !== 'evaluated' || testBefore?.type !== 'test')
+      throw new Error('unreachable');
+    expect(exported.fileName).toMatch(/\.model\.json$/);
+
+    s.messages.length = 0;
+    s.send({
+      type: 'importModel',
+      text: '{"format":"delaylab-model","version":1',
+      fileName: 'broken.json',
+      engine: 'cpu',
+      dataBaseUrl: '',
+    });
+    const notice = await s.until((m) => m.type === 'notice');
+    expect(notice.type === 'notice' && notice.message).toMatch(/broken\.json/);
+    expect(s.messages.some((m) => m.type === 'ready')).toBe(false);
+
+    s.send({
+      type: 'importModel',
+      text: exported.text,
+      fileName: 'model.json',
+      engine: 'cpu',
+      dataBaseUrl: '',
+    });
+    const ready = await s.until((m) => m.type === 'ready');
+    expect(ready.type === 'ready' && ready.progress.step).toBe(0);
+    s.send({ type: 'evaluate' });
+    const after = await s.until((m) => m.type === 'evaluated');
+    const testAfter = s.messages.filter((m) => m.type === 'test').at(-1);
+    if (after.type !== 'evaluated' || testAfter?.type !== 'test') throw new Error('unreachable');
+    expect(after.accuracy).toBe(before.accuracy);
+    expect(after.loss).toBe(before.loss);
+    expect(testAfter.report.confusion).toEqual(testBefore.report.confusion);
+    expect(testAfter.report.samples.map((x) => x.predicted)).toEqual(
+      testBefore.report.samples.map((x) => x.predicted),
+    );
+  }, 120_000);
+
+  it('a config whose data set is not stored fails with a message naming it', async () => {
+    const messages: FromWorker[] = [];
+    const session = new TrainingSession({
+      post: (m) => messages.push(m),
+      now: () => performance.now(),
+      setTimer: (fn, ms) => {
+        const id = setTimeout(fn, ms);
+        return () => clearTimeout(id);
+      },
+      loadData: () => Promise.reject(new Error("the data set 'fashion-mnist' is not stored in this browser")),
+      runs: new MemoryRuns(),
+      gpu: undefined,
+      newId: () => 'x',
+    });
+    session.handle({
+      type: 'load',
+      config: preset('delay-only-fashion')!,
+      engine: 'auto',
+      resumeRunId: null,
+      dataBaseUrl: '',
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const err = messages.find((m) => m.type === 'error');
+    expect(err?.type === 'error' && err.message).toMatch(/fashion-mnist/);
+  });
+
+  it('auto without WebGPU trains on the CPU and says why', async () => {
+    const s = startSession();
+    s.send({ type: 'load', config: preset('toy')!, engine: 'auto', resumeRunId: null, dataBaseUrl: '' });
+    const ready = await s.until((m) => m.type === 'ready');
+    if (ready.type !== 'ready') throw new Error('unreachable');
+    expect(ready.info.engine.engine).toBe('cpu');
+    expect(ready.info.engine.notice).toMatch(/no WebGPU/);
   });
 });

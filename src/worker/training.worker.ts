@@ -1,7 +1,11 @@
 /**
- * Module Worker: trains the toy preset on the CPU reference engine off the main thread.
- * All the logic lives in TrainingSession; this file only wires it to `self`.
+ * Module Worker: loads data, trains on the chosen engine (WebGPU when the Worker has an adapter,
+ * else the CPU reference engine) and stores runs, all off the main thread. The logic lives in
+ * TrainingSession; this file only wires it to `self`, IndexedDB and `navigator.gpu`.
  */
+import { DatasetStore } from '../storage/datasetStore.ts';
+import { RunStore } from '../storage/runStore.ts';
+import { loadConfigData } from './dataSource.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { TrainingSession } from './session.ts';
 
@@ -9,9 +13,11 @@ import { TrainingSession } from './session.ts';
 interface WorkerScope {
   postMessage(message: FromWorker, transfer: Transferable[]): void;
   onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+  navigator: { gpu?: GPU };
 }
 
 const scope = self as unknown as WorkerScope;
+const datasets = new DatasetStore();
 
 const session = new TrainingSession({
   post: (message: FromWorker, transfer: Transferable[]) => scope.postMessage(message, transfer),
@@ -20,7 +26,10 @@ const session = new TrainingSession({
     const id = setTimeout(fn, ms);
     return () => clearTimeout(id);
   },
+  loadData: (config, dataBaseUrl, onProgress) => loadConfigData(config, datasets, dataBaseUrl, onProgress),
+  runs: new RunStore(),
+  gpu: scope.navigator.gpu,
+  newId: () => crypto.randomUUID(),
 });
 
 scope.onmessage = (event: MessageEvent<ToWorker>) => session.handle(event.data);
-session.announce();

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { validateExperiment } from '../../core/experiment.ts';
+import { preset } from '../../core/presets.ts';
+import {
+  defaultEncoder,
+  hiddenSizesText,
+  parseSizes,
+  setHiddenSizes,
+  setNeuronModel,
+  setTrainedParameters,
+  setWeightInitKind,
+  trainedParameters,
+} from './edits.ts';
+
+describe('experiment edits', () => {
+  it('hidden sizes: parse, add and remove layers; the output layer stays', () => {
+    expect(parseSizes('128, 64')).toEqual([128, 64]);
+    expect(parseSizes('')).toEqual([]);
+    expect(parseSizes('12x')).toBeNull();
+    expect(parseSizes('0')).toBeNull();
+    const c = preset('mnist-small')!;
+    const output = structuredClone(c.network.layers.at(-1)!);
+    setHiddenSizes(c, [64, 32]);
+    expect(hiddenSizesText(c)).toBe('64, 32');
+    expect(c.network.layers.at(-1)).toEqual(output);
+    expect(() => validateExperiment(c)).not.toThrow();
+    setHiddenSizes(c, []);
+    expect(c.network.layers).toHaveLength(1);
+    expect(() => validateExperiment(c)).not.toThrow();
+  });
+
+  it('what trains: delays only, weights only, both', () => {
+    const c = preset('delay-only-mnist')!;
+    expect(trainedParameters(c)).toBe('delays');
+    setTrainedParameters(c, 'weights');
+    expect(c.network.layers.every((l) => l.trainWeights && !l.trainDelays)).toBe(true);
+    setTrainedParameters(c, 'both');
+    expect(trainedParameters(c)).toBe('both');
+  });
+
+  it('neuron model switch keeps threshold and gives a valid config', () => {
+    const c = preset('mnist-small')!;
+    const threshold = c.network.layers[0]!.neuron.threshold;
+    setNeuronModel(c, 'srm');
+    expect(c.network.layers[0]!.neuron).toMatchObject({ model: 'srm', threshold });
+    expect(() => validateExperiment(c)).not.toThrow();
+  });
+
+  it('ternary <-> normal keeps each layer’s mean, std and scale', () => {
+    const c = preset('delay-only-fashion')!;
+    const before = c.network.layers.map((l) => l.weightInit);
+    setWeightInitKind(c, 'ternary');
+    c.network.layers.forEach((l, i) => expect(l.weightInit).toEqual({ ...before[i]!, kind: 'ternary' }));
+  });
+
+  it('every encoder default is valid for the network it is made for', () => {
+    for (const kind of ['threshold', 'latency', 'rate', 'intensityBins'] as const) {
+      const c = preset('mnist-small')!;
+      if (c.task.kind !== 'images') throw new Error('mnist-small is an image task');
+      c.task.encoder = defaultEncoder(kind, c.network.timeSteps);
+      expect(() => validateExperiment(c), kind).not.toThrow();
+    }
+  });
+});

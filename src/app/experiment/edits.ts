@@ -1,0 +1,104 @@
+import type { EncoderConfig } from '../../core/data/encoders.ts';
+import type { ExperimentConfig, LayerConfig, NeuronConfig } from '../../core/experiment.ts';
+
+/**
+ * Edits of the experiment config that touch more than one field (pure; the editor passes them
+ * to `editExperiment`, which validates the result). Every function mutates the draft it gets.
+ */
+
+export type TrainedParameters = 'weights' | 'delays' | 'both';
+
+/** What the layers train, as one choice (mixed layers read as 'both'). */
+export function trainedParameters(config: ExperimentConfig): TrainedParameters {
+  const layers = config.network.layers;
+  if (layers.every((l) => l.trainDelays && !l.trainWeights)) return 'delays';
+  if (layers.every((l) => l.trainWeights && !l.trainDelays)) return 'weights';
+  return 'both';
+}
+
+export function setTrainedParameters(draft: ExperimentConfig, what: TrainedParameters): void {
+  for (const l of draft.network.layers) {
+    l.trainWeights = what !== 'delays';
+    l.trainDelays = what !== 'weights';
+  }
+}
+
+/** Hidden layer sizes as text: "800", "128, 64"; "" for none. */
+export function hiddenSizesText(config: ExperimentConfig): string {
+  return config.network.layers
+    .slice(0, -1)
+    .map((l) => l.size)
+    .join(', ');
+}
+
+/** Parses "128, 64" into sizes; null when a part is not a whole number from 1 to 100,000. */
+export function parseSizes(text: string): number[] | null {
+  const parts = text
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  const sizes = parts.map(Number);
+  return sizes.every((n) => Number.isInteger(n) && n >= 1 && n <= 100_000) ? sizes : null;
+}
+
+/**
+ * Sets the hidden layers: existing hidden layers keep their settings, new ones copy the last
+ * hidden layer (or the output layer's neuron and kernel when there was none).
+ */
+export function setHiddenSizes(draft: ExperimentConfig, sizes: number[]): void {
+  const layers = draft.network.layers;
+  const output = layers.at(-1)!;
+  const hidden = layers.slice(0, -1);
+  const template: LayerConfig = hidden.at(-1) ?? { ...output, neuron: { ...output.neuron, spiking: true } };
+  draft.network.layers = [
+    ...sizes.map((size, i) => ({ ...structuredClone(hidden[i] ?? template), size })),
+    output,
+  ];
+}
+
+/** Neuron defaults when switching model (keeps threshold, spiking and surrogate). */
+export function switchNeuronModel(neuron: NeuronConfig, model: NeuronConfig['model']): NeuronConfig {
+  if (neuron.model === model) return neuron;
+  const common = { threshold: neuron.threshold, spiking: neuron.spiking, surrogate: neuron.surrogate };
+  return model === 'lif'
+    ? { model: 'lif', tauMs: 10, reset: 'hard', detachReset: true, ...common }
+    : { model: 'srm', tauSynMs: 1, tauRefMs: 1, refractoryScale: 2, detachReset: true, ...common };
+}
+
+export function setNeuronModel(draft: ExperimentConfig, model: NeuronConfig['model']): void {
+  for (const l of draft.network.layers) l.neuron = switchNeuronModel(l.neuron, model);
+}
+
+/** Applies `edit` to the neuron of every layer (the editor sets constants for all layers at once). */
+export function editNeurons(draft: ExperimentConfig, edit: (n: NeuronConfig) => void): void {
+  for (const l of draft.network.layers) edit(l.neuron);
+}
+
+export function editKernels(draft: ExperimentConfig, edit: (l: LayerConfig) => void): void {
+  for (const l of draft.network.layers) edit(l);
+}
+
+export type FixedWeightInit = 'normal' | 'ternary';
+
+/** Switches normal <-> ternary initialisation, keeping each layer's mean, std and scale. */
+export function setWeightInitKind(draft: ExperimentConfig, kind: FixedWeightInit): void {
+  for (const l of draft.network.layers) {
+    const w = l.weightInit;
+    if (w.kind === 'normal' || w.kind === 'ternary') l.weightInit = { ...w, kind };
+    else l.weightInit = { kind, mean: 0, std: 1, scale: 1 };
+  }
+}
+
+/** Encoder defaults per kind, for a network of `timeSteps` steps. */
+export function defaultEncoder(kind: EncoderConfig['kind'], timeSteps: number): EncoderConfig {
+  switch (kind) {
+    case 'threshold':
+      return { kind, threshold: 127, step: 0 };
+    case 'latency':
+      return { kind, firstStep: 0, lastStep: Math.max(0, timeSteps - 1), cutoff: 0 };
+    case 'rate':
+      return { kind, maxProbability: 0.2 };
+    case 'intensityBins':
+      return { kind, bins: Math.min(3, timeSteps) };
+  }
+}
