@@ -63,8 +63,9 @@ export function useTrainingClient(): TrainingClient | null {
     const onMessage = (message: FromWorker): void => {
       if (message.type === 'export') downloadText(message.text, message.fileName, message.mime);
       if (
-        message.type === 'ready' ||
-        (message.type === 'saved' && performance.now() - lastRefresh > RUNS_REFRESH_MS)
+        message.type === 'saved' &&
+        (performance.now() - lastRefresh > RUNS_REFRESH_MS ||
+          !appStore.getState().storedRuns.some((r) => r.id === message.runId))
       ) {
         lastRefresh = performance.now();
         void refreshRuns();

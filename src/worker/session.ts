@@ -171,14 +171,14 @@ export class TrainingSession {
         void this.importModel(msg.text, msg.fileName, msg.engine);
         break;
       case 'evaluate':
-        if (this.run && !this.busy) void this.guard(() => this.evaluateNow());
+        this.whenIdle(() => this.evaluateNow());
         break;
       case 'export':
-        if (this.run) void this.guard(() => this.exportParameters(msg.what));
+        this.whenIdle(() => this.exportParameters(msg.what));
         break;
       case 'select':
         this.selection = msg.selection;
-        if (!this.running && !this.busy) void this.guard(() => this.postViews());
+        if (!this.running) this.whenIdle(() => this.postViews());
         break;
     }
   }
@@ -196,6 +196,23 @@ export class TrainingSession {
 
   private schedule(ms: number): void {
     this.cancelTimer = this.host.setTimer(() => void this.chunk(), ms);
+  }
+
+  /**
+   * Runs `work` once nothing else is under way (a chunk, an epoch's evaluation, a load), so a
+   * request made mid-chunk is served after it rather than dropped. Needs a loaded run.
+   */
+  private whenIdle(work: () => Promise<void>): void {
+    const generation = this.generation;
+    const attempt = (): void => {
+      if (generation !== this.generation || !this.run) return;
+      if (this.busy) {
+        this.host.setTimer(attempt, 20);
+        return;
+      }
+      void this.guard(work);
+    };
+    attempt();
   }
 
   /** Runs one piece of async work at a time; failures end training with a message. */
