@@ -43,7 +43,7 @@ export function create(el: HTMLElement): Chart<LossChartData> {
     'loss (log)',
   );
   const { plot, width, height } = frame;
-  drawLegend(frame, [{ label: 'loss of sample 0', colour: COLOUR, mark: 'line' }]);
+  drawLegend(frame, [{ label: 'training loss per step', colour: COLOUR, mark: 'line' }]);
   const path = plot
     .append('path')
     .attr('class', 'loss-line')

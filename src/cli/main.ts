@@ -16,7 +16,7 @@ const HELP = `delaylab: learn synaptic delays in spiking neural networks
 
 Usage:
   delaylab presets                      list the built-in experiment configs
-  delaylab train --config <preset | file.json> [--data <dir | file>] [--engine cpu|gpu|auto]
+  delaylab train --config <preset | file.json | share link> [--data <dir | file>] [--engine cpu|gpu|auto]
                  [--epochs N] [--seed S] [--threads T] [--out <dir>] [--json]
   delaylab train --resume <dir> [--data <dir | file>] [--epochs N] [--json]
                                         (--out: checkpoint.dlck, metrics.csv and metrics.json after every
@@ -115,7 +115,7 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       if (typeof spec !== 'string' && resumeDir === undefined)
         throw new UsageError(
-          'train needs --config <preset name | path to config JSON> (or --resume <run folder>)',
+          'train needs --config <preset name | path to config JSON | share link> (or --resume <run folder>)',
         );
       const engine = flags.get('engine') ?? 'cpu';
       if (engine !== 'cpu' && engine !== 'gpu' && engine !== 'auto')

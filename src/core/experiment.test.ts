@@ -326,3 +326,11 @@ describe('mergeConfig', () => {
     expect(v.network).toEqual(PRESETS['patterns']!.network);
   });
 });
+
+describe('preset lookup', () => {
+  it('finds only real presets, not Object.prototype members', () => {
+    expect(preset('constructor')).toBeUndefined();
+    expect(preset('toString')).toBeUndefined();
+    expect(preset('toy')?.name).toBe('toy');
+  });
+});

@@ -256,6 +256,7 @@ export const PRESETS: Readonly<Record<string, ExperimentConfig>> = {
 
 /** A deep copy of a built-in preset, or undefined. */
 export function preset(name: string): ExperimentConfig | undefined {
-  const p = PRESETS[name];
+  // Own keys only: 'constructor' or 'toString' must not find Object.prototype's functions.
+  const p = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
   return p ? (structuredClone(p) as ExperimentConfig) : undefined;
 }

@@ -124,6 +124,8 @@ export class TrainingSession {
   private gpuLost: string | null = null;
   /** Play arrived while a run was loading (a reloaded page resuming a running run). */
   private playAfterLoad = false;
+  /** The last epoch is being evaluated: the run is not done until its record is posted. */
+  private closingEpoch = false;
   /** Base URL of the built-in data assets, from the page. */
   private dataBaseUrl = '';
 
@@ -185,7 +187,7 @@ export class TrainingSession {
 
   private get finished(): boolean {
     const r = this.run;
-    return r !== null && r.engine.trainer.step >= r.info.totalSteps && r.epoch === null;
+    return r !== null && r.engine.trainer.step >= r.info.totalSteps && r.epoch === null && !this.closingEpoch;
   }
 
   private stop(): void {
@@ -531,8 +533,17 @@ export class TrainingSession {
 
   private async finishEpoch(): Promise<void> {
     const run = this.run!;
-    const trainer = run.engine.trainer;
     const epoch = run.epoch!;
+    this.closingEpoch = true;
+    try {
+      await this.closeEpoch(run, epoch);
+    } finally {
+      this.closingEpoch = false;
+    }
+  }
+
+  private async closeEpoch(run: LoadedRun, epoch: NonNullable<LoadedRun['epoch']>): Promise<void> {
+    const trainer = run.engine.trainer;
     await run.engine.sync();
     trainer.epoch++;
     // From here on the epoch is closed: a checkpoint taken while it is evaluated resumes at the next one.
