@@ -18,6 +18,8 @@ function RunRow({
   client: TrainingClient | null;
 }) {
   const [name, setName] = useState(run.name);
+  // After an error (a lost GPU device, diverged training) the open run can be reopened from its checkpoint.
+  const failed = useApp((s) => s.run.status === 'error');
   const nameId = useId();
   const setMessage = useApp((s) => s.setRunsMessage);
   const last = run.history.at(-1);
@@ -59,7 +61,8 @@ function RunRow({
         <button
           type="button"
           className="small"
-          disabled={current || client === null}
+          disabled={(current && !failed) || client === null}
+          title={current && failed ? 'Reopen from the last stored checkpoint' : undefined}
           onClick={() => {
             const state = appStore.getState();
             state.setExperiment(run.config);

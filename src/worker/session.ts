@@ -608,7 +608,20 @@ export class TrainingSession {
     if (!run) return;
     const generation = this.generation;
     const trainer = run.engine.trainer;
-    const state = await run.engine.exportState();
+    let state: TrainerState;
+    try {
+      state = await run.engine.exportState();
+    } catch (e) {
+      // A lost GPU cannot give its parameters back: the last stored checkpoint stays as it is.
+      this.host.post(
+        {
+          type: 'notice',
+          message: `Not saved (the last checkpoint, step ${run.entry.step}, is kept): ${messageOf(e)}`,
+        },
+        [],
+      );
+      return;
+    }
     // Mid-epoch, resume redraws this epoch's batches from the order before it.
     const checkpointState = run.epoch ? { ...state, order: run.epoch.orderBefore } : state;
     const bytes = encodeCheckpoint({
