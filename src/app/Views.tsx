@@ -6,7 +6,8 @@ import { create as createMembraneTraces } from '../charts/membraneTraces.ts';
 import { create as createReceptiveField } from '../charts/receptiveFieldChart.ts';
 import { create as createGallery } from '../charts/sampleGallery.ts';
 import { create as createRaster } from '../charts/spikeRaster.ts';
-import { useApp } from '../store/index.ts';
+import type { Chart } from '../charts/common.ts';
+import { useApp, type AppState } from '../store/index.ts';
 import type { TrainingClient } from '../worker/client.ts';
 import type { ViewSelection } from '../worker/protocol.ts';
 import { D3Chart } from './D3Chart.tsx';
@@ -29,17 +30,143 @@ import {
   weightHistogramData,
 } from './viewData.ts';
 
-function View({ title, note, children }: { title: string; note: string; children: React.ReactNode }) {
-  return (
-    <figure className="view">
-      <figcaption>
-        <h3>{title}</h3>
-        <span className="muted">{note}</span>
-      </figcaption>
-      {children}
-    </figure>
-  );
+/** When a view applies to the loaded run. */
+interface RunShape {
+  labelled: boolean;
+  layers: number;
 }
+
+/** One live view: a d3 chart fed from the store, with its caption. */
+interface ViewSpec {
+  testId: string;
+  title: string;
+  note: string;
+  shows: (run: RunShape) => boolean;
+  render: (title: string, testId: string) => React.ReactNode;
+}
+
+/** Ties a chart to its store source with the types checked, then forgets the types for the list. */
+function view<S, D>(spec: {
+  testId: string;
+  title: string;
+  note: string;
+  shows?: (run: RunShape) => boolean;
+  create: (el: HTMLElement) => Chart<D>;
+  select: (state: AppState) => S;
+  toData: (source: S, state: AppState) => D | null;
+  tall?: boolean;
+}): ViewSpec {
+  const { create, select, toData, tall = false } = spec;
+  return {
+    testId: spec.testId,
+    title: spec.title,
+    note: spec.note,
+    shows: spec.shows ?? (() => true),
+    render: (title, testId) => (
+      <D3Chart create={create} select={select} toData={toData} testId={testId} title={title} tall={tall} />
+    ),
+  };
+}
+
+const labelled = (r: RunShape): boolean => r.labelled;
+
+const VIEWS: ViewSpec[] = [
+  view({
+    testId: 'learning-chart',
+    title: 'Learning curves',
+    note: 'accuracy (%) and loss per epoch: train, validation, test',
+    shows: labelled,
+    create: createLearningCurves,
+    select: selectHistory,
+    toData: learningData,
+  }),
+  view({
+    testId: 'loss-chart',
+    title: 'Loss per step',
+    note: 'training loss of every optimiser step (log scale)',
+    create: createLossChart,
+    select: selectLosses,
+    toData: lossData,
+  }),
+  view({
+    testId: 'trace-chart',
+    title: 'Output membrane traces',
+    note: 'the shown sample; threshold dashed, spikes marked (ms)',
+    create: createMembraneTraces,
+    select: selectViews,
+    toData: membraneData,
+  }),
+  view({
+    testId: 'hidden-trace-chart',
+    title: 'Hidden neuron membrane',
+    note: 'the chosen hidden neuron on the shown sample (ms)',
+    shows: (r) => r.layers > 1,
+    create: createMembraneTraces,
+    select: selectViews,
+    toData: hiddenMembraneData,
+  }),
+  view({
+    testId: 'raster-chart',
+    title: 'Spike rasters',
+    note: 'input, hidden and output spikes of the shown sample over time (ms)',
+    create: createRaster,
+    select: selectViews,
+    toData: rasterData,
+    tall: true,
+  }),
+  view({
+    testId: 'delay-histogram',
+    title: 'Delay histograms',
+    note: "every synapse's delay per layer (time steps); moves as delays train",
+    create: createHistogram,
+    select: selectViews,
+    toData: delayHistogramData,
+  }),
+  view({
+    testId: 'weight-histogram',
+    title: 'Weight histograms',
+    note: "every synapse's weight per layer",
+    create: createHistogram,
+    select: selectViews,
+    toData: weightHistogramData,
+  }),
+  view({
+    testId: 'hidden-field',
+    title: 'Receptive field: hidden neuron',
+    note: 'input × delay of each synapse onto the chosen neuron; colour = weight sign',
+    create: createReceptiveField,
+    select: selectViews,
+    toData: hiddenFieldData,
+  }),
+  view({
+    testId: 'output-field',
+    title: 'Receptive field: output neuron',
+    note: 'hidden fields weighted by hidden→output weights, shifted by their delays',
+    shows: (r) => r.layers === 2,
+    create: createReceptiveField,
+    select: selectViews,
+    toData: outputFieldData,
+  }),
+  view({
+    testId: 'confusion-chart',
+    title: 'Confusion matrix',
+    note: 'test split after the latest epoch (last column: no output spike)',
+    shows: labelled,
+    create: createConfusion,
+    select: selectTest,
+    toData: confusionData,
+    tall: true,
+  }),
+  view({
+    testId: 'sample-gallery',
+    title: 'Test samples',
+    note: 'label → prediction of the first test samples',
+    shows: labelled,
+    create: createGallery,
+    select: selectTest,
+    toData: galleryData,
+  }),
+];
 
 /** Which sample and neurons the views show (sent to the worker, which recomputes the views). */
 function SelectionBar({ client }: { client: TrainingClient | null }) {
@@ -84,138 +211,25 @@ function SelectionBar({ client }: { client: TrainingClient | null }) {
   );
 }
 
-/** Every live view; each chart redraws from the store outside React. */
+/** Every live view that applies to the loaded run; each chart redraws from the store outside React. */
 export function Views({ client }: { client: TrainingClient | null }) {
-  const hasLabels = useApp((s) => s.run.info?.classes != null);
+  const labelledRun = useApp((s) => s.run.info?.classes != null);
   const layers = useApp((s) => s.run.info?.config.network.layers.length ?? 0);
+  const shape: RunShape = { labelled: labelledRun, layers };
   return (
     <section className="panel charts" aria-labelledby="views-heading">
       <h2 id="views-heading">Live views</h2>
       <SelectionBar client={client} />
       <div className="view-grid">
-        {hasLabels && (
-          <View title="Learning curves" note="accuracy (%) and loss per epoch: train, validation, test">
-            <D3Chart
-              create={createLearningCurves}
-              select={selectHistory}
-              toData={learningData}
-              testId="learning-chart"
-              title="learning curves"
-            />
-          </View>
-        )}
-        <View title="Loss per step" note="training loss of every optimiser step (log scale)">
-          <D3Chart
-            create={createLossChart}
-            select={selectLosses}
-            toData={lossData}
-            testId="loss-chart"
-            title="loss per step"
-          />
-        </View>
-        <View title="Output membrane traces" note="the shown sample; threshold dashed, spikes marked (ms)">
-          <D3Chart
-            create={createMembraneTraces}
-            select={selectViews}
-            toData={membraneData}
-            testId="trace-chart"
-            title="output membrane traces"
-          />
-        </View>
-        {layers > 1 && (
-          <View title="Hidden neuron membrane" note="the chosen hidden neuron on the shown sample (ms)">
-            <D3Chart
-              create={createMembraneTraces}
-              select={selectViews}
-              toData={hiddenMembraneData}
-              testId="hidden-trace-chart"
-              title="hidden membrane trace"
-            />
-          </View>
-        )}
-        <View title="Spike rasters" note="input, hidden and output spikes of the shown sample over time (ms)">
-          <D3Chart
-            create={createRaster}
-            select={selectViews}
-            toData={rasterData}
-            testId="raster-chart"
-            title="spike rasters"
-            tall
-          />
-        </View>
-        <View
-          title="Delay histograms"
-          note="every synapse's delay per layer (time steps); moves as delays train"
-        >
-          <D3Chart
-            create={createHistogram}
-            select={selectViews}
-            toData={delayHistogramData}
-            testId="delay-histogram"
-            title="delay histograms"
-          />
-        </View>
-        <View title="Weight histograms" note="every synapse's weight per layer">
-          <D3Chart
-            create={createHistogram}
-            select={selectViews}
-            toData={weightHistogramData}
-            testId="weight-histogram"
-            title="weight histograms"
-          />
-        </View>
-        <View
-          title="Receptive field: hidden neuron"
-          note="input × delay of each synapse onto the chosen neuron; colour = weight sign"
-        >
-          <D3Chart
-            create={createReceptiveField}
-            select={selectViews}
-            toData={hiddenFieldData}
-            testId="hidden-field"
-            title="hidden receptive field"
-          />
-        </View>
-        {layers === 2 && (
-          <View
-            title="Receptive field: output neuron"
-            note="hidden fields weighted by hidden→output weights, shifted by their delays"
-          >
-            <D3Chart
-              create={createReceptiveField}
-              select={selectViews}
-              toData={outputFieldData}
-              testId="output-field"
-              title="output receptive field"
-            />
-          </View>
-        )}
-        {hasLabels && (
-          <>
-            <View
-              title="Confusion matrix"
-              note="test split after the latest epoch (last column: no output spike)"
-            >
-              <D3Chart
-                create={createConfusion}
-                select={selectTest}
-                toData={confusionData}
-                testId="confusion-chart"
-                title="confusion matrix"
-                tall
-              />
-            </View>
-            <View title="Test samples" note="label → prediction of the first test samples">
-              <D3Chart
-                create={createGallery}
-                select={selectTest}
-                toData={galleryData}
-                testId="sample-gallery"
-                title="test samples"
-              />
-            </View>
-          </>
-        )}
+        {VIEWS.filter((v) => v.shows(shape)).map((v) => (
+          <figure className="view" key={v.testId}>
+            <figcaption>
+              <h3>{v.title}</h3>
+              <span className="muted">{v.note}</span>
+            </figcaption>
+            {v.render(v.title.toLowerCase(), v.testId)}
+          </figure>
+        ))}
       </div>
     </section>
   );
