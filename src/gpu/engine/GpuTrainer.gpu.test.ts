@@ -123,6 +123,34 @@ describe('GpuTrainer', () => {
     }
   });
 
+  it('steady training creates no bind groups and no buffers: both are reused step after step', async () => {
+    const config = preset('mnist-bench')!;
+    config.network.layers[0]!.size = 16;
+    config.task = { kind: 'randomSpikes', samples: 4, classes: 10, rate: 0.19, firstStepOnly: true };
+    config.training.batchSize = 4;
+    const device = fixture.ctx.device;
+    const gpu = new GpuTrainer(fixture.ctx, config);
+    const counts = { bindGroups: 0, buffers: 0 };
+    const createBindGroup = device.createBindGroup.bind(device);
+    const createBuffer = device.createBuffer.bind(device);
+    try {
+      // Warm-up: pipelines, activations, bind groups and a few readback buffers appear here.
+      for (let s = 0; s < 3; s++) await gpu.trainStep([0, 1, 2, 3]);
+      device.createBindGroup = (d) => (counts.bindGroups++, createBindGroup(d));
+      device.createBuffer = (d) => (counts.buffers++, createBuffer(d));
+      for (let s = 0; s < 5; s++) await gpu.trainStep([0, 1, 2, 3]);
+      expect(counts).toEqual({ bindGroups: 0, buffers: 0 });
+      // The counting wrapper saw calls at all: a buffer created now is counted.
+      createBuffer({ label: 'probe', size: 4, usage: GPUBufferUsage.STORAGE }).destroy();
+      device.createBuffer({ label: 'probe', size: 4, usage: GPUBufferUsage.STORAGE }).destroy();
+      expect(counts.buffers).toBe(1);
+    } finally {
+      device.createBindGroup = createBindGroup;
+      device.createBuffer = createBuffer;
+      gpu.destroy();
+    }
+  });
+
   it('device lost mid-run: a clear error, and training goes on on the CPU from the checkpoint', async () => {
     const seen: GpuTrouble[] = [];
     const own = await openDevice(dawnGpu(), (t) => seen.push(t));

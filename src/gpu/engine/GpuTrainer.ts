@@ -50,8 +50,11 @@ interface Activations {
  * learning rates) come from the CPU `Trainer` of the same config and seed, so a GPU run starts
  * exactly where a CPU run starts.
  *
- * Not yet: connectivity masks (rejected), a non-finite-gradient check before the update, a
- * sparse-gather forward, reuse of bind groups and a shared buffer pool.
+ * Steady training creates no GPU objects: activations are kept per batch size, each kernel caches
+ * its bind groups by the buffers it binds, and loss readback buffers come from a pool.
+ *
+ * Not yet: connectivity masks (rejected), a non-finite-gradient check before the update (a
+ * non-finite loss is caught after the step), a sparse-gather forward.
  */
 export class GpuTrainer {
   readonly reference: Trainer;
@@ -60,6 +63,10 @@ export class GpuTrainer {
   private activations: Activations | null = null;
   private readonly owned: GPUBuffer[] = [];
   private lost: string | null = null;
+  /** Unmapped loss readback buffers ready for the next step (see lossReadback). */
+  private readonly readbackPool: GPUBuffer[] = [];
+  /** Loss readback buffers created so far (a test checks that steady training creates none). */
+  readbackBuffersCreated = 0;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -224,11 +231,7 @@ export class GpuTrainer {
       layer.adamWeights?.encode(encoder, layer.weights, layer.gradWeights, lrW, hyper);
       layer.adamDelays?.encode(encoder, layer.delays, layer.gradDelays, lrD, hyper);
     }
-    const readback = device.createBuffer({
-      label: 'loss readback',
-      size: batch * 4,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
+    const readback = this.lossReadback(batch);
     encoder.copyBufferToBuffer(act.sampleLoss, 0, readback, 0, batch * 4);
     device.queue.submit([encoder.finish()]);
     // The schedules advance with the CPU trainer's step counter (its network is not run).
@@ -236,15 +239,31 @@ export class GpuTrainer {
     return this.sumLosses(readback);
   }
 
+  /**
+   * A mappable buffer for one step's per-sample losses, from a small pool: steps issued back to
+   * back each need their own (a buffer being mapped cannot be copied into), and after the first
+   * few steps none is created any more.
+   */
+  private lossReadback(batch: number): GPUBuffer {
+    const pooled = this.readbackPool.findIndex((b) => b.size === batch * 4);
+    if (pooled >= 0) return this.readbackPool.splice(pooled, 1)[0]!;
+    this.readbackBuffersCreated++;
+    return this.own(
+      this.ctx.device.createBuffer({
+        label: 'loss readback',
+        size: batch * 4,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      }),
+    );
+  }
+
   private async sumLosses(readback: GPUBuffer): Promise<number> {
-    try {
-      await this.mapOrLost(readback);
-      let loss = 0;
-      for (const v of new Float32Array(readback.getMappedRange())) loss += v;
-      return loss;
-    } finally {
-      readback.destroy();
-    }
+    await this.mapOrLost(readback);
+    let loss = 0;
+    for (const v of new Float32Array(readback.getMappedRange())) loss += v;
+    readback.unmap();
+    this.readbackPool.push(readback);
+    return loss;
   }
 
   /**
@@ -337,6 +356,7 @@ export class GpuTrainer {
   destroy(): void {
     for (const b of this.owned) b.destroy();
     this.owned.length = 0;
+    this.readbackPool.length = 0;
     this.releaseActivations();
     for (const layer of this.layers) {
       layer.delayForward.destroy();

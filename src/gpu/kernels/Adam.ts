@@ -1,5 +1,6 @@
 import source from '../../../shaders/adam.wgsl?raw';
 import type { AdamHyper } from '../../core/train/adam.ts';
+import { BindGroupCache } from '../bindGroupCache.ts';
 import { computePipeline, shaderModule } from '../pipelineCache.ts';
 
 /**
@@ -12,6 +13,7 @@ export class GpuAdam {
   private readonly moment2: GPUBuffer;
   private readonly uniforms: GPUBuffer;
   private steps = 0;
+  private bindGroups: BindGroupCache | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -65,17 +67,8 @@ export class GpuAdam {
       1 / (1 - Math.pow(hyper.beta2, this.steps)),
     ]);
     this.device.queue.writeBuffer(this.uniforms, 0, data);
-    const bindGroup = this.device.createBindGroup({
-      label: 'adam bindings',
-      layout: this.pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: params } },
-        { binding: 1, resource: { buffer: grads } },
-        { binding: 2, resource: { buffer: this.moment1 } },
-        { binding: 3, resource: { buffer: this.moment2 } },
-        { binding: 4, resource: { buffer: this.uniforms } },
-      ],
-    });
+    this.bindGroups ??= new BindGroupCache(this.device, 'adam bindings', this.pipeline.getBindGroupLayout(0));
+    const bindGroup = this.bindGroups.get([params, grads, this.moment1, this.moment2, this.uniforms]);
     const pass = encoder.beginComputePass({ label: 'adam pass' });
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bindGroup);

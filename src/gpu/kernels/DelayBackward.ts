@@ -2,6 +2,7 @@ import source from '../../../shaders/delay_backward.wgsl?raw';
 import type { DelayKernelConfig } from '../../core/synapses/kernels.ts';
 import { BufferScope, batchSigmaUniform, dispatch } from '../buffers.ts';
 import { shaderMode, type DelayForwardShape } from './DelayForward.ts';
+import { BindGroupCache } from '../bindGroupCache.ts';
 import { bindGroupLayout, computePipeline, pipelineLayout, shaderModule } from '../pipelineCache.ts';
 
 /** The shader's DELAY_GRAD constant: which smooth kernel's delay derivative applies, if any. */
@@ -74,6 +75,7 @@ export class DelayBackward {
 
   private uniforms: GPUBuffer | null = null;
   private placeholder: GPUBuffer | null = null;
+  private bindGroups: BindGroupCache | null = null;
 
   /**
    * Records the parameter-gradient pass and, when `gradInput` is given, the input-gradient pass,
@@ -105,20 +107,17 @@ export class DelayBackward {
       usage: GPUBufferUsage.STORAGE,
     });
     device.queue.writeBuffer(this.uniforms, 0, batchSigmaUniform(batch, sigma));
-    const bindGroup = device.createBindGroup({
-      label: 'delay_backward bindings',
-      layout: this.layout,
-      entries: [
-        io.spikes,
-        io.weights,
-        io.delays,
-        io.gradCurrent,
-        io.gradWeights,
-        io.gradDelays,
-        io.gradInput ?? this.placeholder,
-        this.uniforms,
-      ].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+    this.bindGroups ??= new BindGroupCache(device, 'delay_backward bindings', this.layout);
+    const bindGroup = this.bindGroups.get([
+      io.spikes,
+      io.weights,
+      io.delays,
+      io.gradCurrent,
+      io.gradWeights,
+      io.gradDelays,
+      io.gradInput ?? this.placeholder,
+      this.uniforms,
+    ]);
     dispatch(
       encoder,
       'delay_backward params pass',

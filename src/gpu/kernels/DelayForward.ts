@@ -1,6 +1,7 @@
 import source from '../../../shaders/delay_forward.wgsl?raw';
 import type { DelayKernelConfig } from '../../core/synapses/kernels.ts';
 import { BufferScope, batchSigmaUniform, dispatch } from '../buffers.ts';
+import { BindGroupCache } from '../bindGroupCache.ts';
 import { computePipeline, shaderModule } from '../pipelineCache.ts';
 
 /** Maps a kernel config to the shaders' MODE constant; hardware runs forward as round. */
@@ -48,6 +49,7 @@ export class DelayForward {
   }
 
   private uniforms: GPUBuffer | null = null;
+  private bindGroups: BindGroupCache | null = null;
 
   /** Records the pass on GPU-resident buffers; batch and sigma go to this instance's own uniform buffer. */
   encode(
@@ -63,14 +65,12 @@ export class DelayForward {
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     });
     device.queue.writeBuffer(this.uniforms, 0, batchSigmaUniform(batch, sigma));
-    const bindGroup = device.createBindGroup({
-      label: 'delay_forward bindings',
-      layout: this.pipeline.getBindGroupLayout(0),
-      entries: [io.spikes, io.weights, io.delays, io.current, this.uniforms].map((buffer, binding) => ({
-        binding,
-        resource: { buffer },
-      })),
-    });
+    this.bindGroups ??= new BindGroupCache(
+      device,
+      'delay_forward bindings',
+      this.pipeline.getBindGroupLayout(0),
+    );
+    const bindGroup = this.bindGroups.get([io.spikes, io.weights, io.delays, io.current, this.uniforms]);
     dispatch(
       encoder,
       'delay_forward pass',

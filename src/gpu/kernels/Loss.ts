@@ -2,6 +2,7 @@ import source from '../../../shaders/losses.wgsl?raw';
 import type { LossConfig, Targets } from '../../core/train/losses.ts';
 import { BufferScope, dispatch } from '../buffers.ts';
 import { computePipeline, shaderModule } from '../pipelineCache.ts';
+import { BindGroupCache } from '../bindGroupCache.ts';
 
 const LOSS_CODE: Record<LossConfig['kind'], number> = {
   ceSumMembrane: 0,
@@ -61,6 +62,7 @@ export class GpuLoss {
   }
 
   private uniforms: GPUBuffer | null = null;
+  private bindGroups: BindGroupCache | null = null;
 
   /** Records the loss pass on GPU-resident buffers (labels as u32, target times as f32). */
   encode(
@@ -83,16 +85,16 @@ export class GpuLoss {
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     });
     device.queue.writeBuffer(this.uniforms, 0, this.params(batch, threshold));
-    const bindGroup = device.createBindGroup({
-      label: 'loss bindings',
-      layout: this.pipeline.getBindGroupLayout(0),
-      entries: [io.membrane, io.spikes, io.labels, io.targetTimes, io.grad, io.sampleLoss, this.uniforms].map(
-        (buffer, binding) => ({
-          binding,
-          resource: { buffer },
-        }),
-      ),
-    });
+    this.bindGroups ??= new BindGroupCache(device, 'loss bindings', this.pipeline.getBindGroupLayout(0));
+    const bindGroup = this.bindGroups.get([
+      io.membrane,
+      io.spikes,
+      io.labels,
+      io.targetTimes,
+      io.grad,
+      io.sampleLoss,
+      this.uniforms,
+    ]);
     dispatch(encoder, 'loss pass', this.pipeline, bindGroup, batch);
   }
 

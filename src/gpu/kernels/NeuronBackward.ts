@@ -6,6 +6,7 @@ import type { SrmConfig } from '../../core/neurons/srm.ts';
 import type { SurrogateKind } from '../../core/neurons/surrogates.ts';
 import { bindGroupLayout, computePipeline, pipelineLayout, shaderModule } from '../pipelineCache.ts';
 import { BufferScope } from '../buffers.ts';
+import { BindGroupCache } from '../bindGroupCache.ts';
 
 export interface NeuronBackwardShape {
   neurons: number;
@@ -155,6 +156,7 @@ export class NeuronBackward {
   }
 
   private uniforms: GPUBuffer | null = null;
+  private bindGroups: BindGroupCache | null = null;
   private placeholder: GPUBuffer | null = null;
 
   /**
@@ -186,18 +188,15 @@ export class NeuronBackward {
     device.queue.writeBuffer(this.uniforms, 0, paramBlock(shape.config, shape.dtMs, batch));
     const gradSpikes = shape.config.spiking ? io.gradSpikes : null;
     const pipeline = this.pipeline(gradSpikes !== null, io.gradMembrane !== null);
-    const bindGroup = device.createBindGroup({
-      label: `${name} bindings`,
-      layout: this.layout,
-      entries: [
-        io.membrane,
-        io.spikes,
-        gradSpikes ?? this.placeholder,
-        io.gradMembrane ?? this.placeholder,
-        io.gradCurrent,
-        this.uniforms,
-      ].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+    this.bindGroups ??= new BindGroupCache(device, `${name} bindings`, this.layout);
+    const bindGroup = this.bindGroups.get([
+      io.membrane,
+      io.spikes,
+      gradSpikes ?? this.placeholder,
+      io.gradMembrane ?? this.placeholder,
+      io.gradCurrent,
+      this.uniforms,
+    ]);
     const pass = encoder.beginComputePass({ label: `${name} pass` });
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);

@@ -4,6 +4,7 @@ import type { LifConfig } from '../../core/neurons/lif.ts';
 import type { SrmConfig } from '../../core/neurons/srm.ts';
 import { computePipeline, shaderModule } from '../pipelineCache.ts';
 import { BufferScope } from '../buffers.ts';
+import { BindGroupCache } from '../bindGroupCache.ts';
 
 export interface NeuronForwardShape {
   neurons: number;
@@ -80,6 +81,7 @@ export class NeuronForward {
   }
 
   private uniforms: GPUBuffer | null = null;
+  private bindGroups: BindGroupCache | null = null;
 
   /**
    * Records the pass on GPU-resident buffers (all [batch][T][neurons]); the batch size goes to
@@ -97,14 +99,8 @@ export class NeuronForward {
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     });
     device.queue.writeBuffer(this.uniforms, 0, paramBlock(shape.config, shape.dtMs, batch));
-    const bindGroup = device.createBindGroup({
-      label: `${name} bindings`,
-      layout: this.pipeline.getBindGroupLayout(0),
-      entries: [io.current, io.membrane, io.spikes, this.uniforms].map((buffer, binding) => ({
-        binding,
-        resource: { buffer },
-      })),
-    });
+    this.bindGroups ??= new BindGroupCache(device, `${name} bindings`, this.pipeline.getBindGroupLayout(0));
+    const bindGroup = this.bindGroups.get([io.current, io.membrane, io.spikes, this.uniforms]);
     const pass = encoder.beginComputePass({ label: `${name} pass` });
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bindGroup);
