@@ -8,6 +8,8 @@ import { Rng } from '../../core/rng.ts';
 import { DelayLayer } from '../../core/synapses/delayLayer.ts';
 import type { DelayKernelConfig } from '../../core/synapses/kernels.ts';
 import { DelayForward } from './DelayForward.ts';
+import { SparseDelayForward } from './SparseDelayForward.ts';
+import { spikeEventLists } from './spikeEvents.ts';
 import { useGpuDevice } from '../testDevice.ts';
 
 const fixture = useGpuDevice();
@@ -76,6 +78,57 @@ describe('delay_forward.wgsl', () => {
       expect(nonZero).toBeGreaterThan(got.length / 4);
     });
   }
+
+  for (const [name, k, sigma] of cases) {
+    it(`sparse gather matches the CPU engine and the dense kernel: ${name} (counts up to 2, 8 % active)`, async () => {
+      const rng = new Rng(23);
+      const cpu = new DelayLayer(INPUTS, OUTPUTS, k, 'f64');
+      for (let q = 0; q < cpu.weights.length; q++) {
+        cpu.weights[q] = rng.uniformIn(-1, 1);
+        cpu.delays[q] = rng.uniformIn(0, MAX_DELAY - 1);
+      }
+      cpu.sigma = sigma;
+      // Binned recordings can put two events in one bin: values 1 and 2.
+      const spikes = new Float32Array(BATCH * STEPS * INPUTS);
+      for (let q = 0; q < spikes.length; q++) {
+        const u = rng.uniform();
+        spikes[q] = u < 0.06 ? 1 : u < 0.08 ? 2 : 0;
+      }
+      const expected = cpu.forward(spikes, BATCH, STEPS);
+      const shape = { inputs: INPUTS, outputs: OUTPUTS, timeSteps: STEPS, kernel: k };
+      fixture.ctx.device.pushErrorScope('validation');
+      const sparse = new SparseDelayForward(fixture.ctx.device, shape);
+      const dense = new DelayForward(fixture.ctx.device, shape);
+      try {
+        const w = Float32Array.from(cpu.weights);
+        const d = Float32Array.from(cpu.delays);
+        const got = await sparse.run(spikes, w, d, BATCH, sigma);
+        const denseGot = await dense.run(spikes, w, d, BATCH, sigma);
+        expect((await fixture.ctx.device.popErrorScope())?.message ?? null).toBeNull();
+        let nonZero = 0;
+        for (let q = 0; q < got.length; q++) {
+          const want = expected[q]!;
+          if (want !== 0) nonZero++;
+          expect(Math.abs(got[q]! - want), `element ${q}`).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(want));
+          expect(Math.abs(got[q]! - denseGot[q]!)).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(want));
+        }
+        expect(nonZero).toBeGreaterThan(got.length / 8);
+      } finally {
+        sparse.destroy();
+        dense.destroy();
+      }
+    });
+  }
+
+  it('event lists: one per (sample, step), values kept, empty batches allowed', () => {
+    const spikes = Float32Array.from([0, 1, 0, 2, 0, 0, 1, 1]); // batch 2, T 2, inputs 2
+    const e = spikeEventLists(spikes, 2, 2, 2);
+    expect(Array.from(e.start)).toEqual([0, 1, 2, 2, 4]);
+    expect(Array.from(e.input)).toEqual([1, 1, 0, 1]);
+    expect(Array.from(e.value)).toEqual([1, 2, 1, 1]);
+    expect(spikeEventLists(new Float32Array(4), 1, 2, 2).count).toBe(0);
+    expect(() => spikeEventLists(spikes, 3, 2, 2)).toThrow(/expected 3x2x2/);
+  });
 
   it('reports no uncaptured errors or device loss during the tests', () => {
     expect(fixture.troubles).toEqual([]);

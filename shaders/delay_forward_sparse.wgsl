@@ -1,0 +1,85 @@
+// Sparse-gather delay-layer forward for layers whose input comes from the host as spike events
+// (the first layer: binned recordings, encoded images). Same sum as delay_forward.wgsl,
+//   current[b, t, j] = sum over events (i, v) at step t - k, 0 <= k <= min(Td - 1, t), of v * K_ij[k],
+// but it visits only the inputs that spiked: events of (b, s) are event_input/event_value
+// [event_start[b * STEPS + s] .. event_start[b * STEPS + s + 1]). With a few percent of inputs
+// active per step (SHD, thresholded digits) that is a few percent of the dense loop's work.
+// Layouts: current [b][t][j], weights and delays [i][j] (input-major), as src/core.
+
+override INPUTS: u32 = 1u;
+override OUTPUTS: u32 = 1u;
+override STEPS: u32 = 1u;
+override MAX_DELAY: u32 = 1u;
+// 0 = gauss, 1 = lerp, 2 = one tap at floor(d), 3 = one tap at round(d) (round and hardware).
+override MODE: u32 = 0u;
+
+struct Params {
+  batch: u32,
+  // Standard deviation of the Gaussian kernel (time steps).
+  sigma: f32,
+}
+
+@group(0) @binding(0) var<storage, read> event_start: array<u32>;
+@group(0) @binding(1) var<storage, read> event_input: array<u32>;
+@group(0) @binding(2) var<storage, read> event_value: array<f32>;
+@group(0) @binding(3) var<storage, read> weights: array<f32>;
+@group(0) @binding(4) var<storage, read> delays: array<f32>;
+@group(0) @binding(5) var<storage, read_write> current: array<f32>;
+@group(0) @binding(6) var<uniform> params: Params;
+
+// Tap k of synapse (w, d) without its weight: the dense shader's kernel, term by term.
+fn tap(k: u32, d: f32) -> f32 {
+  if (MODE == 0u) {
+    let h = 1.0 / (2.0 * params.sigma * params.sigma);
+    let centre = clamp(round(d), 0.0, f32(MAX_DELAY - 1u));
+    let x0 = (centre - d) * (centre - d);
+    var z = 0.0;
+    for (var q = 0u; q < MAX_DELAY; q++) {
+      let x = f32(q) - d;
+      z += exp(-(x * x - x0) * h);
+    }
+    let x = f32(k) - d;
+    return exp(-(x * x - x0) * h) / z;
+  }
+  if (MODE == 1u) {
+    let n = u32(clamp(floor(d), 0.0, f32(MAX_DELAY - 1u)));
+    let f = d - f32(n);
+    var v = 0.0;
+    if (k == n) {
+      v += 1.0 - f;
+    }
+    if (k == n + 1u && n + 1u < MAX_DELAY) {
+      v += f;
+    }
+    return v;
+  }
+  var q = floor(d);
+  if (MODE == 3u) {
+    q = round(d);
+  }
+  let n = u32(clamp(q, 0.0, f32(MAX_DELAY - 1u)));
+  return select(0.0, 1.0, k == n);
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let idx = gid.x;
+  if (idx >= params.batch * STEPS * OUTPUTS) {
+    return;
+  }
+  let j = idx % OUTPUTS;
+  let bt = idx / OUTPUTS;
+  let t = bt % STEPS;
+  let b = bt / STEPS;
+  let last_tap = min(MAX_DELAY - 1u, t);
+  var acc = 0.0;
+  for (var k = 0u; k <= last_tap; k++) {
+    let row = b * STEPS + t - k;
+    for (var e = event_start[row]; e < event_start[row + 1u]; e++) {
+      let i = event_input[e];
+      let q = i * OUTPUTS + j;
+      acc += event_value[e] * weights[q] * tap(k, delays[q]);
+    }
+  }
+  current[idx] = acc;
+}

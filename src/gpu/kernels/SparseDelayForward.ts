@@ -1,0 +1,146 @@
+import source from '../../../shaders/delay_forward_sparse.wgsl?raw';
+import { BindGroupCache } from '../bindGroupCache.ts';
+import { BufferScope, batchSigmaUniform, dispatch } from '../buffers.ts';
+import { computePipeline, shaderModule } from '../pipelineCache.ts';
+import { shaderMode, type DelayForwardShape } from './DelayForward.ts';
+import { spikeEventLists, type SpikeEventLists } from './spikeEvents.ts';
+
+/** Event buffers grow to the next power of two of what a batch needs (bytes), so they rarely move. */
+function capacity(bytes: number): number {
+  let c = 64;
+  while (c < bytes) c *= 2;
+  return c;
+}
+
+/**
+ * The sparse-gather delay-layer forward (shaders/delay_forward_sparse.wgsl) for the first layer:
+ * the host turns the batch's input spikes into per-step event lists (`upload`), and the shader
+ * visits only the inputs that spiked. Same result as DelayForward (a parity test checks both
+ * against the CPU engine), a fraction of its work when few inputs spike.
+ */
+export class SparseDelayForward {
+  private readonly pipeline: GPUComputePipeline;
+  private readonly bindGroups: BindGroupCache;
+  private readonly uniforms: GPUBuffer;
+  private start: GPUBuffer | null = null;
+  private input: GPUBuffer | null = null;
+  private value: GPUBuffer | null = null;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly shape: DelayForwardShape,
+  ) {
+    const module = shaderModule(device, 'delay_forward_sparse.wgsl', source);
+    this.pipeline = computePipeline(device, {
+      label: `delay_forward_sparse ${shape.inputs}x${shape.outputs} T${shape.timeSteps} ${shape.kernel.mode}`,
+      layout: 'auto',
+      compute: {
+        module,
+        entryPoint: 'main',
+        constants: {
+          INPUTS: shape.inputs,
+          OUTPUTS: shape.outputs,
+          STEPS: shape.timeSteps,
+          MAX_DELAY: shape.kernel.maxDelay,
+          MODE: shaderMode(shape.kernel),
+        },
+      },
+    });
+    this.bindGroups = new BindGroupCache(
+      device,
+      'delay_forward_sparse bindings',
+      this.pipeline.getBindGroupLayout(0),
+    );
+    this.uniforms = device.createBuffer({
+      label: 'delay_forward_sparse params',
+      size: 8,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  /** Writes a batch's event lists (queued before the next submitted step, in queue order). */
+  upload(events: SpikeEventLists): void {
+    this.start = this.fit(this.start, 'event starts', events.start.byteLength);
+    this.input = this.fit(this.input, 'event inputs', events.input.byteLength);
+    this.value = this.fit(this.value, 'event values', events.value.byteLength);
+    const queue = this.device.queue;
+    queue.writeBuffer(this.start, 0, events.start);
+    if (events.count > 0) {
+      queue.writeBuffer(this.input, 0, events.input);
+      queue.writeBuffer(this.value, 0, events.value);
+    }
+  }
+
+  /** Records the pass for the events uploaded last. */
+  encode(
+    encoder: GPUCommandEncoder,
+    io: { weights: GPUBuffer; delays: GPUBuffer; current: GPUBuffer },
+    batch: number,
+    sigma: number,
+  ): void {
+    if (!this.start || !this.input || !this.value) throw new Error('SparseDelayForward: upload events first');
+    this.device.queue.writeBuffer(this.uniforms, 0, batchSigmaUniform(batch, sigma));
+    const bindGroup = this.bindGroups.get([
+      this.start,
+      this.input,
+      this.value,
+      io.weights,
+      io.delays,
+      io.current,
+      this.uniforms,
+    ]);
+    dispatch(
+      encoder,
+      'delay_forward_sparse pass',
+      this.pipeline,
+      bindGroup,
+      batch * this.shape.timeSteps * this.shape.outputs,
+    );
+  }
+
+  destroy(): void {
+    for (const b of [this.start, this.input, this.value, this.uniforms]) b?.destroy();
+  }
+
+  /** spikes [batch][T][inputs] (dense, converted here), weights and delays [inputs][outputs] -> current. */
+  async run(
+    spikes: Float32Array,
+    weights: Float32Array,
+    delays: Float32Array,
+    batch: number,
+    sigma: number,
+  ): Promise<Float32Array> {
+    const { device, shape } = this;
+    const scope = new BufferScope(device);
+    try {
+      this.upload(spikeEventLists(spikes, batch, shape.timeSteps, shape.inputs));
+      const current = scope.output('delay_forward_sparse current', batch * shape.timeSteps * shape.outputs);
+      const encoder = device.createCommandEncoder({ label: 'delay_forward_sparse' });
+      this.encode(
+        encoder,
+        {
+          weights: scope.input('weights', weights),
+          delays: scope.input('delays', delays),
+          current,
+        },
+        batch,
+        sigma,
+      );
+      const [out] = await scope.read(encoder, [current]);
+      return out!;
+    } finally {
+      scope.destroy();
+    }
+  }
+
+  /** The buffer, or a bigger one when `bytes` do not fit (the old one is destroyed). */
+  private fit(buffer: GPUBuffer | null, what: string, bytes: number): GPUBuffer {
+    if (buffer && buffer.size >= bytes) return buffer;
+    buffer?.destroy();
+    return this.device.createBuffer({
+      label: `delay_forward_sparse ${what}`,
+      size: capacity(bytes),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * A dense batch of spikes [batch][T][inputs] as event lists per (sample, step), the layout
+ * shaders/delay_forward_sparse.wgsl reads: start[b * T + t] .. start[b * T + t + 1] index the
+ * inputs (and values: binned recordings can hold counts above 1) that spiked then.
+ */
+export interface SpikeEventLists {
+  start: Uint32Array;
+  input: Uint32Array;
+  value: Float32Array;
+  /** Non-zero entries (events). */
+  count: number;
+}
+
+export function spikeEventLists(
+  spikes: Float32Array,
+  batch: number,
+  timeSteps: number,
+  inputs: number,
+): SpikeEventLists {
+  const rows = batch * timeSteps;
+  if (spikes.length !== rows * inputs) {
+    throw new RangeError(
+      `spikeEventLists: ${spikes.length} values, expected ${batch}x${timeSteps}x${inputs}`,
+    );
+  }
+  let count = 0;
+  for (let q = 0; q < spikes.length; q++) if (spikes[q] !== 0) count++;
+  const start = new Uint32Array(rows + 1);
+  const input = new Uint32Array(count);
+  const value = new Float32Array(count);
+  let e = 0;
+  for (let r = 0; r < rows; r++) {
+    start[r] = e;
+    const base = r * inputs;
+    for (let i = 0; i < inputs; i++) {
+      const v = spikes[base + i]!;
+      if (v !== 0) {
+        input[e] = i;
+        value[e] = v;
+        e++;
+      }
+    }
+  }
+  start[rows] = e;
+  return { start, input, value, count };
+}
