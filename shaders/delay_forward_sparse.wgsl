@@ -6,18 +6,8 @@
 // active per step (SHD, thresholded digits) that is a few percent of the dense loop's work.
 // Layouts: current [b][t][j], weights and delays [i][j] (input-major), as src/core.
 
-override INPUTS: u32 = 1u;
-override OUTPUTS: u32 = 1u;
-override STEPS: u32 = 1u;
-override MAX_DELAY: u32 = 1u;
-// 0 = gauss, 1 = lerp, 2 = one tap at floor(d), 3 = one tap at round(d) (round and hardware).
-override MODE: u32 = 0u;
-
-struct Params {
-  batch: u32,
-  // Standard deviation of the Gaussian kernel (time steps).
-  sigma: f32,
-}
+// The overrides (INPUTS, OUTPUTS, STEPS, MAX_DELAY, MODE) and Params come from
+// delay_forward_prelude.wgsl, prepended by the TypeScript class.
 
 @group(0) @binding(0) var<storage, read> event_start: array<u32>;
 @group(0) @binding(1) var<storage, read> event_input: array<u32>;

@@ -1,3 +1,4 @@
+import prelude from '../../../shaders/delay_forward_prelude.wgsl?raw';
 import source from '../../../shaders/delay_forward.wgsl?raw';
 import type { DelayKernelConfig } from '../../core/synapses/kernels.ts';
 import { BufferScope, batchSigmaUniform, dispatch } from '../buffers.ts';
@@ -9,6 +10,33 @@ export function shaderMode(kernel: DelayKernelConfig): number {
   if (kernel.mode === 'gauss') return 0;
   if (kernel.mode === 'lerp') return 1;
   return kernel.rounding === 'floor' ? 2 : 3;
+}
+
+/**
+ * The compute pipeline of a delay forward shader (dense or sparse gather): the shared prelude
+ * plus the shader's body, with the shape and kernel mode as override constants.
+ */
+export function delayForwardPipeline(
+  device: GPUDevice,
+  name: string,
+  body: string,
+  shape: DelayForwardShape,
+): GPUComputePipeline {
+  return computePipeline(device, {
+    label: `${name} ${shape.inputs}x${shape.outputs} T${shape.timeSteps} ${shape.kernel.mode}`,
+    layout: 'auto',
+    compute: {
+      module: shaderModule(device, `${name}.wgsl`, `${prelude}\n${body}`),
+      entryPoint: 'main',
+      constants: {
+        INPUTS: shape.inputs,
+        OUTPUTS: shape.outputs,
+        STEPS: shape.timeSteps,
+        MAX_DELAY: shape.kernel.maxDelay,
+        MODE: shaderMode(shape.kernel),
+      },
+    },
+  });
 }
 
 export interface DelayForwardShape {
@@ -30,22 +58,7 @@ export class DelayForward {
     private readonly device: GPUDevice,
     private readonly shape: DelayForwardShape,
   ) {
-    const module = shaderModule(device, 'delay_forward.wgsl', source);
-    this.pipeline = computePipeline(device, {
-      label: `delay_forward ${shape.inputs}x${shape.outputs} T${shape.timeSteps} ${shape.kernel.mode}`,
-      layout: 'auto',
-      compute: {
-        module,
-        entryPoint: 'main',
-        constants: {
-          INPUTS: shape.inputs,
-          OUTPUTS: shape.outputs,
-          STEPS: shape.timeSteps,
-          MAX_DELAY: shape.kernel.maxDelay,
-          MODE: shaderMode(shape.kernel),
-        },
-      },
-    });
+    this.pipeline = delayForwardPipeline(device, 'delay_forward', source, shape);
   }
 
   private uniforms: GPUBuffer | null = null;

@@ -1,8 +1,7 @@
 import source from '../../../shaders/delay_forward_sparse.wgsl?raw';
 import { BindGroupCache } from '../bindGroupCache.ts';
 import { BufferScope, batchSigmaUniform, dispatch } from '../buffers.ts';
-import { computePipeline, shaderModule } from '../pipelineCache.ts';
-import { shaderMode, type DelayForwardShape } from './DelayForward.ts';
+import { delayForwardPipeline, type DelayForwardShape } from './DelayForward.ts';
 import { spikeEventLists, type SpikeEventLists } from './spikeEvents.ts';
 
 /** Event buffers grow to the next power of two of what a batch needs (bytes), so they rarely move. */
@@ -30,22 +29,7 @@ export class SparseDelayForward {
     private readonly device: GPUDevice,
     private readonly shape: DelayForwardShape,
   ) {
-    const module = shaderModule(device, 'delay_forward_sparse.wgsl', source);
-    this.pipeline = computePipeline(device, {
-      label: `delay_forward_sparse ${shape.inputs}x${shape.outputs} T${shape.timeSteps} ${shape.kernel.mode}`,
-      layout: 'auto',
-      compute: {
-        module,
-        entryPoint: 'main',
-        constants: {
-          INPUTS: shape.inputs,
-          OUTPUTS: shape.outputs,
-          STEPS: shape.timeSteps,
-          MAX_DELAY: shape.kernel.maxDelay,
-          MODE: shaderMode(shape.kernel),
-        },
-      },
-    });
+    this.pipeline = delayForwardPipeline(device, 'delay_forward_sparse', source, shape);
     this.bindGroups = new BindGroupCache(
       device,
       'delay_forward_sparse bindings',
