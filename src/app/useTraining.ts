@@ -62,10 +62,13 @@ export function useTrainingClient(): TrainingClient | null {
     let lastRefresh = -Infinity;
     const onMessage = (message: FromWorker): void => {
       if (message.type === 'export') downloadText(message.text, message.fileName, message.mime);
+      // The list is read when a run opens, and after saves: at once for a run not listed yet,
+      // else at most every RUNS_REFRESH_MS.
       if (
-        message.type === 'saved' &&
-        (performance.now() - lastRefresh > RUNS_REFRESH_MS ||
-          !appStore.getState().storedRuns.some((r) => r.id === message.runId))
+        message.type === 'ready' ||
+        (message.type === 'saved' &&
+          (performance.now() - lastRefresh > RUNS_REFRESH_MS ||
+            !appStore.getState().storedRuns.some((r) => r.id === message.runId)))
       ) {
         lastRefresh = performance.now();
         void refreshRuns();

@@ -158,11 +158,14 @@ export class TrainingSession {
         void this.save('paused');
         break;
       case 'step':
-        if (!this.run || this.running || this.busy || this.finished) break;
-        void this.guard(async () => {
+        if (!this.run || this.running || this.finished) break;
+        // Served after whatever is under way (e.g. the views of a run that just became ready).
+        this.whenIdle(async () => {
+          if (this.running || this.finished) return;
           await this.trainSteps(1);
           await this.postViews();
           this.postProgress();
+          await this.save('paused');
         });
         break;
       case 'speed':
@@ -313,7 +316,9 @@ export class TrainingSession {
       this.run = run;
       this.selection = { sample: 0, hiddenNeuron: 0, outputNeuron: 0 };
       this.host.post({ type: 'ready', info, history: run.history, progress: this.progress() }, []);
-      if (!resume) await this.save('paused');
+      // A fresh run is stored once it has trained (a page opened and left alone stores nothing);
+      // an imported model is stored at once, as its own run.
+      if (imported) await this.save('paused');
       await this.postViews();
     } catch (e) {
       if (generation === this.generation) this.fail(e);
