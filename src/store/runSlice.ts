@@ -77,6 +77,8 @@ function withProgress(run: RunView, p: Progress): RunView {
     samplesPerSecond: p.samplesPerSecond ?? run.samplesPerSecond,
     activity: p.activity,
     loadingFraction: null,
+    // Training again (e.g. a reopened run): an earlier error no longer describes the run.
+    error: p.running ? null : run.error,
   };
 }
 

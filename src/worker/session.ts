@@ -74,6 +74,8 @@ interface LoadedRun {
   epoch: (EpochInProgress & { cursor: number; orderBefore: RngState }) | null;
   /** Batch order before the current epoch began (what a mid-epoch checkpoint stores). */
   orderBefore: RngState;
+  /** The checkpoint stored last (an error marks the run next to it, never over it). */
+  lastCheckpoint: Uint8Array | null;
 }
 
 /** No samples: a trainer that only holds parameters (a model file being read). */
@@ -124,6 +126,8 @@ export class TrainingSession {
   private gpuLost: string | null = null;
   /** Play arrived while a run was loading (a reloaded page resuming a running run). */
   private playAfterLoad = false;
+  /** The save in progress (saves are chained so a pause and an interval save never interleave). */
+  private saving: Promise<void> = Promise.resolve();
   /** The last epoch is being evaluated: the run is not done until its record is posted. */
   private closingEpoch = false;
   /** Base URL of the built-in data assets, from the page. */
@@ -152,10 +156,15 @@ export class TrainingSession {
         this.schedule(0);
         break;
       case 'pause':
+        // A play queued behind a load (a reloaded page resuming a running run) is cancelled too.
+        this.playAfterLoad = false;
         if (!this.running) break;
         this.stop();
         this.postProgress();
-        void this.save('paused');
+        // After the chunk under way (which may be closing an epoch), so the checkpoint is whole.
+        this.whenIdle(async () => {
+          if (!this.finished) await this.save('paused');
+        });
         break;
       case 'step':
         if (!this.run || this.running || this.finished) break;
@@ -176,10 +185,10 @@ export class TrainingSession {
         void this.importModel(msg.text, msg.fileName, msg.engine);
         break;
       case 'evaluate':
-        this.whenIdle(() => this.evaluateNow());
+        this.whenIdleSoft(() => this.evaluateNow());
         break;
       case 'export':
-        this.whenIdle(() => this.exportParameters(msg.what));
+        this.whenIdleSoft(() => this.exportParameters(msg.what));
         break;
       case 'select':
         this.selection = msg.selection;
@@ -222,15 +231,31 @@ export class TrainingSession {
 
   /** Runs one piece of async work at a time; failures end training with a message. */
   private async guard(work: () => Promise<void>): Promise<void> {
+    const generation = this.generation;
     this.busy = true;
     try {
       await work();
     } catch (e) {
-      this.stop();
-      this.fail(e);
+      // Work of a run that has since been replaced ends quietly: it must not stop the new one.
+      if (generation === this.generation) {
+        this.stop();
+        this.fail(e);
+      }
     } finally {
-      this.busy = false;
+      // A newer load owns `busy` now (and clears it itself).
+      if (generation === this.generation) this.busy = false;
     }
+  }
+
+  /** Like whenIdle, for requests whose failure is worth a notice but must not end the run. */
+  private whenIdleSoft(work: () => Promise<void>): void {
+    this.whenIdle(async () => {
+      try {
+        await work();
+      } catch (e) {
+        this.host.post({ type: 'notice', message: messageOf(e) }, []);
+      }
+    });
   }
 
   private async load(
@@ -304,13 +329,14 @@ export class TrainingSession {
         best: saved?.best ?? null,
         epoch: null,
         orderBefore: trainer.batchOrderState(),
+        lastCheckpoint: resume?.checkpoint ?? null,
       };
       // A checkpoint taken mid-epoch stores the batch order from before that epoch: draw the
       // same batches again and skip the ones already trained.
       const into = trainer.step - trainer.epoch * trainer.stepsPerEpoch;
       if (into > 0) {
         const orderBefore = trainer.batchOrderState();
-        run.epoch = { ...trainer.beginEpoch(), cursor: into, orderBefore };
+        run.epoch = { ...trainer.beginEpoch(), started: this.host.now(), cursor: into, orderBefore };
         run.epoch.lossSum = resume?.entry.epochLossSum ?? 0;
       }
       this.run = run;
@@ -443,6 +469,7 @@ export class TrainingSession {
       return;
     }
     const started = this.host.now();
+    const generation = this.generation;
     let stepsDone = 0;
     await this.guard(async () => {
       const gpu = this.run!.engine.report.engine === 'gpu';
@@ -456,15 +483,15 @@ export class TrainingSession {
       if (now - this.lastPost >= POST_INTERVAL_MS) this.postProgress();
       if (now - this.lastViews >= VIEWS_INTERVAL_MS) await this.postViews();
       if (now - this.lastSave >= SAVE_INTERVAL_MS) await this.save('running');
+      // The last epoch may have been closed here even if pause arrived meanwhile: the run is done.
+      if (this.finished && generation === this.generation) {
+        this.running = false;
+        this.postProgress();
+        await this.postViews();
+        await this.save('done');
+      }
     });
-    if (!this.running) return;
-    if (this.finished) {
-      this.running = false;
-      this.postProgress();
-      await this.postViews();
-      await this.save('done');
-      return;
-    }
+    if (generation !== this.generation || !this.running || this.finished) return;
     const spent = this.host.now() - started;
     const budget = this.stepsPerSecond === null ? 0 : (1000 * stepsDone) / this.stepsPerSecond;
     this.schedule(Math.max(0, budget - spent));
@@ -478,11 +505,22 @@ export class TrainingSession {
     const pending: Promise<number>[] = [];
     let samples = 0;
     let steps = 0;
+    // An epoch whose batches all ran but that was never closed (stored between its last step
+    // and its evaluation) is closed before anything else.
+    if (run.epoch && run.epoch.cursor >= run.epoch.batches.length) {
+      await this.finishEpoch();
+      return 0;
+    }
     while (steps < maxSteps && this.host.now() - started < maxMs && trainer.step < run.info.totalSteps) {
       if (this.gpuLost) throw new Error(this.gpuLost);
       if (!run.epoch) {
         run.orderBefore = trainer.batchOrderState();
-        run.epoch = { ...trainer.beginEpoch(), cursor: 0, orderBefore: run.orderBefore };
+        run.epoch = {
+          ...trainer.beginEpoch(),
+          started: this.host.now(),
+          cursor: 0,
+          orderBefore: run.orderBefore,
+        };
       }
       const epoch = run.epoch;
       const batch = epoch.batches[epoch.cursor++]!;
@@ -519,6 +557,7 @@ export class TrainingSession {
     predictions?: Int32Array,
   ): Promise<{ loss: number; accuracy: number | null } | null> {
     if (indices.length === 0) return null;
+    const generation = this.generation;
     let loss = 0;
     let correct = 0;
     for (let k = 0; k < indices.length; k += EVAL_SLICE) {
@@ -530,6 +569,8 @@ export class TrainingSession {
       loss += r.loss * slice.length;
       correct += (r.accuracy ?? 0) * slice.length;
       await yieldTo(this.host);
+      // A newer load replaced this run: stop here (guard drops the error quietly).
+      if (generation !== this.generation) throw new Error('superseded');
     }
     this.activity = null;
     const n = indices.length;
@@ -608,9 +649,17 @@ export class TrainingSession {
   }
 
   /** Stores the run's checkpoint; a refused write (full storage) is a notice, not the end of the run. */
-  private async save(status: RunEntry['status']): Promise<void> {
+  /** Stores the run's checkpoint; saves run one after another, never interleaved. */
+  private save(status: RunEntry['status']): Promise<void> {
     const run = this.run;
-    if (!run) return;
+    if (!run) return Promise.resolve();
+    this.lastSave = this.host.now();
+    const next = this.saving.then(() => this.writeCheckpoint(run, status));
+    this.saving = next.catch(() => undefined);
+    return next;
+  }
+
+  private async writeCheckpoint(run: LoadedRun, status: RunEntry['status']): Promise<void> {
     const generation = this.generation;
     const trainer = run.engine.trainer;
     let state: TrainerState;
@@ -645,9 +694,9 @@ export class TrainingSession {
       status,
       epochLossSum: run.epoch?.lossSum ?? 0,
     };
-    this.lastSave = this.host.now();
     try {
       await this.host.runs.saveProgress(run.entry, bytes);
+      run.lastCheckpoint = bytes;
       if (generation === this.generation)
         this.host.post({ type: 'saved', runId: run.entry.id, step: trainer.step }, []);
     } catch (e) {
@@ -675,9 +724,21 @@ export class TrainingSession {
     this.lastPost = this.host.now();
   }
 
+  /**
+   * Reports an error that ended training. The stored checkpoint keeps the last good parameters
+   * (the live ones may be diverged or gone with a lost GPU): only the run's status is updated,
+   * next to the bytes stored last.
+   */
   private fail(e: unknown): void {
     this.host.post({ type: 'error', message: messageOf(e) }, []);
-    if (this.run) void this.save('error');
+    const run = this.run;
+    if (run?.lastCheckpoint) {
+      const bytes = run.lastCheckpoint;
+      const entry = { ...run.entry, status: 'error' as const, updatedAt: new Date().toISOString() };
+      this.saving = this.saving
+        .then(() => this.host.runs.saveProgress(entry, bytes).then(() => undefined))
+        .catch(() => undefined);
+    }
   }
 
   private progress(): Progress {
