@@ -239,4 +239,28 @@ describe('TrainingSession', () => {
     expect(ready.info.engine.engine).toBe('cpu');
     expect(ready.info.engine.notice).toMatch(/no WebGPU/);
   });
+
+  it('a pause sent while a run loads cancels the play queued behind the load', async () => {
+    const s = startSession();
+    s.send({ type: 'load', config: patternsConfig(2), engine: 'cpu', resumeRunId: null, dataBaseUrl: '' });
+    s.send({ type: 'play' });
+    s.send({ type: 'pause' });
+    await s.until((m) => m.type === 'ready');
+    await new Promise((r) => setTimeout(r, 200));
+    const steps = s.messages.flatMap((m) => (m.type === 'progress' ? [m.progress.step] : []));
+    expect(Math.max(0, ...steps)).toBe(0);
+    expect(s.messages.some((m) => m.type === 'progress' && m.progress.running)).toBe(false);
+  });
+
+  it('a step sent the moment the run is ready is served (after its first views), and stores the run', async () => {
+    const s = startSession();
+    s.send({ type: 'load', config: patternsConfig(2), engine: 'cpu', resumeRunId: null, dataBaseUrl: '' });
+    const ready = await s.until((m) => m.type === 'ready');
+    if (ready.type !== 'ready') throw new Error('unreachable');
+    // Nothing is stored for a run that has not trained.
+    expect(s.runs.runs.size).toBe(0);
+    s.send({ type: 'step' });
+    await s.until((m) => m.type === 'saved' && m.step === 1);
+    expect(s.runs.runs.get(ready.info.runId)?.entry.step).toBe(1);
+  });
 });
