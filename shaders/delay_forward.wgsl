@@ -33,25 +33,15 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     let w = weights[i * OUTPUTS + j];
     let d = delays[i * OUTPUTS + j];
     if (MODE == 0u) {
-      // Normalised Gaussian; exponents taken relative to the tap nearest d, so a tiny sigma
-      // cannot underflow every tap to 0 (the common factor cancels in the normalisation).
-      let h = 1.0 / (2.0 * params.sigma * params.sigma);
-      let centre = clamp(round(d), 0.0, f32(MAX_DELAY - 1u));
-      let x0 = (centre - d) * (centre - d);
-      var z = 0.0;
-      for (var k = 0u; k < MAX_DELAY; k++) {
-        let x = f32(k) - d;
-        z += exp(-(x * x - x0) * h);
-      }
+      let g = gauss_of(d, params.sigma);
       var s = 0.0;
       for (var k = 0u; k <= last_tap; k++) {
         let v = spike_at(b, t - k, i);
         if (v != 0.0) {
-          let x = f32(k) - d;
-          s += v * exp(-(x * x - x0) * h);
+          s += v * gauss_tap(k, d, g);
         }
       }
-      acc += w * s / z;
+      acc += w * s / g.z;
     } else if (MODE == 1u) {
       let n = u32(clamp(floor(d), 0.0, f32(MAX_DELAY - 1u)));
       let f = d - f32(n);

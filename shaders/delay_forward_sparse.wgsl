@@ -20,16 +20,8 @@
 // Tap k of synapse (w, d) without its weight: the dense shader's kernel, term by term.
 fn tap(k: u32, d: f32) -> f32 {
   if (MODE == 0u) {
-    let h = 1.0 / (2.0 * params.sigma * params.sigma);
-    let centre = clamp(round(d), 0.0, f32(MAX_DELAY - 1u));
-    let x0 = (centre - d) * (centre - d);
-    var z = 0.0;
-    for (var q = 0u; q < MAX_DELAY; q++) {
-      let x = f32(q) - d;
-      z += exp(-(x * x - x0) * h);
-    }
-    let x = f32(k) - d;
-    return exp(-(x * x - x0) * h) / z;
+    let g = gauss_of(d, params.sigma);
+    return gauss_tap(k, d, g) / g.z;
   }
   if (MODE == 1u) {
     let n = u32(clamp(floor(d), 0.0, f32(MAX_DELAY - 1u)));

@@ -1,7 +1,7 @@
 import { buildTaskData } from '../core/data/tasks.ts';
 import type { RawDataset } from '../core/data/types.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
-import type { BestParameters, Checkpoint } from '../core/checkpoint.ts';
+import { copyParameters, type BestParameters, type Checkpoint } from '../core/checkpoint.ts';
 import type { EpochMetrics, Trainer } from '../core/trainer.ts';
 import { UsageError } from './args.ts';
 import { writeRunOutput, type EpochRecord } from './runOutput.ts';
@@ -159,13 +159,6 @@ export interface RunFiles {
 }
 
 export const NO_RUN_FILES: RunFiles = { out: null, resume: null, dataset: null };
-
-function copyParameters(trainer: Trainer): BestParameters['layers'] {
-  return trainer.net.synapses.map((s) => ({
-    weights: Float64Array.from(s.weights),
-    delays: Float64Array.from(s.delays),
-  }));
-}
 
 async function runEpochs(
   runner: EpochRunner,

@@ -1,7 +1,7 @@
 import { decodeBundle, encodeBundle, type TypedArray } from './bundle.ts';
 import { validateExperiment, ConfigError, type ExperimentConfig } from './experiment.ts';
 import type { RngState } from './rng.ts';
-import type { AdamSnapshot, EpochMetrics, TrainerState } from './trainer.ts';
+import type { AdamSnapshot, EpochMetrics, Trainer, TrainerState } from './trainer.ts';
 
 /**
  * A training checkpoint (CLI `--out` folder, playground runs): the experiment config, the
@@ -15,6 +15,14 @@ export interface BestParameters {
   epoch: number;
   validationAccuracy: number;
   layers: { weights: Float64Array; delays: Float64Array }[];
+}
+
+/** A copy of a trainer's current weights and delays (the best-validation snapshot). */
+export function copyParameters(trainer: Trainer): BestParameters['layers'] {
+  return trainer.net.synapses.map((s) => ({
+    weights: Float64Array.from(s.weights),
+    delays: Float64Array.from(s.delays),
+  }));
 }
 
 export interface Checkpoint {

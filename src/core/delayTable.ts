@@ -1,4 +1,4 @@
-import type { ExperimentConfig } from './experiment.ts';
+import { describe, isPlainObject, type ExperimentConfig } from './experiment.ts';
 import { quantiseDelay, type DelayRounding } from './synapses/kernels.ts';
 
 /**
@@ -158,7 +158,7 @@ export function parseDelayTable(text: string, fileName: string): DelayTable {
   } catch (e) {
     fail(`is not a delay table: it is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (!isObject(raw)) fail('is not a delay table: expected a JSON object');
+  if (!isPlainObject(raw)) fail('is not a delay table: expected a JSON object');
   if (raw['format'] !== DELAY_TABLE_FORMAT) {
     fail(`is not a delay table: "format" is ${describe(raw['format'])}, expected "${DELAY_TABLE_FORMAT}"`);
   }
@@ -178,7 +178,7 @@ export function parseDelayTable(text: string, fileName: string): DelayTable {
   let previousSize: number | null = null;
   const layers = rawLayers.map((value: unknown, l): DelayTableLayer => {
     const path = `layers[${l}]`;
-    if (!isObject(value)) fail(`${path}: expected an object`);
+    if (!isPlainObject(value)) fail(`${path}: expected an object`);
     const count = (key: string, min: number): number => {
       const v = value[key];
       if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
@@ -256,7 +256,7 @@ function formatJson(value: unknown, indent: string): string {
     const inner = indent + '  ';
     return `[\n${value.map((v) => inner + formatJson(v, inner)).join(',\n')}\n${indent}]`;
   }
-  if (isObject(value)) {
+  if (isPlainObject(value)) {
     const inner = indent + '  ';
     const fields = Object.entries(value).map(
       ([k, v]) => `${inner}${JSON.stringify(k)}: ${formatJson(v, inner)}`,
@@ -264,14 +264,4 @@ function formatJson(value: unknown, indent: string): string {
     return `{\n${fields.join(',\n')}\n${indent}}`;
   }
   return JSON.stringify(value);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 40)}...` : s;
 }

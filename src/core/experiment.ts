@@ -207,7 +207,8 @@ class Reader {
   }
 }
 
-function describe(v: unknown): string {
+/** A short rendering of an untrusted value for error messages (at most 40 characters of JSON). */
+export function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
   const s = JSON.stringify(v);
   return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 40)}...` : s;
@@ -447,6 +448,11 @@ function readLoss(r: Reader, v: unknown, path: string): LossConfig {
         silentMargin: r.num(o, 'silentMargin', path, { gt: 0 }),
       };
   }
+}
+
+/** A JSON object (not null, not an array). */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Checks an untrusted object and returns a typed config, or throws ConfigError listing every problem. */

@@ -1,4 +1,10 @@
-import { ConfigError, validateExperiment, type ExperimentConfig } from './experiment.ts';
+import {
+  ConfigError,
+  describe,
+  isPlainObject,
+  validateExperiment,
+  type ExperimentConfig,
+} from './experiment.ts';
 import type { EpochMetrics, Trainer } from './trainer.ts';
 
 /**
@@ -166,7 +172,7 @@ export function decodeModel(text: string, fileName: string): Model {
   } catch (e) {
     fail(`is not a Delay Lab model: it is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (!isObject(raw)) return fail('is not a Delay Lab model: expected a JSON object');
+  if (!isPlainObject(raw)) return fail('is not a Delay Lab model: expected a JSON object');
   if (raw['format'] !== MODEL_FORMAT) {
     const hint =
       raw['format'] === 'delaylab-delay-table'
@@ -261,7 +267,7 @@ function networkShape(config: ExperimentConfig): { fanIn: number; size: number }
 
 function readMetrics(value: unknown, problems: string[]): ModelMetrics {
   if (value === undefined) return {};
-  if (!isObject(value)) {
+  if (!isPlainObject(value)) {
     problems.push(`metrics: expected an object, got ${describe(value)}`);
     return {};
   }
@@ -295,7 +301,7 @@ function readLayers(value: unknown, config: ExperimentConfig, problems: string[]
     const path = `layers[${l}]`;
     const raw: unknown = value[l];
     const empty = { fanIn, size, sigma: 1, weights: new Float64Array(0), delays: new Float64Array(0) };
-    if (!isObject(raw)) {
+    if (!isPlainObject(raw)) {
       problems.push(`${path}: expected an object, got ${describe(raw)}`);
       return empty;
     }
@@ -354,16 +360,6 @@ function readValues(value: unknown, path: string, count: number, problems: strin
 function firstNonFinite(values: ArrayLike<number>): number {
   for (let q = 0; q < values.length; q++) if (!Number.isFinite(values[q]!)) return q;
   return -1;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 40)}...` : s;
 }
 
 // ---- float64 <-> little-endian bytes <-> base64 ----------------------------------------------

@@ -1,4 +1,9 @@
-import { decodeCheckpoint, encodeCheckpoint, type BestParameters } from '../core/checkpoint.ts';
+import {
+  copyParameters,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  type BestParameters,
+} from '../core/checkpoint.ts';
 import { buildTaskData } from '../core/data/tasks.ts';
 import type { RawDataset } from '../core/data/types.ts';
 import { taskDatasetName, type ExperimentConfig } from '../core/experiment.ts';
@@ -632,10 +637,7 @@ export class TrainingSession {
       run.best = {
         epoch: record.epoch,
         validationAccuracy: record.validationAccuracy,
-        layers: trainer.net.synapses.map((s) => ({
-          weights: Float64Array.from(s.weights),
-          delays: Float64Array.from(s.delays),
-        })),
+        layers: copyParameters(trainer),
       };
     }
     this.host.post({ type: 'epoch', record }, []);

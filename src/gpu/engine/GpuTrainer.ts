@@ -189,9 +189,10 @@ export class GpuTrainer {
       batch,
       this.config.network.timeSteps,
       this.config.network.inputs,
+      SPARSE_INPUT_DENSITY * inputSpikes.length,
     );
-    const sparseInput = events.count <= SPARSE_INPUT_DENSITY * inputSpikes.length;
-    if (sparseInput) this.sparseInput.upload(events);
+    const sparseInput = events !== null;
+    if (events) this.sparseInput.upload(events);
     this.sparseSteps += sparseInput ? 1 : 0;
     const targets = t.targetsFor(indices);
     if (targets.kind === 'labels') device.queue.writeBuffer(act.labels, 0, Uint32Array.from(targets.labels));

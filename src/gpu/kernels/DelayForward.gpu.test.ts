@@ -122,11 +122,13 @@ describe('delay_forward.wgsl', () => {
 
   it('event lists: one per (sample, step), values kept, empty batches allowed', () => {
     const spikes = Float32Array.from([0, 1, 0, 2, 0, 0, 1, 1]); // batch 2, T 2, inputs 2
-    const e = spikeEventLists(spikes, 2, 2, 2);
+    const e = spikeEventLists(spikes, 2, 2, 2)!;
     expect(Array.from(e.start)).toEqual([0, 1, 2, 2, 4]);
     expect(Array.from(e.input)).toEqual([1, 1, 0, 1]);
     expect(Array.from(e.value)).toEqual([1, 2, 1, 1]);
-    expect(spikeEventLists(new Float32Array(4), 1, 2, 2).count).toBe(0);
+    expect(spikeEventLists(new Float32Array(4), 1, 2, 2)!.count).toBe(0);
+    // More events than allowed: no lists (the caller gathers densely).
+    expect(spikeEventLists(spikes, 2, 2, 2, 3)).toBeNull();
     expect(() => spikeEventLists(spikes, 3, 2, 2)).toThrow(/expected 3x2x2/);
   });
 

@@ -105,11 +105,7 @@ export class DelayForward {
     batch: number,
     sigma: number,
   ): Promise<Float32Array> {
-    const { device, shape } = this;
-    const scope = new BufferScope(device);
-    try {
-      const current = scope.output('delay_forward current', batch * shape.timeSteps * shape.outputs);
-      const encoder = device.createCommandEncoder({ label: 'delay_forward' });
+    return runDelayForwardOnce(this.device, this.shape, 'delay_forward', batch, (scope, encoder, current) =>
       this.encode(
         encoder,
         {
@@ -120,11 +116,30 @@ export class DelayForward {
         },
         batch,
         sigma,
-      );
-      const [out] = await scope.read(encoder, [current]);
-      return out!;
-    } finally {
-      scope.destroy();
-    }
+      ),
+    );
+  }
+}
+
+/**
+ * One forward pass on fresh buffers, read back (tests and the in-browser check page): `record`
+ * encodes the pass into `encoder`, writing `current`; every buffer is destroyed afterwards.
+ */
+export async function runDelayForwardOnce(
+  device: GPUDevice,
+  shape: DelayForwardShape,
+  label: string,
+  batch: number,
+  record: (scope: BufferScope, encoder: GPUCommandEncoder, current: GPUBuffer) => void,
+): Promise<Float32Array> {
+  const scope = new BufferScope(device);
+  try {
+    const current = scope.output(`${label} current`, batch * shape.timeSteps * shape.outputs);
+    const encoder = device.createCommandEncoder({ label });
+    record(scope, encoder, current);
+    const [out] = await scope.read(encoder, [current]);
+    return out!;
+  } finally {
+    scope.destroy();
   }
 }

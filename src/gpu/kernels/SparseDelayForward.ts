@@ -1,7 +1,7 @@
 import source from '../../../shaders/delay_forward_sparse.wgsl?raw';
 import { BindGroupCache } from '../bindGroupCache.ts';
-import { BufferScope, batchSigmaUniform, dispatch } from '../buffers.ts';
-import { delayForwardPipeline, type DelayForwardShape } from './DelayForward.ts';
+import { batchSigmaUniform, dispatch } from '../buffers.ts';
+import { delayForwardPipeline, runDelayForwardOnce, type DelayForwardShape } from './DelayForward.ts';
 import { spikeEventLists, type SpikeEventLists } from './spikeEvents.ts';
 
 /** Event buffers grow to the next power of two of what a batch needs (bytes), so they rarely move. */
@@ -95,26 +95,15 @@ export class SparseDelayForward {
     sigma: number,
   ): Promise<Float32Array> {
     const { device, shape } = this;
-    const scope = new BufferScope(device);
-    try {
-      this.upload(spikeEventLists(spikes, batch, shape.timeSteps, shape.inputs));
-      const current = scope.output('delay_forward_sparse current', batch * shape.timeSteps * shape.outputs);
-      const encoder = device.createCommandEncoder({ label: 'delay_forward_sparse' });
+    this.upload(spikeEventLists(spikes, batch, shape.timeSteps, shape.inputs)!);
+    return runDelayForwardOnce(device, shape, 'delay_forward_sparse', batch, (scope, encoder, current) =>
       this.encode(
         encoder,
-        {
-          weights: scope.input('weights', weights),
-          delays: scope.input('delays', delays),
-          current,
-        },
+        { weights: scope.input('weights', weights), delays: scope.input('delays', delays), current },
         batch,
         sigma,
-      );
-      const [out] = await scope.read(encoder, [current]);
-      return out!;
-    } finally {
-      scope.destroy();
-    }
+      ),
+    );
   }
 
   /** The buffer, or a bigger one when `bytes` do not fit (the old one is destroyed). */

@@ -11,12 +11,17 @@ export interface SpikeEventLists {
   count: number;
 }
 
+/**
+ * Event lists of a dense batch, or null when it holds more than `maxEvents` events (the caller
+ * then gathers densely; counting first spares building lists it would not use).
+ */
 export function spikeEventLists(
   spikes: Float32Array,
   batch: number,
   timeSteps: number,
   inputs: number,
-): SpikeEventLists {
+  maxEvents = Infinity,
+): SpikeEventLists | null {
   const rows = batch * timeSteps;
   if (spikes.length !== rows * inputs) {
     throw new RangeError(
@@ -25,6 +30,7 @@ export function spikeEventLists(
   }
   let count = 0;
   for (let q = 0; q < spikes.length; q++) if (spikes[q] !== 0) count++;
+  if (count > maxEvents) return null;
   const start = new Uint32Array(rows + 1);
   const input = new Uint32Array(count);
   const value = new Float32Array(count);
