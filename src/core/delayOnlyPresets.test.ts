@@ -13,7 +13,13 @@ describe('delay-only presets match the paper', () => {
 
   it('exist, validate and are reachable as presets', () => {
     expect(Object.keys(DELAY_ONLY_PRESETS).sort()).toEqual(
-      [...names, 'delay-only-mnist-authors-code', 'delay-only-fashion-authors-code'].sort(),
+      [
+        ...names,
+        'delay-only-mnist-authors-code',
+        'delay-only-fashion-authors-code',
+        'delay-only-fashion-ternary-authors-code',
+        'weights-only-fashion-authors-code',
+      ].sort(),
     );
     for (const n of names) expect(validateExperiment(preset(n)).name).toBe(n);
   });
@@ -74,6 +80,8 @@ describe('delay-only presets match the paper', () => {
     for (const [name, base, window] of [
       ['delay-only-mnist-authors-code', 'delay-only-mnist', null],
       ['delay-only-fashion-authors-code', 'delay-only-fashion', 6],
+      ['delay-only-fashion-ternary-authors-code', 'delay-only-fashion-ternary', 6],
+      ['weights-only-fashion-authors-code', 'weights-only-fashion', 6],
     ] as const) {
       const c = preset(name)!;
       const text = preset(base)!;
@@ -86,7 +94,8 @@ describe('delay-only presets match the paper', () => {
           refractoryScale: 2,
           threshold: 10,
         });
-        expect(l.delayInit).toEqual({ kind: 'uniform', low: 0, high: 4 });
+        // Delay-only nets draw delays from U(0, 4); the weight baseline keeps U(0, 1), all 0.
+        expect(l.delayInit).toEqual({ kind: 'uniform', low: 0, high: l.trainDelays ? 4 : 1 });
       }
       expect(c.task).toMatchObject({ encoder: { kind: 'intensityBins', bins: 3 } });
       expect(c.loss).toEqual({ kind: 'spikeTime', traceTauSteps: 10, targetSteps: window });
@@ -95,6 +104,10 @@ describe('delay-only presets match the paper', () => {
       expect(c.optimizer).toEqual(text.optimizer);
       expect(c.training).toEqual(text.training);
       expect(c.readout).toBe(text.readout);
+      for (const [i, l] of c.network.layers.entries()) {
+        expect(l.trainWeights).toBe(text.network.layers[i]!.trainWeights);
+        expect(l.trainDelays).toBe(text.network.layers[i]!.trainDelays);
+      }
     }
   });
 });

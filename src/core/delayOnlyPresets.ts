@@ -97,8 +97,9 @@ function layer(
     trainWeights: train === 'weights',
     trainDelays: train === 'delays',
     weightInit,
-    // Text: U(0, 1), so every delay floors to 0 at first.
-    delayInit: { kind: 'uniform', low: 0, high: variant.delayInitHigh },
+    // Text: U(0, 1), so every delay floors to 0 at first. A weight-training baseline keeps
+    // U(0, 1) in every variant, so its delays are all 0 (plain SLAYER, no fixed random delays).
+    delayInit: { kind: 'uniform', low: 0, high: train === 'delays' ? variant.delayInitHigh : 1 },
     connectivity: 1,
   };
 }
@@ -187,6 +188,22 @@ export const DELAY_ONLY_PRESETS: Readonly<Record<string, ExperimentConfig>> = {
     'fashion-mnist',
     'normal',
     'delays',
+    authorsCode(6),
+  ),
+  'delay-only-fashion-ternary-authors-code': experiment(
+    'delay-only-fashion-ternary-authors-code',
+    "Delay-only Fashion-MNIST with ternary weights, as the authors' public code runs it (tau_s 10, 3 intensity bins, delays U(0, 4), target spikes at steps 0-5).",
+    'fashion-mnist',
+    'ternary',
+    'delays',
+    authorsCode(6),
+  ),
+  'weights-only-fashion-authors-code': experiment(
+    'weights-only-fashion-authors-code',
+    "The weight-training baseline on Fashion-MNIST with the authors' public code's settings (tau_s 10, 3 intensity bins, target spikes at steps 0-5); delays stay 0.",
+    'fashion-mnist',
+    'normal',
+    'weights',
     authorsCode(6),
   ),
 };

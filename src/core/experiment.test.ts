@@ -51,6 +51,7 @@ describe('presets', () => {
       'delay-only-fashion',
       'delay-only-fashion-authors-code',
       'delay-only-fashion-ternary',
+      'delay-only-fashion-ternary-authors-code',
       'delay-only-mnist',
       'delay-only-mnist-authors-code',
       'mnist-bench',
@@ -60,6 +61,7 @@ describe('presets', () => {
       'shd-bench',
       'toy',
       'weights-only-fashion',
+      'weights-only-fashion-authors-code',
       'yinyang',
     ]);
     const toy = PRESETS['toy']!;
