@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -43,7 +43,18 @@ describe('loading data from disk (CLI)', () => {
         'train-labels-idx1-ubyte.gz',
       ],
     });
-    expect(lines).toHaveLength(4); // one progress line per file
+    // A read line (size) and a parsed line (time) per file.
+    expect(lines.filter((l) => l.startsWith('read '))).toHaveLength(4);
+    expect(lines.filter((l) => /^parsed \S+ \(\d+ ms\)$/.test(l))).toHaveLength(4);
+  });
+
+  it('marks the test part by file name, not by the folder it lies in', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'delaylab-test-parent-'));
+    const inTest = join(parent, 'test');
+    renameSync(idxFolder(7, 3), inTest);
+    const data = await loadDataPath(inTest, () => undefined);
+    expect(data.train.count).toBe(7);
+    expect(data.test?.count).toBe(3);
   });
 
   it('reads uncompressed IDX files too', async () => {
