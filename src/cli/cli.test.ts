@@ -265,6 +265,10 @@ for name, n in (('shd_train.h5', 60), ('shd_test.h5', 20)):
       ['delay-only-fashion', '/usr/share/datasets/fashion-mnist'],
       ['delay-only-fashion-ternary', '/usr/share/datasets/fashion-mnist'],
       ['weights-only-fashion', '/usr/share/datasets/fashion-mnist'],
+      ['delay-only-mnist-authors-code', null],
+      ['delay-only-fashion-authors-code', '/usr/share/datasets/fashion-mnist'],
+      ['delay-only-fashion-ternary-authors-code', '/usr/share/datasets/fashion-mnist'],
+      ['weights-only-fashion-authors-code', '/usr/share/datasets/fashion-mnist'],
     ] as const) {
       const file = tempFile(
         `${name}.json`,
