@@ -9,11 +9,14 @@ export class UsageError extends Error {
 export interface ParsedArgs {
   command: string | undefined;
   flags: Map<string, string | true>;
+  /** Arguments after the command that are not flags (e.g. `report`'s run folders). */
+  operands: string[];
 }
 
 export function parseArgs(argv: readonly string[], switches: readonly string[]): ParsedArgs {
   const flags = new Map<string, string | true>();
   let command: string | undefined;
+  const operands: string[] = [];
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k]!;
     if (a.startsWith('--')) {
@@ -28,9 +31,9 @@ export function parseArgs(argv: readonly string[], switches: readonly string[]):
         k++;
       }
     } else if (command === undefined) command = a;
-    else throw new UsageError(`unexpected argument '${a}'`);
+    else operands.push(a);
   }
-  return { command, flags };
+  return { command, flags, operands };
 }
 
 export function intFlag(flags: ParsedArgs['flags'], name: string, min: number): number | undefined {

@@ -291,6 +291,54 @@ for name, n in (('shd_train.h5', 60), ('shd_test.h5', 20)):
     }
   });
 
+  it('report tabulates run folders and averages seeds; a folder that is not a run is named', () => {
+    const dirs = [0, 1].map((seed) => {
+      const dir = mkdtempSync(join(tmpdir(), 'delaylab-report-'));
+      const r = run(BIN, [
+        'train',
+        '--config',
+        'patterns',
+        '--epochs',
+        '2',
+        '--seed',
+        String(seed),
+        '--out',
+        dir,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      return dir;
+    });
+    const r = run(BIN, ['report', ...dirs, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as {
+      runs: { config: string; seed: number; epochs: number; bestTestAccuracy: number }[];
+      configs: { config: string; seeds: number[]; bestTestMean: number }[];
+    };
+    const written = dirs.map(
+      (d) =>
+        JSON.parse(readFileSync(join(d, 'metrics.json'), 'utf8')) as {
+          validationAccuracy: number;
+          testAccuracy: number;
+        }[],
+    );
+    // The best-validation epoch's test accuracy, as metrics.json recorded it.
+    report.runs.forEach((row, k) => {
+      expect(row).toMatchObject({ config: 'patterns', seed: k, epochs: 2 });
+      const best = written[k]!.reduce((a, b) => (b.validationAccuracy > a.validationAccuracy ? b : a));
+      expect(row.bestTestAccuracy).toBe(best.testAccuracy);
+    });
+    expect(report.configs).toHaveLength(1);
+    expect(report.configs[0]!.seeds).toEqual([0, 1]);
+    expect(run(BIN, ['report', ...dirs]).stdout).toMatch(/\| `patterns` +\| generated \| 0, 1 +\| 2 /);
+
+    const notARun = mkdtempSync(join(tmpdir(), 'delaylab-report-'));
+    const bad = run(BIN, ['report', notARun]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`report: cannot read ${join(notARun, 'checkpoint.dlck')}`);
+    expect(run(BIN, ['report']).stderr).toMatch(/report needs one or more run folders/);
+    expect(run(BIN, ['presets', 'extra']).stderr).toMatch(/unexpected argument 'extra'/);
+  });
+
   it('exits with 2 and one clear message for an unknown preset', () => {
     const r = run(BIN, ['train', '--config', 'toyy']);
     expect(r.code).toBe(2);

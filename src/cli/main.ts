@@ -9,6 +9,7 @@ import { PRESETS } from '../core/presets.ts';
 import { TrainingDivergedError } from '../core/trainer.ts';
 import { checkKnown, intFlag, parseArgs, stringFlag, UsageError } from './args.ts';
 import { readCheckpoint } from './runOutput.ts';
+import { groupBySeed, readRun, reportMarkdown } from './report.ts';
 import { loadConfig } from './loadConfig.ts';
 import { trainExperiment, trainExperimentGpu, type TrainSummary } from './train.ts';
 
@@ -25,6 +26,9 @@ Usage:
                                         (--data: IDX files, gzip or not, e.g. /usr/share/datasets/fashion-mnist,
                                          or SHD/SSC HDF5 files; for tasks of kind images / events.
                                          Without it, image tasks use the built-in 10,000 MNIST digits)
+  delaylab report <run dir>... [--json] a results table of run folders (written by --out): last-epoch
+                                        train / validation accuracy, the best-validation model's test
+                                        accuracy, the train - validation gap, s / epoch; mean ± sd over seeds
   delaylab gradcheck [--json]           finite-difference check of every gradient (Float64)
   delaylab help
 
@@ -76,13 +80,23 @@ async function datasetFor(
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const { command, flags } = parseArgs(argv, ['json', 'help']);
+  const { command, flags, operands } = parseArgs(argv, ['json', 'help']);
   if (command === undefined || command === 'help' || flags.has('help')) {
     out(HELP);
     return command === undefined && !flags.has('help') ? 2 : 0;
   }
   const json = flags.get('json') === true;
+  if (command !== 'report' && operands.length > 0)
+    throw new UsageError(`unexpected argument '${operands[0]}'`);
   switch (command) {
+    case 'report': {
+      checkKnown(flags, ['json']);
+      if (operands.length === 0)
+        throw new UsageError('report needs one or more run folders (written by train --out)');
+      const rows = operands.map(readRun);
+      out(json ? JSON.stringify({ runs: rows, configs: groupBySeed(rows) }) : reportMarkdown(rows));
+      return 0;
+    }
     case 'presets': {
       checkKnown(flags, ['json']);
       const rows = Object.values(PRESETS).map((p) => ({ name: p.name, description: p.description }));

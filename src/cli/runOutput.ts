@@ -48,14 +48,19 @@ export function writeRunOutput(dir: string, checkpoint: Checkpoint, history: rea
   writeAtomically(join(dir, METRICS_JSON), `${JSON.stringify(history, null, 1)}\n`);
 }
 
-/** Reads `dir`'s checkpoint to resume a run; a missing or corrupt one is a usage error naming it. */
-export function readCheckpoint(dir: string): Checkpoint {
+/**
+ * Reads `dir`'s checkpoint (to resume or report a run); a missing or corrupt one is a usage
+ * error naming it, after `context` (e.g. '--resume').
+ */
+export function readCheckpoint(dir: string, context = '--resume'): Checkpoint {
   const path = join(dir, CHECKPOINT_FILE);
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(path));
   } catch (e) {
-    throw new UsageError(`--resume: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new UsageError(
+      `${context}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+    );
   }
   return decodeCheckpoint(bytes, path);
 }
