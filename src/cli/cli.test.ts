@@ -186,7 +186,8 @@ for name, n in (('shd_train.h5', 60), ('shd_test.h5', 20)):
     const file = tempFile('shd-small.json', JSON.stringify(config));
     const r = run(BIN, ['train', '--config', file, '--data', dir, '--epochs', '6', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/shd_train\.h5: 60 samples, 700 channels/);
+    expect(r.stderr).toMatch(/parsed shd_train\.h5 \(\d+ ms\)/);
+    expect(r.stderr).toMatch(/training part: 60 samples, 700 channels, 2 classes/);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(out['samples']).toEqual({ train: 48, validation: 12, test: 20 });
     // The classes differ in channels and time: the trained network separates the test part.
@@ -219,9 +220,11 @@ for name, n in (('shd_train.h5', 60), ('shd_test.h5', 20)):
     expect(first.code).toBe(0);
     const csv = readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe(
-      'epoch,trainLoss,trainAccuracy,validationLoss,validationAccuracy,testLoss,testAccuracy,sigma,ms',
+      'epoch,trainLoss,trainAccuracy,validationLoss,validationAccuracy,testLoss,testAccuracy,sigma,ms,trainSamplesPerSecond',
     );
     expect(csv).toHaveLength(5);
+    // Training throughput, evaluation excluded: a positive rate on every row.
+    for (const line of csv.slice(1)) expect(Number(line.split(',').at(-1))).toBeGreaterThan(0);
     const rows = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as {
       epoch: number;
       testAccuracy: number;

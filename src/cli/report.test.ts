@@ -2,8 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { EpochRecord } from './runOutput.ts';
 import { groupBySeed, reportMarkdown, summariseRun } from './report.ts';
 
-function epoch(n: number, train: number, val: number, test: number, seconds = 10): EpochRecord {
+function epoch(
+  n: number,
+  train: number,
+  val: number,
+  test: number,
+  seconds = 10,
+  rate?: number,
+): EpochRecord {
   return {
+    ...(rate === undefined ? {} : { trainSamplesPerSecond: rate }),
     epoch: n,
     trainLoss: 1,
     trainAccuracy: train,
@@ -37,6 +45,15 @@ describe('run report', () => {
       epoch(3, 0.5, 0.5, 0.5, 320),
     ]);
     expect(row.secondsPerEpoch).toBe(320);
+    expect(row.trainSamplesPerSecond).toBeNull();
+    // Throughput: the median over the epochs that recorded it (older ones did not).
+    const rates = summariseRun('d', run(0), [
+      epoch(1, 0.5, 0.5, 0.5, 300),
+      epoch(2, 0.5, 0.5, 0.5, 300, 150),
+      epoch(3, 0.5, 0.5, 0.5, 300, 10),
+      epoch(4, 0.5, 0.5, 0.5, 300, 200),
+    ]);
+    expect(rates.trainSamplesPerSecond).toBe(150);
   });
 
   it('refuses a run without a finished epoch', () => {

@@ -21,6 +21,8 @@ export interface RunRow {
   gap: number | null;
   /** Median wall time per epoch (s), evaluation included; the median, so an epoch that sat paused does not skew it. */
   secondsPerEpoch: number;
+  /** Median training throughput (samples/s, evaluation excluded) over the epochs that recorded it. */
+  trainSamplesPerSecond: number | null;
 }
 
 /** Runs of one config and data set over several seeds. */
@@ -61,11 +63,15 @@ export function summariseRun(
     bestEpoch: best?.epoch ?? null,
     bestTestAccuracy: best?.testAccuracy ?? null,
     gap,
-    secondsPerEpoch: median(history.map((r) => r.ms)) / 1000,
+    secondsPerEpoch: median(history.map((r) => r.ms))! / 1000,
+    trainSamplesPerSecond: median(
+      history.flatMap((r) => (r.trainSamplesPerSecond === undefined ? [] : [r.trainSamplesPerSecond])),
+    ),
   };
 }
 
-function median(xs: readonly number[]): number {
+function median(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null;
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
@@ -124,6 +130,7 @@ export function reportMarkdown(rows: readonly RunRow[]): string {
       'test % (best val, epoch)',
       'train - val gap',
       's / epoch',
+      'train samples/s',
     ],
     rows.map((r) => [
       `\`${r.config}\``,
@@ -135,6 +142,7 @@ export function reportMarkdown(rows: readonly RunRow[]): string {
       `${pct(r.bestTestAccuracy)} (${r.bestEpoch ?? '–'})`,
       pct(r.gap),
       r.secondsPerEpoch.toFixed(0),
+      r.trainSamplesPerSecond === null ? '–' : r.trainSamplesPerSecond.toFixed(0),
     ]),
   );
   const groups = groupBySeed(rows);

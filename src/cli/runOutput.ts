@@ -24,11 +24,14 @@ const COLUMNS = [
   'testAccuracy',
   'sigma',
   'ms',
+  'trainSamplesPerSecond',
 ] as const;
 
 /** The history as CSV: one header line, one line per epoch, empty cells for missing values. */
 export function metricsCsv(history: readonly EpochRecord[]): string {
-  const cell = (v: number | null): string => (v === null ? '' : String(Number(v.toPrecision(6))));
+  // Empty cells for missing values (e.g. throughput in epochs written before it was recorded).
+  const cell = (v: number | null | undefined): string =>
+    v === null || v === undefined ? '' : String(Number(v.toPrecision(6)));
   const lines = history.map((r) => COLUMNS.map((c) => cell(r[c])).join(','));
   return `${COLUMNS.join(',')}\n${lines.join('\n')}\n`;
 }

@@ -55,6 +55,11 @@ export interface EpochMetrics {
   sigma: number;
   /** Wall time of the epoch (ms). */
   ms: number;
+  /**
+   * Training throughput: samples per second over the epoch's training steps, evaluation
+   * excluded. Absent where the steps were interleaved with other work (the playground's chunks).
+   */
+  trainSamplesPerSecond?: number;
 }
 
 /** An epoch being run step by step (see Trainer.beginEpoch / endEpoch). */
@@ -295,6 +300,7 @@ export class Trainer {
 
   /** Evaluates the splits and closes an epoch whose steps were run by the caller. */
   endEpoch(epoch: EpochInProgress): EpochMetrics {
+    const trainMs = performance.now() - epoch.started;
     this.epoch++;
     const train = this.data.labels ? this.evaluate(this.data.train) : null;
     const val = this.data.validation.length > 0 ? this.evaluate(this.data.validation) : null;
@@ -306,6 +312,7 @@ export class Trainer {
       validationAccuracy: val?.accuracy ?? null,
       sigma: epoch.sigma,
       ms: performance.now() - epoch.started,
+      trainSamplesPerSecond: (1000 * epoch.samples) / trainMs,
     };
   }
 

@@ -46,6 +46,10 @@ describe('loading data from disk (CLI)', () => {
     // A read line (size) and a parsed line (time) per file.
     expect(lines.filter((l) => l.startsWith('read '))).toHaveLength(4);
     expect(lines.filter((l) => /^parsed \S+ \(\d+ ms\)$/.test(l))).toHaveLength(4);
+    expect(lines.slice(-2)).toEqual([
+      'training part: 30 samples, 28x28 images, 10 classes',
+      'test part: 12 samples, 28x28 images, 10 classes',
+    ]);
   });
 
   it('marks the test part by file name, not by the folder it lies in', async () => {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { NamedBytes } from '../core/data/idx.ts';
-import { DataFormatError, type RawDataset } from '../core/data/types.ts';
+import { DataFormatError, type RawDataset, type RawSet } from '../core/data/types.ts';
 import { importFiles } from '../io/importData.ts';
 
 const IDX_NAME = /idx\d-ubyte(\.gz)?$|\.idx(\.gz)?$/i;
@@ -54,5 +54,17 @@ export async function loadDataPath(path: string, log: (line: string) => void): P
     parsing = { file: stage.file, started: performance.now() };
   });
   finishParse();
+  log(`training part: ${describePart(data.train)}`);
+  if (data.test) log(`test part: ${describePart(data.test)}`);
   return data;
+}
+
+function describePart(part: RawSet): string {
+  const shape =
+    part.kind === 'images'
+      ? `${part.rows}x${part.cols} images`
+      : part.kind === 'events'
+        ? `${part.channels} channels`
+        : 'points';
+  return `${part.count} samples, ${shape}, ${part.classes} classes`;
 }
