@@ -94,8 +94,8 @@ describe('delay-only presets match the paper', () => {
           refractoryScale: 2,
           threshold: 10,
         });
-        // Delay-only nets draw delays from U(0, 4); the weight baseline keeps U(0, 1), all 0.
-        expect(l.delayInit).toEqual({ kind: 'uniform', low: 0, high: l.trainDelays ? 4 : 1 });
+        // U(0, 4); the weight baseline keeps that draw fixed (the same network at the start).
+        expect(l.delayInit).toEqual({ kind: 'uniform', low: 0, high: 4 });
       }
       expect(c.task).toMatchObject({ encoder: { kind: 'intensityBins', bins: 3 } });
       expect(c.loss).toEqual({ kind: 'spikeTime', traceTauSteps: 10, targetSteps: window });
