@@ -86,6 +86,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return command === undefined && !flags.has('help') ? 2 : 0;
   }
   const json = flags.get('json') === true;
+  if (!['presets', 'gradcheck', 'train', 'report'].includes(command))
+    throw new UsageError(`unknown command '${command}' (try: delaylab help)`);
   if (command !== 'report' && operands.length > 0)
     throw new UsageError(`unexpected argument '${operands[0]}'`);
   switch (command) {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { EpochRecord } from './runOutput.ts';
-import { groupBySeed, reportMarkdown, summariseRun } from './report.ts';
+import { preset } from '../core/presets.ts';
+import { metricsCsv, type EpochRecord } from './runOutput.ts';
+import { experimentKey, groupBySeed, reportMarkdown, summariseRun } from './report.ts';
 
 function epoch(
   n: number,
   train: number,
-  val: number,
+  val: number | null,
   test: number,
   seconds = 10,
   rate?: number,
@@ -15,7 +16,7 @@ function epoch(
     epoch: n,
     trainLoss: 1,
     trainAccuracy: train,
-    validationLoss: 1,
+    validationLoss: val === null ? null : 1,
     validationAccuracy: val,
     testLoss: 1,
     testAccuracy: test,
@@ -24,7 +25,12 @@ function epoch(
   };
 }
 
-const run = (seed: number) => ({ config: 'delay-only-fashion', seed, dataset: 'fashion-mnist' });
+const run = (seed: number, configKey = 'A') => ({
+  config: 'delay-only-fashion',
+  configKey,
+  seed,
+  dataset: 'fashion-mnist',
+});
 
 describe('run report', () => {
   it("reports the best-validation epoch's test accuracy (the earliest on a tie) and the last epoch's gap", () => {
@@ -34,11 +40,23 @@ describe('run report', () => {
       epoch(3, 0.85, 0.75, 0.76),
       epoch(4, 0.9, 0.7, 0.7),
     ]);
-    expect(row).toMatchObject({ epochs: 4, bestEpoch: 2, bestTestAccuracy: 0.74, trainAccuracy: 0.9 });
+    expect(row).toMatchObject({
+      epochs: 4,
+      bestEpoch: 2,
+      testAccuracy: 0.74,
+      testFrom: 'best-validation',
+      trainAccuracy: 0.9,
+    });
     expect(row.gap).toBeCloseTo(0.2, 12);
   });
 
-  it('takes the median epoch time, so an epoch that sat paused does not skew it', () => {
+  it("without a validation split, reports the last epoch's test accuracy and says so", () => {
+    const row = summariseRun('runs/toy', run(0), [epoch(1, 0.5, null, 0.4), epoch(2, 0.6, null, 0.55)]);
+    expect(row).toMatchObject({ bestEpoch: null, testAccuracy: 0.55, testFrom: 'last-epoch', gap: null });
+    expect(reportMarkdown([row])).toContain('| 55.0 (last) ');
+  });
+
+  it('takes median times, so an epoch that sat paused does not skew them; rates only where recorded', () => {
     const row = summariseRun('d', run(0), [
       epoch(1, 0.5, 0.5, 0.5, 300),
       epoch(2, 0.5, 0.5, 0.5, 3000),
@@ -46,7 +64,6 @@ describe('run report', () => {
     ]);
     expect(row.secondsPerEpoch).toBe(320);
     expect(row.trainSamplesPerSecond).toBeNull();
-    // Throughput: the median over the epochs that recorded it (older ones did not).
     const rates = summariseRun('d', run(0), [
       epoch(1, 0.5, 0.5, 0.5, 300),
       epoch(2, 0.5, 0.5, 0.5, 300, 150),
@@ -62,27 +79,51 @@ describe('run report', () => {
     );
   });
 
-  it('averages over seeds per config and data set, with the sample standard deviation', () => {
+  it('averages over seeds per experiment and data set, with the sample standard deviation', () => {
     const rows = [
       summariseRun('a', run(0), [epoch(1, 0.8, 0.78, 0.8)]),
       summariseRun('b', run(1), [epoch(1, 0.82, 0.79, 0.84)]),
       summariseRun('c', { ...run(0), dataset: 'mnist-10k' }, [epoch(1, 0.9, 0.88, 0.87)]),
+      // Same name, different experiment (e.g. a config file with other limits): not a seed of the first.
+      summariseRun('d', run(2, 'B'), [epoch(1, 0.5, 0.5, 0.5)]),
     ];
     const groups = groupBySeed(rows);
-    expect(groups).toHaveLength(2);
-    expect(groups[0]).toMatchObject({ seeds: [0, 1], epochs: [1, 1], dataset: 'fashion-mnist' });
-    expect(groups[0]!.bestTestMean).toBeCloseTo(0.82, 12);
-    expect(groups[0]!.bestTestStd).toBeCloseTo(Math.sqrt(0.0008), 12);
+    expect(groups.map((g) => g.seeds)).toEqual([[0, 1], [0], [2]]);
+    expect(groups[0]).toMatchObject({ epochs: [1, 1], dataset: 'fashion-mnist', n: 2 });
+    expect(groups[0]!.testMean).toBeCloseTo(0.82, 12);
+    expect(groups[0]!.testStd).toBeCloseTo(Math.sqrt(0.0008), 12);
     expect(groups[0]!.gapMean).toBeCloseTo(0.025, 12);
-    expect(groups[1]).toMatchObject({ seeds: [0], bestTestStd: null });
+    expect(groups[1]).toMatchObject({ testStd: null, n: 1 });
 
-    const md = reportMarkdown(rows).split('\n');
-    expect(md[0]).toMatch(
-      /^\| config +\| data +\| seed \| epochs \| train % \| val % \| test % \(best val, epoch\)/,
+    const [perRun, perConfig] = reportMarkdown(rows).split('\n\n');
+    const runLines = perRun!.split('\n');
+    expect(runLines[0]).toMatch(
+      /^\| config +\| data +\| seed \| epochs \| train % \| val % \| test % \(best val, epoch\) +\| train - val gap \| s \/ epoch \| train samples\/s \|$/,
     );
-    expect(md[2]).toContain('| 80.0 (1) ');
-    // The per-config table follows because one config has two seeds.
-    expect(md).toContain(md.find((l) => l.includes('82.0 ± 2.8')));
+    expect(runLines).toHaveLength(2 + rows.length);
+    expect(runLines[2]).toMatch(/\| 80\.0 \(1\) +\| 2\.0 +\| 10 +\| – +\|$/);
+    // The per-experiment table follows because one experiment has two seeds.
+    expect(perConfig!.split('\n')[2]).toMatch(/\| 0, 1 +\| 1 +\| 82\.0 ± 2\.8 \(2\) +\| 2\.5 +\|$/);
     expect(reportMarkdown(rows.slice(0, 1))).not.toContain('±');
+  });
+
+  it('keys experiments by config without seed and length', () => {
+    const a = preset('delay-only-fashion')!;
+    const b = { ...preset('delay-only-fashion')!, seed: 5, training: { ...a.training, epochs: 7 } };
+    expect(experimentKey(b)).toBe(experimentKey(a));
+    const c = preset('delay-only-fashion')!;
+    c.task = { ...c.task, trainLimit: 300 } as typeof c.task;
+    expect(experimentKey(c)).not.toBe(experimentKey(a));
+  });
+});
+
+describe('metrics CSV', () => {
+  it('leaves the throughput cell empty for epochs recorded before it existed', () => {
+    const csv = metricsCsv([epoch(1, 0.5, 0.5, 0.5, 300), epoch(2, 0.5, 0.5, 0.5, 300, 123.456789)]).split(
+      '\n',
+    );
+    expect(csv[0]!.endsWith(',ms,trainSamplesPerSecond')).toBe(true);
+    expect(csv[1]!.endsWith(',300000,')).toBe(true);
+    expect(csv[2]!.endsWith(',300000,123.457')).toBe(true);
   });
 });

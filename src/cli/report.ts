@@ -1,12 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import type { ExperimentConfig } from '../core/experiment.ts';
 import { UsageError } from './args.ts';
-import { METRICS_JSON, readCheckpoint, type EpochRecord } from './runOutput.ts';
+import { readCheckpoint, type EpochRecord } from './runOutput.ts';
 
 /** One run folder (written by `train --out`) boiled down to what a results table reports. */
 export interface RunRow {
   dir: string;
   config: string;
+  /**
+   * The run's config without its seed and length, as canonical JSON: runs group as seeds of one
+   * experiment only when this matches (a config file that extends a preset keeps its name).
+   */
+  configKey: string;
   seed: number;
   dataset: string | null;
   epochs: number;
@@ -15,45 +19,73 @@ export interface RunRow {
   validationAccuracy: number | null;
   /** The epoch with the highest validation accuracy (the earliest on a tie, as training keeps it). */
   bestEpoch: number | null;
-  /** Test accuracy of the best-validation model, the number the papers report. */
-  bestTestAccuracy: number | null;
+  /**
+   * Test accuracy of the best-validation model (the number the papers report), or of the last
+   * epoch's model when the run has no validation split (`testFrom` says which).
+   */
+  testAccuracy: number | null;
+  testFrom: 'best-validation' | 'last-epoch';
   /** Train minus validation accuracy at the last epoch (overfitting; fraction). */
   gap: number | null;
-  /** Median wall time per epoch (s), evaluation included; the median, so an epoch that sat paused does not skew it. */
+  /**
+   * Median wall time per epoch (s): training plus evaluating the training and validation splits
+   * (the test split is evaluated after the clock stops). The median, so an epoch that sat paused
+   * does not skew it.
+   */
   secondsPerEpoch: number;
   /** Median training throughput (samples/s, evaluation excluded) over the epochs that recorded it. */
   trainSamplesPerSecond: number | null;
 }
 
-/** Runs of one config and data set over several seeds. */
+/** Runs of one experiment (same config apart from seed and length) and data set. */
 export interface ConfigGroup {
   config: string;
   dataset: string | null;
   seeds: number[];
   epochs: number[];
-  bestTestMean: number | null;
-  /** Sample standard deviation over seeds (null for a single seed). */
-  bestTestStd: number | null;
+  /** Mean and sample standard deviation (null below 2 values) of the rows' test accuracy, over n of them. */
+  testMean: number | null;
+  testStd: number | null;
+  n: number;
   gapMean: number | null;
 }
 
-/** The report's rows from a run's name, seed, data set and per-epoch history. */
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** The config as canonical JSON (sorted keys) without the fields that differ between seeds of one experiment. */
+export function experimentKey(config: ExperimentConfig): string {
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sorted)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return JSON.stringify(sorted({ ...config, seed: null, training: { ...config.training, epochs: null } }));
+}
+
+/** The report's row from a run's config, seed, data set and per-epoch history. */
 export function summariseRun(
   dir: string,
-  run: { config: string; seed: number; dataset: string | null },
+  run: { config: string; configKey: string; seed: number; dataset: string | null },
   history: readonly EpochRecord[],
 ): RunRow {
   if (history.length === 0) throw new UsageError(`${dir}: the run has no finished epoch yet`);
   let best: EpochRecord | null = null;
   for (const r of history) {
-    if (r.validationAccuracy !== null && (best === null || r.validationAccuracy > best.validationAccuracy!))
+    if (finite(r.validationAccuracy) && (best === null || r.validationAccuracy > best.validationAccuracy!))
       best = r;
   }
   const last = history[history.length - 1]!;
   const gap =
-    last.trainAccuracy !== null && last.validationAccuracy !== null
+    finite(last.trainAccuracy) && finite(last.validationAccuracy)
       ? last.trainAccuracy - last.validationAccuracy
       : null;
+  const rates = history.map((r) => r.trainSamplesPerSecond).filter(finite);
+  const test = (best ?? last).testAccuracy;
   return {
     dir,
     ...run,
@@ -61,12 +93,11 @@ export function summariseRun(
     trainAccuracy: last.trainAccuracy,
     validationAccuracy: last.validationAccuracy,
     bestEpoch: best?.epoch ?? null,
-    bestTestAccuracy: best?.testAccuracy ?? null,
+    testAccuracy: finite(test) ? test : null,
+    testFrom: best ? 'best-validation' : 'last-epoch',
     gap,
-    secondsPerEpoch: median(history.map((r) => r.ms))! / 1000,
-    trainSamplesPerSecond: median(
-      history.flatMap((r) => (r.trainSamplesPerSecond === undefined ? [] : [r.trainSamplesPerSecond])),
-    ),
+    secondsPerEpoch: (median(history.map((r) => r.ms).filter(finite)) ?? NaN) / 1000,
+    trainSamplesPerSecond: median(rates),
   };
 }
 
@@ -87,28 +118,34 @@ function sampleStd(xs: readonly number[]): number | null {
   return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
 }
 
-/** Groups rows by config and data set (in first-seen order) and averages them over seeds. */
+/** Groups rows by experiment and data set (in first-seen order) and averages them over seeds. */
 export function groupBySeed(rows: readonly RunRow[]): ConfigGroup[] {
   const groups = new Map<string, RunRow[]>();
   for (const r of rows) {
-    const key = `${r.config}\u0000${r.dataset ?? ''}`;
+    const key = `${r.configKey}\u0000${r.dataset ?? ''}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return [...groups.values()].map((g) => {
-    const tests = g.flatMap((r) => (r.bestTestAccuracy === null ? [] : [r.bestTestAccuracy]));
+    const tests = g.map((r) => r.testAccuracy).filter(finite);
     return {
       config: g[0]!.config,
       dataset: g[0]!.dataset,
       seeds: g.map((r) => r.seed),
       epochs: g.map((r) => r.epochs),
-      bestTestMean: mean(tests),
-      bestTestStd: sampleStd(tests),
-      gapMean: mean(g.flatMap((r) => (r.gap === null ? [] : [r.gap]))),
+      testMean: mean(tests),
+      testStd: sampleStd(tests),
+      n: tests.length,
+      gapMean: mean(g.map((r) => r.gap).filter(finite)),
     };
   });
 }
 
 const pct = (x: number | null): string => (x === null ? '–' : (100 * x).toFixed(1));
+
+function seconds(s: number): string {
+  if (!Number.isFinite(s)) return '–';
+  return s < 10 ? s.toFixed(1) : s.toFixed(0);
+}
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
@@ -117,7 +154,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-/** Markdown: one row per run, then (when some config has several seeds) one row per config. */
+/** Markdown: one row per run, then (when some experiment has several seeds) one row per experiment. */
 export function reportMarkdown(rows: readonly RunRow[]): string {
   const perRun = table(
     [
@@ -139,42 +176,41 @@ export function reportMarkdown(rows: readonly RunRow[]): string {
       String(r.epochs),
       pct(r.trainAccuracy),
       pct(r.validationAccuracy),
-      `${pct(r.bestTestAccuracy)} (${r.bestEpoch ?? '–'})`,
+      `${pct(r.testAccuracy)} (${r.testFrom === 'best-validation' ? String(r.bestEpoch) : 'last'})`,
       pct(r.gap),
-      r.secondsPerEpoch.toFixed(0),
+      seconds(r.secondsPerEpoch),
       r.trainSamplesPerSecond === null ? '–' : r.trainSamplesPerSecond.toFixed(0),
     ]),
   );
   const groups = groupBySeed(rows);
   if (groups.every((g) => g.seeds.length < 2)) return perRun;
   const perConfig = table(
-    ['config', 'data', 'seeds', 'epochs', 'test % mean ± sd', 'mean gap'],
+    ['config', 'data', 'seeds', 'epochs', 'test % mean ± sd (n)', 'mean gap'],
     groups.map((g) => [
       `\`${g.config}\``,
       g.dataset ?? 'generated',
       g.seeds.join(', '),
       [...new Set(g.epochs)].join(', '),
-      g.bestTestStd === null ? pct(g.bestTestMean) : `${pct(g.bestTestMean)} ± ${pct(g.bestTestStd)}`,
+      `${g.testStd === null ? pct(g.testMean) : `${pct(g.testMean)} ± ${pct(g.testStd)}`} (${g.n})`,
       pct(g.gapMean),
     ]),
   );
   return `${perRun}\n\n${perConfig}`;
 }
 
-/** Reads a run folder's checkpoint (config, seed, data set) and per-epoch metrics. */
+/** Reads a run folder's checkpoint: config, seed, data set and the per-epoch history. */
 export function readRun(dir: string): RunRow {
   const checkpoint = readCheckpoint(dir, 'report');
-  const path = join(dir, METRICS_JSON);
-  let history: EpochRecord[];
-  try {
-    history = JSON.parse(readFileSync(path, 'utf8')) as EpochRecord[];
-  } catch (e) {
-    throw new UsageError(`${path}: cannot be read as JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  if (!Array.isArray(history)) throw new UsageError(`${path}: not a list of epochs`);
+  // The CLI stores the whole per-epoch record (test split included) in the checkpoint.
+  const history = checkpoint.history as EpochRecord[];
   return summariseRun(
     dir,
-    { config: checkpoint.config.name, seed: checkpoint.config.seed, dataset: checkpoint.dataset },
+    {
+      config: checkpoint.config.name,
+      configKey: experimentKey(checkpoint.config),
+      seed: checkpoint.config.seed,
+      dataset: checkpoint.dataset,
+    },
     history,
   );
 }

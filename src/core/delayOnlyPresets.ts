@@ -97,10 +97,10 @@ function layer(
     trainWeights: train === 'weights',
     trainDelays: train === 'delays',
     weightInit,
-    // Text: U(0, 1), so every delay floors to 0 at first. The authors' code draws U(0, 4); its
-    // weight baseline keeps those fixed random delays, so both start from the same network (with
-    // every delay at 0, tau_s = 10 and 3 input bins, the outputs never spike and weight training
-    // gets no gradient: 0 % after 4 MNIST epochs).
+    // Text: U(0, 1), so every delay floors to 0 at first. The authors' code draws U(0, 4). It
+    // has no weight-baseline script; our baseline for it keeps the fixed U(0, 4) delays so both
+    // start from the same network (with every delay at 0, tau_s = 10 and 3 input bins the outputs
+    // never spike and weight training gets no gradient: 0 % after 4 MNIST epochs).
     delayInit: { kind: 'uniform', low: 0, high: variant.delayInitHigh },
     connectivity: 1,
   };
@@ -202,7 +202,7 @@ export const DELAY_ONLY_PRESETS: Readonly<Record<string, ExperimentConfig>> = {
   ),
   'weights-only-fashion-authors-code': experiment(
     'weights-only-fashion-authors-code',
-    "The weight-training baseline on Fashion-MNIST with the authors' public code's settings (tau_s 10, 3 intensity bins, target spikes at steps 0-5); delays stay at their fixed U(0, 4) draw, floored.",
+    "A weight-training baseline with the authors' public code's settings (tau_s 10, 3 intensity bins, target spikes at steps 0-5; the code has none): the delay-only run's fixed U(0, 4) delays stay, floored; weights learn.",
     'fashion-mnist',
     'normal',
     'weights',

@@ -312,7 +312,10 @@ export class Trainer {
       validationAccuracy: val?.accuracy ?? null,
       sigma: epoch.sigma,
       ms: performance.now() - epoch.started,
-      trainSamplesPerSecond: (1000 * epoch.samples) / trainMs,
+      // Only a measurable rate (an empty split or a sub-resolution epoch has none).
+      ...(epoch.samples > 0 && trainMs > 0
+        ? { trainSamplesPerSecond: (1000 * epoch.samples) / trainMs }
+        : {}),
     };
   }
 
