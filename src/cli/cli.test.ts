@@ -188,6 +188,10 @@ for name, n in (('shd_train.h5', 60), ('shd_test.h5', 20)):
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/parsed shd_train\.h5 \(\d+ ms\)/);
     expect(r.stderr).toMatch(/training part: 60 samples, 700 channels, 2 classes/);
+    // HDF5 files are read one at a time: the second is read after the first is parsed.
+    expect(r.stderr).toMatch(
+      /read \S+shd_test\.h5[^]*parsed shd_test\.h5[^]*read \S+shd_train\.h5[^]*parsed shd_train\.h5/,
+    );
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(out['samples']).toEqual({ train: 48, validation: 12, test: 20 });
     // The classes differ in channels and time: the trained network separates the test part.

@@ -26,6 +26,41 @@ export type ImportStage =
   | { stage: 'download'; progress: DownloadProgress; file: number; files: number }
   | { stage: 'parse'; file: string };
 
+/** An HDF5 file to import, read only when its turn comes (so one file's bytes are held at a time). */
+export interface Hdf5Source {
+  name: string;
+  read: () => Uint8Array | Promise<Uint8Array>;
+}
+
+/**
+ * Builds a spike data set from SHD / SSC HDF5 files, reading and parsing one at a time ("test"
+ * in the name marks the test part). The HDF5 reader (h5wasm) is loaded here, when needed.
+ */
+export async function importHdf5(
+  name: string,
+  files: readonly Hdf5Source[],
+  onStage: (s: ImportStage) => void = () => undefined,
+): Promise<RawDataset> {
+  const { parseSpikeHdf5 } = await import('./hdf5Spikes.ts');
+  let train: EventSet | null = null;
+  let test: EventSet | null = null;
+  for (const f of files) {
+    onStage({ stage: 'parse', file: f.name });
+    const set = await parseSpikeHdf5(await f.read(), f.name);
+    const role = /test/i.test(f.name) ? 'test' : 'train';
+    if ((role === 'test' ? test : train) !== null)
+      throw new DataFormatError(f.name, `is a second ${role} file`);
+    if (role === 'test') test = set;
+    else train = set;
+  }
+  if (!train)
+    throw new DataFormatError(
+      files.map((f) => f.name).join(', '),
+      'only test files were given; a training part is needed',
+    );
+  return { name, source: { kind: 'files', names: files.map((f) => f.name) }, train, test };
+}
+
 /** Builds a data set from files' bytes. */
 export async function importFiles(
   name: string,
@@ -42,24 +77,11 @@ export async function importFiles(
         'mixes HDF5 and other files; give one kind of data set',
       );
     }
-    const { parseSpikeHdf5 } = await import('./hdf5Spikes.ts');
-    let train: EventSet | null = null;
-    let test: EventSet | null = null;
-    for (const f of hdf5) {
-      onStage({ stage: 'parse', file: f.name });
-      const set = await parseSpikeHdf5(f.bytes, f.name);
-      const role = /test/i.test(f.name) ? 'test' : 'train';
-      if ((role === 'test' ? test : train) !== null)
-        throw new DataFormatError(f.name, `is a second ${role} file`);
-      if (role === 'test') test = set;
-      else train = set;
-    }
-    if (!train)
-      throw new DataFormatError(
-        hdf5.map((f) => f.name).join(', '),
-        'only test files were given; a training part is needed',
-      );
-    return { name, source, train, test };
+    return importHdf5(
+      name,
+      hdf5.map((f) => ({ name: f.name, read: () => f.bytes })),
+      onStage,
+    );
   }
   const unpacked: NamedBytes[] = [];
   for (const f of files) {

@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { NamedBytes } from '../core/data/idx.ts';
 import { DataFormatError, type RawDataset, type RawSet } from '../core/data/types.ts';
-import { importFiles } from '../io/importData.ts';
+import { importFiles, importHdf5, type ImportStage } from '../io/importData.ts';
 
 const IDX_NAME = /idx\d-ubyte(\.gz)?$|\.idx(\.gz)?$/i;
 const HDF5_NAME = /\.(h5|hdf5)$/i;
@@ -18,8 +17,8 @@ function readBytes(path: string): Uint8Array {
 /**
  * Loads a data set from disk for the CLI: a directory of IDX files (gzip or not; MNIST naming,
  * "t10k" / "test" marks the test part) or of HDF5 spike files ("test" in the name marks the test
- * part), or a single such file. The files are parsed by the same `importFiles` the playground
- * uses, under their base names (so a "test" directory does not mark every file as test data).
+ * part), or a single such file. The files are parsed by the playground's importer
+ * (`importFiles`, and `importHdf5` reading one HDF5 file at a time), under their base names (so a "test" directory does not mark every file as test data).
  * Progress lines go to `log`.
  */
 export async function loadDataPath(path: string, log: (line: string) => void): Promise<RawDataset> {
@@ -38,21 +37,38 @@ export async function loadDataPath(path: string, log: (line: string) => void): P
   if (paths.length === 0) {
     throw new DataFormatError(path, 'holds no IDX (*-idx?-ubyte[.gz]) or HDF5 (*.h5) files');
   }
-  const files: NamedBytes[] = paths.map((p) => {
-    const bytes = readBytes(p);
-    log(`read ${p} (${(bytes.length / 1e6).toFixed(1)} MB)`);
-    return { name: basename(p), bytes };
-  });
   const name = basename(path.replace(/\/+$/, '')) || path;
   let parsing: { file: string; started: number } | null = null;
   const finishParse = (): void => {
     if (parsing) log(`parsed ${parsing.file} (${(performance.now() - parsing.started).toFixed(0)} ms)`);
   };
-  const data = await importFiles(name, files, (stage) => {
+  const onStage = (stage: ImportStage): void => {
     if (stage.stage !== 'parse') return;
     finishParse();
     parsing = { file: stage.file, started: performance.now() };
-  });
+  };
+  const read = (p: string): Uint8Array => {
+    const bytes = readBytes(p);
+    log(`read ${p} (${(bytes.length / 1e6).toFixed(1)} MB)`);
+    return bytes;
+  };
+  const hdf5 = paths.filter((p) => HDF5_NAME.test(p));
+  let data: RawDataset;
+  if (hdf5.length > 0 && hdf5.length === paths.length) {
+    // SHD / SSC files can be large: read each only when its turn comes.
+    data = await importHdf5(
+      name,
+      paths.map((p) => ({ name: basename(p), read: () => read(p) })),
+      onStage,
+    );
+  } else {
+    // IDX files (tens of MB), or a mix that importFiles refuses with a message.
+    data = await importFiles(
+      name,
+      paths.map((p) => ({ name: basename(p), bytes: read(p) })),
+      onStage,
+    );
+  }
   finishParse();
   log(`training part: ${describePart(data.train)}`);
   if (data.test) log(`test part: ${describePart(data.test)}`);
