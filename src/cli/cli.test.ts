@@ -295,6 +295,7 @@ for name, n in (('shd_train.h5', 60), ('shd_test.h5', 20)):
       expect(out['config']).toBe(name);
       expect(out['samples']).toEqual({ train: 240, validation: 60, test: 100 });
       expect(typeof out['testAccuracy']).toBe('number');
+      expect(out['trainSamplesPerSecond'] as number).toBeGreaterThan(0);
     }
   });
 

@@ -241,6 +241,11 @@ async function runEpochs(
     testAccuracy: round(bestTest.accuracy),
     testAccuracyFinal: round(finalTest.accuracy),
     bestValidationEpoch: best?.epoch ?? null,
+    // Training throughput (samples/s, evaluation excluded) of the last epoch that measured it.
+    trainSamplesPerSecond: round(
+      history.findLast((m) => m.trainSamplesPerSecond !== undefined)?.trainSamplesPerSecond ?? null,
+      1,
+    ),
     trainLoss: round(last.trainLoss),
     valLoss: round(last.validationLoss),
     samples: {
