@@ -119,24 +119,11 @@ export function drawLegend(frame: Frame, items: readonly LegendItem[]): void {
   const positions: number[] = [];
   for (const item of items) {
     positions.push(x);
-    x += 26 + item.label.length * 6.2 + 14;
+    x += legendItemWidth(item);
   }
   g.attr('transform', `translate(${Math.max(MARGIN.left, VIEW.width - MARGIN.right - x)},12)`);
   items.forEach((item, k) => {
-    const e = g.append('g').attr('transform', `translate(${positions[k]!},0)`);
-    if (item.mark === 'dot') {
-      e.append('circle').attr('cx', 10).attr('cy', 0).attr('r', 4).attr('fill', item.colour);
-    } else {
-      e.append('line')
-        .attr('x1', 0)
-        .attr('x2', 20)
-        .attr('y1', 0)
-        .attr('y2', 0)
-        .attr('stroke', item.colour)
-        .attr('stroke-width', 2)
-        .attr('stroke-dasharray', item.mark === 'dashed' ? '6 4' : item.mark === 'dotted' ? '2 3' : null);
-    }
-    e.append('text').attr('x', 26).attr('y', 4).text(item.label);
+    drawLegendItem(g, item, positions[k]!, 0);
   });
 }
 
@@ -178,6 +165,29 @@ function legendItemWidth(item: LegendItem): number {
   return 26 + item.label.length * 6.2 + 14;
 }
 
+/** One legend entry (a dot or a line in the item's style, then its label) with its mark at (x, y). */
+function drawLegendItem(
+  g: Selection<SVGGElement, unknown, null, undefined>,
+  item: LegendItem,
+  x: number,
+  y: number,
+): void {
+  const e = g.append('g').attr('transform', `translate(${x},${y})`);
+  if (item.mark === 'dot') {
+    e.append('circle').attr('cx', 10).attr('cy', 0).attr('r', 4).attr('fill', item.colour);
+  } else {
+    e.append('line')
+      .attr('x1', 0)
+      .attr('x2', 20)
+      .attr('y1', 0)
+      .attr('y2', 0)
+      .attr('stroke', item.colour)
+      .attr('stroke-width', 2)
+      .attr('stroke-dasharray', dashArray(item.mark));
+  }
+  e.append('text').attr('x', 26).attr('y', 4).text(item.label);
+}
+
 /** Number of rows `drawLegendRows` needs for `items` within `maxWidth` units. */
 export function legendRows(items: readonly LegendItem[], maxWidth: number): number {
   let rows = items.length > 0 ? 1 : 0;
@@ -214,20 +224,7 @@ export function drawLegendRows(
       row++;
       cx = 0;
     }
-    const e = g.append('g').attr('transform', `translate(${cx},${row * LEGEND_ROW_HEIGHT})`);
-    if (item.mark === 'dot') {
-      e.append('circle').attr('cx', 10).attr('cy', 0).attr('r', 4).attr('fill', item.colour);
-    } else {
-      e.append('line')
-        .attr('x1', 0)
-        .attr('x2', 20)
-        .attr('y1', 0)
-        .attr('y2', 0)
-        .attr('stroke', item.colour)
-        .attr('stroke-width', 2)
-        .attr('stroke-dasharray', dashArray(item.mark));
-    }
-    e.append('text').attr('x', 26).attr('y', 4).text(item.label);
+    drawLegendItem(g, item, cx, row * LEGEND_ROW_HEIGHT);
     cx += w;
   }
 }
