@@ -15,11 +15,11 @@ import { fileURLToPath } from 'node:url';
 import { gatherBatch } from '../src/core/data/tasks.ts';
 import { preset } from '../src/core/presets.ts';
 import type { ExperimentConfig } from '../src/core/experiment.ts';
-import type { Trainer } from '../src/core/trainer.ts';
-import { openDevice } from '../src/gpu/device.ts';
-import { GpuTrainer } from '../src/gpu/engine/GpuTrainer.ts';
+import type { Engine } from '../src/core/engine.ts';
+import { RunLoop } from '../src/core/runLoop.ts';
+import { GpuEngine } from '../src/gpu/engine/GpuEngine.ts';
 import { dawnGpu, explainMissingAdapter } from '../src/node/dawn.ts';
-import { ParallelTrainer } from '../src/node/parallelTrainer.ts';
+import { ParallelCpuEngine } from '../src/node/parallelCpuEngine.ts';
 import { checkKnown, intFlag, parseArgs, UsageError } from '../src/cli/args.ts';
 
 const CASES = { mnist: 'mnist-bench', shd: 'shd-bench' } as const;
@@ -57,100 +57,69 @@ interface BenchResult {
   }[];
 }
 
-/** What the timing loop needs from an engine. */
-interface StepRunner {
-  trainer: Trainer;
-  step(indices: number[]): Promise<number>;
-  /** Makes `trainer`'s parameters current (the GPU keeps its own) and releases the engine. */
-  finish(): Promise<void>;
-  fields: Record<string, unknown>;
-  /** Bytes per float of parameters and Adam moments, and whether scratch tables exist. */
-  gpu: boolean;
-}
-
-async function makeRunner(
-  engine: 'cpu' | 'gpu',
-  config: ExperimentConfig,
-  threads: number,
-  scheduleSteps: number,
-): Promise<StepRunner> {
-  if (engine === 'cpu') {
-    const parallel = new ParallelTrainer(config, threads, { epochs: 1, scheduleSteps });
-    return {
-      trainer: parallel.trainer,
-      step: (indices) => parallel.trainStep(indices),
-      finish: () => parallel.close(),
-      fields: { engine: 'cpu', threads },
-      gpu: false,
-    };
-  }
-  let ctx;
+/**
+ * The engine a case runs on: the CPU engine split across `threads`, or the GPU (Dawn). The bench
+ * drives it through the same run loop as `delaylab train` and the playground.
+ */
+async function openEngine(engine: 'cpu' | 'gpu', config: ExperimentConfig, threads: number): Promise<Engine> {
+  if (engine === 'cpu') return new ParallelCpuEngine(config, threads);
   try {
-    ctx = await openDevice(dawnGpu(), () => undefined);
+    // SwiftShader (a fallback adapter) runs WGSL on the CPU: its timings are not GPU speed.
+    return await GpuEngine.open(dawnGpu(), config);
   } catch (e) {
     throw explainMissingAdapter(e);
   }
-  const context = ctx;
-  const gpu = new GpuTrainer(context, config, { epochs: 1, scheduleSteps });
-  return {
-    trainer: gpu.reference,
-    step: (indices) => gpu.trainStep(indices),
-    finish: async () => {
-      const params = await gpu.readParameters();
-      params.forEach((p, l) => {
-        gpu.reference.net.synapses[l]!.weights.set(p.weights);
-        gpu.reference.net.synapses[l]!.delays.set(p.delays);
-      });
-      gpu.destroy();
-      context.device.destroy();
-    },
-    // SwiftShader (a fallback adapter) runs WGSL on the CPU: its timings are not GPU speed.
-    fields: { engine: 'gpu', adapter: context.adapterInfo },
-    gpu: true,
-  };
 }
 
 async function runCase(
   name: CaseName,
-  engine: 'cpu' | 'gpu',
+  engineName: 'cpu' | 'gpu',
   batch: number,
   steps: number,
   threads: number,
   log: (s: string) => void,
 ): Promise<BenchResult> {
   const config = preset(CASES[name])!;
-  config.training.batchSize = batch;
+  const task = config.task;
+  if (task.kind !== 'randomSpikes') throw new Error(`bench case ${name} is not a random-spikes task`);
   const warmup = 2;
-  // Schedules (sigma, learning rates) run over warm-up + timed steps, as in the peer.
-  const runner = await makeRunner(engine, config, threads, warmup + steps);
-  const trainer = runner.trainer;
-  // One fixed batch, generated before timing (as the peer does).
-  const indices = Array.from({ length: batch }, (_, b) => b % trainer.data.samples);
-  for (let s = 0; s < warmup; s++) await runner.step(indices);
-  const t0 = performance.now();
-  const progress = (s: number): void =>
-    log(
-      `  ${name} batch ${batch}: step ${s + 1}/${steps} (${((performance.now() - t0) / (s + 1)).toFixed(0)} ms/step)`,
-    );
-  if (runner.gpu) {
-    // GPU steps are issued back to back, as training does; the clock stops when the last is done.
-    await Promise.all(Array.from({ length: steps }, (_, s) => runner.step(indices).then(() => progress(s))));
-  } else {
-    for (let s = 0; s < steps; s++) {
-      await runner.step(indices);
-      progress(s);
-    }
-  }
+  // The data (random spikes of the case's statistics) is generated before timing, as the peer
+  // does: one epoch of warm-up + timed batches, so the loop issues the steps back to back as a
+  // training epoch does, and the schedules (sigma, learning rates) span them, as in the peer.
+  // No evaluation and no checkpoint between steps.
+  config.task = { ...task, samples: batch * (warmup + steps) };
+  config.training = { ...config.training, batchSize: batch, epochs: 1, validationFraction: 0 };
+  const engine = await openEngine(engineName, config, threads);
+  const model = engine.model;
+  let t0 = performance.now();
+  let timed = 0;
+  const loop = new RunLoop(engine, {
+    evaluate: false,
+    checkpointMinGapMs: Infinity,
+    onEvent: (event) => {
+      if (event.type !== 'step' || event.step < warmup) return;
+      timed++;
+      log(
+        `  ${name} batch ${batch}: step ${timed}/${steps} (${((performance.now() - t0) / timed).toFixed(0)} ms/step)`,
+      );
+    },
+  });
+  await loop.advance({ maxSteps: warmup });
+  t0 = performance.now();
+  await loop.runToEnd();
   const ms = (performance.now() - t0) / steps;
-  await runner.finish();
-  const rec = trainer.net.forward(gatherBatch(trainer.data, indices), batch);
+  await engine.sync();
+  await engine.dispose();
+  const indices = Array.from(model.data.train.subarray(0, batch));
+  const rec = model.net.forward(gatherBatch(model.data, indices), batch);
   const hiddenSpikeRates = rec.layers.slice(0, -1).map((l) => {
     let s = 0;
     for (let q = 0; q < l.neurons.spikes.length; q++) s += l.neurons.spikes[q]!;
     return Number((s / l.neurons.spikes.length).toFixed(4));
   });
+  const gpu = engine.info.kind === 'gpu';
   return {
-    ...runner.fields,
+    ...engine.info.details,
     config: name,
     batch,
     samplesPerSecond: Number(((1000 * batch) / ms).toFixed(2)),
@@ -159,7 +128,7 @@ async function runCase(
     steps,
     kernel: config.network.layers[0]!.kernel.mode,
     hiddenSpikeRates,
-    layerMemory: trainer.net.synapses.map((s, l) => {
+    layerMemory: model.net.synapses.map((s, l) => {
       const m = s.memoryBytes();
       const n = s.weights.length;
       const trained =
@@ -167,10 +136,10 @@ async function runCase(
       // GPU: float32 weights, delays, their gradients and Adam moments, no tap tables.
       return {
         shape: `${s.inputs}x${s.outputs}, Td ${s.kernel.maxDelay}`,
-        parameterBytes: runner.gpu ? 2 * 4 * n : m.parameters,
-        gradientBytes: runner.gpu ? 2 * 4 * n : m.gradients,
-        adamBytes: trained * 2 * (runner.gpu ? 4 : 8) * n,
-        scratchBytes: runner.gpu ? 0 : m.scratch,
+        parameterBytes: gpu ? 2 * 4 * n : m.parameters,
+        gradientBytes: gpu ? 2 * 4 * n : m.gradients,
+        adamBytes: trained * 2 * (gpu ? 4 : 8) * n,
+        scratchBytes: gpu ? 0 : m.scratch,
         materialisedKernelAndGradBytes: 2 * 4 * s.inputs * s.outputs * s.kernel.maxDelay,
       };
     }),

@@ -3,15 +3,16 @@ import { DataFormatError, type RawDataset } from '../core/data/types.ts';
 import { ConfigError, taskDatasetName, type ExperimentConfig } from '../core/experiment.ts';
 import { builtinMnistDataset } from '../node/builtinMnist.ts';
 import { loadDataPath } from '../node/loadData.ts';
-import { GpuUnavailableError } from '../gpu/device.ts';
+import { GpuCommandError, GpuUnavailableError } from '../gpu/device.ts';
 import { runGradcheck } from '../core/gradcheck.ts';
 import { PRESETS } from '../core/presets.ts';
 import { TrainingDivergedError } from '../core/trainer.ts';
+import type { GpuFault } from '../gpu/engine/GpuTrainer.ts';
 import { checkKnown, intFlag, parseArgs, stringFlag, UsageError } from './args.ts';
 import { readCheckpoint } from './runOutput.ts';
 import { groupBySeed, readRun, reportMarkdown } from './report.ts';
 import { loadConfig } from './loadConfig.ts';
-import { trainExperiment, trainExperimentGpu, type TrainSummary } from './train.ts';
+import { trainRun } from './train.ts';
 
 const HELP = `delaylab: learn synaptic delays in spiking neural networks
 
@@ -79,6 +80,18 @@ async function datasetFor(
   throw new UsageError(`the task needs the data set '${wanted}': pass --data <dir or file>`);
 }
 
+/**
+ * DELAYLAB_GPU_FAULT=invalid-dispatch makes every GPU step include a dispatch the device must
+ * refuse: the tests use it to check that a failing GPU command ends the run with its message.
+ */
+function gpuFaultFromEnvironment(): GpuFault | null {
+  const fault = process.env['DELAYLAB_GPU_FAULT'];
+  if (fault === undefined || fault === '') return null;
+  if (fault !== 'invalid-dispatch')
+    throw new UsageError(`DELAYLAB_GPU_FAULT must be 'invalid-dispatch', got '${fault}'`);
+  return fault;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const { command, flags, operands } = parseArgs(argv, ['json', 'help']);
   if (command === undefined || command === 'help' || flags.has('help')) {
@@ -136,11 +149,6 @@ async function main(argv: readonly string[]): Promise<number> {
       const engine = flags.get('engine') ?? 'cpu';
       if (engine !== 'cpu' && engine !== 'gpu' && engine !== 'auto')
         throw new UsageError(`--engine must be cpu, gpu or auto, got '${String(engine)}'`);
-      if (engine !== 'cpu' && outDir !== null) {
-        throw new UsageError(
-          '--out and --resume work with the CPU engine only so far (the GPU keeps Adam state on the device)',
-        );
-      }
       const resume = resumeDir === undefined ? null : readCheckpoint(resumeDir);
       const config = resume ? resume.config : loadConfig(spec as string);
       const seed = intFlag(flags, 'seed', 0);
@@ -159,37 +167,14 @@ async function main(argv: readonly string[]): Promise<number> {
           `--resume: the run trained on '${resume.dataset ?? 'generated data'}', but the data now is '${raw?.name ?? 'generated data'}'`,
         );
       }
-      let summary: TrainSummary | null = null;
-      if (engine !== 'cpu') {
-        try {
-          // auto takes the GPU only where it is a real one: a software adapter is slower than the CPU engine.
-          summary = await trainExperimentGpu(
-            config,
-            epochs,
-            err,
-            { rejectFallbackAdapter: engine === 'auto' },
-            raw,
-          );
-        } catch (e) {
-          if (engine === 'gpu' || !(e instanceof GpuUnavailableError)) throw e;
-          err(`engine auto: ${e.message}; using the CPU engine`);
-        }
-      }
-      if (!summary) {
-        err(`training '${config.name}' on the CPU engine: ${epochs} epochs, seed ${config.seed}`);
-        summary = await trainExperiment(
-          config,
-          epochs,
-          defaultThreads(config, intFlag(flags, 'threads', 1)),
-          err,
-          raw,
-          {
-            out: outDir,
-            resume,
-            dataset: raw?.name ?? null,
-          },
-        );
-      }
+      const summary = await trainRun(config, {
+        engine,
+        threads: defaultThreads(config, intFlag(flags, 'threads', 1)),
+        log: err,
+        raw,
+        files: { out: outDir, resume, dataset: raw?.name ?? null },
+        gpuFault: gpuFaultFromEnvironment(),
+      });
       out(json ? JSON.stringify(summary) : JSON.stringify(summary, null, 2));
       return 0;
     }
@@ -204,7 +189,7 @@ main(process.argv.slice(2)).then(
     if (e instanceof UsageError || e instanceof ConfigError || e instanceof DataFormatError) {
       err(`delaylab: ${e.message}`);
       process.exitCode = 2;
-    } else if (e instanceof GpuUnavailableError) {
+    } else if (e instanceof GpuUnavailableError || e instanceof GpuCommandError) {
       err(`delaylab: ${e.message}`);
       process.exitCode = 1;
     } else if (e instanceof TrainingDivergedError || (e instanceof Error && /not finite/.test(e.message))) {

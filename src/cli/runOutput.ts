@@ -1,14 +1,10 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../core/checkpoint.ts';
-import type { EpochMetrics } from '../core/trainer.ts';
+import type { EpochRecord } from '../core/runRecord.ts';
 import { UsageError } from './args.ts';
 
-/** An epoch's metrics plus the test part's, as the per-epoch CSV / JSON report them. */
-export interface EpochRecord extends EpochMetrics {
-  testLoss: number | null;
-  testAccuracy: number | null;
-}
+export type { EpochRecord };
 
 export const CHECKPOINT_FILE = 'checkpoint.dlck';
 export const METRICS_CSV = 'metrics.csv';

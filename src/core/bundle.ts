@@ -81,6 +81,8 @@ type ArrayOf<T extends ArrayType> = InstanceType<(typeof CONSTRUCTORS)[T]>;
 
 /** A parsed bundle: its header and checked access to its arrays. */
 export interface Bundle {
+  /** The format version the bundle was written with. */
+  version: number;
   header: Record<string, unknown>;
   /** The named array, copied into its own aligned buffer; fails unless its type and length match. */
   array<T extends ArrayType>(name: string, type: T, length: number | null, what?: string): ArrayOf<T>;
@@ -88,9 +90,10 @@ export interface Bundle {
 }
 
 /**
- * Parses a bundle written by encodeBundle with the same magic and version; a bad signature, a
- * version from a newer Delay Lab, a corrupt header or a cut-off array throws DataFormatError
- * naming `file`. `kind` names the file type in messages ("a Delay Lab data set").
+ * Parses a bundle written by encodeBundle with the same magic and a version from
+ * `oldestVersion` to `version`; a bad signature, a version from a newer Delay Lab, a corrupt
+ * header or a cut-off array throws DataFormatError naming `file`. `kind` names the file type in
+ * messages ("a Delay Lab data set"). The bundle's own version is in `version` of the result.
  */
 export function decodeBundle(
   bytes: Uint8Array,
@@ -98,6 +101,7 @@ export function decodeBundle(
   version: number,
   file: string,
   kind: string,
+  oldestVersion = version,
 ): Bundle {
   const fail = (problem: string): never => {
     throw new DataFormatError(file, problem);
@@ -107,7 +111,7 @@ export function decodeBundle(
     fail(`is not ${kind} (no ${magic} signature)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const found = view.getUint32(4, true);
-  if (found !== version) {
+  if (found > version || found < oldestVersion) {
     fail(
       found > version
         ? `was written by a newer Delay Lab (format ${found}; this one reads ${version})`
@@ -131,6 +135,7 @@ export function decodeBundle(
     typeof header['arrays'] === 'object' && header['arrays'] !== null ? header['arrays'] : {}
   ) as Record<string, ArrayRef | undefined>;
   return {
+    version: found,
     header,
     fail,
     array<T extends ArrayType>(name: string, type: T, length: number | null, what = `'${name}'`): ArrayOf<T> {

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { DataFormatError } from './data/types.ts';
 import { preset } from './presets.ts';
-import { Trainer, type EpochMetrics } from './trainer.ts';
+import { trainEpochs } from './runLoop.ts';
+import type { EpochRecord } from './runRecord.ts';
+import { Trainer } from './trainer.ts';
 
 function patterns() {
   const c = preset('patterns')!;
@@ -10,25 +12,24 @@ function patterns() {
   return c;
 }
 
-function checkpointOf(t: Trainer, history: EpochMetrics[]): Checkpoint {
-  return { config: t.config, dataset: null, state: t.exportState(), history, best: null };
+function checkpointOf(t: Trainer, history: EpochRecord[]): Checkpoint {
+  return { config: t.config, dataset: null, state: t.exportState(), history, best: null, epochLossSum: 0 };
 }
 
 describe('checkpoints', () => {
-  it('a run resumed from a checkpoint ends bit for bit where an uninterrupted run ends', () => {
+  it('a run resumed from a checkpoint ends bit for bit where an uninterrupted run ends', async () => {
     const straight = new Trainer(patterns());
-    for (let e = 0; e < 4; e++) straight.trainEpoch();
+    await trainEpochs(straight, 4);
 
     const first = new Trainer(patterns());
-    const history = [first.trainEpoch(), first.trainEpoch()];
+    const history = await trainEpochs(first, 2);
     const bytes = encodeCheckpoint(checkpointOf(first, history));
     const saved = decodeCheckpoint(bytes, 'ck');
     expect(saved.history).toEqual(JSON.parse(JSON.stringify(history)));
     const resumed = new Trainer(saved.config);
     resumed.importState(saved.state);
     expect(resumed.epoch).toBe(2);
-    resumed.trainEpoch();
-    resumed.trainEpoch();
+    await trainEpochs(resumed, 2);
     expect(resumed.step).toBe(straight.step);
     straight.net.synapses.forEach((s, l) => {
       expect(Array.from(resumed.net.synapses[l]!.weights)).toEqual(Array.from(s.weights));
@@ -36,18 +37,19 @@ describe('checkpoints', () => {
     });
   });
 
-  it('keeps the best-validation parameters and round-trips the config', () => {
+  it('keeps the best-validation parameters and round-trips the config', async () => {
     const t = new Trainer(patterns());
-    const m = t.trainEpoch();
+    const [m] = await trainEpochs(t, 1);
     const best = {
       epoch: 1,
       validationAccuracy: 0.5,
+      sigma: 3.25,
       layers: t.net.synapses.map((s) => ({
         weights: Float64Array.from(s.weights),
         delays: Float64Array.from(s.delays),
       })),
     };
-    const back = decodeCheckpoint(encodeCheckpoint({ ...checkpointOf(t, [m]), best, dataset: 'x' }), 'ck');
+    const back = decodeCheckpoint(encodeCheckpoint({ ...checkpointOf(t, [m!]), best, dataset: 'x' }), 'ck');
     expect(back.best).toEqual(best);
     expect(back.config).toEqual(t.config);
     expect(back.dataset).toBe('x');

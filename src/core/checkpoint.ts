@@ -1,19 +1,30 @@
 import { decodeBundle, encodeBundle, type TypedArray } from './bundle.ts';
 import { validateExperiment, ConfigError, type ExperimentConfig } from './experiment.ts';
 import type { RngState } from './rng.ts';
-import type { AdamSnapshot, EpochMetrics, Trainer, TrainerState } from './trainer.ts';
+import type { EpochRecord } from './runRecord.ts';
+import type { AdamSnapshot, Trainer, TrainerState } from './trainer.ts';
 
 /**
  * A training checkpoint (CLI `--out` folder, playground runs): the experiment config, the
  * trainer's resumable state, the per-epoch history and the best-validation parameters, in a
  * bundle with magic "DLCK". Bump the version when the layout changes.
+ *
+ * Version 2 adds the best model's kernel width (sigma) and the loss sum of an epoch the
+ * checkpoint was taken in; version 1 files are still read (both then null).
  */
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
+const OLDEST_READABLE_VERSION = 1;
 const MAGIC = 'DLCK';
 
 export interface BestParameters {
   epoch: number;
   validationAccuracy: number;
+  /**
+   * The Gaussian kernel std (time steps) the best model was evaluated with: evaluation depends
+   * on it, and the schedule moves it on after the best epoch. Null in version 1 checkpoints (the
+   * run loop then takes the schedule's value at the end of that epoch).
+   */
+  sigma: number | null;
   layers: { weights: Float64Array; delays: Float64Array }[];
 }
 
@@ -30,8 +41,13 @@ export interface Checkpoint {
   /** Name of the loaded data set it trained on (null for generated tasks). */
   dataset: string | null;
   state: TrainerState;
-  history: EpochMetrics[];
+  history: EpochRecord[];
   best: BestParameters | null;
+  /**
+   * Sum over the steps already trained in the epoch under way of (mean batch loss x batch size);
+   * 0 between epochs, null where unknown (version 1).
+   */
+  epochLossSum: number | null;
 }
 
 interface LayerHeader {
@@ -69,7 +85,10 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
       order: c.state.order,
       layers,
       history: c.history,
-      best: c.best ? { epoch: c.best.epoch, validationAccuracy: c.best.validationAccuracy } : null,
+      best: c.best
+        ? { epoch: c.best.epoch, validationAccuracy: c.best.validationAccuracy, sigma: c.best.sigma }
+        : null,
+      epochLossSum: c.epochLossSum,
     },
     arrays,
   );
@@ -83,6 +102,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     CHECKPOINT_VERSION,
     file,
     'a Delay Lab checkpoint',
+    OLDEST_READABLE_VERSION,
   );
   let config: ExperimentConfig;
   try {
@@ -122,11 +142,18 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     return fail('has a bad batch-order state');
   const history = header['history'];
   if (!Array.isArray(history)) return fail('has no history');
-  const bestHeader = header['best'] as { epoch: number; validationAccuracy: number } | null;
+  const bestHeader = header['best'] as { epoch: number; validationAccuracy: number; sigma?: unknown } | null;
+  const finiteOrNull = (v: unknown, what: string): number | null =>
+    v === undefined || v === null
+      ? null
+      : typeof v === 'number' && Number.isFinite(v)
+        ? v
+        : fail(`has a bad ${what}`);
   const best: BestParameters | null = bestHeader
     ? {
         epoch: int(bestHeader.epoch, 'best epoch'),
         validationAccuracy: Number(bestHeader.validationAccuracy),
+        sigma: finiteOrNull(bestHeader.sigma, 'best-model sigma'),
         layers: sizes.map((n, i) => ({
           weights: array(`best.${i}.weights`, 'f64', n),
           delays: array(`best.${i}.delays`, 'f64', n),
@@ -138,7 +165,8 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     config,
     dataset: typeof dataset === 'string' ? dataset : null,
     state: { step: int(header['step'], 'step'), epoch: int(header['epoch'], 'epoch'), order, layers },
-    history: history as EpochMetrics[],
+    history: history as EpochRecord[],
     best,
+    epochLossSum: finiteOrNull(header['epochLossSum'], 'epoch loss sum'),
   };
 }

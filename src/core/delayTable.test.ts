@@ -27,7 +27,8 @@ function trainedPatterns(rounding: 'floor' | 'nearest'): Trainer {
   const config = preset('patterns')!;
   for (const layer of config.network.layers) layer.kernel.rounding = rounding;
   const trainer = new Trainer(config);
-  for (let e = 0; e < 3; e++) trainer.trainEpoch();
+  // Three epochs of training steps (no evaluation is needed here).
+  for (let e = 0; e < 3; e++) for (const batch of trainer.drawEpochBatches()) trainer.trainStep(batch);
   return trainer;
 }
 

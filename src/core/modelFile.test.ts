@@ -19,7 +19,8 @@ import { Trainer } from './trainer.ts';
  */
 function trainedPatterns(): Trainer {
   const trainer = new Trainer(preset('patterns')!);
-  for (let e = 0; e < 6; e++) trainer.trainEpoch();
+  // Six epochs of training steps (no evaluation is needed here).
+  for (let e = 0; e < 6; e++) for (const batch of trainer.drawEpochBatches()) trainer.trainStep(batch);
   return trainer;
 }
 

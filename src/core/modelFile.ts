@@ -5,7 +5,8 @@ import {
   validateExperiment,
   type ExperimentConfig,
 } from './experiment.ts';
-import type { EpochMetrics, Trainer } from './trainer.ts';
+import type { EpochRecord } from './runRecord.ts';
+import type { Trainer } from './trainer.ts';
 
 /**
  * A trained model as a versioned JSON file: the experiment config, the trained parameters of
@@ -33,7 +34,7 @@ export const MODEL_FORMAT = 'delaylab-model';
 export const MODEL_VERSION = 1;
 
 /** The last epoch's metrics, any subset (a model can also be saved before the first epoch ends). */
-export type ModelMetrics = Partial<EpochMetrics & { testAccuracy: number | null }>;
+export type ModelMetrics = Partial<EpochRecord>;
 
 export interface ModelLayer {
   /** Presynaptic neurons: config.network.inputs for layer 0, the previous layer's size after. */

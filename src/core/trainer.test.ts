@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ExperimentConfig } from './experiment.ts';
 import { preset } from './presets.ts';
 import { sigmaAt } from './train/schedules.ts';
+import { trainEpochs } from './runLoop.ts';
 import { Trainer, TrainingDivergedError } from './trainer.ts';
 
 function config(name: string, edit: (c: ExperimentConfig) => void = () => {}): ExperimentConfig {
@@ -24,12 +25,12 @@ function expectSameParameters(a: Float64Array[], b: Float64Array[]): void {
 }
 
 describe('Trainer on the toy task', () => {
-  it('learns delays so the outputs first fire within one step of 38 and 55 (seed 0, f64)', () => {
+  it('learns delays so the outputs first fire within one step of 38 and 55 (seed 0, f64)', async () => {
     const c = config('toy');
     const trainer = new Trainer(c, { precision: 'f64' });
     const before = trainer.firstSpikes();
     const losses: number[] = [];
-    for (let e = 0; e < c.training.epochs; e++) losses.push(trainer.trainEpoch().trainLoss);
+    for (const m of await trainEpochs(trainer, c.training.epochs)) losses.push(m.trainLoss);
     const first = trainer.firstSpikes();
     expect(Math.abs(first[0]! - 38)).toBeLessThanOrEqual(1);
     expect(Math.abs(first[1]! - 55)).toBeLessThanOrEqual(1);
@@ -65,14 +66,14 @@ describe('Trainer on the toy task', () => {
 });
 
 describe('Trainer on the patterns task', () => {
-  it('reaches validation accuracy well above chance (1/3) in 10 epochs', () => {
+  it('reaches validation accuracy well above chance (1/3) in 10 epochs', async () => {
     const c = config('patterns', (p) => {
       p.training.epochs = 10;
     });
     const trainer = new Trainer(c, { precision: 'f32' });
-    let last = trainer.trainEpoch();
-    const firstLoss = last.trainLoss;
-    for (let e = 1; e < c.training.epochs; e++) last = trainer.trainEpoch();
+    const records = await trainEpochs(trainer, c.training.epochs);
+    const firstLoss = records[0]!.trainLoss;
+    const last = records.at(-1)!;
     expect(last.epoch).toBe(10);
     expect(last.validationAccuracy).not.toBeNull();
     expect(last.validationAccuracy!).toBeGreaterThan(0.6);
@@ -84,22 +85,14 @@ describe('Trainer on the patterns task', () => {
     expect(last.sigma).toBeCloseTo(0.5, 6);
   });
 
-  it('is deterministic: two trainers from the same seed give identical losses and parameters', () => {
+  it('is deterministic: two trainers from the same seed give identical losses and parameters', async () => {
     const c = config('patterns', (p) => {
       p.training.epochs = 2;
     });
     const a = new Trainer(c);
     const b = new Trainer(c);
-    const la = [a.trainEpoch(), a.trainEpoch()].map((m) => [
-      m.trainLoss,
-      m.validationLoss,
-      m.validationAccuracy,
-    ]);
-    const lb = [b.trainEpoch(), b.trainEpoch()].map((m) => [
-      m.trainLoss,
-      m.validationLoss,
-      m.validationAccuracy,
-    ]);
+    const la = (await trainEpochs(a, 2)).map((m) => [m.trainLoss, m.validationLoss, m.validationAccuracy]);
+    const lb = (await trainEpochs(b, 2)).map((m) => [m.trainLoss, m.validationLoss, m.validationAccuracy]);
     expect(la).toEqual(lb);
     expectSameParameters(snapshot(a), snapshot(b));
     // A different seed gives a different run (initial parameters, data and therefore the result).
@@ -116,8 +109,7 @@ describe('Trainer on the patterns task', () => {
     expect(Array.from(gatherBatch(other.data, [0, 1, 2]))).not.toEqual(
       Array.from(gatherBatch(fresh.data, [0, 1, 2])),
     );
-    other.trainEpoch();
-    other.trainEpoch();
+    await trainEpochs(other, 2);
     expect(Array.from(other.net.synapses[1]!.delays)).not.toEqual(Array.from(a.net.synapses[1]!.delays));
   });
 });

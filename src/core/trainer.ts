@@ -44,36 +44,6 @@ export interface TrainerState {
   }[];
 }
 
-export interface EpochMetrics {
-  epoch: number;
-  /** Mean loss over the epoch's training steps. */
-  trainLoss: number;
-  trainAccuracy: number | null;
-  validationLoss: number | null;
-  validationAccuracy: number | null;
-  /** Gaussian kernel std (time steps) used by the epoch's last step. */
-  sigma: number;
-  /** Wall time of the epoch (ms). */
-  ms: number;
-  /**
-   * Training throughput: samples per second over the epoch's training steps, evaluation
-   * excluded. Absent where the steps were interleaved with other work (the playground's chunks).
-   */
-  trainSamplesPerSecond?: number;
-}
-
-/** An epoch being run step by step (see Trainer.beginEpoch / endEpoch). */
-export interface EpochInProgress {
-  batches: number[][];
-  samples: number;
-  /** Sum over steps of (mean batch loss x batch size). */
-  lossSum: number;
-  /** Sigma of the latest step. */
-  sigma: number;
-  /** performance.now() at the start (ms). */
-  started: number;
-}
-
 export interface EvalResult {
   loss: number;
   accuracy: number | null;
@@ -192,8 +162,13 @@ export class Trainer {
   }
 
   currentSigma(): number {
+    return this.sigmaAtStep(this.step);
+  }
+
+  /** The Gaussian kernel std (time steps) the schedule gives after `step` optimiser steps. */
+  sigmaAtStep(step: number): number {
     const td = Math.max(...this.config.network.layers.map((l) => l.kernel.maxDelay));
-    return sigmaAt(this.config.sigma, td, this.step, this.totalSteps);
+    return sigmaAt(this.config.sigma, td, step, this.totalSteps);
   }
 
   targetsFor(indices: ArrayLike<number>): Targets {
@@ -273,50 +248,16 @@ export class Trainer {
     this.net.setSigma(this.currentSigma());
   }
 
-  /** One pass over the training split in a seeded random order. */
-  trainEpoch(): EpochMetrics {
-    const epoch = this.beginEpoch();
-    for (const batch of epoch.batches) {
-      epoch.sigma = this.net.synapses[0]?.sigma ?? 0; // the sigma this step trains with
-      epoch.lossSum += this.trainStep(batch) * batch.length;
-    }
-    return this.endEpoch(epoch);
-  }
-
-  /** The epoch's mini-batches in a seeded random order; pair with `endEpoch`. */
-  beginEpoch(): EpochInProgress {
+  /**
+   * The next epoch's mini-batches in a seeded random order (advances the batch-order generator;
+   * the run loop calls this once per epoch).
+   */
+  drawEpochBatches(): number[][] {
     const order = this.order.shuffle(Array.from(this.data.train));
     const bs = this.config.training.batchSize;
     const batches: number[][] = [];
     for (let k = 0; k < order.length; k += bs) batches.push(order.slice(k, k + bs));
-    return {
-      batches,
-      samples: order.length,
-      lossSum: 0,
-      sigma: this.net.synapses[0]?.sigma ?? 0,
-      started: performance.now(),
-    };
-  }
-
-  /** Evaluates the splits and closes an epoch whose steps were run by the caller. */
-  endEpoch(epoch: EpochInProgress): EpochMetrics {
-    const trainMs = performance.now() - epoch.started;
-    this.epoch++;
-    const train = this.data.labels ? this.evaluate(this.data.train) : null;
-    const val = this.data.validation.length > 0 ? this.evaluate(this.data.validation) : null;
-    return {
-      epoch: this.epoch,
-      trainLoss: epoch.lossSum / epoch.samples,
-      trainAccuracy: train?.accuracy ?? null,
-      validationLoss: val?.loss ?? null,
-      validationAccuracy: val?.accuracy ?? null,
-      sigma: epoch.sigma,
-      ms: performance.now() - epoch.started,
-      // Only a measurable rate (an empty split or a sub-resolution epoch has none).
-      ...(epoch.samples > 0 && trainMs > 0
-        ? { trainSamplesPerSecond: (1000 * epoch.samples) / trainMs }
-        : {}),
-    };
+    return batches;
   }
 
   /**

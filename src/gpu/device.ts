@@ -4,6 +4,8 @@
  * so the caller (UI notice, CLI message) can tell the user and recover (rebuild from the last
  * checkpoint or fall back to the CPU engine). Nothing here falls back silently.
  */
+import { EngineLostError } from '../core/engine.ts';
+
 export class GpuUnavailableError extends Error {
   constructor(message: string) {
     super(message);
@@ -12,10 +14,25 @@ export class GpuUnavailableError extends Error {
 }
 
 /** The device went away (driver reset, GPU removed, or destroyed); its buffers are gone. */
-export class GpuDeviceLostError extends Error {
+export class GpuDeviceLostError extends EngineLostError {
   constructor(detail: string) {
     super(`the GPU device was lost (${detail}); its parameters are gone, continue from the last checkpoint`);
     this.name = 'GpuDeviceLostError';
+  }
+}
+
+/**
+ * A GPU command failed: a validation error (e.g. a dispatch beyond the device's limits) or an
+ * allocation the device refused. The step's results are garbage, so the run stops here.
+ */
+export class GpuCommandError extends Error {
+  constructor(
+    readonly kind: 'validation' | 'out-of-memory' | 'internal',
+    detail: string,
+    step: number,
+  ) {
+    super(`GPU ${kind} error at step ${step}: ${detail}`);
+    this.name = 'GpuCommandError';
   }
 }
 

@@ -87,6 +87,7 @@ describe('RunStore', () => {
       state: trainer.exportState(),
       history: [],
       best: null,
+      epochLossSum: 0,
     });
     const history = [
       {
@@ -97,6 +98,7 @@ describe('RunStore', () => {
         validationAccuracy: null,
         sigma: 8,
         ms: 12,
+        testLoss: null,
         testAccuracy: null,
       },
     ];

@@ -1,6 +1,6 @@
 import { createStore, del, delMany, get, getMany, keys, set, update, type UseStore } from 'idb-keyval';
 import type { ExperimentConfig } from '../core/experiment.ts';
-import type { EpochMetrics } from '../core/trainer.ts';
+import type { EpochRecord } from '../core/runRecord.ts';
 import { StorageQuotaError } from './datasetStore.ts';
 
 /**
@@ -27,7 +27,7 @@ const INCOMING = ':incoming';
 
 export type RunEngine = 'cpu' | 'gpu';
 export type RunStatus = 'running' | 'paused' | 'done' | 'error';
-export type RunHistoryEntry = EpochMetrics & { testAccuracy: number | null };
+export type RunHistoryEntry = EpochRecord;
 
 export interface RunEntry {
   id: string;

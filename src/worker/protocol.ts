@@ -3,7 +3,7 @@
  * typed arrays travel as copies the sender no longer uses (so they can be transferred).
  */
 import type { ExperimentConfig } from '../core/experiment.ts';
-import type { EpochMetrics } from '../core/trainer.ts';
+import type { EpochRecord } from '../core/runRecord.ts';
 
 /** Default pace for the toy: it trains in ~0.1 s flat out, so it is slowed down enough to watch. */
 export const DEFAULT_STEPS_PER_SECOND = 120;
@@ -78,10 +78,7 @@ export interface RunInfo {
   toy: { inputTimes: number[]; targetTimes: number[] } | null;
 }
 
-export interface EpochRecord extends EpochMetrics {
-  testLoss: number | null;
-  testAccuracy: number | null;
-}
+export type { EpochRecord };
 
 /** A snapshot of the run's counters, posted at most every ~50 ms while training, and on every state change. */
 export interface Progress {

@@ -3,7 +3,7 @@ import type { ExperimentConfig } from '../../core/experiment.ts';
 import { hasDelayGradient } from '../../core/synapses/kernels.ts';
 import { Trainer, type AdamSnapshot, type TrainerState } from '../../core/trainer.ts';
 import { learningRate } from '../../core/train/schedules.ts';
-import { GpuDeviceLostError, type GpuContext } from '../device.ts';
+import { GpuCommandError, GpuDeviceLostError, type GpuContext } from '../device.ts';
 import { GpuAdam } from '../kernels/Adam.ts';
 import { DelayBackward } from '../kernels/DelayBackward.ts';
 import { DelayForward } from '../kernels/DelayForward.ts';
@@ -19,6 +19,12 @@ import { spikeEventLists } from '../kernels/spikeEvents.ts';
  * well below one half; thresholded digits (~19 %) and SHD bins (a few %) are below this.
  */
 export const SPARSE_INPUT_DENSITY = 0.25;
+
+/**
+ * A fault to inject on purpose, for the tests that check a failing GPU command ends the run loudly:
+ * 'invalid-dispatch' adds a dispatch beyond the device's workgroup limit to every step.
+ */
+export type GpuFault = 'invalid-dispatch';
 
 interface GpuLayer {
   inputs: number;
@@ -52,6 +58,9 @@ interface Activations {
 }
 
 /**
+ * Why this file is over 400 lines: one class owns every GPU buffer of a training step (parameters,
+ * activations per batch size, readback pools) so that their lifetimes are managed in one place.
+ *
  * A training step entirely on the GPU: every layer's delay forward and neurons, the loss, the
  * backward pass through neurons and delays, and Adam with the delay clamp, recorded in one
  * command buffer on GPU-resident parameters. The host writes the batch's spikes and targets
@@ -81,6 +90,7 @@ export class GpuTrainer {
   sparseSteps = 0;
   /** Loss readback buffers created so far (a test checks that steady training creates none). */
   readbackBuffersCreated = 0;
+  private readonly fault: GpuFault | null;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -90,13 +100,15 @@ export class GpuTrainer {
       scheduleSteps?: number;
       data?: SpikeDataset;
       /** A saved state (from either engine) to start from instead of the seed's initialisation. */
-      state?: TrainerState;
+      state?: TrainerState | null;
+      fault?: GpuFault | null;
     } = {},
   ) {
     if (config.network.layers.some((l) => l.connectivity < 1)) {
       throw new Error('the GPU engine does not support connectivity masks yet; use --engine cpu');
     }
-    const { state, ...trainerOptions } = options;
+    const { state, fault, ...trainerOptions } = options;
+    this.fault = fault ?? null;
     this.reference = new Trainer(config, { precision: 'f32', ...trainerOptions });
     if (state) this.reference.importState(state);
     void ctx.lost.then((trouble) => {
@@ -174,11 +186,17 @@ export class GpuTrainer {
    * land after the previous step's work); await the losses when they are needed, e.g. at the end
    * of an epoch.
    */
-  trainStep(indices: number[]): Promise<number> {
+  trainStep(indices: readonly number[]): Promise<number> {
     if (this.lost !== null) return Promise.reject(new GpuDeviceLostError(this.lost));
     const { device } = this.ctx;
     const t = this.reference;
+    const stepIndex = t.step;
     const batch = indices.length;
+    // Every GPU error of the step is caught here and fails the step: a dispatch the device
+    // refuses leaves the loss buffer untouched, and a step that "trains" with loss 0 is a lie.
+    device.pushErrorScope('internal');
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
     const act = this.activationsFor(batch);
     const inputSpikes = gatherBatch(t.data, indices);
     device.queue.writeBuffer(act.input, 0, inputSpikes);
@@ -274,12 +292,31 @@ export class GpuTrainer {
       layer.adamWeights?.encode(encoder, layer.weights, layer.gradWeights, lrW, hyper);
       layer.adamDelays?.encode(encoder, layer.delays, layer.gradDelays, lrD, hyper);
     }
+    if (this.fault === 'invalid-dispatch') {
+      // No pipeline and one workgroup too many: the device must refuse it.
+      const pass = encoder.beginComputePass({ label: 'deliberately invalid dispatch' });
+      pass.dispatchWorkgroups(device.limits.maxComputeWorkgroupsPerDimension + 1);
+      pass.end();
+    }
     const readback = this.lossReadback(batch);
     encoder.copyBufferToBuffer(act.sampleLoss, 0, readback, 0, batch * 4);
     device.queue.submit([encoder.finish()]);
+    const errors = (['validation', 'out-of-memory', 'internal'] as const).map((kind) =>
+      device.popErrorScope().then((e) => (e ? new GpuCommandError(kind, e.message, stepIndex) : null)),
+    );
     // The schedules advance with the CPU trainer's step counter (its network is not run).
     t.step++;
-    return this.sumLosses(readback);
+    return this.finishStep(errors, readback);
+  }
+
+  /** The step's loss, or its first GPU error (the readback is returned to the pool either way). */
+  private async finishStep(errors: Promise<GpuCommandError | null>[], readback: GPUBuffer): Promise<number> {
+    const loss = this.sumLosses(readback);
+    // Awaited below; meanwhile a rejection (a lost device) must not count as unhandled.
+    loss.catch(() => undefined);
+    const failure = (await Promise.all(errors)).find((e) => e !== null);
+    if (failure) throw failure;
+    return loss;
   }
 
   /**

@@ -1,8 +1,9 @@
 import { Worker } from 'node:worker_threads';
+import { connectivityOf, type Engine, type EngineInfo } from '../core/engine.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { RealArray, Precision } from '../core/tensor.ts';
 import type { SpikeDataset } from '../core/data/tasks.ts';
-import { Trainer, type EpochMetrics } from '../core/trainer.ts';
+import { Trainer, type TrainerState } from '../core/trainer.ts';
 import type { GradientReply, GradientRequest } from './gradientWorker.ts';
 import { allocateShared, viewShared } from './sharedStorage.ts';
 
@@ -12,23 +13,39 @@ import { allocateShared, viewShared } from './sharedStorage.ts';
  * workers only read, each worker writes gradients to its own shared buffers, and the main thread
  * adds them to its own in a fixed order (so a run is deterministic) before one Adam step.
  * Numerically it is the single-thread `Trainer.trainStep` up to float summation order.
+ * With one thread it is the CPU reference engine with no worker at all.
  */
-export class ParallelTrainer {
-  readonly trainer: Trainer;
+export class ParallelCpuEngine implements Engine {
+  readonly model: Trainer;
+  readonly info: EngineInfo;
+  readonly pipelined = false;
   private readonly workers: Worker[];
   private readonly workerGrads: { gradWeights: RealArray; gradDelays: RealArray }[][];
 
   constructor(
     config: ExperimentConfig,
     threads: number,
-    options: { precision?: Precision; epochs?: number; scheduleSteps?: number; data?: SpikeDataset } = {},
+    options: {
+      precision?: Precision;
+      epochs?: number;
+      scheduleSteps?: number;
+      data?: SpikeDataset;
+      /** A saved state (from either engine) to start from instead of the seed's initialisation. */
+      state?: TrainerState | null;
+    } = {},
   ) {
+    const { state, ...trainerOptions } = options;
     const precision = options.precision ?? 'f32';
     const shared = allocateShared(config, precision);
-    this.trainer = new Trainer(config, { ...options, precision, storage: viewShared(shared, precision) });
+    this.model = new Trainer(config, {
+      ...trainerOptions,
+      precision,
+      storage: viewShared(shared, precision),
+    });
+    if (state) this.model.importState(state);
     // Workers get the built data (a structured-clone copy), not the config alone: loaded data
     // sets cannot be rebuilt from the config.
-    const data = this.trainer.data;
+    const data = this.model.data;
     this.workers = [];
     this.workerGrads = [];
     for (let w = 1; w < threads; w++) {
@@ -40,6 +57,13 @@ export class ParallelTrainer {
         }),
       );
     }
+    this.info = {
+      kind: 'cpu',
+      method: 'bptt',
+      connectivity: connectivityOf(config),
+      description: `CPU reference engine (${threads} thread${threads === 1 ? '' : 's'})`,
+      details: { engine: 'cpu', threads },
+    };
   }
 
   get threads(): number {
@@ -47,12 +71,12 @@ export class ParallelTrainer {
   }
 
   /** One optimiser step on the whole batch; resolves to the batch's mean loss. */
-  async trainStep(indices: ArrayLike<number>): Promise<number> {
+  async step(indices: readonly number[]): Promise<number> {
     const all = Array.from(indices);
     const parts = this.threads;
     const per = Math.ceil(all.length / parts);
     const chunks = Array.from({ length: parts }, (_, p) => all.slice(p * per, (p + 1) * per));
-    const t = this.trainer;
+    const t = this.model;
     const sigma = t.net.synapses[0]?.sigma ?? 1;
     const replies = this.workers.map((worker, w) => {
       const chunk = chunks[w + 1]!;
@@ -89,19 +113,16 @@ export class ParallelTrainer {
     return loss;
   }
 
-  /** One pass over the training split, each batch split across the threads. */
-  async trainEpoch(onBatch?: (done: number, total: number) => void): Promise<EpochMetrics> {
-    const t = this.trainer;
-    const epoch = t.beginEpoch();
-    for (const [k, batch] of epoch.batches.entries()) {
-      epoch.sigma = t.net.synapses[0]?.sigma ?? 0;
-      epoch.lossSum += (await this.trainStep(batch)) * batch.length;
-      onBatch?.(k + 1, epoch.batches.length);
-    }
-    return t.endEpoch(epoch);
+  /** The parameters live in the model's own (shared) arrays: nothing to copy. */
+  sync(): Promise<void> {
+    return Promise.resolve();
   }
 
-  async close(): Promise<void> {
+  exportState(): Promise<TrainerState> {
+    return Promise.resolve(this.model.exportState());
+  }
+
+  async dispose(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

@@ -1,22 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { preset } from '../core/presets.ts';
 import { Trainer } from '../core/trainer.ts';
-import { ParallelTrainer } from './parallelTrainer.ts';
+import { ParallelCpuEngine } from './parallelCpuEngine.ts';
 
-describe('ParallelTrainer', () => {
+describe('ParallelCpuEngine', () => {
   it('takes the same steps as the single-thread trainer (up to float summation order)', async () => {
     const config = preset('patterns')!;
     const single = new Trainer(config, { precision: 'f64', epochs: 2 });
-    const parallel = new ParallelTrainer(config, 2, { precision: 'f64', epochs: 2 });
+    const parallel = new ParallelCpuEngine(config, 2, { precision: 'f64', epochs: 2 });
     try {
       const batch = Array.from(single.data.train.subarray(0, 16));
       for (let step = 0; step < 4; step++) {
         const a = single.trainStep(batch);
-        const b = await parallel.trainStep(batch);
+        const b = await parallel.step(batch);
         expect(b).toBeCloseTo(a, 10);
       }
       single.net.synapses.forEach((s, l) => {
-        const p = parallel.trainer.net.synapses[l]!;
+        const p = parallel.model.net.synapses[l]!;
         for (let q = 0; q < s.weights.length; q++) {
           expect(p.weights[q]).toBeCloseTo(s.weights[q]!, 8);
           expect(p.delays[q]).toBeCloseTo(s.delays[q]!, 8);
@@ -28,19 +28,19 @@ describe('ParallelTrainer', () => {
         Array.from(single.net.synapses[0]!.delays),
       );
     } finally {
-      await parallel.close();
+      await parallel.dispose();
     }
   });
 
   it('reports divergence during a parallel step as an error', async () => {
     const config = preset('patterns')!;
-    const parallel = new ParallelTrainer(config, 2, { precision: 'f64' });
+    const parallel = new ParallelCpuEngine(config, 2, { precision: 'f64' });
     try {
-      parallel.trainer.net.synapses[0]!.weights[0] = Number.NaN;
-      const batch = Array.from(parallel.trainer.data.train.subarray(0, 8));
-      await expect(parallel.trainStep(batch)).rejects.toThrow(/not finite/);
+      parallel.model.net.synapses[0]!.weights[0] = Number.NaN;
+      const batch = Array.from(parallel.model.data.train.subarray(0, 8));
+      await expect(parallel.step(batch)).rejects.toThrow(/not finite/);
     } finally {
-      await parallel.close();
+      await parallel.dispose();
     }
   });
 });

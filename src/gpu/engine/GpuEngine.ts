@@ -1,0 +1,101 @@
+import type { SpikeDataset } from '../../core/data/tasks.ts';
+import { connectivityOf, type Engine, type EngineInfo } from '../../core/engine.ts';
+import type { ExperimentConfig } from '../../core/experiment.ts';
+import type { Trainer, TrainerState } from '../../core/trainer.ts';
+import { GpuUnavailableError, openDevice, type GpuContext, type GpuTrouble } from '../device.ts';
+import { GpuTrainer, type GpuFault } from './GpuTrainer.ts';
+
+export interface GpuEngineOptions {
+  data?: SpikeDataset;
+  scheduleSteps?: number;
+  /** A saved state (from either engine) to start from instead of the seed's initialisation. */
+  state?: TrainerState | null;
+  /** Refuse a software (fallback) adapter: it trains far slower than the CPU engine. */
+  rejectFallbackAdapter?: boolean;
+  /** Hears of device loss and of GPU errors outside a training step (our own destroy() excluded). */
+  onTrouble?: (trouble: GpuTrouble) => void;
+  fault?: GpuFault | null;
+}
+
+/** The adapter in words: "vendor / architecture / description (software fallback)". */
+export function describeAdapter(info: GpuContext['adapterInfo']): string {
+  const name = [info.vendor, info.architecture, info.description].filter((s) => s.length > 0).join(' / ');
+  return `${name || 'unnamed adapter'}${info.isFallbackAdapter ? ' (software fallback)' : ''}`;
+}
+
+/**
+ * The WebGPU engine: every training step runs on the GPU (GpuTrainer), steps are queued without
+ * waiting for each other, and `sync` copies the parameters back into the host model. It owns the
+ * device it opened and destroys it on dispose.
+ */
+export class GpuEngine implements Engine {
+  readonly info: EngineInfo;
+  readonly pipelined = true;
+
+  private constructor(
+    private readonly ctx: GpuContext,
+    readonly trainer: GpuTrainer,
+  ) {
+    this.info = {
+      kind: 'gpu',
+      method: 'bptt',
+      connectivity: connectivityOf(trainer.config),
+      description: `WebGPU: ${describeAdapter(ctx.adapterInfo)}`,
+      details: { engine: 'gpu', adapter: ctx.adapterInfo },
+    };
+  }
+
+  /** Opens a device on `gpu` (navigator.gpu or Dawn) and builds the engine on it. */
+  static async open(gpu: GPU, config: ExperimentConfig, options: GpuEngineOptions = {}): Promise<GpuEngine> {
+    if (connectivityOf(config) !== 'dense')
+      throw new GpuUnavailableError('the GPU engine does not support connectivity masks yet');
+    const ctx = await openDevice(gpu, (trouble) => {
+      if (trouble.kind === 'lost' && trouble.reason === 'destroyed') return;
+      options.onTrouble?.(trouble);
+    });
+    if (options.rejectFallbackAdapter && ctx.adapterInfo.isFallbackAdapter) {
+      ctx.device.destroy();
+      throw new GpuUnavailableError(
+        `only a software (fallback) WebGPU adapter is available (${describeAdapter(ctx.adapterInfo)})`,
+      );
+    }
+    try {
+      const trainer = new GpuTrainer(ctx, config, {
+        ...(options.data ? { data: options.data } : {}),
+        ...(options.scheduleSteps !== undefined ? { scheduleSteps: options.scheduleSteps } : {}),
+        state: options.state ?? null,
+        fault: options.fault ?? null,
+      });
+      return new GpuEngine(ctx, trainer);
+    } catch (e) {
+      ctx.device.destroy();
+      throw e;
+    }
+  }
+
+  get model(): Trainer {
+    return this.trainer.reference;
+  }
+
+  get adapterInfo(): GpuContext['adapterInfo'] {
+    return this.ctx.adapterInfo;
+  }
+
+  step(batch: readonly number[]): Promise<number> {
+    return this.trainer.trainStep(batch);
+  }
+
+  sync(): Promise<void> {
+    return this.trainer.checkpoint();
+  }
+
+  exportState(): Promise<TrainerState> {
+    return this.trainer.exportState();
+  }
+
+  dispose(): Promise<void> {
+    this.trainer.destroy();
+    this.ctx.device.destroy();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,20 @@
+import type { RawDataset } from '../core/data/types.ts';
+import type { ExperimentConfig } from '../core/experiment.ts';
+import type { LoadProgress } from './dataSource.ts';
+import type { FromWorker } from './protocol.ts';
+import type { RunPersistence } from './runStorage.ts';
+
+/** What the training session needs from where it runs (the Worker's `self`, or a test). */
+export interface SessionHost {
+  post(message: FromWorker, transfer: Transferable[]): void;
+  now(): number;
+  setTimer(fn: () => void, ms: number): () => void;
+  loadData(
+    config: ExperimentConfig,
+    dataBaseUrl: string,
+    onProgress: LoadProgress,
+  ): Promise<RawDataset | null>;
+  runs: RunPersistence;
+  gpu: Pick<GPU, 'requestAdapter'> | undefined;
+  newId(): string;
+}

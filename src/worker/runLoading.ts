@@ -1,0 +1,152 @@
+import { decodeCheckpoint, type Checkpoint } from '../core/checkpoint.ts';
+import { buildTaskData, type SpikeDataset } from '../core/data/tasks.ts';
+import type { RawDataset } from '../core/data/types.ts';
+import type { Engine } from '../core/engine.ts';
+import { taskDatasetName, type ExperimentConfig } from '../core/experiment.ts';
+import { applyModel, type Model } from '../core/modelFile.ts';
+import type { TrainerState } from '../core/trainer.ts';
+import type { RunEntry } from '../storage/runStore.ts';
+import { createEngine } from './engines.ts';
+import type { SessionHost } from './host.ts';
+import type { EngineChoice, EngineReport, RunInfo } from './protocol.ts';
+
+/** A model file being opened as a new run: its parameters replace the seed's initialisation. */
+export interface ImportedModel {
+  state: TrainerState;
+  name: string;
+  model: Model;
+}
+
+export interface RunRequest {
+  config: ExperimentConfig;
+  choice: EngineChoice;
+  resumeRunId: string | null;
+  imported: ImportedModel | null;
+  dataBaseUrl: string;
+}
+
+/** A run ready to train: its engine, its stored entry and what its checkpoint held. */
+export interface OpenedRun {
+  engine: Engine;
+  report: EngineReport;
+  info: RunInfo;
+  entry: RunEntry;
+  dataset: string | null;
+  /** The checkpoint bytes stored last (null for a run not stored yet). */
+  storedBytes: Uint8Array | null;
+  resume: Pick<Checkpoint, 'history' | 'best' | 'epochLossSum'> | null;
+}
+
+/** No samples: a trainer that only holds parameters (a model file being read). */
+export const EMPTY_DATA: SpikeDataset = {
+  samples: 0,
+  timeSteps: 1,
+  inputs: 1,
+  source: { kind: 'dense', spikes: new Uint8Array(0) },
+  labels: null,
+  targetTimes: null,
+  outputs: 1,
+  train: new Int32Array(0),
+  validation: new Int32Array(0),
+  test: new Int32Array(0),
+};
+
+/**
+ * Loads a run's data and builds its engine: a stored run from its checkpoint, a model file from
+ * its parameters, or a fresh run of a config. Returns null when `stillWanted` turns false on the
+ * way (a newer load replaced this one); the engine built by then is released.
+ */
+export async function openRun(
+  host: SessionHost,
+  request: RunRequest,
+  stillWanted: () => boolean,
+  onLost: (message: string) => void,
+): Promise<OpenedRun | null> {
+  const post = (message: string, fraction: number | null) =>
+    host.post({ type: 'loading', message, fraction }, []);
+  let stored: { entry: RunEntry; checkpoint: Uint8Array } | null = null;
+  if (request.resumeRunId !== null) {
+    stored = await host.runs.load(request.resumeRunId);
+    if (!stored) throw new Error(`the stored run '${request.resumeRunId}' no longer exists`);
+  }
+  const saved = stored ? decodeCheckpoint(stored.checkpoint, `run '${stored.entry.name}'`) : null;
+  const config = saved?.config ?? request.config;
+  const raw = await host.loadData(config, request.dataBaseUrl, post);
+  if (!stillWanted()) return null;
+  post('Encoding and splitting the data…', null);
+  const data = buildTaskData(config, raw);
+  const imported = request.imported;
+  const { engine, report } = await createEngine(
+    request.choice,
+    config,
+    data,
+    saved?.state ?? imported?.state ?? null,
+    host.gpu,
+    onLost,
+  );
+  if (!stillWanted()) {
+    await engine.dispose();
+    return null;
+  }
+  if (imported) applyModel(engine.model, imported.model);
+  const now = new Date().toISOString();
+  const entry: RunEntry = stored
+    ? { ...stored.entry, engine: report.engine, updatedAt: now }
+    : {
+        id: host.newId(),
+        name: imported?.name ?? `${config.name} · seed ${config.seed}`,
+        config,
+        engine: report.engine,
+        dataset: taskDatasetName(config.task),
+        createdAt: now,
+        updatedAt: now,
+        epoch: 0,
+        step: 0,
+        totalSteps: engine.model.totalSteps,
+        history: [],
+        status: 'paused',
+        formatVersion: 1,
+      };
+  return {
+    engine,
+    report,
+    info: runInfo(entry.id, config, engine, report, raw),
+    entry,
+    dataset: entry.dataset,
+    storedBytes: stored?.checkpoint ?? null,
+    resume: saved
+      ? {
+          history: saved.history,
+          best: saved.best,
+          // Version 1 checkpoints kept the partial epoch's loss in the stored entry only.
+          epochLossSum: saved.epochLossSum ?? stored?.entry.epochLossSum ?? 0,
+        }
+      : null,
+  };
+}
+
+function runInfo(
+  runId: string,
+  config: ExperimentConfig,
+  engine: Engine,
+  report: EngineReport,
+  raw: RawDataset | null,
+): RunInfo {
+  const t = engine.model;
+  const task = config.task;
+  const images = raw?.train.kind === 'images' ? raw.train : null;
+  return {
+    runId,
+    config,
+    engine: report,
+    totalSteps: t.totalSteps,
+    stepsPerEpoch: t.stepsPerEpoch,
+    epochs: config.training.epochs,
+    splits: { train: t.data.train.length, validation: t.data.validation.length, test: t.data.test.length },
+    imageShape: images ? [images.rows, images.cols] : null,
+    classes: t.data.labels ? t.data.outputs : null,
+    classNames: null,
+    toy:
+      task.kind === 'toy' ? { inputTimes: [...task.inputTimes], targetTimes: [...task.targetTimes] } : null,
+  };
+}
