@@ -1,21 +1,13 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { encodeIdx } from '../core/data/idx.ts';
 import { preset } from '../core/presets.ts';
 import { encodeShareLink } from '../core/shareLink.ts';
-
-const BIN = fileURLToPath(new URL('./delaylab.js', import.meta.url));
-const BENCH = fileURLToPath(new URL('../../bench/bench.js', import.meta.url));
-
-function run(bin: string, args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { BENCH, BIN, killAfterFirstCheckpoint, run, tempFile } from './testUtils.ts';
 
 /** mnist-small with smaller layers (arrays replace whole in `extends` files, so give both layers). */
 function mnistSmallWith(opts: { outputs: number; hidden: number }): unknown {
@@ -36,38 +28,6 @@ function mnistSmallConfigFile(): string {
     'mnist-small.json',
     JSON.stringify(mnistSmallWith({ outputs: 10, hidden: 32 })),
   ));
-}
-
-/** Starts the CLI, kills it once `watch` (metrics.json) lists an epoch, and resolves to the epochs it lists then. */
-function killAfterFirstCheckpoint(args: string[], watch: string): Promise<number> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore' });
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      let rows: unknown[] = [];
-      try {
-        rows = JSON.parse(readFileSync(watch, 'utf8')) as unknown[];
-      } catch {
-        return; // not written yet
-      }
-      clearInterval(timer);
-      child.kill('SIGKILL');
-      child.once('exit', () => {
-        // The kill may land while the next epoch's files are written: read what is there now.
-        try {
-          resolve((JSON.parse(readFileSync(watch, 'utf8')) as unknown[]).length);
-        } catch {
-          resolve(rows.length);
-        }
-      });
-    }, 5);
-    child.once('error', reject);
-  });
-}
-
-function tempFile(name: string, text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'delaylab-')), name);
-  writeFileSync(path, text);
-  return path;
 }
 
 describe('delaylab command', () => {

@@ -1,0 +1,103 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, killAfterFirstCheckpoint, run, tempFile } from './testUtils.ts';
+
+interface Summary {
+  testAccuracy: number;
+  bestValidationEpoch: number | null;
+  engine: string;
+  history: { epoch: number; sigma: number; valAccuracy: number }[];
+}
+
+/**
+ * A Yin-Yang run short enough for a test (600 points, 6 epochs) whose Gaussian kernel width
+ * shrinks over the whole run, so every epoch but the last evaluates with a wider kernel than
+ * the final one.
+ */
+function shrinkingSigmaYinYang(seed: number): string {
+  return tempFile(
+    `yinyang-${seed}.json`,
+    JSON.stringify({
+      extends: 'yinyang',
+      seed,
+      task: {
+        kind: 'yinyang',
+        trainSamples: 600,
+        testSamples: 300,
+        firstStep: 0,
+        lastStep: 20,
+        biasStep: 10,
+      },
+      training: { epochs: 6, batchSize: 32, validationFraction: 0.2 },
+      sigma: { kind: 'multiplicative', initial: null, final: 0.5, fraction: 1 },
+    }),
+  );
+}
+
+describe('delaylab train through the run loop', () => {
+  it("train --json's test accuracy is report's best-validation one, also when sigma moved on after the best epoch", () => {
+    // The first seed (from 2 on) whose best validation epoch is before the last one.
+    let found = false;
+    for (let seed = 2; seed < 8 && !found; seed++) {
+      const dir = mkdtempSync(join(tmpdir(), 'delaylab-best-'));
+      const trained = run(BIN, ['train', '--config', shrinkingSigmaYinYang(seed), '--out', dir, '--json']);
+      expect(trained.code, trained.stderr).toBe(0);
+      const summary = JSON.parse(trained.stdout) as Summary;
+      const reported = run(BIN, ['report', dir, '--json']);
+      expect(reported.code, reported.stderr).toBe(0);
+      const row = (JSON.parse(reported.stdout) as { runs: { testAccuracy: number; bestEpoch: number }[] })
+        .runs[0]!;
+      // For every run folder the two agree.
+      expect(row.bestEpoch).toBe(summary.bestValidationEpoch);
+      expect(summary.testAccuracy).toBe(Number(row.testAccuracy.toFixed(4)));
+      const best = summary.bestValidationEpoch!;
+      if (best < 6) {
+        found = true;
+        // The best epoch was evaluated with a wider kernel than the final one.
+        expect(summary.history[best - 1]!.sigma).toBeGreaterThan(summary.history[5]!.sigma);
+      }
+    }
+    expect(found, 'no seed had its best validation epoch before the last').toBe(true);
+  });
+
+  it('--engine gpu exits non-zero with the GPU message when a kernel dispatch is refused', () => {
+    const r = run(BIN, ['train', '--config', 'toy', '--engine', 'gpu', '--epochs', '5', '--json'], {
+      DELAYLAB_GPU_FAULT: 'invalid-dispatch',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/delaylab: GPU validation error at step 0: .*/);
+    expect(r.stderr).toMatch(/DispatchWorkgroups\(65536/);
+    // It stopped at the first error: no epoch was reported as trained.
+    expect(r.stderr).not.toMatch(/epoch 1\/5/);
+    // A misspelt fault is refused rather than ignored.
+    const bad = run(BIN, ['train', '--config', 'toy', '--engine', 'gpu'], { DELAYLAB_GPU_FAULT: 'nope' });
+    expect(bad.code).toBe(2);
+  });
+
+  it('--out and --resume work on the GPU engine: a run killed part way ends where an uninterrupted one does', async () => {
+    const slow = tempFile(
+      'slow.json',
+      JSON.stringify({ extends: 'patterns', task: { samplesPerClass: 100 }, training: { epochs: 4 } }),
+    );
+    const straight = run(BIN, ['train', '--config', slow, '--engine', 'gpu', '--json']);
+    expect(straight.code, straight.stderr).toBe(0);
+    const part = mkdtempSync(join(tmpdir(), 'delaylab-gpu-run-'));
+    const killedAt = await killAfterFirstCheckpoint(
+      ['train', '--config', slow, '--engine', 'gpu', '--out', part],
+      join(part, 'metrics.json'),
+    );
+    expect(killedAt).toBeLessThan(4);
+    const resumed = run(BIN, ['train', '--resume', part, '--engine', 'gpu', '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming after epoch \d+ of 4/);
+    const a = JSON.parse(straight.stdout) as Summary & Record<string, unknown>;
+    const b = JSON.parse(resumed.stdout) as Summary & Record<string, unknown>;
+    expect(b.engine).toBe('gpu');
+    // The checkpoint holds the GPU's Adam moments: the resumed run is the same run.
+    for (const key of ['trainLoss', 'trainAccuracy', 'valAccuracy', 'testAccuracy', 'history'])
+      expect(b[key], key).toEqual(a[key]);
+  });
+});
