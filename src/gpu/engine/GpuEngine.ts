@@ -77,6 +77,11 @@ export class GpuEngine implements Engine {
     return this.trainer.reference;
   }
 
+  /** The device the engine trains on (destroyed by dispose). */
+  get device(): GPUDevice {
+    return this.ctx.device;
+  }
+
   get adapterInfo(): GpuContext['adapterInfo'] {
     return this.ctx.adapterInfo;
   }
