@@ -1,5 +1,31 @@
-import type { PreviewData } from '../store/datasetsSlice.ts';
 import { outputColour, type Chart } from './common.ts';
+
+/** What the preview draws: a few training images, one event sample, or some points. */
+export type PreviewData =
+  | {
+      kind: 'images';
+      rows: number;
+      cols: number;
+      /** count * rows * cols bytes of the first `count` training images. */
+      pixels: Uint8Array;
+      labels: number[];
+      count: number;
+    }
+  | {
+      kind: 'events';
+      channels: number;
+      /** The first training sample's events. */
+      timesMs: Float32Array;
+      units: Uint16Array;
+      label: number;
+    }
+  | {
+      kind: 'points';
+      /** [point][2]: x, y in [0, 1]. */
+      coords: Float32Array;
+      labels: number[];
+      classes: number;
+    };
 
 /**
  * Preview of a stored data set on a canvas: a grid of the first training images with their

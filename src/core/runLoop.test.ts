@@ -17,7 +17,7 @@ function patterns(epochs: number, edit: (c: ExperimentConfig) => void = () => {}
 
 /** Records without wall time and throughput, which differ run to run. */
 const timeless = (records: readonly EpochRecord[]) =>
-  records.map(({ trainSamplesPerSecond: _rate, ...r }) => ({ ...r, ms: 0 }));
+  records.map(({ trainSamplesPerSecond, ...r }) => ({ ...r, ms: 0 }));
 
 function parameters(model: Trainer): number[] {
   return model.net.synapses.flatMap((s) => [...s.weights, ...s.delays]);

@@ -1,6 +1,9 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { DatasetEntry } from '../storage/datasetStore.ts';
 import type { AppState } from './index.ts';
+import type { PreviewData } from '../charts/datasetPreview.ts';
+
+export type { PreviewData };
 
 /**
  * The "Data sets" panel's state: the stored data sets' index, the running job (download,
@@ -25,33 +28,6 @@ export interface DatasetMessage {
   kind: 'error' | 'info';
   text: string;
 }
-
-/** What the preview draws: a few training images, one event sample, or some points. */
-export type PreviewData =
-  | {
-      kind: 'images';
-      rows: number;
-      cols: number;
-      /** count * rows * cols bytes of the first `count` training images. */
-      pixels: Uint8Array;
-      labels: number[];
-      count: number;
-    }
-  | {
-      kind: 'events';
-      channels: number;
-      /** The first training sample's events. */
-      timesMs: Float32Array;
-      units: Uint16Array;
-      label: number;
-    }
-  | {
-      kind: 'points';
-      /** [point][2]: x, y in [0, 1]. */
-      coords: Float32Array;
-      labels: number[];
-      classes: number;
-    };
 
 export interface DatasetPreview {
   id: string;
