@@ -1,3 +1,5 @@
+// Why this file is over 400 lines: end-to-end tests of the `delaylab` command, one per command
+// and flag family, sharing its data fixtures (run-loop specific tests are in trainLoop.test.ts).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,6 @@
+// Why this file is over 400 lines: the model file's format, its strict decoder (every field of an
+// untrusted file checked, with a message naming it) and its two-way mapping to a trainer belong
+// together, and a version bump touches all three.
 import {
   ConfigError,
   describe,

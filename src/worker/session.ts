@@ -16,7 +16,8 @@ import {
 } from './protocol.ts';
 import { EMPTY_DATA, openRun, type ImportedModel } from './runLoading.ts';
 import { RunStorage } from './runStorage.ts';
-import { computeViews, testReport, viewSplit } from './views.ts';
+import { evaluateViewSplit } from './evaluation.ts';
+import { computeViews, testReport } from './views.ts';
 
 export type { SessionHost } from './host.ts';
 export type { RunPersistence } from './runStorage.ts';
@@ -37,8 +38,6 @@ export const SAVE_INTERVAL_MS = 10_000;
 export const EPOCH_SAVE_MIN_MS = 1000;
 /** Training accuracy is measured on at most this many training samples (the first of the split). */
 export const TRAIN_EVAL_LIMIT = 4000;
-/** A user's "evaluate now" runs in slices of this many samples, yielding between them. */
-const EVAL_SLICE = 256;
 
 /** A loaded run: what it is, the loop that trains it and where it is stored. */
 interface LoadedRun {
@@ -57,6 +56,10 @@ function messageOf(m: unknown): string {
 }
 
 /**
+ * Why this file is over 400 lines: the session is the Worker's one event loop; commands, time
+ * slices, loading and saving all read and write the same run, busy flag and load generation.
+ * Loading, storing, exports, evaluation and views live in their own modules beside it.
+ *
  * The playground's training session behind the Worker, free of `self` so it runs anywhere: it
  * answers the page's commands (load, play, pause, step, speed, select, evaluate, export) and runs
  * the run loop (core/runLoop.ts) in time slices, yielding between them so every command is
@@ -339,26 +342,19 @@ export class TrainingSession {
     const generation = this.generation;
     await run.loop.engine.sync();
     const model = run.loop.model;
-    const split = viewSplit(model.data);
-    if (split.length === 0) return;
-    const predictions = new Int32Array(split.length);
-    let loss = 0;
-    let correct = 0;
-    for (let k = 0; k < split.length; k += EVAL_SLICE) {
-      this.activity = `evaluating the test split (${k}/${split.length})`;
-      if (this.host.now() - this.lastPost >= POST_INTERVAL_MS * 4) this.postProgress();
-      const slice = split.subarray(k, k + EVAL_SLICE);
-      const r = model.evaluate(slice, predictions.subarray(k, k + slice.length));
-      loss += r.loss * slice.length;
-      correct += (r.accuracy ?? 0) * slice.length;
-      await yieldTo(this.host);
-      // A newer load replaced this run: stop here.
-      if (generation !== this.generation) return;
-    }
+    const result = await evaluateViewSplit(
+      model,
+      (done, total) => {
+        this.activity = `evaluating the test split (${done}/${total})`;
+        if (this.host.now() - this.lastPost >= POST_INTERVAL_MS * 4) this.postProgress();
+      },
+      () => yieldTo(this.host).then(() => generation === this.generation),
+    );
     this.activity = null;
-    const accuracy = model.data.labels ? correct / split.length : null;
-    this.host.post({ type: 'evaluated', step: model.step, accuracy, loss: loss / split.length }, []);
-    const report = testReport(model, predictions, model.epoch);
+    // Nothing to evaluate, or a newer load replaced this run.
+    if (!result) return;
+    this.host.post({ type: 'evaluated', step: model.step, accuracy: result.accuracy, loss: result.loss }, []);
+    const report = testReport(model, result.predictions, model.epoch);
     if (report) this.host.post({ type: 'test', report }, []);
     this.postProgress();
   }

@@ -1,3 +1,5 @@
+// Why this file is over 400 lines: one finite-difference and parity suite per kernel mode of the
+// delay layer, kept side by side so the modes are checked the same way.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng.ts';
 import type { Precision, RealArray } from '../tensor.ts';

@@ -1,3 +1,6 @@
+// Why this file is over 400 lines: one layer's forward pass and its three gradients (inputs,
+// weights, delays) for every kernel mode share the tap tables and the event lists they are
+// computed from; the CPU-speed work (issue 15) will split the hot loops out.
 import {
   allocReal,
   eventsByNeuron,
