@@ -102,7 +102,7 @@ export function ExperimentPanel({ client }: { client: TrainingClient | null }) {
           <p>That change was not applied:</p>
           <ul>
             {problems.map((p, i) => (
-              <li key={i}>{p}</li>
+              <li key={i}>{p.message}</li>
             ))}
           </ul>
         </div>

@@ -1,3 +1,4 @@
+import { delayRange } from '../core/synapses/kernels.ts';
 import { useApp, type RunStatus, type RunView } from '../store/index.ts';
 import { formatLoss, formatStep } from './format.ts';
 
@@ -165,10 +166,11 @@ export function DelaysTable() {
   const nOut = layer.size;
   if (delays.length !== info.config.network.inputs * nOut) return null;
   const outputs = Array.from({ length: nOut }, (_, j) => j);
+  const range = delayRange(layer.kernel.maxDelay);
   return (
     <table className="data" data-testid="delays">
       <caption>
-        Delays in time steps (0–{layer.kernel.maxDelay - 1}), <span className="muted">(arrival step)</span>
+        Delays in time steps ({range.min}–{range.max}), <span className="muted">(arrival step)</span>
       </caption>
       <thead>
         <tr>

@@ -1,10 +1,24 @@
 import { useEffect, useId, useState } from 'react';
+import type { ConfigProblem } from '../core/experiment.ts';
+import type { Option } from '../core/options.ts';
+import { useFieldProblem, type FieldPath } from './experiment/fieldProblems.ts';
 
 /**
  * Labelled form fields for the experiment editor. Number fields keep their own text while it is
  * being typed and commit on Enter or blur; a value the config refuses snaps back, and the store
- * shows why (configProblems).
+ * shows why (configProblems). A field given the `configPath` it edits is marked invalid, with
+ * the problem's message, while the last refused edit has a problem there.
  */
+
+/** The message of the field's problem, which the control names as its error message. */
+function FieldError({ problem, id }: { problem: ConfigProblem | undefined; id: string }) {
+  return problem ? (
+    <span id={id} className="field-error" data-testid="field-error">
+      {problem.message}
+    </span>
+  ) : null;
+}
+
 interface NumberFieldProps {
   label: string;
   value: number | null;
@@ -16,6 +30,7 @@ interface NumberFieldProps {
   placeholder?: string;
   unit?: string;
   testId?: string;
+  configPath?: FieldPath;
 }
 
 export function NumberField({
@@ -27,8 +42,11 @@ export function NumberField({
   placeholder,
   unit,
   testId,
+  configPath,
 }: NumberFieldProps) {
   const id = useId();
+  const errorId = useId();
+  const problem = useFieldProblem(configPath);
   const shown = value === null ? '' : String(value);
   const [text, setText] = useState(shown);
   useEffect(() => setText(shown), [shown]);
@@ -54,23 +72,30 @@ export function NumberField({
         inputMode={integer ? 'numeric' : 'decimal'}
         value={text}
         placeholder={placeholder}
+        aria-invalid={problem ? true : undefined}
+        aria-errormessage={problem ? errorId : undefined}
         onChange={(e) => setText(e.target.value)}
         onBlur={commit}
         onKeyDown={(e) => {
           if (e.key === 'Enter') commit();
         }}
       />
+      <FieldError problem={problem} id={errorId} />
     </div>
   );
 }
 
+/** A choice of a select: a config option (with help, shown as its tooltip) or a plain one. */
+type SelectOption<T extends string> = Option<T> | { value: T; label: string; help?: undefined };
+
 interface SelectFieldProps<T extends string> {
   label: string;
   value: T;
-  options: readonly { value: T; label: string }[];
+  options: readonly SelectOption<T>[];
   onChange: (value: T) => void;
   testId?: string;
   disabled?: boolean;
+  configPath?: FieldPath;
 }
 
 export function SelectField<T extends string>({
@@ -80,8 +105,12 @@ export function SelectField<T extends string>({
   onChange,
   testId,
   disabled,
+  configPath,
 }: SelectFieldProps<T>) {
   const id = useId();
+  const errorId = useId();
+  const problem = useFieldProblem(configPath);
+  const selected = options.find((o) => o.value === value);
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
@@ -90,17 +119,21 @@ export function SelectField<T extends string>({
         data-testid={testId}
         value={value}
         disabled={disabled}
+        title={selected?.help}
+        aria-invalid={problem ? true : undefined}
+        aria-errormessage={problem ? errorId : undefined}
         onChange={(e) => {
           const chosen = options.find((o) => o.value === e.target.value);
           if (chosen) onChange(chosen.value);
         }}
       >
         {options.map((o) => (
-          <option key={o.value} value={o.value}>
+          <option key={o.value} value={o.value} title={o.help}>
             {o.label}
           </option>
         ))}
       </select>
+      <FieldError problem={problem} id={errorId} />
     </div>
   );
 }
@@ -111,12 +144,15 @@ interface TextFieldProps {
   onCommit: (value: string) => boolean;
   hint?: string;
   testId?: string;
+  configPath?: FieldPath;
 }
 
 /** A free-text field committed on Enter or blur (e.g. hidden layer sizes "800" or "128, 64"). */
-export function TextField({ label, value, onCommit, hint, testId }: TextFieldProps) {
+export function TextField({ label, value, onCommit, hint, testId, configPath }: TextFieldProps) {
   const id = useId();
   const hintId = useId();
+  const errorId = useId();
+  const problem = useFieldProblem(configPath);
   const [text, setText] = useState(value);
   useEffect(() => setText(value), [value]);
   const commit = (): void => {
@@ -130,6 +166,8 @@ export function TextField({ label, value, onCommit, hint, testId }: TextFieldPro
         data-testid={testId}
         value={text}
         aria-describedby={hint ? hintId : undefined}
+        aria-invalid={problem ? true : undefined}
+        aria-errormessage={problem ? errorId : undefined}
         onChange={(e) => setText(e.target.value)}
         onBlur={commit}
         onKeyDown={(e) => {
@@ -141,6 +179,7 @@ export function TextField({ label, value, onCommit, hint, testId }: TextFieldPro
           {hint}
         </span>
       ) : null}
+      <FieldError problem={problem} id={errorId} />
     </div>
   );
 }

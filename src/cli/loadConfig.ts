@@ -71,7 +71,9 @@ export function loadConfig(spec: string): ExperimentConfig {
     return validateExperiment(raw);
   } catch (e) {
     if (e instanceof ConfigError)
-      throw new UsageError(`config file '${spec}' is invalid:\n  ${e.problems.join('\n  ')}`);
+      throw new UsageError(
+        `config file '${spec}' is invalid:\n  ${e.problems.map((p) => p.message).join('\n  ')}`,
+      );
     throw e;
   }
 }

@@ -108,7 +108,8 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   try {
     config = validateExperiment(header['config']);
   } catch (e) {
-    if (e instanceof ConfigError) return fail(`holds an invalid config: ${e.problems.join('; ')}`);
+    if (e instanceof ConfigError)
+      return fail(`holds an invalid config: ${e.problems.map((p) => p.message).join('; ')}`);
     throw e;
   }
   const int = (v: unknown, what: string): number =>

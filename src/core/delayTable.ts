@@ -1,5 +1,5 @@
 import { describe, isPlainObject, type ExperimentConfig } from './experiment.ts';
-import { quantiseDelay, type DelayRounding } from './synapses/kernels.ts';
+import { delayRange, quantiseDelay, type DelayRounding } from './synapses/kernels.ts';
 
 /**
  * The quantised delay table: every synapse's integer delay (time steps) and weight, the form an
@@ -189,6 +189,7 @@ export function parseDelayTable(text: string, fileName: string): DelayTable {
     const fanIn = count('fanIn', 1);
     const size = count('size', 1);
     const maxDelay = count('maxDelay', 1);
+    const range = delayRange(maxDelay);
     if (previousSize !== null && fanIn !== previousSize) {
       fail(`${path}.fanIn: is ${fanIn} but the previous layer has ${previousSize} neurons`);
     }
@@ -214,8 +215,8 @@ export function parseDelayTable(text: string, fileName: string): DelayTable {
     };
     const delays = matrix(
       'delays',
-      (d) => Number.isInteger(d) && d >= 0 && d <= maxDelay - 1,
-      `an integer number of steps in [0, ${maxDelay - 1}]`,
+      (d) => Number.isInteger(d) && d >= range.min && d <= range.max,
+      `an integer number of steps in [${range.min}, ${range.max}]`,
     );
     const weights = matrix('weights', Number.isFinite, 'a finite number');
     return { fanIn, size, maxDelay, rounding, delays, weights };

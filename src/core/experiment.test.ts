@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, EXPERIMENT_VERSION, mergeConfig, validateExperiment } from './experiment.ts';
+import {
+  ConfigError,
+  EXPERIMENT_VERSION,
+  formatConfigPath,
+  mergeConfig,
+  validateExperiment,
+  type ConfigPath,
+  type ConfigProblem,
+  type ConfigProblemCode,
+} from './experiment.ts';
 import { preset, PRESETS } from './presets.ts';
 
 /** A mutable JSON copy of a preset, as a file or a share link would deliver it. */
@@ -19,7 +28,7 @@ function at(obj: Record<string, unknown>, path: string): Record<string, unknown>
 }
 
 /** The problems a config is rejected with (fails the test if it is accepted). */
-function problems(value: unknown): string[] {
+function problems(value: unknown): readonly ConfigProblem[] {
   try {
     validateExperiment(value);
   } catch (e) {
@@ -30,11 +39,13 @@ function problems(value: unknown): string[] {
   throw new Error('config was accepted');
 }
 
-function expectProblem(value: unknown, path: string, pattern?: RegExp): void {
+/** Expects a problem whose path reads `path` (`config.network.layers[0].size`), its message matching `pattern`. */
+function expectProblem(value: unknown, path: string, pattern?: RegExp, code?: ConfigProblemCode): void {
   const list = problems(value);
-  const hit = list.find((p) => p.startsWith(`${path}:`) || p.startsWith(`${path} `));
-  expect(hit, `no problem at ${path} in:\n${list.join('\n')}`).toBeDefined();
-  if (pattern) expect(hit).toMatch(pattern);
+  const hit = list.find((p) => formatConfigPath(p.path) === path);
+  expect(hit, `no problem at ${path} in:\n${list.map((p) => p.message).join('\n')}`).toBeDefined();
+  if (pattern) expect(hit!.message).toMatch(pattern);
+  if (code) expect(hit!.code).toBe(code);
 }
 
 describe('presets', () => {
@@ -272,14 +283,20 @@ describe('validateExperiment rejects bad configs with the offending path', () =>
     at(c, 'training')['epochs'] = 0;
     at(c, 'network.layers[0].kernel')['mode'] = 'bogus';
     const list = problems(c);
-    expect(list.some((p) => p.startsWith('config.seed:'))).toBe(true);
-    expect(list.some((p) => p.startsWith('config.training.epochs:'))).toBe(true);
-    expect(list.some((p) => p.startsWith('config.network.layers[0].kernel.mode:'))).toBe(true);
-    try {
-      validateExperiment(c);
-    } catch (e) {
-      expect((e as Error).message).toContain('config.training.epochs');
-    }
+    expect(list.map((p) => p.path)).toEqual([
+      ['network', 'layers', 0, 'kernel', 'mode'],
+      ['seed'],
+      ['training', 'epochs'],
+    ]);
+    // The error's message stays readable: a heading, then one problem a line.
+    expect(() => validateExperiment(c)).toThrow(
+      [
+        'invalid experiment config:',
+        '  config.network.layers[0].kernel.mode: expected one of gauss, lerp, round, hardware, got "bogus"',
+        '  config.seed: must be >= 0, got -1',
+        '  config.training.epochs: must be >= 1, got 0',
+      ].join('\n'),
+    );
   });
 
   it('accepts a config with a null readout or an explicit one, and an SRM layer', () => {
@@ -298,6 +315,114 @@ describe('validateExperiment rejects bad configs with the offending path', () =>
       detachReset: true,
     };
     expect(validateExperiment(s).network.layers[0]!.neuron.model).toBe('srm');
+  });
+});
+
+describe('config problems are data', () => {
+  /** Broken copies of presets: one or several fields each, of every kind of problem. */
+  function brokenConfigs(): Record<string, unknown>[] {
+    const edits: [string, (c: Record<string, unknown>) => void][] = [
+      ['patterns', (c) => delete c['seed']],
+      ['patterns', (c) => (c['network'] = 'big')],
+      ['patterns', (c) => (at(c, 'network.layers[0]')['size'] = 2.5)],
+      ['patterns', (c) => (at(c, 'network.layers[1].kernel')['mode'] = 'cubic')],
+      ['patterns', (c) => (at(c, 'network.layers[0].delayInit')['high'] = 99)],
+      ['patterns', (c) => (at(c, 'network.layers[0].delayInit')['low'] = 14.5)],
+      ['patterns', (c) => (at(c, 'network')['layers'] = [])],
+      ['patterns', (c) => (at(c, 'network')['layers'] = [{}, null])],
+      ['patterns', (c) => (c['task'] = { kind: 'toy', inputTimes: [1, 'x'], targetTimes: [999] })],
+      ['patterns', (c) => (c['loss'] = { kind: 'firstSpikeTime', timeScale: -1 })],
+      ['patterns', (c) => (at(c, 'optimizer.weights')['schedule'] = { kind: 'oneCycle' })],
+      ['toy', (c) => (at(c, 'task')['targetTimes'] = [38, 100, 7.5])],
+      ['mnist-small', (c) => (at(c, 'task.encoder')['step'] = 99)],
+      ['yinyang', (c) => (at(c, 'task')['firstStep'] = 30)],
+      ['yinyang', (c) => (at(c, 'network')['inputs'] = 4)],
+    ];
+    return edits.map(([name, edit]) => {
+      const c = raw(name);
+      edit(c);
+      return c;
+    });
+  }
+
+  /** Whether `path` leads into `value`: every step but the last exists (the last may be missing). */
+  function leadsInto(value: unknown, path: ConfigPath): boolean {
+    let cur = value;
+    for (const key of path.slice(0, -1)) {
+      if (typeof cur !== 'object' || cur === null) return false;
+      cur = (cur as Record<string | number, unknown>)[key];
+    }
+    return path.length === 0 || (typeof cur === 'object' && cur !== null);
+  }
+
+  const CODES: ConfigProblemCode[] = [
+    'version',
+    'required',
+    'type',
+    'enum',
+    'integer',
+    'range',
+    'cross-field',
+    'dataset',
+    'unchecked',
+  ];
+
+  it('every problem has a path into the config, a known code, and a message that starts with the path', () => {
+    const seen = new Set<ConfigProblemCode>();
+    for (const c of brokenConfigs()) {
+      for (const p of problems(c)) {
+        // A field under a missing or mistyped object is not in the config, but then that object
+        // has a problem of its own, which explains it.
+        const explained = problems(c).some(
+          (q) => q.path.length < p.path.length && q.path.every((key, i) => key === p.path[i]),
+        );
+        expect(leadsInto(c, p.path) || explained, `${p.message} (path ${JSON.stringify(p.path)})`).toBe(true);
+        expect(CODES).toContain(p.code);
+        expect(p.message.startsWith(`${formatConfigPath(p.path)}: `), p.message).toBe(true);
+        seen.add(p.code);
+      }
+    }
+    // The broken configs above cover every code the validator itself gives.
+    expect([...seen].sort()).toEqual(['cross-field', 'enum', 'integer', 'range', 'required', 'type']);
+  });
+
+  it('codes say what kind of problem it is', () => {
+    const missing = raw();
+    delete at(missing, 'optimizer.delays')['lr'];
+    expectProblem(missing, 'config.optimizer.delays.lr', /got nothing/, 'required');
+    const wrongType = raw();
+    at(wrongType, 'network')['dtMs'] = 'fast';
+    expectProblem(wrongType, 'config.network.dtMs', /finite number/, 'type');
+    const choice = raw();
+    at(choice, 'network.layers[0].neuron.surrogate')['kind'] = 'relu';
+    expectProblem(choice, 'config.network.layers[0].neuron.surrogate.kind', /arctan, fastSigmoid/, 'enum');
+    const whole = raw();
+    at(whole, 'training')['batchSize'] = 1.5;
+    expectProblem(whole, 'config.training.batchSize', /integer/, 'integer');
+    const bound = raw();
+    at(bound, 'network.layers[0].kernel')['maxDelay'] = 41;
+    expectProblem(bound, 'config.network.layers[0].kernel.maxDelay', /<= 40/, 'range');
+    const clash = raw();
+    at(clash, 'network.layers[1]')['size'] = 4;
+    expectProblem(clash, 'config.network.layers[1].size', /3 classes/, 'cross-field');
+    const version = raw();
+    version['version'] = 2;
+    expect(problems(version)).toEqual([
+      {
+        path: ['version'],
+        code: 'version',
+        message: 'config.version: expected 1, got 2 (made by a newer Delay Lab)',
+      },
+    ]);
+  });
+
+  it('the delay range rule: initial delays in [0, Td - 1]', () => {
+    const edge = raw();
+    at(edge, 'network.layers[0].delayInit')['high'] = 14; // Td = 15: the last tap is fine
+    expect(() => validateExperiment(edge)).not.toThrow();
+    const past = raw();
+    at(past, 'network.layers[0].delayInit')['high'] = 14.01;
+    expectProblem(past, 'config.network.layers[0].delayInit', /\[0, kernel.maxDelay - 1 = 14\]/, 'range');
   });
 });
 

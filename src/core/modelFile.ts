@@ -9,6 +9,7 @@ import {
   type ExperimentConfig,
 } from './experiment.ts';
 import type { EpochRecord } from './runRecord.ts';
+import { delayRange } from './synapses/kernels.ts';
 import type { Trainer } from './trainer.ts';
 
 /**
@@ -198,7 +199,8 @@ export function decodeModel(text: string, fileName: string): Model {
   try {
     config = validateExperiment(raw['config']);
   } catch (e) {
-    if (e instanceof ConfigError) return fail(...e.problems.map((p) => `invalid experiment config: ${p}`));
+    if (e instanceof ConfigError)
+      return fail(...e.problems.map((p) => `invalid experiment config: ${p.message}`));
     throw e;
   }
 
@@ -242,11 +244,11 @@ export function applyModel(trainer: Trainer, model: Model): void {
     );
   }
   model.layers.forEach((layer, l) => {
-    const maxDelay = trainer.config.network.layers[l]!.kernel.maxDelay;
-    const bad = layer.delays.findIndex((d) => d < 0 || d > maxDelay - 1);
+    const range = delayRange(trainer.config.network.layers[l]!.kernel.maxDelay);
+    const bad = layer.delays.findIndex((d) => d < range.min || d > range.max);
     if (bad >= 0) {
       throw new ModelShapeError(
-        `layer ${l} of the model has delay ${layer.delays[bad]} (synapse ${bad}), outside this experiment's [0, ${maxDelay - 1}] time steps`,
+        `layer ${l} of the model has delay ${layer.delays[bad]} (synapse ${bad}), outside this experiment's [${range.min}, ${range.max}] time steps`,
       );
     }
   });
@@ -322,13 +324,13 @@ function readLayers(value: unknown, config: ExperimentConfig, problems: string[]
     if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma <= 0) {
       problems.push(`${path}.sigma: expected a positive number of time steps, got ${describe(sigma)}`);
     }
-    const maxDelay = config.network.layers[l]!.kernel.maxDelay;
+    const range = delayRange(config.network.layers[l]!.kernel.maxDelay);
     const weights = readValues(raw['weights'], `${path}.weights`, fanIn * size, problems);
     const delays = readValues(raw['delays'], `${path}.delays`, fanIn * size, problems);
-    const outside = delays.findIndex((d) => Number.isFinite(d) && (d < 0 || d > maxDelay - 1));
+    const outside = delays.findIndex((d) => Number.isFinite(d) && (d < range.min || d > range.max));
     if (outside >= 0) {
       problems.push(
-        `${path}.delays[${outside}]: ${delays[outside]} lies outside [0, kernel.maxDelay - 1 = ${maxDelay - 1}] time steps`,
+        `${path}.delays[${outside}]: ${delays[outside]} lies outside [${range.min}, kernel.maxDelay - 1 = ${range.max}] time steps`,
       );
     }
     return { fanIn, size, sigma: typeof sigma === 'number' ? sigma : 1, weights, delays };

@@ -1,6 +1,6 @@
 import type { ExperimentConfig, LayerConfig, NeuronConfig } from './experiment.ts';
 import { DELAY_ONLY_PRESETS } from './delayOnlyPresets.ts';
-import type { KernelMode } from './synapses/kernels.ts';
+import { delayRange, type KernelMode } from './synapses/kernels.ts';
 
 /** A LIF layer as the PyTorch peer uses it: Euler, tau 10.05 steps, threshold 1, hard reset, arctan(2). */
 function lif(spiking: boolean, tauMs = 10.05): NeuronConfig {
@@ -32,7 +32,7 @@ function kaimingLayer(
     trainWeights: true,
     trainDelays: true,
     weightInit: { kind: 'uniform', low: -bound, high: bound },
-    delayInit: { kind: 'uniform', low: 0, high: maxDelay - 1 },
+    delayInit: { kind: 'uniform', low: delayRange(maxDelay).min, high: delayRange(maxDelay).max },
     connectivity: 1,
   };
 }

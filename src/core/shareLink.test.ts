@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateExperiment, type ExperimentConfig } from './experiment.ts';
 import { PRESETS, preset } from './presets.ts';
 import { Rng } from './rng.ts';
+import { randomEdit } from './shareLink/randomEdits.ts';
 import { decodeShareLink, DEFAULT_PRESET, encodeShareLink, LINK_VERSION } from './shareLink.ts';
 
 /** Base64url of a JSON value, as a hand-written link would carry it (no padding). */
@@ -283,16 +284,7 @@ describe('share links that cannot open as made', () => {
     for (const name of ['toy', 'patterns', 'shd', 'delay-only-mnist-authors-code']) {
       const fields = fieldsOf(PRESETS[name]);
       for (let trial = 0; trial < 40; trial++) {
-        const change: Record<string, unknown> = {};
-        for (let k = 0; k < 3; k++) {
-          const path = fields[rng.int(fields.length)]!;
-          let at = change;
-          for (const key of path.slice(0, -1)) {
-            const next = at[key];
-            at = (at[key] = typeof next === 'object' && next !== null ? next : {}) as Record<string, unknown>;
-          }
-          at[path.at(-1)!] = structuredClone(junkValues[rng.int(junkValues.length)]);
-        }
+        const change = randomEdit(fields, junkValues, rng);
         const decoded = decodeShareLink(handLink(name, change));
         expect(() => validateExperiment(decoded.config), JSON.stringify(change)).not.toThrow();
         expect(decoded.base).toBe(name);

@@ -1,5 +1,11 @@
 import type { StateCreator } from 'zustand/vanilla';
-import { ConfigError, validateExperiment, type ExperimentConfig } from '../core/experiment.ts';
+import {
+  ConfigError,
+  configProblem,
+  validateExperiment,
+  type ConfigProblem,
+  type ExperimentConfig,
+} from '../core/experiment.ts';
 import { preset } from '../core/presets.ts';
 import type { EngineChoice } from '../worker/protocol.ts';
 import type { AppState } from './index.ts';
@@ -14,8 +20,11 @@ export const DEFAULT_PRESET = 'toy';
 export interface ExperimentSlice {
   experiment: ExperimentConfig;
   engineChoice: EngineChoice;
-  /** Problems of the last refused edit (empty when the last edit applied). */
-  configProblems: string[];
+  /**
+   * Problems of the last refused edit (empty when the last edit applied): listed in the panel,
+   * and each marks the editor's field at its path.
+   */
+  configProblems: readonly ConfigProblem[];
   /** What a share link asked for that was ignored (shown once, dismissible). */
   linkMessages: string[];
   setExperiment: (config: ExperimentConfig) => void;
@@ -38,7 +47,9 @@ export const createExperimentSlice: StateCreator<AppState, [], [], ExperimentSli
       set({ experiment: validateExperiment(draft), configProblems: [] });
       return true;
     } catch (e) {
-      set({ configProblems: e instanceof ConfigError ? e.problems : [String(e)] });
+      set({
+        configProblems: e instanceof ConfigError ? e.problems : [configProblem([], 'unchecked', String(e))],
+      });
       return false;
     }
   },

@@ -70,7 +70,9 @@ describe('app store', () => {
     const before = store.getState().experiment;
     expect(store.getState().editExperiment((d) => void (d.network.timeSteps = -1))).toBe(false);
     expect(store.getState().experiment).toBe(before);
-    expect(store.getState().configProblems.join(' ')).toMatch(/timeSteps/);
+    expect(store.getState().configProblems).toContainEqual(
+      expect.objectContaining({ path: ['network', 'timeSteps'], code: 'range' }),
+    );
     expect(store.getState().editExperiment((d) => void (d.seed = 9))).toBe(true);
     expect(store.getState().experiment.seed).toBe(9);
     expect(store.getState().configProblems).toEqual([]);

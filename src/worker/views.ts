@@ -2,6 +2,7 @@ import { histogram } from '../core/analysis/histogram.ts';
 import { confusionMatrix, confusionStride, silentCounts } from '../core/analysis/confusion.ts';
 import { hiddenField, outputField } from '../core/analysis/receptiveFields.ts';
 import { gatherBatch, type SpikeDataset } from '../core/data/tasks.ts';
+import { delayRange } from '../core/synapses/kernels.ts';
 import type { Trainer } from '../core/trainer.ts';
 import { firstSpikeSteps, predict } from '../core/train/losses.ts';
 import type { HistogramRecord, LayerRecord, TestReport, ViewSelection, ViewSnapshot } from './protocol.ts';
@@ -43,8 +44,9 @@ function toSpikes(values: ArrayLike<number>): Uint8Array {
 function delayHistograms(trainer: Trainer): HistogramRecord[] {
   const layers = trainer.config.network.layers;
   return trainer.net.synapses.map((syn, l) => {
-    const hi = Math.max(1, layers[l]!.kernel.maxDelay - 1);
-    return { name: layerName(l, layers.length), ...histogram(syn.delays, HISTOGRAM_BINS, 0, hi) };
+    const range = delayRange(layers[l]!.kernel.maxDelay);
+    const hi = Math.max(range.min + 1, range.max);
+    return { name: layerName(l, layers.length), ...histogram(syn.delays, HISTOGRAM_BINS, range.min, hi) };
   });
 }
 

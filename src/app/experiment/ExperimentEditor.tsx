@@ -1,8 +1,16 @@
-import { ENCODER_KINDS } from '../../core/data/encoders.ts';
 import { BUILTIN_MNIST } from '../../core/data/builtinMnist.ts';
-import type { ExperimentConfig, NeuronConfig } from '../../core/experiment.ts';
-import type { KernelMode } from '../../core/synapses/kernels.ts';
-import type { SurrogateKind } from '../../core/neurons/surrogates.ts';
+import type { ConfigProblem, ExperimentConfig, NeuronConfig } from '../../core/experiment.ts';
+import {
+  ENCODERS,
+  KERNEL_MODES,
+  NEURON_MODELS,
+  optionFor,
+  SIGMA_SCHEDULES,
+  SURROGATES,
+  TASKS,
+  WEIGHT_INITS,
+} from '../../core/options.ts';
+import { delayRange } from '../../core/synapses/kernels.ts';
 import { useApp } from '../../store/index.ts';
 import { NumberField, SelectField, TextField } from '../fields.tsx';
 import {
@@ -15,43 +23,55 @@ import {
   setNeuronModel,
   setTrainedParameters,
   setWeightInitKind,
+  TRAINED_PARAMETERS,
   trainedParameters,
-  type TrainedParameters,
 } from './edits.ts';
-
-const KERNELS: { value: KernelMode; label: string }[] = [
-  { value: 'gauss', label: 'Gaussian (DCLS)' },
-  { value: 'lerp', label: 'linear interpolation' },
-  { value: 'round', label: 'integer (ring buffer)' },
-  { value: 'hardware', label: 'integer forward, smooth backward' },
-];
-const SURROGATES: { value: SurrogateKind; label: string }[] = [
-  { value: 'arctan', label: 'arctan' },
-  { value: 'fastSigmoid', label: 'fast sigmoid' },
-  { value: 'slayerExp', label: 'SLAYER exponential' },
-];
-const TRAINED: { value: TrainedParameters; label: string }[] = [
-  { value: 'both', label: 'weights and delays' },
-  { value: 'delays', label: 'delays only' },
-  { value: 'weights', label: 'weights only' },
-];
+import { ConfigProblemsContext, EVERY_INDEX, type FieldPath } from './fieldProblems.ts';
 
 /** Sections of the experiment config; every control edits the versioned config in the store. */
 export function ExperimentEditor() {
   const config = useApp((s) => s.experiment);
+  const problems = useApp((s) => s.configProblems);
   const edit = useApp((s) => s.editExperiment);
   const datasets = useApp((s) => s.datasets.entries);
   return (
-    <div className="editor">
-      <DataSection config={config} edit={edit} datasetNames={datasets.map((d) => d.name)} />
-      <NetworkSection config={config} edit={edit} />
-      <DelaySection config={config} edit={edit} />
-      <TrainingSection config={config} edit={edit} />
-    </div>
+    <ExperimentEditorView
+      config={config}
+      problems={problems}
+      edit={edit}
+      datasetNames={datasets.map((d) => d.name)}
+    />
   );
 }
 
 type Edit = (fn: (draft: ExperimentConfig) => void) => boolean;
+
+export interface ExperimentEditorViewProps {
+  config: ExperimentConfig;
+  /** Problems of the last refused edit: each marks the field at its path. */
+  problems: readonly ConfigProblem[];
+  edit: Edit;
+  datasetNames: string[];
+}
+
+/** The editor for given state (the store's, or a test's). */
+export function ExperimentEditorView({ config, problems, edit, datasetNames }: ExperimentEditorViewProps) {
+  return (
+    <ConfigProblemsContext.Provider value={problems}>
+      <div className="editor">
+        <DataSection config={config} edit={edit} datasetNames={datasetNames} />
+        <NetworkSection config={config} edit={edit} />
+        <DelaySection config={config} edit={edit} />
+        <TrainingSection config={config} edit={edit} />
+      </div>
+    </ConfigProblemsContext.Provider>
+  );
+}
+
+/** A field of every layer (the editor sets these on all layers at once). */
+function layersField(...rest: string[]): FieldPath {
+  return ['network', 'layers', EVERY_INDEX, ...rest];
+}
 
 function DataSection({
   config,
@@ -67,8 +87,9 @@ function DataSection({
     return (
       <fieldset>
         <legend>Data</legend>
-        <p className="hint">
-          Generated task '{task.kind}' (from the seed). Pick an MNIST preset to train on images.
+        <p className="hint" title={optionFor(TASKS, task.kind).help}>
+          Generated task '{optionFor(TASKS, task.kind).label}' (from the seed). Pick an MNIST preset to train
+          on images.
         </p>
       </fieldset>
     );
@@ -80,6 +101,7 @@ function DataSection({
       <SelectField
         label="Data set"
         testId="dataset-select"
+        configPath={['task', 'dataset']}
         value={task.dataset}
         options={names.map((n) => ({ value: n, label: n === BUILTIN_MNIST.name ? `${n} (built in)` : n }))}
         onChange={(v) =>
@@ -91,8 +113,9 @@ function DataSection({
       {task.kind === 'images' ? (
         <SelectField
           label="Encoder"
+          configPath={['task', 'encoder']}
           value={task.encoder.kind}
-          options={ENCODER_KINDS.map((k) => ({ value: k, label: k }))}
+          options={ENCODERS}
           onChange={(kind) =>
             edit((d) => {
               if (d.task.kind === 'images') d.task.encoder = defaultEncoder(kind, d.network.timeSteps);
@@ -102,6 +125,7 @@ function DataSection({
       ) : (
         <NumberField
           label="Channels pooled per input"
+          configPath={['task', 'pool']}
           integer
           value={task.pool}
           onCommit={(v) =>
@@ -117,6 +141,7 @@ function DataSection({
         nullable
         placeholder="all"
         testId="train-limit"
+        configPath={['task', 'trainLimit']}
         value={task.trainLimit}
         onCommit={(v) =>
           edit((d) => {
@@ -130,6 +155,7 @@ function DataSection({
         nullable
         placeholder="all"
         testId="test-limit"
+        configPath={['task', 'testLimit']}
         value={task.testLimit}
         onCommit={(v) =>
           edit((d) => {
@@ -149,6 +175,7 @@ function NetworkSection({ config, edit }: { config: ExperimentConfig; edit: Edit
       <TextField
         label="Hidden layer sizes"
         testId="hidden-sizes"
+        configPath={layersField('size')}
         hint="comma separated, e.g. 800 or 128, 64; empty for none"
         value={hiddenSizesText(config)}
         onCommit={(text) => {
@@ -158,6 +185,7 @@ function NetworkSection({ config, edit }: { config: ExperimentConfig; edit: Edit
       />
       <NumberField
         label="Time steps"
+        configPath={['network', 'timeSteps']}
         integer
         value={config.network.timeSteps}
         onCommit={(v) => v !== null && edit((d) => void (d.network.timeSteps = v))}
@@ -165,20 +193,20 @@ function NetworkSection({ config, edit }: { config: ExperimentConfig; edit: Edit
       <NumberField
         label="Step"
         unit="ms"
+        configPath={['network', 'dtMs']}
         value={config.network.dtMs}
         onCommit={(v) => v !== null && edit((d) => void (d.network.dtMs = v))}
       />
       <SelectField
         label="Neuron model"
+        configPath={layersField('neuron', 'model')}
         value={neuron.model}
-        options={[
-          { value: 'lif', label: 'LIF' },
-          { value: 'srm', label: 'SRM (SLAYER)' },
-        ]}
+        options={NEURON_MODELS}
         onChange={(m) => edit((d) => setNeuronModel(d, m))}
       />
       <NumberField
         label="Threshold"
+        configPath={layersField('neuron', 'threshold')}
         value={neuron.threshold}
         onCommit={(v) =>
           v !== null && edit((d) => editNeurons(d, (n: NeuronConfig) => void (n.threshold = v)))
@@ -188,6 +216,7 @@ function NetworkSection({ config, edit }: { config: ExperimentConfig; edit: Edit
         <NumberField
           label="Membrane τ"
           unit="ms"
+          configPath={layersField('neuron', 'tauMs')}
           value={neuron.tauMs}
           onCommit={(v) =>
             v !== null &&
@@ -203,6 +232,7 @@ function NetworkSection({ config, edit }: { config: ExperimentConfig; edit: Edit
           <NumberField
             label="Synaptic τs"
             unit="ms"
+            configPath={layersField('neuron', 'tauSynMs')}
             value={neuron.tauSynMs}
             onCommit={(v) =>
               v !== null &&
@@ -216,6 +246,7 @@ function NetworkSection({ config, edit }: { config: ExperimentConfig; edit: Edit
           <NumberField
             label="Refractory τr"
             unit="ms"
+            configPath={layersField('neuron', 'tauRefMs')}
             value={neuron.tauRefMs}
             onCommit={(v) =>
               v !== null &&
@@ -230,6 +261,7 @@ function NetworkSection({ config, edit }: { config: ExperimentConfig; edit: Edit
       )}
       <SelectField
         label="Surrogate gradient"
+        configPath={layersField('neuron', 'surrogate')}
         value={neuron.surrogate.kind}
         options={SURROGATES}
         onChange={(kind) => edit((d) => editNeurons(d, (n) => void (n.surrogate = { ...n.surrogate, kind })))}
@@ -247,13 +279,15 @@ function DelaySection({ config, edit }: { config: ExperimentConfig; edit: Edit }
       <SelectField
         label="Delay kernel"
         testId="kernel-mode"
+        configPath={layersField('kernel', 'mode')}
         value={kernel.mode}
-        options={KERNELS}
+        options={KERNEL_MODES}
         onChange={(mode) => edit((d) => editKernels(d, (l) => void (l.kernel.mode = mode)))}
       />
       <NumberField
         label="Max delay Td"
         unit="time steps"
+        configPath={layersField('kernel', 'maxDelay')}
         integer
         value={kernel.maxDelay}
         onCommit={(v) =>
@@ -261,24 +295,24 @@ function DelaySection({ config, edit }: { config: ExperimentConfig; edit: Edit }
           edit((d) =>
             editKernels(d, (l) => {
               l.kernel.maxDelay = v;
-              if (l.delayInit.kind === 'uniform') l.delayInit.high = Math.min(l.delayInit.high, v - 1);
+              // Keep the initial delays inside the new range rather than refuse a shorter Td.
+              const longest = delayRange(v).max;
+              if (l.delayInit.kind === 'uniform') l.delayInit.high = Math.min(l.delayInit.high, longest);
             }),
           )
         }
       />
       <SelectField
         label="σ schedule"
+        configPath={['sigma', 'kind']}
         value={sigma.kind}
-        options={[
-          { value: 'constant', label: 'constant' },
-          { value: 'linear', label: 'linear decay' },
-          { value: 'multiplicative', label: 'multiplicative decay' },
-        ]}
+        options={SIGMA_SCHEDULES}
         onChange={(kind) => edit((d) => void (d.sigma.kind = kind))}
       />
       <NumberField
         label="σ initial"
         unit="time steps"
+        configPath={['sigma', 'initial']}
         nullable
         placeholder="Td / 2"
         value={sigma.initial}
@@ -287,6 +321,7 @@ function DelaySection({ config, edit }: { config: ExperimentConfig; edit: Edit }
       <NumberField
         label="σ final"
         unit="time steps"
+        configPath={['sigma', 'final']}
         value={sigma.final}
         onCommit={(v) => v !== null && edit((d) => void (d.sigma.final = v))}
       />
@@ -305,16 +340,20 @@ function TrainingSection({ config, edit }: { config: ExperimentConfig; edit: Edi
         label="What trains"
         testId="trained"
         value={trainedParameters(config)}
-        options={TRAINED}
+        options={TRAINED_PARAMETERS}
         onChange={(what) => edit((d) => setTrainedParameters(d, what))}
       />
       <SelectField
         label="Weight initialisation"
+        configPath={layersField('weightInit')}
         value={fixedInit ?? 'other'}
         options={[
-          ...(fixedInit === null ? [{ value: 'other', label: `${init.kind} (preset)` }] : []),
-          { value: 'normal', label: 'normal' },
-          { value: 'ternary', label: 'ternary {-1, 0, 1}' },
+          // A preset's other kind is shown, but the editor only switches between the two below.
+          ...(fixedInit === null
+            ? [{ value: 'other' as const, label: `${optionFor(WEIGHT_INITS, init.kind).label} (preset)` }]
+            : []),
+          optionFor(WEIGHT_INITS, 'normal'),
+          optionFor(WEIGHT_INITS, 'ternary'),
         ]}
         onChange={(kind) => {
           if (kind === 'normal' || kind === 'ternary') edit((d) => setWeightInitKind(d, kind));
@@ -322,11 +361,13 @@ function TrainingSection({ config, edit }: { config: ExperimentConfig; edit: Edi
       />
       <NumberField
         label="Weight learning rate"
+        configPath={['optimizer', 'weights', 'lr']}
         value={opt.weights.lr}
         onCommit={(v) => v !== null && edit((d) => void (d.optimizer.weights.lr = v))}
       />
       <NumberField
         label="Delay learning rate"
+        configPath={['optimizer', 'delays', 'lr']}
         value={opt.delays.lr}
         onCommit={(v) => v !== null && edit((d) => void (d.optimizer.delays.lr = v))}
       />
@@ -334,11 +375,13 @@ function TrainingSection({ config, edit }: { config: ExperimentConfig; edit: Edi
         label="Epochs"
         integer
         testId="epochs"
+        configPath={['training', 'epochs']}
         value={config.training.epochs}
         onCommit={(v) => v !== null && edit((d) => void (d.training.epochs = v))}
       />
       <NumberField
         label="Batch size"
+        configPath={['training', 'batchSize']}
         integer
         value={config.training.batchSize}
         onCommit={(v) => v !== null && edit((d) => void (d.training.batchSize = v))}
@@ -347,6 +390,7 @@ function TrainingSection({ config, edit }: { config: ExperimentConfig; edit: Edi
         label="Seed"
         integer
         testId="seed"
+        configPath={['seed']}
         value={config.seed}
         onCommit={(v) => v !== null && edit((d) => void (d.seed = v))}
       />

@@ -1,12 +1,28 @@
 import type { EncoderConfig } from '../../core/data/encoders.ts';
 import type { ExperimentConfig, LayerConfig, NeuronConfig } from '../../core/experiment.ts';
+import type { Option, OptionValue } from '../../core/options.ts';
 
 /**
  * Edits of the experiment config that touch more than one field (pure; the editor passes them
  * to `editExperiment`, which validates the result). Every function mutates the draft it gets.
  */
 
-export type TrainedParameters = 'weights' | 'delays' | 'both';
+/** What trains, as the editor offers it (one choice for all layers' trainWeights / trainDelays). */
+export const TRAINED_PARAMETERS = [
+  { value: 'both', label: 'weights and delays', help: 'Weights and delays both learn.' },
+  {
+    value: 'delays',
+    label: 'delays only',
+    help: 'Weights stay as initialised; only the delays learn (the delay-only papers).',
+  },
+  {
+    value: 'weights',
+    label: 'weights only',
+    help: 'Delays stay as initialised: the baseline without delay learning.',
+  },
+] as const satisfies readonly Option<string>[];
+
+export type TrainedParameters = OptionValue<typeof TRAINED_PARAMETERS>;
 
 /** What the layers train, as one choice (mixed layers read as 'both'). */
 export function trainedParameters(config: ExperimentConfig): TrainedParameters {

@@ -70,7 +70,7 @@ describe('intensity-bin encoder', () => {
     expect(Array.from(ev.steps)).toEqual([0, 0, 1, 1, 2, 2]);
     expect(Array.from(ev.channels)).toEqual([5, 6, 3, 4, 1, 2]);
     expect(encoderProblems({ kind: 'intensityBins', bins: 11 }, 10)).toEqual([
-      'bins must be an integer in [1, 10], got 11',
+      { code: 'range', message: 'bins must be an integer in [1, 10], got 11' },
     ]);
   });
 });
@@ -94,11 +94,11 @@ describe('dense view', () => {
 describe('encoder validation', () => {
   it('names every bad field', () => {
     expect(encoderProblems({ kind: 'threshold', threshold: 300, step: 10 }, 10)).toEqual([
-      'step must be an integer step in [0, 9], got 10',
-      'threshold must be in [0, 255), got 300',
+      { code: 'range', message: 'step must be an integer step in [0, 9], got 10' },
+      { code: 'range', message: 'threshold must be in [0, 255), got 300' },
     ]);
     expect(encoderProblems({ kind: 'latency', firstStep: 5, lastStep: 2, cutoff: 0 }, 10)).toEqual([
-      'firstStep (5) must not come after lastStep (2)',
+      { code: 'cross-field', message: 'firstStep (5) must not come after lastStep (2)' },
     ]);
     expect(encoderProblems({ kind: 'rate', maxProbability: 0 }, 10)).toHaveLength(1);
     expect(() => encodeIntensities(values, { kind: 'rate', maxProbability: 2 }, 10, new Rng(1))).toThrow(

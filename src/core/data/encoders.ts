@@ -23,31 +23,40 @@ export type EncoderConfig =
    */
   | { kind: 'intensityBins'; bins: number };
 
-export const ENCODER_KINDS = ['threshold', 'latency', 'rate', 'intensityBins'] as const;
+/** What is wrong with an encoder: a value out of its bounds, or two fields that disagree. */
+export interface EncoderProblem {
+  code: 'range' | 'cross-field';
+  message: string;
+}
 
-/** Problems with an encoder for `timeSteps` steps, as messages (empty when fine). */
-export function encoderProblems(enc: EncoderConfig, timeSteps: number): string[] {
-  const p: string[] = [];
+/** Problems with an encoder for `timeSteps` steps (empty when fine). */
+export function encoderProblems(enc: EncoderConfig, timeSteps: number): EncoderProblem[] {
+  const p: EncoderProblem[] = [];
+  const range = (message: string): void => void p.push({ code: 'range', message });
   const step = (name: string, v: number): void => {
     if (!Number.isInteger(v) || v < 0 || v >= timeSteps)
-      p.push(`${name} must be an integer step in [0, ${timeSteps - 1}], got ${v}`);
+      range(`${name} must be an integer step in [0, ${timeSteps - 1}], got ${v}`);
   };
   if (enc.kind === 'threshold') {
     step('step', enc.step);
     if (!(enc.threshold >= 0 && enc.threshold < 255))
-      p.push(`threshold must be in [0, 255), got ${enc.threshold}`);
+      range(`threshold must be in [0, 255), got ${enc.threshold}`);
   } else if (enc.kind === 'latency') {
     step('firstStep', enc.firstStep);
     step('lastStep', enc.lastStep);
-    if (enc.firstStep > enc.lastStep)
-      p.push(`firstStep (${enc.firstStep}) must not come after lastStep (${enc.lastStep})`);
-    if (!(enc.cutoff >= 0 && enc.cutoff < 255)) p.push(`cutoff must be in [0, 255), got ${enc.cutoff}`);
+    if (enc.firstStep > enc.lastStep) {
+      p.push({
+        code: 'cross-field',
+        message: `firstStep (${enc.firstStep}) must not come after lastStep (${enc.lastStep})`,
+      });
+    }
+    if (!(enc.cutoff >= 0 && enc.cutoff < 255)) range(`cutoff must be in [0, 255), got ${enc.cutoff}`);
   } else if (enc.kind === 'intensityBins') {
     if (!Number.isInteger(enc.bins) || enc.bins < 1 || enc.bins > timeSteps) {
-      p.push(`bins must be an integer in [1, ${timeSteps}], got ${enc.bins}`);
+      range(`bins must be an integer in [1, ${timeSteps}], got ${enc.bins}`);
     }
   } else if (!(enc.maxProbability > 0 && enc.maxProbability <= 1)) {
-    p.push(`maxProbability must be in (0, 1], got ${enc.maxProbability}`);
+    range(`maxProbability must be in (0, 1], got ${enc.maxProbability}`);
   }
   return p;
 }
@@ -63,7 +72,8 @@ export function encodeIntensities(
   rng: Rng | null,
 ): SpikeEvents {
   const problems = encoderProblems(enc, timeSteps);
-  if (problems.length > 0) throw new RangeError(`encoder ${enc.kind}: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw new RangeError(`encoder ${enc.kind}: ${problems.map((p) => p.message).join('; ')}`);
   const n = values.length;
   if (enc.kind === 'threshold') {
     const channels: number[] = [];

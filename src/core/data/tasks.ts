@@ -1,4 +1,10 @@
-import { ConfigError, type ExperimentConfig, type TaskConfig } from '../experiment.ts';
+import {
+  ConfigError,
+  configProblem,
+  type ConfigProblem,
+  type ExperimentConfig,
+  type TaskConfig,
+} from '../experiment.ts';
 import { Rng } from '../rng.ts';
 import { pooledChannels } from './binning.ts';
 import { concatSets, writeSample, type SampleSource } from './samples.ts';
@@ -37,7 +43,11 @@ export function buildTaskData(config: ExperimentConfig, raw: RawDataset | null =
   if (task.kind === 'images' || task.kind === 'events') {
     if (!raw) {
       throw new ConfigError([
-        `config.task.dataset: the task needs the data set '${task.dataset}', which is not loaded (CLI: pass --data <dir or file>)`,
+        configProblem(
+          ['task', 'dataset'],
+          'dataset',
+          `the task needs the data set '${task.dataset}', which is not loaded (CLI: pass --data <dir or file>)`,
+        ),
       ]);
     }
     return buildLoaded(config, raw, rng);
@@ -61,23 +71,43 @@ export function buildTaskData(config: ExperimentConfig, raw: RawDataset | null =
 function buildLoaded(config: ExperimentConfig, raw: RawDataset, rng: Rng): SpikeDataset {
   const task = config.task;
   const { inputs, dtMs } = config.network;
-  const problems: string[] = [];
+  const problems: ConfigProblem[] = [];
   const train = raw.train;
   const test = raw.test;
   if (task.kind === 'images') {
     if (train.kind !== 'images') {
-      problems.push(`config.task.kind: 'images', but data set '${raw.name}' holds ${train.kind}`);
+      problems.push(
+        configProblem(
+          ['task', 'kind'],
+          'dataset',
+          `'images', but data set '${raw.name}' holds ${train.kind}`,
+        ),
+      );
     } else if (train.rows * train.cols !== inputs) {
       problems.push(
-        `config.network.inputs: ${inputs}, but data set '${raw.name}' has ${train.rows}x${train.cols} = ${train.rows * train.cols} pixels per image`,
+        configProblem(
+          ['network', 'inputs'],
+          'dataset',
+          `${inputs}, but data set '${raw.name}' has ${train.rows}x${train.cols} = ${train.rows * train.cols} pixels per image`,
+        ),
       );
     }
   } else if (task.kind === 'events') {
     if (train.kind !== 'events') {
-      problems.push(`config.task.kind: 'events', but data set '${raw.name}' holds ${train.kind}`);
+      problems.push(
+        configProblem(
+          ['task', 'kind'],
+          'dataset',
+          `'events', but data set '${raw.name}' holds ${train.kind}`,
+        ),
+      );
     } else if (pooledChannels(train.channels, task.pool) !== inputs) {
       problems.push(
-        `config.network.inputs: ${inputs}, but data set '${raw.name}' has ${train.channels} channels, pooled by ${task.pool} into ${pooledChannels(train.channels, task.pool)}`,
+        configProblem(
+          ['network', 'inputs'],
+          'dataset',
+          `${inputs}, but data set '${raw.name}' has ${train.channels} channels, pooled by ${task.pool} into ${pooledChannels(train.channels, task.pool)}`,
+        ),
       );
     }
   }
@@ -85,7 +115,11 @@ function buildLoaded(config: ExperimentConfig, raw: RawDataset, rng: Rng): Spike
   const outputs = config.network.layers.at(-1)!.size;
   if (classes !== outputs) {
     problems.push(
-      `config.network.layers[${config.network.layers.length - 1}].size: ${outputs} outputs, but data set '${raw.name}' has ${classes} classes`,
+      configProblem(
+        ['network', 'layers', config.network.layers.length - 1, 'size'],
+        'dataset',
+        `${outputs} outputs, but data set '${raw.name}' has ${classes} classes`,
+      ),
     );
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -96,7 +130,9 @@ function buildLoaded(config: ExperimentConfig, raw: RawDataset, rng: Rng): Spike
       : all.kind === 'events' && task.kind === 'events'
         ? { kind: 'events', set: all, binMs: dtMs, pool: task.pool }
         : (() => {
-            throw new ConfigError([`config.task.kind: cannot train '${task.kind}' on ${all.kind}`]);
+            throw new ConfigError([
+              configProblem(['task', 'kind'], 'dataset', `cannot train '${task.kind}' on ${all.kind}`),
+            ]);
           })();
   const limits =
     task.kind === 'images' || task.kind === 'events'

@@ -1,3 +1,4 @@
+import type { LIF_RESETS, OptionValue } from '../options.ts';
 import { allocReal, type Precision, type RealArray } from '../tensor.ts';
 import { makeSurrogate, type Surrogate, type SurrogateConfig } from './surrogates.ts';
 import type { NeuronLayer, NeuronRecord, SpikeMode } from './types.ts';
@@ -8,7 +9,7 @@ export interface LifConfig {
   tauMs: number;
   threshold: number;
   /** hard: v <- 0 after a spike; soft: v <- v - threshold. */
-  reset: 'hard' | 'soft';
+  reset: OptionValue<typeof LIF_RESETS>;
   /** false: a leaky integrator without threshold, used as a readout (its membrane is the output). */
   spiking: boolean;
   surrogate: SurrogateConfig;

@@ -1,3 +1,5 @@
+import type { OptionValue, SURROGATES } from '../options.ts';
+
 /**
  * Surrogate spike functions as `{ f, df }` pairs. `df` is the pseudo-derivative used in place of
  * the Heaviside step's derivative during backpropagation; `f` is its primitive, a smooth step from
@@ -8,7 +10,7 @@
  * Arguments are in membrane units (the distance `u - threshold`), so each surrogate's width must
  * match the scale of the membrane it is applied to.
  */
-export type SurrogateKind = 'arctan' | 'fastSigmoid' | 'slayerExp';
+export type SurrogateKind = OptionValue<typeof SURROGATES>;
 
 export interface SurrogateConfig {
   kind: SurrogateKind;

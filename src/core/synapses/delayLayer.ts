@@ -10,7 +10,13 @@ import {
   type Precision,
   type RealArray,
 } from '../tensor.ts';
-import { gaussianTaps, hasDelayGradient, quantiseDelay, type DelayKernelConfig } from './kernels.ts';
+import {
+  delayRange,
+  gaussianTaps,
+  hasDelayGradient,
+  quantiseDelay,
+  type DelayKernelConfig,
+} from './kernels.ts';
 
 /**
  * A dense layer of delay synapses from `inputs` to `outputs` neurons. Synapse (i -> j) has
@@ -102,12 +108,12 @@ export class DelayLayer {
 
   /** Clamp delays to [0, maxDelay - 1] and hold masked weights at zero. */
   constrain(): void {
-    const hi = this.kernel.maxDelay - 1;
+    const { min, max } = delayRange(this.kernel.maxDelay);
     const d = this.delays;
     for (let q = 0; q < d.length; q++) {
       const v = d[q]!;
-      if (v < 0) d[q] = 0;
-      else if (v > hi) d[q] = hi;
+      if (v < min) d[q] = min;
+      else if (v > max) d[q] = max;
     }
     const mask = this.mask;
     if (mask) for (let q = 0; q < mask.length; q++) if (mask[q] === 0) this.weights[q] = 0;

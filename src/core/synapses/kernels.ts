@@ -1,3 +1,5 @@
+import type { DELAY_ROUNDINGS, HARDWARE_BACKWARDS, KERNEL_MODES, OptionValue } from '../options.ts';
+
 /**
  * Per-synapse delay kernels. A synapse with weight w and real delay d (time steps, in
  * [0, maxDelay - 1]) turns a presynaptic spike at step t into current at steps t + k, k in
@@ -11,17 +13,37 @@
  * by `hardwareBackward` ("forward as the hardware would, backward smooth", as SLAYER does).
  * Taps are computed from (w, d, sigma) when needed and never stored for a whole layer.
  */
-export type KernelMode = 'gauss' | 'lerp' | 'round' | 'hardware';
-export type DelayRounding = 'floor' | 'nearest';
+export type KernelMode = OptionValue<typeof KERNEL_MODES>;
+export type DelayRounding = OptionValue<typeof DELAY_ROUNDINGS>;
 
 export interface DelayKernelConfig {
   mode: KernelMode;
-  /** Td: number of taps; delays live in [0, Td - 1] time steps. */
+  /** Td: number of taps; delays live in delayRange(Td) = [0, Td - 1] time steps. */
   maxDelay: number;
   /** How `round` and the hardware forward quantise a real delay. */
   rounding: DelayRounding;
   /** The smooth kernel whose delay derivative the hardware mode uses. */
-  hardwareBackward: 'gauss' | 'lerp';
+  hardwareBackward: OptionValue<typeof HARDWARE_BACKWARDS>;
+}
+
+export interface DelayRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * The delays a kernel of `maxDelay` taps (Td) can apply, in time steps: [0, Td - 1]. Tap k
+ * carries a spike's current k steps later, so a delay beyond the last tap has nowhere to go.
+ * The one statement of this rule: validation, clamping and displays derive from it.
+ */
+export function delayRange(maxDelay: number): DelayRange {
+  return { min: 0, max: maxDelay - 1 };
+}
+
+/** `delay` clamped into delayRange(maxDelay). */
+export function clampDelay(delay: number, maxDelay: number): number {
+  const { min, max } = delayRange(maxDelay);
+  return delay < min ? min : delay > max ? max : delay;
 }
 
 /** Whether the kernel gives a gradient with respect to the delay. */
@@ -29,10 +51,9 @@ export function hasDelayGradient(mode: KernelMode): boolean {
   return mode !== 'round';
 }
 
-/** Integer tap used by `round` and the hardware forward, clamped to [0, maxDelay - 1]. */
+/** Integer tap used by `round` and the hardware forward, clamped into delayRange(maxDelay). */
 export function quantiseDelay(delay: number, rounding: DelayRounding, maxDelay: number): number {
-  const q = rounding === 'floor' ? Math.floor(delay) : Math.round(delay);
-  return q < 0 ? 0 : q > maxDelay - 1 ? maxDelay - 1 : q;
+  return clampDelay(rounding === 'floor' ? Math.floor(delay) : Math.round(delay), maxDelay);
 }
 
 /**
@@ -52,9 +73,7 @@ export function gaussianTaps(
   offset: number,
   stride: number,
 ): number {
-  let centre = Math.round(delay);
-  if (centre < 0) centre = 0;
-  if (centre > maxDelay - 1) centre = maxDelay - 1;
+  const centre = clampDelay(Math.round(delay), maxDelay);
   const h = 1 / (2 * sigma * sigma);
   const q = Math.exp(-2 * h);
   const x = centre - delay;

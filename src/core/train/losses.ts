@@ -1,3 +1,4 @@
+import type { OptionValue, READOUTS } from '../options.ts';
 import { allocReal, type Precision, type RealArray } from '../tensor.ts';
 
 /**
@@ -223,7 +224,7 @@ function targetSpikeTrains(
   return out;
 }
 
-export type Readout = 'logits' | 'count' | 'firstSpike';
+export type Readout = OptionValue<typeof READOUTS>;
 
 /** The readout a loss implies: logits for cross-entropy, first spike for spike-time losses. */
 export function defaultReadout(loss: LossConfig): Readout {

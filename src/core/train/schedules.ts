@@ -1,3 +1,5 @@
+import type { OptionValue, SIGMA_SCHEDULES } from '../options.ts';
+
 /**
  * Schedules as pure functions of the optimiser step (0-based) and the total number of steps.
  */
@@ -38,7 +40,7 @@ export function learningRate(base: number, schedule: LrSchedule, step: number, t
  * `initial: null` means maxDelay / 2 (DCLS's default).
  */
 export interface SigmaSchedule {
-  kind: 'multiplicative' | 'linear' | 'constant';
+  kind: OptionValue<typeof SIGMA_SCHEDULES>;
   initial: number | null;
   final: number;
   fraction: number;

@@ -1,0 +1,128 @@
+import type { EncoderConfig } from '../data/encoders.ts';
+import type { LifConfig } from '../neurons/lif.ts';
+import type { SrmConfig } from '../neurons/srm.ts';
+import type { DelayKernelConfig } from '../synapses/kernels.ts';
+import type { LossConfig, Readout } from '../train/losses.ts';
+import type { LrSchedule, SigmaSchedule } from '../train/schedules.ts';
+
+/**
+ * The experiment config: one versioned, JSON-serialisable object that drives the CLI, the UI,
+ * share links and files. These are its types; validate.ts checks an untrusted object against
+ * them.
+ */
+export const EXPERIMENT_VERSION = 1;
+
+export type NeuronConfig = LifConfig | SrmConfig;
+
+export type WeightInit =
+  /** normal(mean, std) * scale */
+  | { kind: 'normal'; mean: number; std: number; scale: number }
+  /** round(normal(mean, std)) clipped to {-1, 0, 1}, times scale (delay-only paper). */
+  | { kind: 'ternary'; mean: number; std: number; scale: number }
+  | { kind: 'uniform'; low: number; high: number }
+  | { kind: 'constant'; value: number };
+
+export type DelayInit = { kind: 'uniform'; low: number; high: number } | { kind: 'constant'; value: number };
+
+export interface LayerConfig {
+  size: number;
+  neuron: NeuronConfig;
+  kernel: DelayKernelConfig;
+  trainWeights: boolean;
+  trainDelays: boolean;
+  weightInit: WeightInit;
+  delayInit: DelayInit;
+  /** Fraction of synapses kept by a random fixed mask (1 = dense). */
+  connectivity: number;
+}
+
+export type TaskConfig =
+  /** 3 inputs spike once; outputs must fire first at the target steps (the internship toy). */
+  | { kind: 'toy'; inputTimes: number[]; targetTimes: number[] }
+  /**
+   * Synthetic spatio-temporal patterns: each class is a random set of (input, time) spikes;
+   * samples add time jitter (steps) and Poisson noise spikes. Delays can align a class's spikes.
+   */
+  | {
+      kind: 'patterns';
+      classes: number;
+      samplesPerClass: number;
+      testSamplesPerClass: number;
+      spikesPerPattern: number;
+      jitterSteps: number;
+      noiseRate: number;
+    }
+  /** Random Bernoulli spikes with random labels (benchmark statistics only). */
+  | { kind: 'randomSpikes'; samples: number; classes: number; rate: number; firstStepOnly: boolean }
+  /**
+   * Yin-Yang points generated from the seed, latency-coded on 5 inputs (x, y, 1-x, 1-y, bias):
+   * a value v spikes at step round(firstStep + v (lastStep - firstStep)); the bias at biasStep.
+   */
+  | {
+      kind: 'yinyang';
+      trainSamples: number;
+      testSamples: number;
+      firstStep: number;
+      lastStep: number;
+      biasStep: number;
+    }
+  /**
+   * Labelled images (the built-in 'mnist-10k' digits or a loaded IDX data set such as full MNIST
+   * or Fashion-MNIST) encoded into spikes. Limits take a seeded random subset (null = all).
+   */
+  | {
+      kind: 'images';
+      dataset: string;
+      encoder: EncoderConfig;
+      trainLimit: number | null;
+      testLimit: number | null;
+    }
+  /**
+   * Spike recordings (SHD / SSC) binned into time steps of network.dtMs ms, with `pool` adjacent
+   * channels summed into one input (DCLS: 700 -> 140 channels with pool 5, 10 ms bins).
+   */
+  | { kind: 'events'; dataset: string; pool: number; trainLimit: number | null; testLimit: number | null };
+
+/** Tasks whose data is loaded (from files, a URL, IndexedDB or the built-in digits) rather than generated. */
+export function taskDatasetName(task: TaskConfig): string | null {
+  return task.kind === 'images' || task.kind === 'events' ? task.dataset : null;
+}
+
+/** Classes of a task whose class count the config fixes (null when the data decides). */
+export function taskClasses(task: TaskConfig): number | null {
+  if (task.kind === 'patterns' || task.kind === 'randomSpikes') return task.classes;
+  if (task.kind === 'yinyang') return 3;
+  return null;
+}
+
+export interface OptimizerGroup {
+  lr: number;
+  schedule: LrSchedule;
+}
+
+export interface ExperimentConfig {
+  version: 1;
+  name: string;
+  description: string;
+  seed: number;
+  task: TaskConfig;
+  network: {
+    inputs: number;
+    timeSteps: number;
+    /** Simulation step (ms). */
+    dtMs: number;
+    layers: LayerConfig[];
+  };
+  loss: LossConfig;
+  /** How a class is read out; null = the loss's natural readout. */
+  readout: Readout | null;
+  optimizer: {
+    weights: OptimizerGroup;
+    delays: OptimizerGroup;
+    beta1: number;
+    beta2: number;
+    epsilon: number;
+  };
+  sigma: SigmaSchedule;
+  training: { epochs: number; batchSize: number; validationFraction: number };
+}

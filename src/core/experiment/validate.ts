@@ -1,0 +1,191 @@
+import { LOSSES, LR_SCHEDULES, READOUTS, SIGMA_SCHEDULES } from '../options.ts';
+import type { LossConfig } from '../train/losses.ts';
+import type { LrSchedule } from '../train/schedules.ts';
+import { ConfigError, configProblem, describe, type ConfigPath } from './problems.ts';
+import { readLayer } from './readLayer.ts';
+import { readTask } from './readTask.ts';
+import { Reader } from './reader.ts';
+import { EXPERIMENT_VERSION, taskClasses, type ExperimentConfig, type OptimizerGroup } from './types.ts';
+
+/**
+ * Checks an untrusted object and returns a typed config, or throws ConfigError listing every
+ * problem (each with its path into the config and a code, see problems.ts).
+ */
+export function validateExperiment(value: unknown): ExperimentConfig {
+  const r = new Reader();
+  const o = r.obj(value, []);
+  if (o['version'] !== EXPERIMENT_VERSION) {
+    const v = o['version'];
+    const hint = typeof v === 'number' && v > EXPERIMENT_VERSION ? ' (made by a newer Delay Lab)' : '';
+    // Nothing else is checked: another version's fields may mean other things.
+    throw new ConfigError([
+      ...r.problems,
+      configProblem(['version'], 'version', `expected ${EXPERIMENT_VERSION}, got ${describe(v)}${hint}`),
+    ]);
+  }
+  const netPath = ['network'];
+  const net = r.obj(o['network'], netPath);
+  const timeSteps = r.num(net, 'timeSteps', netPath, { int: true, min: 1, max: 100_000 });
+  const layersRaw = net['layers'];
+  if (!Array.isArray(layersRaw) || layersRaw.length === 0) {
+    const code = layersRaw === undefined ? 'required' : Array.isArray(layersRaw) ? 'range' : 'type';
+    r.report([...netPath, 'layers'], code, 'expected a non-empty array');
+  }
+  const layers = (Array.isArray(layersRaw) ? layersRaw : []).map((l, i) =>
+    readLayer(r, l, [...netPath, 'layers', i], timeSteps),
+  );
+  const optPath = ['optimizer'];
+  const opt = r.obj(o['optimizer'], optPath);
+  const group = (key: 'weights' | 'delays'): OptimizerGroup => {
+    const path = [...optPath, key];
+    const g = r.obj(opt[key], path);
+    return {
+      lr: r.num(g, 'lr', path, { min: 0 }),
+      schedule: readLrSchedule(r, g['schedule'], [...path, 'schedule']),
+    };
+  };
+  const sigPath = ['sigma'];
+  const sig = r.obj(o['sigma'], sigPath);
+  const trPath = ['training'];
+  const tr = r.obj(o['training'], trPath);
+  const readout = o['readout'] === null ? null : r.oneOf(o, 'readout', [], READOUTS);
+  const config: ExperimentConfig = {
+    version: EXPERIMENT_VERSION,
+    name: r.str(o, 'name', []),
+    description: r.str(o, 'description', []),
+    seed: r.num(o, 'seed', [], { int: true, min: 0, max: 0xffffffff }),
+    task: readTask(r, o['task'], ['task'], timeSteps),
+    network: {
+      inputs: r.num(net, 'inputs', netPath, { int: true, min: 1, max: 1_000_000 }),
+      timeSteps,
+      dtMs: r.num(net, 'dtMs', netPath, { gt: 0 }),
+      layers,
+    },
+    loss: readLoss(r, o['loss'], ['loss']),
+    readout,
+    optimizer: {
+      weights: group('weights'),
+      delays: group('delays'),
+      beta1: r.num(opt, 'beta1', optPath, { min: 0, max: 0.999999 }),
+      beta2: r.num(opt, 'beta2', optPath, { min: 0, max: 0.999999999 }),
+      epsilon: r.num(opt, 'epsilon', optPath, { gt: 0 }),
+    },
+    sigma: {
+      kind: r.oneOf(sig, 'kind', sigPath, SIGMA_SCHEDULES),
+      initial: r.nullableNum(sig, 'initial', sigPath, { gt: 0 }),
+      final: r.num(sig, 'final', sigPath, { gt: 0 }),
+      fraction: r.num(sig, 'fraction', sigPath, { gt: 0, max: 1 }),
+    },
+    training: {
+      epochs: r.num(tr, 'epochs', trPath, { int: true, min: 1, max: 1_000_000 }),
+      batchSize: r.num(tr, 'batchSize', trPath, { int: true, min: 1, max: 65_536 }),
+      validationFraction: r.num(tr, 'validationFraction', trPath, { min: 0, max: 0.9 }),
+    },
+  };
+  checkTaskFitsNetwork(r, config);
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
+
+/** Problems between fields that are each fine: the task against the network and the loss. */
+function checkTaskFitsNetwork(r: Reader, config: ExperimentConfig): void {
+  const { task, loss } = config;
+  const { inputs, timeSteps, layers } = config.network;
+  if (task.kind === 'toy') {
+    if (task.inputTimes.length !== inputs) {
+      r.report(
+        ['task', 'inputTimes'],
+        'cross-field',
+        `needs one time per input (${inputs}), got ${task.inputTimes.length}`,
+      );
+    }
+    const outputs = layers.at(-1)?.size ?? 0;
+    if (task.targetTimes.length !== outputs) {
+      r.report(
+        ['task', 'targetTimes'],
+        'cross-field',
+        `needs one time per output (${outputs}), got ${task.targetTimes.length}`,
+      );
+    }
+    for (const t of [...task.inputTimes, ...task.targetTimes]) {
+      if (!Number.isInteger(t) || t < 0 || t >= timeSteps)
+        r.report(['task'], 'range', `time ${t} is not a step in [0, ${timeSteps - 1}]`);
+    }
+  } else {
+    const classes = taskClasses(task);
+    if (classes !== null && layers.length > 0 && layers.at(-1)!.size !== classes) {
+      r.report(
+        ['network', 'layers', layers.length - 1, 'size'],
+        'cross-field',
+        `must equal the task's ${classes} classes`,
+      );
+    }
+    if (task.kind === 'yinyang' && inputs !== 5) {
+      r.report(
+        ['network', 'inputs'],
+        'cross-field',
+        `the yinyang task has 5 inputs (x, y, 1-x, 1-y, bias), got ${inputs}`,
+      );
+    }
+  }
+  if (loss.kind === 'firstSpikeTime' && task.kind !== 'toy') {
+    r.report(['loss', 'kind'], 'cross-field', 'firstSpikeTime needs a task with target spike times (toy)');
+  }
+  if (loss.kind !== 'firstSpikeTime' && task.kind === 'toy' && loss.kind !== 'spikeTime') {
+    r.report(
+      ['loss', 'kind'],
+      'cross-field',
+      `${loss.kind} needs class labels; the toy task has target spike times`,
+    );
+  }
+}
+
+function readLrSchedule(r: Reader, v: unknown, path: ConfigPath): LrSchedule {
+  const o = r.obj(v, path);
+  const kind = r.oneOf(o, 'kind', path, LR_SCHEDULES);
+  switch (kind) {
+    case 'constant':
+      return { kind };
+    case 'cosine':
+      return { kind, minFactor: r.num(o, 'minFactor', path, { min: 0, max: 1 }) };
+    case 'oneCycle':
+      return {
+        kind,
+        warmupFraction: r.num(o, 'warmupFraction', path, { min: 0, max: 1 }),
+        divFactor: r.num(o, 'divFactor', path, { gt: 0 }),
+        finalDivFactor: r.num(o, 'finalDivFactor', path, { gt: 0 }),
+      };
+  }
+}
+
+function readLoss(r: Reader, v: unknown, path: ConfigPath): LossConfig {
+  const o = r.obj(v, path);
+  const kind = r.oneOf(o, 'kind', path, LOSSES);
+  switch (kind) {
+    case 'ceSumMembrane':
+    case 'ceMaxMembrane':
+      return { kind };
+    case 'spikeCount':
+      return {
+        kind,
+        trueRate: r.num(o, 'trueRate', path, { min: 0, max: 1 }),
+        falseRate: r.num(o, 'falseRate', path, { min: 0, max: 1 }),
+      };
+    case 'spikeTime':
+      return {
+        kind,
+        traceTauSteps: r.num(o, 'traceTauSteps', path, { min: 0 }),
+        // Added after version 1 shipped: absent (older files, links, checkpoints) = every step.
+        targetSteps:
+          o['targetSteps'] === null || o['targetSteps'] === undefined
+            ? null
+            : r.num(o, 'targetSteps', path, { int: true, min: 1 }),
+      };
+    case 'firstSpikeTime':
+      return {
+        kind,
+        timeScale: r.num(o, 'timeScale', path, { gt: 0 }),
+        silentMargin: r.num(o, 'silentMargin', path, { gt: 0 }),
+      };
+  }
+}
