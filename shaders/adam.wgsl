@@ -1,9 +1,10 @@
 // Adam (with bias correction) on one parameter tensor, one invocation per element, followed by
-// the delay clamp to [0, MAX_DELAY - 1] when CLAMP_DELAYS is set. Weight and delay groups are
+// the delay clamp to [DELAY_MIN, DELAY_MAX] (delayRange in src/core) when CLAMP_DELAYS is set. Weight and delay groups are
 // separate dispatches with their own learning rate. Matches src/core/train/adam.ts.
 
 override CLAMP_DELAYS: bool = false;
-override MAX_DELAY: f32 = 1.0;
+override DELAY_MIN: f32 = 0.0;
+override DELAY_MAX: f32 = 0.0;
 
 struct Step {
   count: u32,
@@ -22,9 +23,12 @@ struct Step {
 @group(0) @binding(3) var<storage, read_write> moment2: array<f32>;
 @group(0) @binding(4) var<uniform> step: Step;
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let q = gid.x;
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(
+  @builtin(global_invocation_id) gid: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let q = linear_index(gid, groups);
   if (q >= step.count) {
     return;
   }
@@ -35,7 +39,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   moment2[q] = v;
   var p = params[q] - step.lr * m * step.correction1 / (sqrt(v * step.correction2) + step.epsilon);
   if (CLAMP_DELAYS) {
-    p = clamp(p, 0.0, MAX_DELAY - 1.0);
+    p = clamp(p, DELAY_MIN, DELAY_MAX);
   }
   params[q] = p;
 }

@@ -75,9 +75,12 @@ fn quantised(d: f32) -> u32 {
   return u32(clamp(q, 0.0, last_tap()));
 }
 
-@compute @workgroup_size(64)
-fn param_grads(@builtin(global_invocation_id) gid: vec3u) {
-  let q = gid.x;
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn param_grads(
+  @builtin(global_invocation_id) gid: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let q = linear_index(gid, groups);
   if (q >= INPUTS * OUTPUTS) {
     return;
   }
@@ -129,9 +132,12 @@ fn param_grads(@builtin(global_invocation_id) gid: vec3u) {
   grad_delays[q] = gd;
 }
 
-@compute @workgroup_size(64)
-fn input_grads(@builtin(global_invocation_id) gid: vec3u) {
-  let idx = gid.x;
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn input_grads(
+  @builtin(global_invocation_id) gid: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let idx = linear_index(gid, groups);
   if (idx >= params.batch * STEPS * INPUTS) {
     return;
   }

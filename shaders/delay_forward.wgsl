@@ -17,9 +17,12 @@ fn spike_at(b: u32, t: u32, i: u32) -> f32 {
   return spikes[(b * STEPS + t) * INPUTS + i];
 }
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let idx = gid.x;
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(
+  @builtin(global_invocation_id) gid: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let idx = linear_index(gid, groups);
   if (idx >= params.batch * STEPS * OUTPUTS) {
     return;
   }

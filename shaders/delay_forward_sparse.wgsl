@@ -43,9 +43,12 @@ fn tap(k: u32, d: f32) -> f32 {
   return select(0.0, 1.0, k == n);
 }
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let idx = gid.x;
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(
+  @builtin(global_invocation_id) gid: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let idx = linear_index(gid, groups);
   if (idx >= params.batch * STEPS * OUTPUTS) {
     return;
   }

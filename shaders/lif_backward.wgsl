@@ -45,9 +45,12 @@ struct Params {
 
 // The surrogate's derivative at x = u - threshold, as makeSurrogate(...).df.
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let idx = gid.x;
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(
+  @builtin(global_invocation_id) gid: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let idx = linear_index(gid, groups);
   if (idx >= params.batch * NEURONS) {
     return;
   }

@@ -180,9 +180,12 @@ fn first_spike_time(b: u32) -> f32 {
   return loss;
 }
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let b = gid.x;
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(
+  @builtin(global_invocation_id) gid: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let b = linear_index(gid, groups);
   if (b >= params.batch) {
     return;
   }

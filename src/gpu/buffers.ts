@@ -84,17 +84,3 @@ export function batchSigmaUniform(batch: number, sigma: number): ArrayBuffer {
   new Float32Array(data, 4, 1)[0] = sigma;
   return data;
 }
-
-export function dispatch(
-  encoder: GPUCommandEncoder,
-  label: string,
-  pipeline: GPUComputePipeline,
-  bindGroup: GPUBindGroup,
-  invocations: number,
-): void {
-  const pass = encoder.beginComputePass({ label });
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(0, bindGroup);
-  pass.dispatchWorkgroups(Math.ceil(invocations / 64));
-  pass.end();
-}

@@ -1,3 +1,5 @@
+import gridSource from '../../shaders/grid.wgsl?raw';
+
 /**
  * Per-device caches of shader modules, bind group layouts and compute pipelines. A pipeline is
  * keyed by its module, entry point, layout and every `override` constant, so kernels of the
@@ -21,9 +23,14 @@ export function pipelineCacheSize(device: GPUDevice): number {
   return caches.get(device)?.size ?? 0;
 }
 
-/** One module per shader file: `label` names the file, whose code never changes at run time. */
+/**
+ * One module per shader file: `label` names the file, whose code never changes at run time.
+ * shaders/grid.wgsl (the WORKGROUP_SIZE override and the 2-D grid's linear index) goes first.
+ */
 export function shaderModule(device: GPUDevice, label: string, code: string): GPUShaderModule {
-  return cached(device, `module:${label}`, () => device.createShaderModule({ label, code }));
+  return cached(device, `module:${label}`, () =>
+    device.createShaderModule({ label, code: `${gridSource}\n${code}` }),
+  );
 }
 
 export function bindGroupLayout(

@@ -1,11 +1,16 @@
 import source from '../../../shaders/adam.wgsl?raw';
 import type { AdamHyper } from '../../core/train/adam.ts';
 import { BindGroupCache } from '../bindGroupCache.ts';
+import { delayRange } from '../../core/synapses/kernels.ts';
+import { DEFAULT_WORKGROUP_SIZE, dispatch } from '../grid.ts';
 import { computePipeline, shaderModule } from '../pipelineCache.ts';
+
+/** Invocations per workgroup (one per parameter). */
+const ADAM_WORKGROUP = DEFAULT_WORKGROUP_SIZE;
 
 /**
  * Adam on a GPU-resident parameter tensor (shaders/adam.wgsl), with its moments on the GPU.
- * For delays, `maxDelay` turns on the clamp to [0, maxDelay - 1] in the same pass.
+ * For delays, `maxDelay` turns on the clamp into delayRange(maxDelay) in the same pass.
  */
 export class GpuAdam {
   private readonly pipeline: GPUComputePipeline;
@@ -28,7 +33,12 @@ export class GpuAdam {
       compute: {
         module,
         entryPoint: 'main',
-        constants: maxDelay === null ? { CLAMP_DELAYS: 0 } : { CLAMP_DELAYS: 1, MAX_DELAY: maxDelay },
+        constants: {
+          WORKGROUP_SIZE: ADAM_WORKGROUP,
+          ...(maxDelay === null
+            ? { CLAMP_DELAYS: 0 }
+            : { CLAMP_DELAYS: 1, DELAY_MIN: delayRange(maxDelay).min, DELAY_MAX: delayRange(maxDelay).max }),
+        },
       },
     });
     const moment = (which: string): GPUBuffer =>
@@ -69,11 +79,7 @@ export class GpuAdam {
     this.device.queue.writeBuffer(this.uniforms, 0, data);
     this.bindGroups ??= new BindGroupCache(this.device, 'adam bindings', this.pipeline.getBindGroupLayout(0));
     const bindGroup = this.bindGroups.get([params, grads, this.moment1, this.moment2, this.uniforms]);
-    const pass = encoder.beginComputePass({ label: 'adam pass' });
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(Math.ceil(this.count / 64));
-    pass.end();
+    dispatch(this.device, encoder, 'adam pass', this.pipeline, bindGroup, this.count, ADAM_WORKGROUP);
   }
 
   /** Optimiser steps taken (the bias corrections depend on it). */

@@ -1,6 +1,7 @@
 import source from '../../../shaders/delay_backward.wgsl?raw';
 import type { DelayKernelConfig } from '../../core/synapses/kernels.ts';
-import { BufferScope, batchSigmaUniform, dispatch } from '../buffers.ts';
+import { BufferScope, batchSigmaUniform } from '../buffers.ts';
+import { DEFAULT_WORKGROUP_SIZE, dispatch } from '../grid.ts';
 import { shaderMode, type DelayForwardShape } from './DelayForward.ts';
 import { BindGroupCache } from '../bindGroupCache.ts';
 import { bindGroupLayout, computePipeline, pipelineLayout, shaderModule } from '../pipelineCache.ts';
@@ -12,6 +13,9 @@ function delayGradKind(kernel: DelayKernelConfig): number {
   if (kernel.mode === 'hardware') return kernel.hardwareBackward === 'gauss' ? 1 : 2;
   return 0;
 }
+
+/** Invocations per workgroup of both backward entry points. */
+export const DELAY_BACKWARD_WORKGROUP = DEFAULT_WORKGROUP_SIZE;
 
 export interface DelayGradients {
   gradWeights: Float32Array;
@@ -36,6 +40,7 @@ export class DelayBackward {
       MAX_DELAY: shape.kernel.maxDelay,
       MODE: shaderMode(shape.kernel),
       DELAY_GRAD: delayGradKind(shape.kernel),
+      WORKGROUP_SIZE: DELAY_BACKWARD_WORKGROUP,
     };
     const label = `${shape.inputs}x${shape.outputs} T${shape.timeSteps} ${shape.kernel.mode}`;
     const layout = bindGroupLayout(device, {
@@ -119,19 +124,23 @@ export class DelayBackward {
       this.uniforms,
     ]);
     dispatch(
+      device,
       encoder,
       'delay_backward params pass',
       this.paramPipeline,
       bindGroup,
       shape.inputs * shape.outputs,
+      DELAY_BACKWARD_WORKGROUP,
     );
     if (io.gradInput)
       dispatch(
+        device,
         encoder,
         'delay_backward inputs pass',
         this.inputPipeline,
         bindGroup,
         batch * shape.timeSteps * shape.inputs,
+        DELAY_BACKWARD_WORKGROUP,
       );
   }
 

@@ -1,9 +1,13 @@
 import prelude from '../../../shaders/delay_forward_prelude.wgsl?raw';
 import source from '../../../shaders/delay_forward.wgsl?raw';
 import type { DelayKernelConfig } from '../../core/synapses/kernels.ts';
-import { BufferScope, batchSigmaUniform, dispatch } from '../buffers.ts';
+import { BufferScope, batchSigmaUniform } from '../buffers.ts';
+import { DEFAULT_WORKGROUP_SIZE, dispatch } from '../grid.ts';
 import { BindGroupCache } from '../bindGroupCache.ts';
 import { computePipeline, shaderModule } from '../pipelineCache.ts';
+
+/** Invocations per workgroup of the dense and sparse forward shaders (one per (b, t, j)). */
+export const DELAY_FORWARD_WORKGROUP = DEFAULT_WORKGROUP_SIZE;
 
 /** Maps a kernel config to the shaders' MODE constant; hardware runs forward as round. */
 export function shaderMode(kernel: DelayKernelConfig): number {
@@ -34,6 +38,7 @@ export function delayForwardPipeline(
         STEPS: shape.timeSteps,
         MAX_DELAY: shape.kernel.maxDelay,
         MODE: shaderMode(shape.kernel),
+        WORKGROUP_SIZE: DELAY_FORWARD_WORKGROUP,
       },
     },
   });
@@ -85,11 +90,13 @@ export class DelayForward {
     );
     const bindGroup = this.bindGroups.get([io.spikes, io.weights, io.delays, io.current, this.uniforms]);
     dispatch(
+      device,
       encoder,
       'delay_forward pass',
       this.pipeline,
       bindGroup,
       batch * shape.timeSteps * shape.outputs,
+      DELAY_FORWARD_WORKGROUP,
     );
   }
 

@@ -1,6 +1,10 @@
 import source from '../../../shaders/losses.wgsl?raw';
 import type { LossConfig, Targets } from '../../core/train/losses.ts';
-import { BufferScope, dispatch } from '../buffers.ts';
+import { BufferScope } from '../buffers.ts';
+import { DEFAULT_WORKGROUP_SIZE, dispatch } from '../grid.ts';
+
+/** Invocations per workgroup (one per sample). */
+export const LOSS_WORKGROUP = DEFAULT_WORKGROUP_SIZE;
 import { computePipeline, shaderModule } from '../pipelineCache.ts';
 import { BindGroupCache } from '../bindGroupCache.ts';
 
@@ -56,6 +60,7 @@ export class GpuLoss {
           STEPS: timeSteps,
           LOSS: LOSS_CODE[config.kind],
           LABELS: labels ? 1 : 0,
+          WORKGROUP_SIZE: LOSS_WORKGROUP,
         },
       },
     });
@@ -95,7 +100,7 @@ export class GpuLoss {
       io.sampleLoss,
       this.uniforms,
     ]);
-    dispatch(encoder, 'loss pass', this.pipeline, bindGroup, batch);
+    dispatch(device, encoder, 'loss pass', this.pipeline, bindGroup, batch, LOSS_WORKGROUP);
   }
 
   /** Whether the gradient is with respect to the membrane (else the spikes). */

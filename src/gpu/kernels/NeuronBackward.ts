@@ -6,6 +6,8 @@ import type { SrmConfig } from '../../core/neurons/srm.ts';
 import type { SurrogateKind } from '../../core/neurons/surrogates.ts';
 import { bindGroupLayout, computePipeline, pipelineLayout, shaderModule } from '../pipelineCache.ts';
 import { BufferScope } from '../buffers.ts';
+import { dispatch } from '../grid.ts';
+import { NEURON_WORKGROUP } from './NeuronForward.ts';
 import { BindGroupCache } from '../bindGroupCache.ts';
 
 export interface NeuronBackwardShape {
@@ -33,7 +35,6 @@ export interface NeuronBackwardInputs {
 
 /** Bytes of the uniform buffer: LIF uses 20 (batch, beta, 1 - beta, threshold, alpha), SRM 28. */
 const PARAMS_BYTES = 32;
-const WORKGROUP = 64;
 
 const SURROGATE_CODES: Record<SurrogateKind, number> = { arctan: 0, fastSigmoid: 1, slayerExp: 2 };
 
@@ -95,6 +96,7 @@ export class NeuronBackward {
       SPIKING: config.spiking ? 1 : 0,
       DETACH_RESET: config.detachReset ? 1 : 0,
       SURROGATE: SURROGATE_CODES[config.surrogate.kind],
+      WORKGROUP_SIZE: NEURON_WORKGROUP,
     };
     let variant = config.spiking ? 'spiking' : 'non-spiking';
     if (config.model === 'lif') {
@@ -197,11 +199,7 @@ export class NeuronBackward {
       io.gradCurrent,
       this.uniforms,
     ]);
-    const pass = encoder.beginComputePass({ label: `${name} pass` });
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(Math.ceil((batch * shape.neurons) / WORKGROUP));
-    pass.end();
+    dispatch(device, encoder, `${name} pass`, pipeline, bindGroup, batch * shape.neurons, NEURON_WORKGROUP);
   }
 
   destroy(): void {
@@ -222,9 +220,6 @@ export class NeuronBackward {
     check('spikes', inputs.spikes);
     check('gradSpikes', inputs.gradSpikes);
     check('gradMembrane', inputs.gradMembrane);
-    if (Math.ceil((batch * shape.neurons) / WORKGROUP) > device.limits.maxComputeWorkgroupsPerDimension) {
-      throw new Error(`${name}: ${batch} x ${shape.neurons} neurons need too many workgroups`);
-    }
     if (total === 0) return new Float32Array(0);
     const scope = new BufferScope(device);
     const optional = (label: string, data: Float32Array | null): GPUBuffer | null =>

@@ -4,6 +4,7 @@ import type { LifConfig } from '../../core/neurons/lif.ts';
 import type { SrmConfig } from '../../core/neurons/srm.ts';
 import { computePipeline, shaderModule } from '../pipelineCache.ts';
 import { BufferScope } from '../buffers.ts';
+import { DEFAULT_WORKGROUP_SIZE, dispatch } from '../grid.ts';
 import { BindGroupCache } from '../bindGroupCache.ts';
 
 export interface NeuronForwardShape {
@@ -22,7 +23,8 @@ export interface NeuronForwardResult {
 
 /** Bytes of the uniform buffer: LIF uses 12 (batch, beta, threshold), SRM 24. */
 const PARAMS_BYTES = 32;
-const WORKGROUP = 64;
+/** Invocations per workgroup (one per (b, j), looping over the steps); the backward shares it. */
+export const NEURON_WORKGROUP = DEFAULT_WORKGROUP_SIZE;
 
 /**
  * The uniform block for the shader, with the coefficients computed exactly as LifLayer's and
@@ -66,6 +68,7 @@ export class NeuronForward {
       NEURONS: shape.neurons,
       STEPS: shape.timeSteps,
       SPIKING: config.spiking ? 1 : 0,
+      WORKGROUP_SIZE: NEURON_WORKGROUP,
     };
     let variant = config.spiking ? 'spiking' : 'non-spiking';
     if (config.model === 'lif') {
@@ -101,11 +104,15 @@ export class NeuronForward {
     device.queue.writeBuffer(this.uniforms, 0, paramBlock(shape.config, shape.dtMs, batch));
     this.bindGroups ??= new BindGroupCache(device, `${name} bindings`, this.pipeline.getBindGroupLayout(0));
     const bindGroup = this.bindGroups.get([io.current, io.membrane, io.spikes, this.uniforms]);
-    const pass = encoder.beginComputePass({ label: `${name} pass` });
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(Math.ceil((batch * shape.neurons) / WORKGROUP));
-    pass.end();
+    dispatch(
+      device,
+      encoder,
+      `${name} pass`,
+      this.pipeline,
+      bindGroup,
+      batch * shape.neurons,
+      NEURON_WORKGROUP,
+    );
   }
 
   destroy(): void {
@@ -118,9 +125,6 @@ export class NeuronForward {
     const total = batch * shape.timeSteps * shape.neurons;
     if (current.length !== total) {
       throw new Error(`${name}: current has ${current.length} values, expected ${total}`);
-    }
-    if (Math.ceil((batch * shape.neurons) / WORKGROUP) > device.limits.maxComputeWorkgroupsPerDimension) {
-      throw new Error(`${name}: ${batch} x ${shape.neurons} neurons need too many workgroups`);
     }
     if (total === 0) return { membrane: new Float32Array(0), spikes: new Float32Array(0) };
     const scope = new BufferScope(device);

@@ -1,7 +1,13 @@
 import source from '../../../shaders/delay_forward_sparse.wgsl?raw';
 import { BindGroupCache } from '../bindGroupCache.ts';
-import { batchSigmaUniform, dispatch } from '../buffers.ts';
-import { delayForwardPipeline, runDelayForwardOnce, type DelayForwardShape } from './DelayForward.ts';
+import { batchSigmaUniform } from '../buffers.ts';
+import { dispatch } from '../grid.ts';
+import {
+  DELAY_FORWARD_WORKGROUP,
+  delayForwardPipeline,
+  runDelayForwardOnce,
+  type DelayForwardShape,
+} from './DelayForward.ts';
 import { spikeEventLists, type SpikeEventLists } from './spikeEvents.ts';
 
 /** Event buffers grow to the next power of two of what a batch needs (bytes), so they rarely move. */
@@ -74,11 +80,13 @@ export class SparseDelayForward {
       this.uniforms,
     ]);
     dispatch(
+      this.device,
       encoder,
       'delay_forward_sparse pass',
       this.pipeline,
       bindGroup,
       batch * this.shape.timeSteps * this.shape.outputs,
+      DELAY_FORWARD_WORKGROUP,
     );
   }
 
