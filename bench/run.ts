@@ -5,9 +5,16 @@
  * own. With --peer, the PyTorch peer (../shared/peer/dcls_peer.py) runs the same case right
  * after, and a ratio line follows.
  *
- *   npm run bench -- [--engine cpu|gpu] [--config mnist|shd|all] [--batch B] [--steps N] [--threads T] [--peer] [--json]
+ *   npm run bench -- [--engine cpu|gpu] [--config mnist|shd|all] [--batch B[,B2...]] [--steps N]
+ *                    [--threads T] [--peer] [--peer-device cpu|cuda] [--peer-script F] [--hardware-gpu]
  *
  * --threads (default 2, as the peer runs with 2 threads): data-parallel worker threads.
+ * --batch: one batch size or a comma-separated list (each one is its own case).
+ * --peer-device cuda: the peer on an NVIDIA GPU (a lent GPU machine, bench/gpu-machine/).
+ * --peer-script: where dcls_peer.py is (default ../shared/peer/dcls_peer.py).
+ * --hardware-gpu: refuse a software (fallback) adapter such as SwiftShader, so a GPU machine
+ *   whose Vulkan driver is not found fails instead of timing the CPU.
+ * Ends with a table of every case (and the peer's rate and the ratio with --peer) on stderr.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -28,7 +35,7 @@ type CaseName = keyof typeof CASES;
 const DEFAULT_STEPS: Record<CaseName, number> = { mnist: 40, shd: 6 };
 /** The peer's kernel mode for each case (the issue's `mnist` case uses lerp delays). */
 const PEER_MODE: Record<CaseName, string> = { mnist: 'lerp', shd: 'gauss' };
-const PEER = fileURLToPath(new URL('../../shared/peer/dcls_peer.py', import.meta.url));
+const DEFAULT_PEER = fileURLToPath(new URL('../../shared/peer/dcls_peer.py', import.meta.url));
 
 interface BenchResult {
   engine: string;
@@ -61,11 +68,16 @@ interface BenchResult {
  * The engine a case runs on: the CPU engine split across `threads`, or the GPU (Dawn). The bench
  * drives it through the same run loop as `delaylab train` and the playground.
  */
-async function openEngine(engine: 'cpu' | 'gpu', config: ExperimentConfig, threads: number): Promise<Engine> {
+async function openEngine(
+  engine: 'cpu' | 'gpu',
+  config: ExperimentConfig,
+  threads: number,
+  hardwareGpu: boolean,
+): Promise<Engine> {
   if (engine === 'cpu') return new ParallelCpuEngine(config, threads);
   try {
     // SwiftShader (a fallback adapter) runs WGSL on the CPU: its timings are not GPU speed.
-    return await GpuEngine.open(dawnGpu(), config);
+    return await GpuEngine.open(dawnGpu(), config, { rejectFallbackAdapter: hardwareGpu });
   } catch (e) {
     throw explainMissingAdapter(e);
   }
@@ -77,6 +89,7 @@ async function runCase(
   batch: number,
   steps: number,
   threads: number,
+  hardwareGpu: boolean,
   log: (s: string) => void,
 ): Promise<BenchResult> {
   const config = preset(CASES[name])!;
@@ -89,7 +102,7 @@ async function runCase(
   // No evaluation and no checkpoint between steps.
   config.task = { ...task, samples: batch * (warmup + steps) };
   config.training = { ...config.training, batchSize: batch, epochs: 1, validationFraction: 0 };
-  const engine = await openEngine(engineName, config, threads);
+  const engine = await openEngine(engineName, config, threads, hardwareGpu);
   const model = engine.model;
   let t0 = performance.now();
   let timed = 0;
@@ -146,13 +159,31 @@ async function runCase(
   } as BenchResult;
 }
 
-function runPeer(name: CaseName, batch: number, steps: number): Record<string, unknown> | null {
-  if (!existsSync('/usr/bin/python3') || !existsSync(PEER)) return null;
+interface PeerOptions {
+  script: string;
+  device: 'cpu' | 'cuda';
+}
+
+/** Debian's python3 (which has python3-torch) where it exists, else the python3 on PATH (GPU machines). */
+function peerPython(): string {
+  return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+}
+
+function runPeer(
+  name: CaseName,
+  batch: number,
+  steps: number,
+  peer: PeerOptions,
+): Record<string, unknown> | null {
+  if (!existsSync(peer.script)) {
+    process.stderr.write(`peer skipped: no ${peer.script}\n`);
+    return null;
+  }
   const peerSteps = name === 'shd' ? Math.max(10, steps) : Math.max(50, steps);
   const r = spawnSync(
-    '/usr/bin/python3',
+    peerPython(),
     [
-      PEER,
+      peer.script,
       'bench',
       '--config',
       name,
@@ -164,6 +195,8 @@ function runPeer(name: CaseName, batch: number, steps: number): Record<string, u
       '2',
       '--mode',
       PEER_MODE[name],
+      '--device',
+      peer.device,
     ],
     { encoding: 'utf8' },
   );
@@ -176,9 +209,69 @@ function runPeer(name: CaseName, batch: number, steps: number): Record<string, u
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
 
+/** One row of the closing table. */
+interface TableRow {
+  config: CaseName;
+  batch: number;
+  engine: string;
+  msPerStep: number;
+  samplesPerSecond: number;
+  peerSamplesPerSecond: number | null;
+}
+
+function formatTable(rows: TableRow[], peerDevice: string): string {
+  const head = [
+    'case',
+    'batch',
+    'engine',
+    'ms / step',
+    'samples / s',
+    `peer (${peerDevice}) samples / s`,
+    'ratio',
+  ];
+  const body = rows.map((r) => [
+    r.config,
+    String(r.batch),
+    r.engine,
+    r.msPerStep.toFixed(1),
+    r.samplesPerSecond.toFixed(1),
+    r.peerSamplesPerSecond === null ? '-' : r.peerSamplesPerSecond.toFixed(1),
+    r.peerSamplesPerSecond === null ? '-' : `${(r.samplesPerSecond / r.peerSamplesPerSecond).toFixed(2)}x`,
+  ]);
+  const widths = head.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
+  const line = (cells: string[]): string => `| ${cells.map((v, c) => v.padEnd(widths[c]!)).join(' | ')} |`;
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+function batchList(flags: Map<string, string | true>): number[] {
+  const raw = flags.get('batch');
+  if (raw === undefined) return [32];
+  const list = String(raw)
+    .split(',')
+    .map((v) => Number(v));
+  if (list.some((b) => !Number.isInteger(b) || b < 1)) {
+    throw new UsageError(
+      `--batch must be a positive integer or a comma-separated list of them, got '${String(raw)}'`,
+    );
+  }
+  return list;
+}
+
 async function main(): Promise<number> {
-  const { flags } = parseArgs(process.argv.slice(2), ['json', 'peer']);
-  checkKnown(flags, ['engine', 'config', 'batch', 'steps', 'threads', 'json', 'peer', 'child']);
+  const { flags } = parseArgs(process.argv.slice(2), ['json', 'peer', 'hardware-gpu']);
+  checkKnown(flags, [
+    'engine',
+    'config',
+    'batch',
+    'steps',
+    'threads',
+    'json',
+    'peer',
+    'peer-device',
+    'peer-script',
+    'hardware-gpu',
+    'child',
+  ]);
   const threads = intFlag(flags, 'threads', 1) ?? 2;
   const engine = flags.get('engine') ?? 'cpu';
   if (engine !== 'cpu' && engine !== 'gpu')
@@ -188,55 +281,76 @@ async function main(): Promise<number> {
   if (which !== 'all' && !(typeof which === 'string' && which in CASES))
     throw new UsageError(`--config must be mnist, shd or all, got '${String(which)}'`);
   const names: CaseName[] = which === 'all' ? ['mnist', 'shd'] : [which as CaseName];
-  const batch = intFlag(flags, 'batch', 1) ?? 32;
+  const batches = batchList(flags);
+  const peerDevice = flags.get('peer-device') ?? 'cpu';
+  if (peerDevice !== 'cpu' && peerDevice !== 'cuda')
+    throw new UsageError(`--peer-device must be cpu or cuda, got '${String(peerDevice)}'`);
+  const peer: PeerOptions = { script: String(flags.get('peer-script') ?? DEFAULT_PEER), device: peerDevice };
+  const hardwareGpu = flags.get('hardware-gpu') === true;
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
-  if (flags.get('child') === true || (flags.has('child') && names.length === 1)) {
+  if (flags.has('child')) {
     const name = names[0]!;
-    process.stdout.write(
-      `${JSON.stringify(await runCase(name, engineName, batch, intFlag(flags, 'steps', 1) ?? DEFAULT_STEPS[name], threads, log))}\n`,
-    );
+    const steps = intFlag(flags, 'steps', 1) ?? DEFAULT_STEPS[name];
+    const result = await runCase(name, engineName, batches[0]!, steps, threads, hardwareGpu, log);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
   }
-  const self = fileURLToPath(new URL('./bench.js', import.meta.url));
+  // This program itself (bench/bench.js under tsx, or the bundled bench.mjs of bench/gpu-machine/).
+  const self = process.argv[1]!;
+  const rows: TableRow[] = [];
   for (const name of names) {
-    const steps = intFlag(flags, 'steps', 1) ?? DEFAULT_STEPS[name];
-    log(`bench ${name}: batch ${batch}, ${steps} timed steps after 2 warm-up steps`);
-    const child = spawnSync(
-      process.execPath,
-      [
-        self,
-        '--engine',
-        engineName,
-        '--config',
-        name,
-        '--batch',
-        String(batch),
-        '--steps',
-        String(steps),
-        '--threads',
-        String(threads),
-        '--child',
-        '1',
-      ],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    if (child.status !== 0) throw new Error(`bench case ${name} failed`);
-    const line = child.stdout.trim().split('\n').at(-1)!;
-    process.stdout.write(`${line}\n`);
-    if (flags.get('peer') === true) {
-      log(
-        `peer ${name}: /usr/bin/python3 ../shared/peer/dcls_peer.py bench --config ${name} --batch ${batch} --mode ${PEER_MODE[name]} --threads 2`,
+    for (const batch of batches) {
+      const steps = intFlag(flags, 'steps', 1) ?? DEFAULT_STEPS[name];
+      log(`bench ${name}: batch ${batch}, ${steps} timed steps after 2 warm-up steps`);
+      const child = spawnSync(
+        process.execPath,
+        [
+          self,
+          '--engine',
+          engineName,
+          '--config',
+          name,
+          '--batch',
+          String(batch),
+          '--steps',
+          String(steps),
+          '--threads',
+          String(threads),
+          ...(hardwareGpu ? ['--hardware-gpu'] : []),
+          '--child',
+          '1',
+        ],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
       );
-      const peer = runPeer(name, batch, steps);
-      if (peer) {
-        const ours = JSON.parse(line) as BenchResult;
-        const peerRate = Number(peer['samples_per_s']);
-        process.stdout.write(
-          `${JSON.stringify({ comparison: name, batch, peerMode: PEER_MODE[name], peerSamplesPerSecond: peerRate, peerPeakRssMb: peer['peak_rss_mb'], samplesPerSecond: ours.samplesPerSecond, ratio: Number((ours.samplesPerSecond / peerRate).toFixed(2)) })}\n`,
+      if (child.status !== 0) throw new Error(`bench case ${name} at batch ${batch} failed`);
+      const line = child.stdout.trim().split('\n').at(-1)!;
+      process.stdout.write(`${line}\n`);
+      const ours = JSON.parse(line) as BenchResult;
+      const row: TableRow = {
+        config: name,
+        batch,
+        engine: ours.engine,
+        msPerStep: ours.msPerStep,
+        samplesPerSecond: ours.samplesPerSecond,
+        peerSamplesPerSecond: null,
+      };
+      rows.push(row);
+      if (flags.get('peer') === true) {
+        log(
+          `peer ${name}: ${peerPython()} ${peer.script} bench --config ${name} --batch ${batch} --mode ${PEER_MODE[name]} --threads 2 --device ${peer.device}`,
         );
+        const result = runPeer(name, batch, steps, peer);
+        if (result) {
+          const peerRate = Number(result['samples_per_s']);
+          row.peerSamplesPerSecond = peerRate;
+          process.stdout.write(
+            `${JSON.stringify({ comparison: name, batch, peerMode: PEER_MODE[name], peerDevice: peer.device, peerGpu: result['gpu'] ?? null, peerSamplesPerSecond: peerRate, peerPeakRssMb: result['peak_rss_mb'], samplesPerSecond: ours.samplesPerSecond, ratio: Number((ours.samplesPerSecond / peerRate).toFixed(2)) })}\n`,
+          );
+        }
       }
     }
   }
+  log(`\n${formatTable(rows, peer.device)}`);
   return 0;
 }
 

@@ -32,25 +32,11 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> grad_delays: array<f32>;
 @group(0) @binding(6) var<storage, read_write> grad_input: array<f32>;
 @group(0) @binding(7) var<uniform> params: Params;
+// [2q] = 1 / z, [2q + 1] = mean tap, from gauss_norms.wgsl this step (Gaussian kernels only).
+@group(0) @binding(8) var<storage, read> norms: array<f32>;
 
 fn last_tap() -> f32 {
   return f32(MAX_DELAY - 1u);
-}
-
-// Unnormalised Gaussian at tap k, relative to the tap nearest d (the factor cancels).
-fn gauss_raw(k: u32, d: f32) -> f32 {
-  let h = 1.0 / (2.0 * params.sigma * params.sigma);
-  let centre = clamp(round(d), 0.0, last_tap());
-  let x = f32(k) - d;
-  return exp(-(x * x - (centre - d) * (centre - d)) * h);
-}
-
-fn gauss_norm(d: f32) -> f32 {
-  var z = 0.0;
-  for (var k = 0u; k < MAX_DELAY; k++) {
-    z += gauss_raw(k, d);
-  }
-  return z;
 }
 
 // G[k] for synapse (i, j): input spikes correlated with dL/dcurrent at lag k.
@@ -93,15 +79,13 @@ fn param_grads(
   var gw = 0.0;
   var gd = 0.0;
   if (MODE == 0u || DELAY_GRAD == 1u) {
-    let z = gauss_norm(d);
-    var mean = 0.0;
-    for (var k = 0u; k < MAX_DELAY; k++) {
-      mean += f32(k) * gauss_raw(k, d) / z;
-    }
+    let g = gauss_window(d, params.sigma);
+    let inv_z = norms[2u * q];
+    let mean = norms[2u * q + 1u];
     var sum_gn = 0.0;
     var moment = 0.0;
-    for (var k = 0u; k < MAX_DELAY; k++) {
-      let gn = tap_grad(i, j, k) * gauss_raw(k, d) / z;
+    for (var k = g.lo; k <= g.hi; k++) {
+      let gn = tap_grad(i, j, k) * gauss_raw(k, d, g) * inv_z;
       sum_gn += gn;
       moment += gn * f32(k);
     }
@@ -152,12 +136,12 @@ fn input_grads(
     let d = delays[q];
     let row = bt * OUTPUTS + j;
     if (MODE == 0u) {
-      let z = gauss_norm(d);
+      let g = gauss_window(d, params.sigma);
       var s = 0.0;
-      for (var k = 0u; k < min(MAX_DELAY, remaining); k++) {
-        s += gauss_raw(k, d) * grad_current[row + k * OUTPUTS];
+      for (var k = g.lo; k < min(g.hi + 1u, remaining); k++) {
+        s += gauss_raw(k, d, g) * grad_current[row + k * OUTPUTS];
       }
-      acc += w * s / z;
+      acc += w * s * norms[2u * q];
     } else if (MODE == 1u) {
       let m = u32(clamp(floor(d), 0.0, last_tap()));
       let f = d - f32(m);

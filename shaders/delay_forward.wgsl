@@ -12,6 +12,8 @@
 @group(0) @binding(2) var<storage, read> delays: array<f32>;
 @group(0) @binding(3) var<storage, read_write> current: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
+// [2q] = 1 / z, [2q + 1] = mean tap, from gauss_norms.wgsl this step (MODE 0 only).
+@group(0) @binding(5) var<storage, read> norms: array<f32>;
 
 fn spike_at(b: u32, t: u32, i: u32) -> f32 {
   return spikes[(b * STEPS + t) * INPUTS + i];
@@ -33,18 +35,19 @@ fn main(
   let last_tap = min(MAX_DELAY - 1u, t);
   var acc = 0.0;
   for (var i = 0u; i < INPUTS; i++) {
-    let w = weights[i * OUTPUTS + j];
-    let d = delays[i * OUTPUTS + j];
+    let q = i * OUTPUTS + j;
+    let w = weights[q];
+    let d = delays[q];
     if (MODE == 0u) {
-      let g = gauss_of(d, params.sigma);
+      let g = gauss_window(d, params.sigma);
       var s = 0.0;
-      for (var k = 0u; k <= last_tap; k++) {
+      for (var k = g.lo; k <= min(g.hi, last_tap); k++) {
         let v = spike_at(b, t - k, i);
         if (v != 0.0) {
-          s += v * gauss_tap(k, d, g);
+          s += v * gauss_raw(k, d, g);
         }
       }
-      acc += w * s / g.z;
+      acc += w * s * norms[2u * q];
     } else if (MODE == 1u) {
       let n = u32(clamp(floor(d), 0.0, f32(MAX_DELAY - 1u)));
       let f = d - f32(n);

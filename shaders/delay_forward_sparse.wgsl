@@ -16,12 +16,18 @@
 @group(0) @binding(4) var<storage, read> delays: array<f32>;
 @group(0) @binding(5) var<storage, read_write> current: array<f32>;
 @group(0) @binding(6) var<uniform> params: Params;
+// [2q] = 1 / z, [2q + 1] = mean tap, from gauss_norms.wgsl this step (MODE 0 only).
+@group(0) @binding(7) var<storage, read> norms: array<f32>;
 
-// Tap k of synapse (w, d) without its weight: the dense shader's kernel, term by term.
-fn tap(k: u32, d: f32) -> f32 {
+// Tap k of synapse q without its weight: the dense shader's kernel, term by term.
+fn tap(k: u32, q: u32) -> f32 {
+  let d = delays[q];
   if (MODE == 0u) {
-    let g = gauss_of(d, params.sigma);
-    return gauss_tap(k, d, g) / g.z;
+    let g = gauss_window(d, params.sigma);
+    if (k < g.lo || k > g.hi) {
+      return 0.0;
+    }
+    return gauss_raw(k, d, g) * norms[2u * q];
   }
   if (MODE == 1u) {
     let n = u32(clamp(floor(d), 0.0, f32(MAX_DELAY - 1u)));
@@ -35,11 +41,11 @@ fn tap(k: u32, d: f32) -> f32 {
     }
     return v;
   }
-  var q = floor(d);
+  var steps = floor(d);
   if (MODE == 3u) {
-    q = round(d);
+    steps = round(d);
   }
-  let n = u32(clamp(q, 0.0, f32(MAX_DELAY - 1u)));
+  let n = u32(clamp(steps, 0.0, f32(MAX_DELAY - 1u)));
   return select(0.0, 1.0, k == n);
 }
 
@@ -63,7 +69,7 @@ fn main(
     for (var e = event_start[row]; e < event_start[row + 1u]; e++) {
       let i = event_input[e];
       let q = i * OUTPUTS + j;
-      acc += event_value[e] * weights[q] * tap(k, delays[q]);
+      acc += event_value[e] * weights[q] * tap(k, q);
     }
   }
   current[idx] = acc;

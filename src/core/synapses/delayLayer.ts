@@ -12,6 +12,7 @@ import {
 } from '../tensor.ts';
 import {
   delayRange,
+  GAUSS_RADIUS_SIGMAS,
   gaussianTaps,
   hasDelayGradient,
   quantiseDelay,
@@ -209,8 +210,9 @@ export class DelayLayer {
     const { outputs, delays, sigma, denseNorm, meanTap } = this;
     const td = this.kernel.maxDelay;
     const row = i * outputs;
+    const radius = GAUSS_RADIUS_SIGMAS[this.precision];
     for (let j = 0; j < outputs; j++)
-      meanTap[j] = gaussianTaps(delays[row + j]!, sigma, td, denseNorm, j, outputs);
+      meanTap[j] = gaussianTaps(delays[row + j]!, sigma, td, denseNorm, j, outputs, radius);
   }
 
   /** Tap values w * n(k) of neuron i's synapses into denseTaps[k * outputs + j]. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  GAUSS_RADIUS_SIGMAS,
   gaussianTaps,
+  gaussWindow,
   hasDelayGradient,
   quantiseDelay,
   synapseTaps,
@@ -171,5 +173,49 @@ describe('hasDelayGradient', () => {
     expect(hasDelayGradient('lerp')).toBe(true);
     expect(hasDelayGradient('hardware')).toBe(true);
     expect(hasDelayGradient('round')).toBe(false);
+  });
+});
+
+describe('truncated Gaussian taps', () => {
+  it('are 0 beyond 5.8 sigma in float32 and within 2^-24 of the untruncated kernel inside', () => {
+    const td = 40;
+    for (const sigma of [0.05, 0.5, 1.3, 4]) {
+      for (const d of [0, 0.5, 3.2, 19.5, 20.49, 39]) {
+        const full = directGauss(d, sigma, td);
+        const out = new Float64Array(td);
+        const mean = gaussianTaps(d, sigma, td, out, 0, 1, GAUSS_RADIUS_SIGMAS.f32);
+        const { lo, hi } = gaussWindow(d, sigma, td, GAUSS_RADIUS_SIGMAS.f32);
+        expect(lo).toBeLessThanOrEqual(Math.round(d));
+        expect(hi).toBeGreaterThanOrEqual(Math.round(d));
+        let sum = 0;
+        let fullMean = 0;
+        for (let k = 0; k < td; k++) {
+          sum += out[k]!;
+          fullMean += k * full[k]!;
+          if (k < lo || k > hi) {
+            expect(out[k], `sigma ${sigma}, d ${d}, tap ${k}`).toBe(0);
+            expect(full[k]!).toBeLessThan(2 ** -24 * Math.max(...full));
+          } else {
+            expect(Math.abs(out[k]! - full[k]!)).toBeLessThanOrEqual(2 ** -24 * full[k]! + 1e-300);
+          }
+        }
+        expect(sum).toBeCloseTo(1, 14);
+        expect(Math.abs(mean - fullMean)).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  it('late in a run (sigma 0.5) a synapse touches 5 or 6 taps of Td 25, not 25', () => {
+    expect(gaussWindow(12, 0.5, 25, GAUSS_RADIUS_SIGMAS.f32)).toEqual({ lo: 10, hi: 14 });
+    expect(gaussWindow(12.5, 0.5, 25, GAUSS_RADIUS_SIGMAS.f32)).toEqual({ lo: 10, hi: 15 });
+    expect(gaussWindow(0.2, 0.5, 25, GAUSS_RADIUS_SIGMAS.f32)).toEqual({ lo: 0, hi: 3 });
+    // Early (sigma 8) the window is the whole kernel.
+    expect(gaussWindow(12, 8, 25, GAUSS_RADIUS_SIGMAS.f32)).toEqual({ lo: 0, hi: 24 });
+  });
+
+  it('float64 reaches 8.6 sigma, where a tap is below float64 rounding of the peak', () => {
+    expect(Math.exp(-(GAUSS_RADIUS_SIGMAS.f64 ** 2) / 2)).toBeLessThan(2 ** -53);
+    expect(Math.exp(-(GAUSS_RADIUS_SIGMAS.f32 ** 2) / 2)).toBeLessThan(2 ** -24);
+    expect(Math.exp(-((GAUSS_RADIUS_SIGMAS.f32 - 0.1) ** 2) / 2)).toBeGreaterThan(2 ** -24);
   });
 });

@@ -1,4 +1,5 @@
 import type { DELAY_ROUNDINGS, HARDWARE_BACKWARDS, KERNEL_MODES, OptionValue } from '../options.ts';
+import type { Precision } from '../tensor.ts';
 
 /**
  * Per-synapse delay kernels. A synapse with weight w and real delay d (time steps, in
@@ -57,9 +58,43 @@ export function quantiseDelay(delay: number, rounding: DelayRounding, maxDelay: 
 }
 
 /**
+ * How far from its delay a Gaussian kernel reaches, in sigmas: taps with |k - d| beyond it are
+ * 0 and the normalisation sums the same window. At 5.8 sigma a tap is exp(-5.8^2 / 2) = 4.9e-8
+ * of the peak, below 2^-24 (6.0e-8), so zero next to the peak in float32: the float32 engines (the
+ * GPU's shaders/gauss.wgsl, the CPU in f32) use it. In float64 (gradient checks, the PyTorch
+ * comparisons) the window reaches 8.6 sigma, exp(-8.6^2 / 2) = 9e-17 < 2^-53, so that moving a
+ * delay across the window's edge changes the kernel by less than float64 rounding and finite
+ * differences see no jump.
+ */
+export const GAUSS_RADIUS_SIGMAS: Readonly<Record<Precision, number>> = { f32: 5.8, f64: 8.6 };
+
+/**
+ * Taps lo..hi (inclusive) of a Gaussian kernel: those no smaller than exp(-radiusSigmas^2 / 2)
+ * times the largest tap (the one nearest d, at distance c), i.e. |k - d|^2 <= c^2 + (radius sigma)^2.
+ * With c = 0 that is |k - d| <= radiusSigmas sigma; a half-integer delay keeps both its nearest
+ * taps even when sigma is tiny.
+ */
+export function gaussWindow(
+  delay: number,
+  sigma: number,
+  maxDelay: number,
+  radiusSigmas: number,
+): { lo: number; hi: number } {
+  const { min, max } = delayRange(maxDelay);
+  const centre = clampDelay(Math.round(delay), maxDelay);
+  const c = centre - delay;
+  const r = Math.sqrt(c * c + (radiusSigmas * sigma) ** 2);
+  return {
+    lo: Math.min(centre, Math.max(min, Math.ceil(delay - r))),
+    hi: Math.max(centre, Math.min(max, Math.floor(delay + r))),
+  };
+}
+
+/**
  * Writes the normalised Gaussian g(k) / sum g for k in [0, maxDelay) to
- * `out[offset + k * stride]` and returns the mean tap sum_k k * n(k), which the delay gradient
- * needs: d n(k) / d d = n(k) (k - mean) / sigma^2.
+ * `out[offset + k * stride]` (0 outside gaussWindow(delay, sigma, maxDelay, radiusSigmas)) and
+ * returns the mean tap sum_k k * n(k), which the delay gradient needs:
+ * d n(k) / d d = n(k) (k - mean) / sigma^2.
  *
  * The exponentials are evaluated by a ratio recurrence outwards from the tap nearest to d, so a
  * synapse costs three `exp` calls plus two multiplications per tap; all ratios are <= 1, so the
@@ -72,8 +107,10 @@ export function gaussianTaps(
   out: Float64Array,
   offset: number,
   stride: number,
+  radiusSigmas: number = GAUSS_RADIUS_SIGMAS.f64,
 ): number {
   const centre = clampDelay(Math.round(delay), maxDelay);
+  const { lo, hi } = gaussWindow(delay, sigma, maxDelay, radiusSigmas);
   const h = 1 / (2 * sigma * sigma);
   const q = Math.exp(-2 * h);
   const x = centre - delay;
@@ -85,7 +122,7 @@ export function gaussianTaps(
   out[offset + centre * stride] = gc;
   let g = gc;
   let ratio = Math.exp(-(2 * x + 1) * h);
-  for (let k = centre + 1; k < maxDelay; k++) {
+  for (let k = centre + 1; k <= hi; k++) {
     g *= ratio;
     ratio *= q;
     out[offset + k * stride] = g;
@@ -94,7 +131,7 @@ export function gaussianTaps(
   }
   g = gc;
   ratio = Math.exp((2 * x - 1) * h);
-  for (let k = centre - 1; k >= 0; k--) {
+  for (let k = centre - 1; k >= lo; k--) {
     g *= ratio;
     ratio *= q;
     out[offset + k * stride] = g;
@@ -102,7 +139,9 @@ export function gaussianTaps(
     moment += g * k;
   }
   const inv = 1 / total;
-  for (let k = 0; k < maxDelay; k++) out[offset + k * stride]! *= inv;
+  for (let k = 0; k < lo; k++) out[offset + k * stride] = 0;
+  for (let k = lo; k <= hi; k++) out[offset + k * stride]! *= inv;
+  for (let k = hi + 1; k < maxDelay; k++) out[offset + k * stride] = 0;
   return moment * inv;
 }
 

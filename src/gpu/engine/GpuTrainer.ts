@@ -7,6 +7,7 @@ import { GpuCommandError, GpuDeviceLostError, type GpuContext } from '../device.
 import { GpuAdam } from '../kernels/Adam.ts';
 import { DelayBackward } from '../kernels/DelayBackward.ts';
 import { DelayForward } from '../kernels/DelayForward.ts';
+import { GaussNorms, usesGaussNorms } from '../kernels/GaussNorms.ts';
 import { GpuLoss } from '../kernels/Loss.ts';
 import { NeuronBackward } from '../kernels/NeuronBackward.ts';
 import { NeuronForward } from '../kernels/NeuronForward.ts';
@@ -33,6 +34,8 @@ interface GpuLayer {
   delays: GPUBuffer;
   gradWeights: GPUBuffer;
   gradDelays: GPUBuffer;
+  /** This step's Gaussian normalisation per synapse, when the layer's kernel is Gaussian. */
+  gaussNorms: GaussNorms | null;
   delayForward: DelayForward;
   delayBackward: DelayBackward;
   neuronForward: NeuronForward;
@@ -139,6 +142,9 @@ export class GpuTrainer {
         delays: param('delays', Float32Array.from(cpu.delays)),
         gradWeights: param('gradWeights', null),
         gradDelays: param('gradDelays', null),
+        gaussNorms: usesGaussNorms(cfg.kernel)
+          ? new GaussNorms(device, n, cfg.kernel.maxDelay, `layer ${l}`)
+          : null,
         delayForward: new DelayForward(device, shape),
         delayBackward: new DelayBackward(device, shape),
         neuronForward: new NeuronForward(device, neuronShape),
@@ -220,17 +226,20 @@ export class GpuTrainer {
     const last = this.layers.length - 1;
     this.layers.forEach((layer, l) => {
       const spikesIn = l === 0 ? act.input : act.spikes[l - 1]!;
+      // Once per synapse per step; the forward and backward passes below both read it.
+      layer.gaussNorms?.encode(encoder, layer.delays, sigma);
+      const norms = layer.gaussNorms?.buffer ?? null;
       if (l === 0 && sparseInput) {
         this.sparseInput.encode(
           encoder,
-          { weights: layer.weights, delays: layer.delays, current: act.current[0]! },
+          { weights: layer.weights, delays: layer.delays, current: act.current[0]!, norms },
           batch,
           sigma,
         );
       } else {
         layer.delayForward.encode(
           encoder,
-          { spikes: spikesIn, weights: layer.weights, delays: layer.delays, current: act.current[l]! },
+          { spikes: spikesIn, weights: layer.weights, delays: layer.delays, current: act.current[l]!, norms },
           batch,
           sigma,
         );
@@ -279,6 +288,7 @@ export class GpuTrainer {
           gradWeights: layer.gradWeights,
           gradDelays: layer.gradDelays,
           gradInput: l > 0 ? act.gradSpikes[l - 1]! : null,
+          norms: layer.gaussNorms?.buffer ?? null,
         },
         batch,
         sigma,
@@ -439,6 +449,7 @@ export class GpuTrainer {
     this.readbackPool.length = 0;
     this.releaseActivations();
     for (const layer of this.layers) {
+      layer.gaussNorms?.destroy();
       layer.delayForward.destroy();
       layer.delayBackward.destroy();
       layer.neuronForward.destroy();

@@ -1,9 +1,11 @@
+import gaussSource from '../../../shaders/gauss.wgsl?raw';
 import source from '../../../shaders/delay_backward.wgsl?raw';
 import type { DelayKernelConfig } from '../../core/synapses/kernels.ts';
 import { BufferScope, batchSigmaUniform } from '../buffers.ts';
 import { DEFAULT_WORKGROUP_SIZE, dispatch } from '../grid.ts';
-import { shaderMode, type DelayForwardShape } from './DelayForward.ts';
+import { normsPlaceholder, shaderMode, type DelayForwardShape } from './DelayForward.ts';
 import { BindGroupCache } from '../bindGroupCache.ts';
+import { GaussNorms, usesGaussNorms } from './GaussNorms.ts';
 import { bindGroupLayout, computePipeline, pipelineLayout, shaderModule } from '../pipelineCache.ts';
 
 /** The shader's DELAY_GRAD constant: which smooth kernel's delay derivative applies, if any. */
@@ -32,7 +34,7 @@ export class DelayBackward {
     private readonly device: GPUDevice,
     private readonly shape: DelayForwardShape,
   ) {
-    const module = shaderModule(device, 'delay_backward.wgsl', source);
+    const module = shaderModule(device, 'delay_backward.wgsl', `${gaussSource}\n${source}`);
     const constants = {
       INPUTS: shape.inputs,
       OUTPUTS: shape.outputs,
@@ -57,6 +59,7 @@ export class DelayBackward {
           buffer: { type: 'storage' as const },
         })),
         { binding: 7, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' as const } },
+        { binding: 8, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' as const } },
       ],
     });
     this.layout = layout;
@@ -80,6 +83,7 @@ export class DelayBackward {
 
   private uniforms: GPUBuffer | null = null;
   private placeholder: GPUBuffer | null = null;
+  private normsPlaceholder: GPUBuffer | null = null;
   private bindGroups: BindGroupCache | null = null;
 
   /**
@@ -96,6 +100,8 @@ export class DelayBackward {
       gradWeights: GPUBuffer;
       gradDelays: GPUBuffer;
       gradInput: GPUBuffer | null;
+      /** This step's GaussNorms buffer (the forward's) when the backward uses the Gaussian kernel. */
+      norms: GPUBuffer | null;
     },
     batch: number,
     sigma: number,
@@ -108,7 +114,7 @@ export class DelayBackward {
     });
     this.placeholder ??= device.createBuffer({
       label: 'delay_backward no input gradient',
-      size: 4,
+      size: 8,
       usage: GPUBufferUsage.STORAGE,
     });
     device.queue.writeBuffer(this.uniforms, 0, batchSigmaUniform(batch, sigma));
@@ -122,6 +128,8 @@ export class DelayBackward {
       io.gradDelays,
       io.gradInput ?? this.placeholder,
       this.uniforms,
+      // Its own stand-in: one buffer bound both read-write and read-only is invalid.
+      io.norms ?? (this.normsPlaceholder ??= normsPlaceholder(device)),
     ]);
     dispatch(
       device,
@@ -147,6 +155,7 @@ export class DelayBackward {
   destroy(): void {
     this.uniforms?.destroy();
     this.placeholder?.destroy();
+    this.normsPlaceholder?.destroy();
   }
 
   /** Gradients of weights, delays ([inputs][outputs]) and inputs ([batch][T][inputs]) from dL/dcurrent. */
@@ -160,18 +169,24 @@ export class DelayBackward {
   ): Promise<DelayGradients> {
     const { device, shape } = this;
     const scope = new BufferScope(device);
+    const synapses = shape.inputs * shape.outputs;
+    const norms = usesGaussNorms(shape.kernel)
+      ? new GaussNorms(device, synapses, shape.kernel.maxDelay, 'delay_backward')
+      : null;
     try {
-      const synapses = shape.inputs * shape.outputs;
       const gradWeights = scope.output('delay_backward gradWeights', synapses);
       const gradDelays = scope.output('delay_backward gradDelays', synapses);
       const gradInput = scope.output('delay_backward gradInput', batch * shape.timeSteps * shape.inputs);
       const encoder = device.createCommandEncoder({ label: 'delay_backward' });
+      const delayBuffer = scope.input('delay_backward delays', delays);
+      norms?.encode(encoder, delayBuffer, sigma);
       this.encode(
         encoder,
         {
           spikes: scope.input('delay_backward spikes', spikes),
           weights: scope.input('delay_backward weights', weights),
-          delays: scope.input('delay_backward delays', delays),
+          delays: delayBuffer,
+          norms: norms?.buffer ?? null,
           gradCurrent: scope.input('delay_backward gradCurrent', gradCurrent),
           gradWeights,
           gradDelays,
@@ -184,6 +199,7 @@ export class DelayBackward {
       return { gradWeights: w!, gradDelays: d!, gradInput: i! };
     } finally {
       scope.destroy();
+      norms?.destroy();
     }
   }
 }

@@ -1,3 +1,4 @@
+import gaussSource from '../../../shaders/gauss.wgsl?raw';
 import prelude from '../../../shaders/delay_forward_prelude.wgsl?raw';
 import source from '../../../shaders/delay_forward.wgsl?raw';
 import type { DelayKernelConfig } from '../../core/synapses/kernels.ts';
@@ -5,6 +6,7 @@ import { BufferScope, batchSigmaUniform } from '../buffers.ts';
 import { DEFAULT_WORKGROUP_SIZE, dispatch } from '../grid.ts';
 import { BindGroupCache } from '../bindGroupCache.ts';
 import { computePipeline, shaderModule } from '../pipelineCache.ts';
+import { GaussNorms, usesGaussNorms } from './GaussNorms.ts';
 
 /** Invocations per workgroup of the dense and sparse forward shaders (one per (b, t, j)). */
 export const DELAY_FORWARD_WORKGROUP = DEFAULT_WORKGROUP_SIZE;
@@ -17,8 +19,8 @@ export function shaderMode(kernel: DelayKernelConfig): number {
 }
 
 /**
- * The compute pipeline of a delay forward shader (dense or sparse gather): the shared prelude
- * plus the shader's body, with the shape and kernel mode as override constants.
+ * The compute pipeline of a delay forward shader (dense or sparse gather): the Gaussian helpers,
+ * the shared prelude and the shader's body, with the shape and kernel mode as override constants.
  */
 export function delayForwardPipeline(
   device: GPUDevice,
@@ -30,7 +32,7 @@ export function delayForwardPipeline(
     label: `${name} ${shape.inputs}x${shape.outputs} T${shape.timeSteps} ${shape.kernel.mode}`,
     layout: 'auto',
     compute: {
-      module: shaderModule(device, `${name}.wgsl`, `${prelude}\n${body}`),
+      module: shaderModule(device, `${name}.wgsl`, `${gaussSource}\n${prelude}\n${body}`),
       entryPoint: 'main',
       constants: {
         INPUTS: shape.inputs,
@@ -68,11 +70,21 @@ export class DelayForward {
 
   private uniforms: GPUBuffer | null = null;
   private bindGroups: BindGroupCache | null = null;
+  private placeholder: GPUBuffer | null = null;
 
-  /** Records the pass on GPU-resident buffers; batch and sigma go to this instance's own uniform buffer. */
+  /**
+   * Records the pass on GPU-resident buffers; batch and sigma go to this instance's own uniform
+   * buffer. `norms`: this step's GaussNorms buffer for a Gaussian kernel (else null).
+   */
   encode(
     encoder: GPUCommandEncoder,
-    io: { spikes: GPUBuffer; weights: GPUBuffer; delays: GPUBuffer; current: GPUBuffer },
+    io: {
+      spikes: GPUBuffer;
+      weights: GPUBuffer;
+      delays: GPUBuffer;
+      current: GPUBuffer;
+      norms: GPUBuffer | null;
+    },
     batch: number,
     sigma: number,
   ): void {
@@ -88,7 +100,15 @@ export class DelayForward {
       'delay_forward bindings',
       this.pipeline.getBindGroupLayout(0),
     );
-    const bindGroup = this.bindGroups.get([io.spikes, io.weights, io.delays, io.current, this.uniforms]);
+    this.placeholder ??= normsPlaceholder(device);
+    const bindGroup = this.bindGroups.get([
+      io.spikes,
+      io.weights,
+      io.delays,
+      io.current,
+      this.uniforms,
+      io.norms ?? this.placeholder,
+    ]);
     dispatch(
       device,
       encoder,
@@ -102,6 +122,7 @@ export class DelayForward {
 
   destroy(): void {
     this.uniforms?.destroy();
+    this.placeholder?.destroy();
   }
 
   /** spikes [batch][T][inputs], weights and delays [inputs][outputs] -> current [batch][T][outputs]. */
@@ -112,41 +133,68 @@ export class DelayForward {
     batch: number,
     sigma: number,
   ): Promise<Float32Array> {
-    return runDelayForwardOnce(this.device, this.shape, 'delay_forward', batch, (scope, encoder, current) =>
-      this.encode(
-        encoder,
-        {
-          spikes: scope.input('delay_forward spikes', spikes),
-          weights: scope.input('delay_forward weights', weights),
-          delays: scope.input('delay_forward delays', delays),
-          current,
-        },
-        batch,
-        sigma,
-      ),
+    return runDelayForwardOnce(
+      this.device,
+      this.shape,
+      'delay_forward',
+      batch,
+      delays,
+      sigma,
+      (scope, encoder, io) =>
+        this.encode(
+          encoder,
+          {
+            spikes: scope.input('delay_forward spikes', spikes),
+            weights: scope.input('delay_forward weights', weights),
+            ...io,
+          },
+          batch,
+          sigma,
+        ),
     );
   }
 }
 
+/** An 8-byte stand-in bound where a kernel without Gaussian taps takes no norms. */
+export function normsPlaceholder(device: GPUDevice): GPUBuffer {
+  return device.createBuffer({ label: 'no Gaussian norms', size: 8, usage: GPUBufferUsage.STORAGE });
+}
+
+/** The buffers a one-shot forward pass gets from runDelayForwardOnce. */
+export interface OneShotForwardBuffers {
+  delays: GPUBuffer;
+  current: GPUBuffer;
+  norms: GPUBuffer | null;
+}
+
 /**
- * One forward pass on fresh buffers, read back (tests and the in-browser check page): `record`
- * encodes the pass into `encoder`, writing `current`; every buffer is destroyed afterwards.
+ * One forward pass on fresh buffers, read back (tests and the in-browser check page): uploads
+ * the delays, encodes the Gaussian norms pass when the kernel needs it, then `record` encodes
+ * the forward pass into `encoder`, writing `current`; every buffer is destroyed afterwards.
  */
 export async function runDelayForwardOnce(
   device: GPUDevice,
   shape: DelayForwardShape,
   label: string,
   batch: number,
-  record: (scope: BufferScope, encoder: GPUCommandEncoder, current: GPUBuffer) => void,
+  delays: Float32Array,
+  sigma: number,
+  record: (scope: BufferScope, encoder: GPUCommandEncoder, io: OneShotForwardBuffers) => void,
 ): Promise<Float32Array> {
   const scope = new BufferScope(device);
+  const norms = usesGaussNorms(shape.kernel)
+    ? new GaussNorms(device, shape.inputs * shape.outputs, shape.kernel.maxDelay, label)
+    : null;
   try {
     const current = scope.output(`${label} current`, batch * shape.timeSteps * shape.outputs);
+    const delayBuffer = scope.input(`${label} delays`, delays);
     const encoder = device.createCommandEncoder({ label });
-    record(scope, encoder, current);
+    norms?.encode(encoder, delayBuffer, sigma);
+    record(scope, encoder, { delays: delayBuffer, current, norms: norms?.buffer ?? null });
     const [out] = await scope.read(encoder, [current]);
     return out!;
   } finally {
     scope.destroy();
+    norms?.destroy();
   }
 }

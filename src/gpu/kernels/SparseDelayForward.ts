@@ -5,6 +5,7 @@ import { dispatch } from '../grid.ts';
 import {
   DELAY_FORWARD_WORKGROUP,
   delayForwardPipeline,
+  normsPlaceholder,
   runDelayForwardOnce,
   type DelayForwardShape,
 } from './DelayForward.ts';
@@ -30,6 +31,7 @@ export class SparseDelayForward {
   private start: GPUBuffer | null = null;
   private input: GPUBuffer | null = null;
   private value: GPUBuffer | null = null;
+  private placeholder: GPUBuffer | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -64,10 +66,11 @@ export class SparseDelayForward {
   /** Records the pass for the events uploaded last. */
   encode(
     encoder: GPUCommandEncoder,
-    io: { weights: GPUBuffer; delays: GPUBuffer; current: GPUBuffer },
+    io: { weights: GPUBuffer; delays: GPUBuffer; current: GPUBuffer; norms: GPUBuffer | null },
     batch: number,
     sigma: number,
   ): void {
+    this.placeholder ??= normsPlaceholder(this.device);
     if (!this.start || !this.input || !this.value) throw new Error('SparseDelayForward: upload events first');
     this.device.queue.writeBuffer(this.uniforms, 0, batchSigmaUniform(batch, sigma));
     const bindGroup = this.bindGroups.get([
@@ -78,6 +81,7 @@ export class SparseDelayForward {
       io.delays,
       io.current,
       this.uniforms,
+      io.norms ?? this.placeholder,
     ]);
     dispatch(
       this.device,
@@ -91,7 +95,7 @@ export class SparseDelayForward {
   }
 
   destroy(): void {
-    for (const b of [this.start, this.input, this.value, this.uniforms]) b?.destroy();
+    for (const b of [this.start, this.input, this.value, this.uniforms, this.placeholder]) b?.destroy();
   }
 
   /** spikes [batch][T][inputs] (dense, converted here), weights and delays [inputs][outputs] -> current. */
@@ -104,13 +108,15 @@ export class SparseDelayForward {
   ): Promise<Float32Array> {
     const { device, shape } = this;
     this.upload(spikeEventLists(spikes, batch, shape.timeSteps, shape.inputs)!);
-    return runDelayForwardOnce(device, shape, 'delay_forward_sparse', batch, (scope, encoder, current) =>
-      this.encode(
-        encoder,
-        { weights: scope.input('weights', weights), delays: scope.input('delays', delays), current },
-        batch,
-        sigma,
-      ),
+    return runDelayForwardOnce(
+      device,
+      shape,
+      'delay_forward_sparse',
+      batch,
+      delays,
+      sigma,
+      (scope, encoder, io) =>
+        this.encode(encoder, { weights: scope.input('weights', weights), ...io }, batch, sigma),
     );
   }
 

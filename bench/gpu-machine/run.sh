@@ -1,0 +1,58 @@
+#!/bin/sh
+# Runs on a lent x86-64 Linux machine with an NVIDIA GPU and no network, from the folder that
+# bench/gpu-machine/pack.mjs wrote: our GPU engine through Dawn on Vulkan and the PyTorch CUDA
+# peer on the `mnist` and `shd` shapes at batch 32 and 256, then one table with the ratio.
+# Meant to finish within 5 minutes.
+#
+#   sh gpu-pack/run.sh [output dir]   (JSON lines to <dir>/bench.jsonl; progress and the table on stderr)
+#
+# Environment (for testing the pack on a machine without a GPU):
+#   DELAYLAB_SOFTWARE_GPU=1   allow SwiftShader (/usr/lib/chromium) and run the peer on the CPU
+#   DELAYLAB_BATCHES=32,256   DELAYLAB_STEPS=10   DELAYLAB_CONFIG=all|mnist|shd
+#   DELAYLAB_VK_ICD=<file>    the Vulkan driver's ICD manifest, when not at a usual place
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+results=${1:-$here/results}
+work=${TMPDIR:-/tmp}/delaylab-gpu
+mkdir -p "$results" "$work/node_modules/webgpu/dist/linux-x64"
+
+gunzip -c "$here/node.gz" > "$work/node"
+chmod +x "$work/node"
+cp "$here/webgpu/package.json" "$here/webgpu/index.js" "$work/node_modules/webgpu/"
+gunzip -c "$here/webgpu/dawn.node.gz" > "$work/node_modules/webgpu/dist/linux-x64/dawn.node"
+cp "$here/bench.mjs" "$here/dcls_peer.py" "$work/"
+
+# The Vulkan loader: the machine's own, else the packed one.
+if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1'; then
+  export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  echo "using the packed Vulkan loader" >&2
+fi
+
+icd=""
+for f in "${DELAYLAB_VK_ICD:-}" /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json \
+  /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
+  if [ -n "$f" ] && [ -f "$f" ]; then icd=$f; break; fi
+done
+if [ "${DELAYLAB_SOFTWARE_GPU:-0}" = 1 ]; then
+  icd=/usr/lib/chromium/vk_swiftshader_icd.json
+  hardware=""
+  peer_device=cpu
+elif [ -n "$icd" ]; then
+  hardware="--hardware-gpu"
+  peer_device=cuda
+else
+  echo "no NVIDIA Vulkan driver manifest (nvidia_icd.json) found; set DELAYLAB_VK_ICD" >&2
+  exit 1
+fi
+export VK_ICD_FILENAMES="$icd" VK_DRIVER_FILES="$icd"
+echo "Vulkan driver: $icd; peer on $peer_device" >&2
+command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >&2 || true
+
+cd "$work"
+# shellcheck disable=SC2086
+"$work/node" "$work/bench.mjs" --engine gpu --config "${DELAYLAB_CONFIG:-all}" \
+  --batch "${DELAYLAB_BATCHES:-32,256}" --steps "${DELAYLAB_STEPS:-10}" \
+  --peer --peer-device "$peer_device" --peer-script "$work/dcls_peer.py" $hardware \
+  > "$results/bench.jsonl" || status=$?
+echo "JSON lines: $results/bench.jsonl" >&2
+exit "${status:-0}"
