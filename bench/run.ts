@@ -164,8 +164,13 @@ interface PeerOptions {
   device: 'cpu' | 'cuda';
 }
 
-/** Debian's python3 (which has python3-torch) where it exists, else the python3 on PATH (GPU machines). */
+/**
+ * The Python that has PyTorch: $DELAYLAB_PYTHON (run.sh sets it on a GPU machine, whose plain
+ * python3 holds the CUDA build), else Debian's /usr/bin/python3 (python3-torch), else python3.
+ */
 function peerPython(): string {
+  const chosen = process.env['DELAYLAB_PYTHON'];
+  if (chosen) return chosen;
   return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 }
 

@@ -10,6 +10,7 @@
 #   DELAYLAB_SOFTWARE_GPU=1   allow SwiftShader (/usr/lib/chromium) and run the peer on the CPU
 #   DELAYLAB_BATCHES=32,256   DELAYLAB_STEPS=10   DELAYLAB_CONFIG=all|mnist|shd
 #   DELAYLAB_VK_ICD=<file>    the Vulkan driver's ICD manifest, when not at a usual place
+#   DELAYLAB_PYTHON=<python>  the Python with PyTorch (default: python3 on PATH on a GPU machine)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 results=${1:-$here/results}
@@ -40,6 +41,9 @@ if [ "${DELAYLAB_SOFTWARE_GPU:-0}" = 1 ]; then
 elif [ -n "$icd" ]; then
   hardware="--hardware-gpu"
   peer_device=cuda
+  # The plain python3 of a GPU machine is the one with PyTorch (CUDA).
+  DELAYLAB_PYTHON=${DELAYLAB_PYTHON:-$(command -v python3)}
+  export DELAYLAB_PYTHON
 else
   echo "no NVIDIA Vulkan driver manifest (nvidia_icd.json) found; set DELAYLAB_VK_ICD" >&2
   exit 1
