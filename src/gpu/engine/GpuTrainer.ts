@@ -381,6 +381,20 @@ export class GpuTrainer {
   }
 
   /**
+   * The gradients of the last finished step (dL/dweights, dL/ddelays per layer, [inputs][outputs]),
+   * for parity checks against the CPU engine; a frozen tensor's gradient is computed all the same.
+   */
+  async readGradients(): Promise<{ weights: Float32Array; delays: Float32Array }[]> {
+    const arrays = await this.readBuffers(
+      this.layers.flatMap((layer, l) => [
+        { label: `layer ${l} gradWeights`, buffer: layer.gradWeights },
+        { label: `layer ${l} gradDelays`, buffer: layer.gradDelays },
+      ]),
+    );
+    return this.layers.map((_, l) => ({ weights: arrays[2 * l]!, delays: arrays[2 * l + 1]! }));
+  }
+
+  /**
    * The resumable state, as the CPU trainer's `exportState` gives it: parameters and Adam moments
    * read back from the GPU (f32, widened), counters and batch order from the reference trainer.
    * Either engine can import it.
