@@ -12,6 +12,8 @@
  * --batch: one batch size or a comma-separated list (each one is its own case).
  * --peer-device cuda: the peer on an NVIDIA GPU (a lent GPU machine, bench/gpu-machine/).
  * --peer-script: where dcls_peer.py is (default ../shared/peer/dcls_peer.py).
+ * --kernel-times: GPU time per kernel (timestamp queries, where the adapter has them), in ms
+ *   per step, as `kernelMsPerStep` in the JSON line.
  * --hardware-gpu: refuse a software (fallback) adapter such as SwiftShader, so a GPU machine
  *   whose Vulkan driver is not found fails instead of timing the CPU.
  * Ends with a table of every case (and the peer's rate and the ratio with --peer) on stderr.
@@ -25,6 +27,7 @@ import type { ExperimentConfig } from '../src/core/experiment.ts';
 import type { Engine } from '../src/core/engine.ts';
 import { RunLoop } from '../src/core/runLoop.ts';
 import { GpuEngine } from '../src/gpu/engine/GpuEngine.ts';
+import { enableKernelTimer, type KernelTimer } from '../src/gpu/kernelTimer.ts';
 import { dawnGpu, explainMissingAdapter } from '../src/node/dawn.ts';
 import { ParallelCpuEngine } from '../src/node/parallelCpuEngine.ts';
 import { checkKnown, intFlag, parseArgs, UsageError } from '../src/cli/args.ts';
@@ -49,6 +52,8 @@ interface BenchResult {
   steps: number;
   kernel: string;
   hiddenSpikeRates: number[];
+  /** GPU time per pass label, ms per timed step (--kernel-times). */
+  kernelMsPerStep?: Record<string, number>;
   /**
    * Per delay layer: bytes held for parameters, gradients, Adam state (float64 m and v per
    * trained tensor) and scratch, next to what a materialised float32 [N_out][N_in][Td] kernel
@@ -83,6 +88,12 @@ async function openEngine(
   }
 }
 
+/** Per-kernel GPU timing on the engine's device (the GPU engine only). */
+function timerOf(engine: Engine): KernelTimer {
+  if (!(engine instanceof GpuEngine)) throw new UsageError('--kernel-times needs --engine gpu');
+  return enableKernelTimer(engine.device);
+}
+
 async function runCase(
   name: CaseName,
   engineName: 'cpu' | 'gpu',
@@ -90,6 +101,7 @@ async function runCase(
   steps: number,
   threads: number,
   hardwareGpu: boolean,
+  kernelTimes: boolean,
   log: (s: string) => void,
 ): Promise<BenchResult> {
   const config = preset(CASES[name])!;
@@ -117,11 +129,22 @@ async function runCase(
       );
     },
   });
+  const timer = kernelTimes ? timerOf(engine) : null;
   await loop.advance({ maxSteps: warmup });
+  await engine.sync();
+  await timer?.reset();
   t0 = performance.now();
   await loop.runToEnd();
   const ms = (performance.now() - t0) / steps;
   await engine.sync();
+  let kernelMsPerStep: Record<string, number> | undefined;
+  if (timer) {
+    const times = await timer.times();
+    kernelMsPerStep = Object.fromEntries(
+      times.map((t) => [t.label, Number((t.totalMs / Math.max(1, timer.stepsTimed)).toFixed(3))]),
+    );
+    for (const [label, perStep] of Object.entries(kernelMsPerStep)) log(`    ${label}: ${perStep} ms / step`);
+  }
   await engine.dispose();
   const indices = Array.from(model.data.train.subarray(0, batch));
   const rec = model.net.forward(gatherBatch(model.data, indices), batch);
@@ -141,6 +164,7 @@ async function runCase(
     steps,
     kernel: config.network.layers[0]!.kernel.mode,
     hiddenSpikeRates,
+    ...(kernelMsPerStep ? { kernelMsPerStep } : {}),
     layerMemory: model.net.synapses.map((s, l) => {
       const m = s.memoryBytes();
       const n = s.weights.length;
@@ -263,7 +287,7 @@ function batchList(flags: Map<string, string | true>): number[] {
 }
 
 async function main(): Promise<number> {
-  const { flags } = parseArgs(process.argv.slice(2), ['json', 'peer', 'hardware-gpu']);
+  const { flags } = parseArgs(process.argv.slice(2), ['json', 'peer', 'hardware-gpu', 'kernel-times']);
   checkKnown(flags, [
     'engine',
     'config',
@@ -275,6 +299,7 @@ async function main(): Promise<number> {
     'peer-device',
     'peer-script',
     'hardware-gpu',
+    'kernel-times',
     'child',
   ]);
   const threads = intFlag(flags, 'threads', 1) ?? 2;
@@ -296,7 +321,17 @@ async function main(): Promise<number> {
   if (flags.has('child')) {
     const name = names[0]!;
     const steps = intFlag(flags, 'steps', 1) ?? DEFAULT_STEPS[name];
-    const result = await runCase(name, engineName, batches[0]!, steps, threads, hardwareGpu, log);
+    const kernelTimes = flags.get('kernel-times') === true;
+    const result = await runCase(
+      name,
+      engineName,
+      batches[0]!,
+      steps,
+      threads,
+      hardwareGpu,
+      kernelTimes,
+      log,
+    );
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
   }
@@ -322,6 +357,7 @@ async function main(): Promise<number> {
           '--threads',
           String(threads),
           ...(hardwareGpu ? ['--hardware-gpu'] : []),
+          ...(flags.get('kernel-times') === true ? ['--kernel-times'] : []),
           '--child',
           '1',
         ],

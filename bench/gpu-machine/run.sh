@@ -56,7 +56,7 @@ cd "$work"
 # shellcheck disable=SC2086
 "$work/node" "$work/bench.mjs" --engine gpu --config "${DELAYLAB_CONFIG:-all}" \
   --batch "${DELAYLAB_BATCHES:-32,256}" --steps "${DELAYLAB_STEPS:-10}" \
-  --peer --peer-device "$peer_device" --peer-script "$work/dcls_peer.py" $hardware \
+  --peer --peer-device "$peer_device" --peer-script "$work/dcls_peer.py" --kernel-times $hardware \
   > "$results/bench.jsonl" || status=$?
 echo "JSON lines: $results/bench.jsonl" >&2
 exit "${status:-0}"

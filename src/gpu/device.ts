@@ -47,11 +47,22 @@ export interface GpuContext {
 }
 
 export async function openDevice(gpu: GPU, onTrouble: (trouble: GpuTrouble) => void): Promise<GpuContext> {
-  const adapter = await gpu.requestAdapter();
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
     throw new GpuUnavailableError('WebGPU is present but requestAdapter() returned no adapter');
   }
-  const device = await adapter.requestDevice({ label: 'delaylab device' });
+  // The adapter's own limits, not WebGPU's defaults (128 MiB per binding, 256 MiB per buffer):
+  // a real GPU holds far larger layers and batches. Timestamp queries where the adapter has them
+  // (per-kernel times in the bench; nothing records them otherwise).
+  const device = await adapter.requestDevice({
+    label: 'delaylab device',
+    requiredLimits: {
+      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      maxBufferSize: adapter.limits.maxBufferSize,
+      maxComputeWorkgroupsPerDimension: adapter.limits.maxComputeWorkgroupsPerDimension,
+    },
+    requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
+  });
   const lost = device.lost.then((info): GpuTrouble => {
     const trouble: GpuTrouble = { kind: 'lost', reason: String(info.reason), message: info.message };
     onTrouble(trouble);

@@ -6,6 +6,8 @@
  * shaders/grid.wgsl turns (global id, grid) back into the linear index, and every kernel returns
  * early past `invocations`.
  */
+import { kernelTimer } from './kernelTimer.ts';
+
 export const DEFAULT_WORKGROUP_SIZE = 64;
 
 export interface WorkgroupGrid {
@@ -77,7 +79,8 @@ export function dispatch(
 ): void {
   if (invocations === 0) return;
   const grid = workgroupGrid(invocations, workgroupSize, workgroupsPerDimension(device));
-  const pass = encoder.beginComputePass({ label });
+  const timestampWrites = kernelTimer(device)?.timestampWrites(label);
+  const pass = encoder.beginComputePass(timestampWrites ? { label, timestampWrites } : { label });
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, bindGroup);
   pass.dispatchWorkgroups(grid.x, grid.y, grid.z);

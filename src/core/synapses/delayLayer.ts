@@ -14,10 +14,19 @@ import {
   delayRange,
   GAUSS_RADIUS_SIGMAS,
   gaussianTaps,
+  gaussWindow,
   hasDelayGradient,
   quantiseDelay,
   type DelayKernelConfig,
 } from './kernels.ts';
+import { gatherWindowed, scatterWindowed, tapGradWindowed, type SynapseWindows } from './gaussWindowed.ts';
+
+/**
+ * The windowed Gaussian loops (gaussWindowed.ts) run for a presynaptic neuron when its synapses'
+ * tap windows hold at most this fraction of outputs x Td taps: below it their shorter inner loops
+ * win over the dense loops' longer, contiguous ones.
+ */
+const WINDOWED_FRACTION = 0.5;
 
 /**
  * A dense layer of delay synapses from `inputs` to `outputs` neurons. Synapse (i -> j) has
@@ -51,6 +60,12 @@ export class DelayLayer {
   private readonly denseNorm: Float64Array;
   private readonly denseGrad: Float64Array;
   private readonly meanTap: Float64Array;
+  // Per-synapse tap windows of the neuron being processed, and its taps by synapse (the windowed
+  // loops of gaussWindowed.ts); `windowed` says whether they are used for that neuron.
+  private readonly windows: SynapseWindows;
+  private windowed = false;
+  /** Presynaptic neurons that took the windowed loops since the last forward began (tests, profiling). */
+  windowedNeurons = 0;
 
   constructor(
     readonly inputs: number,
@@ -75,6 +90,11 @@ export class DelayLayer {
     this.denseNorm = new Float64Array(td * outputs);
     this.denseGrad = new Float64Array(td * outputs);
     this.meanTap = new Float64Array(outputs);
+    this.windows = {
+      lo: new Int32Array(outputs),
+      hi: new Int32Array(outputs),
+      taps: new Float64Array(outputs * td),
+    };
   }
 
   get hasDelayGradient(): boolean {
@@ -90,7 +110,9 @@ export class DelayLayer {
     const real = this.precision === 'f64' ? 8 : 4;
     const n = this.weights.length;
     const dense =
-      8 * (this.denseTaps.length + this.denseNorm.length + this.denseGrad.length + this.meanTap.length);
+      8 * (this.denseTaps.length + this.denseNorm.length + this.denseGrad.length + this.meanTap.length) +
+      8 * this.windows.taps.length +
+      4 * (this.windows.lo.length + this.windows.hi.length);
     const t = this.tables;
     const tables = t
       ? t.tap.byteLength + t.val0.byteLength + t.val1.byteLength + t.floorTap.byteLength + t.frac.byteLength
@@ -125,6 +147,7 @@ export class DelayLayer {
     this.batch = batch;
     this.timeSteps = timeSteps;
     const current = allocReal(this.precision, batch * timeSteps * this.outputs);
+    this.windowedNeurons = 0;
     if (this.kernel.mode === 'gauss') {
       const events = eventsByNeuron(input, batch, timeSteps, this.inputs);
       this.events = events;
@@ -132,7 +155,9 @@ export class DelayLayer {
       for (let i = 0; i < this.inputs; i++) {
         if (events.start[i] === events.start[i + 1]) continue;
         this.fillGaussTaps(i);
-        this.scatterDense(i, current);
+        if (this.windowed)
+          scatterWindowed(this.windows, events, i, this.outputs, this.kernel.maxDelay, timeSteps, current);
+        else this.scatterDense(i, current);
       }
     } else {
       this.rowEvents = eventsByRow(input, batch * timeSteps, this.inputs);
@@ -161,7 +186,21 @@ export class DelayLayer {
         this.fillGaussTaps(i);
         if (hasEvents && (this.computeWeightGrad || wantDelay))
           this.gaussParamGrad(i, gradCurrent, wantDelay);
-        if (gradInput) this.gatherDense(i, gradCurrent, gradInput);
+        if (!gradInput) continue;
+        if (this.windowed) {
+          const { outputs, kernel, inputs, batch, timeSteps } = this;
+          gatherWindowed(
+            this.windows,
+            i,
+            outputs,
+            kernel.maxDelay,
+            inputs,
+            batch,
+            timeSteps,
+            gradCurrent,
+            gradInput,
+          );
+        } else this.gatherDense(i, gradCurrent, gradInput);
       }
     } else {
       const gaussDelayGrad = wantDelay && mode === 'hardware' && this.kernel.hardwareBackward === 'gauss';
@@ -205,22 +244,46 @@ export class DelayLayer {
 
   // ---- Gaussian (dense-tap) path ------------------------------------------------------------
 
-  /** Normalised Gaussians of neuron i's synapses into denseNorm[k * outputs + j], means into meanTap. */
+  /**
+   * Normalised Gaussians of neuron i's synapses into denseNorm[k * outputs + j], means into
+   * meanTap, windows into `windows`; `windowed` when the windows cover at most
+   * WINDOWED_FRACTION of the dense loops' taps.
+   */
   private fillGaussNorm(i: number): void {
-    const { outputs, delays, sigma, denseNorm, meanTap } = this;
+    const { outputs, delays, sigma, denseNorm, meanTap, windows } = this;
     const td = this.kernel.maxDelay;
     const row = i * outputs;
     const radius = GAUSS_RADIUS_SIGMAS[this.precision];
-    for (let j = 0; j < outputs; j++)
-      meanTap[j] = gaussianTaps(delays[row + j]!, sigma, td, denseNorm, j, outputs, radius);
+    let covered = 0;
+    for (let j = 0; j < outputs; j++) {
+      const d = delays[row + j]!;
+      meanTap[j] = gaussianTaps(d, sigma, td, denseNorm, j, outputs, radius);
+      const { lo, hi } = gaussWindow(d, sigma, td, radius);
+      windows.lo[j] = lo;
+      windows.hi[j] = hi;
+      covered += hi - lo + 1;
+    }
+    this.windowed = covered <= WINDOWED_FRACTION * outputs * td;
+    if (this.windowed) this.windowedNeurons++;
   }
 
-  /** Tap values w * n(k) of neuron i's synapses into denseTaps[k * outputs + j]. */
+  /**
+   * Tap values w * n(k) of neuron i's synapses: by synapse into windows.taps when `windowed`,
+   * else into denseTaps[k * outputs + j].
+   */
   private fillGaussTaps(i: number): void {
     this.fillGaussNorm(i);
     const { outputs, weights, denseNorm, denseTaps } = this;
     const td = this.kernel.maxDelay;
     const row = i * outputs;
+    if (this.windowed) {
+      const { lo, hi, taps } = this.windows;
+      for (let j = 0; j < outputs; j++) {
+        const w = weights[row + j]!;
+        for (let k = lo[j]!; k <= hi[j]!; k++) taps[j * td + k] = w * denseNorm[k * outputs + j]!;
+      }
+      return;
+    }
     for (let k = 0; k < td; k++) {
       const o = k * outputs;
       for (let j = 0; j < outputs; j++) denseTaps[o + j] = weights[row + j]! * denseNorm[o + j]!;
@@ -246,6 +309,18 @@ export class DelayLayer {
 
   /** denseGrad[k * outputs + j] = dL/dK_ij[k], summed over neuron i's events. */
   private accumulateTapGrad(i: number, gradCurrent: RealArray): void {
+    if (this.windowed) {
+      tapGradWindowed(
+        this.windows,
+        this.events!,
+        i,
+        this.outputs,
+        this.timeSteps,
+        gradCurrent,
+        this.denseGrad,
+      );
+      return;
+    }
     const { outputs, timeSteps, denseGrad } = this;
     const { start, batchTime, value } = this.events!;
     const td = this.kernel.maxDelay;

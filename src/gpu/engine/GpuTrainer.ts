@@ -8,6 +8,7 @@ import { GpuAdam } from '../kernels/Adam.ts';
 import { DelayBackward } from '../kernels/DelayBackward.ts';
 import { DelayForward } from '../kernels/DelayForward.ts';
 import { GaussNorms, usesGaussNorms } from '../kernels/GaussNorms.ts';
+import { kernelTimer } from '../kernelTimer.ts';
 import { GpuLoss } from '../kernels/Loss.ts';
 import { NeuronBackward } from '../kernels/NeuronBackward.ts';
 import { NeuronForward } from '../kernels/NeuronForward.ts';
@@ -223,6 +224,8 @@ export class GpuTrainer {
     else device.queue.writeBuffer(act.targetTimes, 0, Float32Array.from(targets.times));
     const sigma = t.currentSigma();
     const encoder = device.createCommandEncoder({ label: `train step ${t.step}` });
+    const timer = kernelTimer(device);
+    timer?.beginStep();
     const last = this.layers.length - 1;
     this.layers.forEach((layer, l) => {
       const spikesIn = l === 0 ? act.input : act.spikes[l - 1]!;
@@ -310,7 +313,9 @@ export class GpuTrainer {
     }
     const readback = this.lossReadback(batch);
     encoder.copyBufferToBuffer(act.sampleLoss, 0, readback, 0, batch * 4);
+    const readTimes = timer?.endStep(encoder);
     device.queue.submit([encoder.finish()]);
+    readTimes?.();
     const errors = (['validation', 'out-of-memory', 'internal'] as const).map((kind) =>
       device.popErrorScope().then((e) => (e ? new GpuCommandError(kind, e.message, stepIndex) : null)),
     );
