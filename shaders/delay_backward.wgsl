@@ -18,13 +18,20 @@ override MAX_DELAY: u32 = 1u;
 override MODE: u32 = 0u;
 // Delay gradient: 0 = none, 1 = Gaussian, 2 = lerp.
 override DELAY_GRAD: u32 = 0u;
+// param_grads walks input i's spike events (built by the host for the first layer, whose input
+// is a few percent spikes) instead of every (b, t): the same sums, a fraction of the work. Binding
+// 0 then holds the events, not the dense spikes (no more storage buffers than WebGPU's default 8).
+override USE_EVENTS: bool = false;
 
 struct Params {
   batch: u32,
   sigma: f32,
 }
 
-@group(0) @binding(0) var<storage, read> spikes: array<f32>;
+// Dense spikes [b][t][i] as f32 bit patterns; with USE_EVENTS, the layer input's events by input
+// neuron: [0, INPUTS] event offsets, then each event's row (b * STEPS + t), then its value (f32
+// bits). Only param_grads reads it.
+@group(0) @binding(0) var<storage, read> layer_input: array<u32>;
 @group(0) @binding(1) var<storage, read> weights: array<f32>;
 @group(0) @binding(2) var<storage, read> delays: array<f32>;
 @group(0) @binding(3) var<storage, read> grad_current: array<f32>;
@@ -35,6 +42,7 @@ struct Params {
 // [2q] = 1 / z, [2q + 1] = mean tap, from gauss_norms.wgsl this step (Gaussian kernels only).
 @group(0) @binding(8) var<storage, read> norms: array<f32>;
 
+
 fn last_tap() -> f32 {
   return f32(MAX_DELAY - 1u);
 }
@@ -42,9 +50,20 @@ fn last_tap() -> f32 {
 // G[k] for synapse (i, j): input spikes correlated with dL/dcurrent at lag k.
 fn tap_grad(i: u32, j: u32, k: u32) -> f32 {
   var g = 0.0;
+  if (USE_EVENTS) {
+    let rows = INPUTS + 1u;
+    let values = rows + layer_input[INPUTS];
+    for (var e = layer_input[i]; e < layer_input[i + 1u]; e++) {
+      let r = layer_input[rows + e];
+      if (r % STEPS + k < STEPS) {
+        g += bitcast<f32>(layer_input[values + e]) * grad_current[(r + k) * OUTPUTS + j];
+      }
+    }
+    return g;
+  }
   for (var b = 0u; b < params.batch; b++) {
     for (var t = 0u; t + k < STEPS; t++) {
-      let s = spikes[(b * STEPS + t) * INPUTS + i];
+      let s = bitcast<f32>(layer_input[(b * STEPS + t) * INPUTS + i]);
       if (s != 0.0) {
         g += s * grad_current[(b * STEPS + t + k) * OUTPUTS + j];
       }

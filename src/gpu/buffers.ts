@@ -84,3 +84,29 @@ export function batchSigmaUniform(batch: number, sigma: number): ArrayBuffer {
   new Float32Array(data, 4, 1)[0] = sigma;
   return data;
 }
+
+/** Storage buffers grow to the next power of two of what is asked (bytes, at least 64), so they rarely move. */
+function capacity(bytes: number): number {
+  let c = 64;
+  while (c < bytes) c *= 2;
+  return c;
+}
+
+/**
+ * `buffer` when it holds `bytes`, else a bigger storage buffer (COPY_DST, for queue writes) in
+ * its place (the old one is destroyed): for per-batch uploads such as spike event lists.
+ */
+export function fitStorageBuffer(
+  device: GPUDevice,
+  buffer: GPUBuffer | null,
+  label: string,
+  bytes: number,
+): GPUBuffer {
+  if (buffer && buffer.size >= bytes) return buffer;
+  buffer?.destroy();
+  return device.createBuffer({
+    label,
+    size: capacity(bytes),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+  });
+}

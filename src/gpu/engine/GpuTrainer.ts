@@ -13,7 +13,7 @@ import { GpuLoss } from '../kernels/Loss.ts';
 import { NeuronBackward } from '../kernels/NeuronBackward.ts';
 import { NeuronForward } from '../kernels/NeuronForward.ts';
 import { SparseDelayForward } from '../kernels/SparseDelayForward.ts';
-import { spikeEventLists } from '../kernels/spikeEvents.ts';
+import { eventsByInput, spikeEventLists } from '../kernels/spikeEvents.ts';
 
 /**
  * Input density (events / dense entries) at or below which the first layer runs the sparse
@@ -217,7 +217,11 @@ export class GpuTrainer {
       SPARSE_INPUT_DENSITY * inputSpikes.length,
     );
     const sparseInput = events !== null;
-    if (events) this.sparseInput.upload(events);
+    if (events) {
+      this.sparseInput.upload(events);
+      // The first layer's weight and delay gradients walk the same events, by input neuron.
+      this.layers[0]!.delayBackward.uploadInputEvents(eventsByInput(events, this.config.network.inputs));
+    }
     this.sparseSteps += sparseInput ? 1 : 0;
     const targets = t.targetsFor(indices);
     if (targets.kind === 'labels') device.queue.writeBuffer(act.labels, 0, Uint32Array.from(targets.labels));
@@ -292,6 +296,7 @@ export class GpuTrainer {
           gradDelays: layer.gradDelays,
           gradInput: l > 0 ? act.gradSpikes[l - 1]! : null,
           norms: layer.gaussNorms?.buffer ?? null,
+          useInputEvents: l === 0 && sparseInput,
         },
         batch,
         sigma,

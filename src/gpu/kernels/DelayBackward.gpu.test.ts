@@ -50,8 +50,11 @@ describe('delay_backward.wgsl', () => {
     ['hardware, Gaussian backward', kernel('hardware', 'floor', 'gauss'), 1.5],
     ['hardware, lerp backward', kernel('hardware', 'nearest', 'lerp'), 1],
   ];
-  for (const [name, k, sigma] of cases) {
-    it(`matches the CPU engine: ${name}`, async () => {
+  for (const [[name, k, sigma], fromEvents] of cases.flatMap((c) => [
+    [c, false] as const,
+    [c, true] as const,
+  ])) {
+    it(`matches the CPU engine: ${name}${fromEvents ? ', weight and delay gradients from input events' : ''}`, async () => {
       const rng = new Rng(5);
       const cpu = new DelayLayer(INPUTS, OUTPUTS, k, 'f64');
       for (let q = 0; q < cpu.weights.length; q++) {
@@ -84,6 +87,7 @@ describe('delay_backward.wgsl', () => {
         gradCurrent,
         BATCH,
         sigma,
+        { fromEvents },
       );
       expect((await fixture.ctx.device.popErrorScope())?.message ?? null).toBeNull();
 

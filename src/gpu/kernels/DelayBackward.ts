@@ -1,7 +1,8 @@
 import gaussSource from '../../../shaders/gauss.wgsl?raw';
 import source from '../../../shaders/delay_backward.wgsl?raw';
 import type { DelayKernelConfig } from '../../core/synapses/kernels.ts';
-import { BufferScope, batchSigmaUniform } from '../buffers.ts';
+import { BufferScope, batchSigmaUniform, fitStorageBuffer } from '../buffers.ts';
+import { eventsByInput, spikeEventLists, type InputEventLists } from './spikeEvents.ts';
 import { DEFAULT_WORKGROUP_SIZE, dispatch } from '../grid.ts';
 import { normsPlaceholder, shaderMode, type DelayForwardShape } from './DelayForward.ts';
 import { BindGroupCache } from '../bindGroupCache.ts';
@@ -28,6 +29,10 @@ export interface DelayGradients {
 /** The delay-layer backward pass on the GPU (shaders/delay_backward.wgsl), deterministic. */
 export class DelayBackward {
   private readonly paramPipeline: GPUComputePipeline;
+  private readonly paramEventsPipeline: GPUComputePipeline;
+  // The layer input's events by input neuron (uploadInputEvents), bound in place of the spikes
+  // for the events variant: offsets, rows and value bits in one u32 buffer.
+  private events: GPUBuffer | null = null;
   private readonly inputPipeline: GPUComputePipeline;
 
   constructor(
@@ -72,6 +77,11 @@ export class DelayBackward {
       layout: sharedLayout,
       compute: { module, entryPoint: 'param_grads', constants },
     });
+    this.paramEventsPipeline = computePipeline(device, {
+      label: `delay_backward params from events ${label}`,
+      layout: sharedLayout,
+      compute: { module, entryPoint: 'param_grads', constants: { ...constants, USE_EVENTS: 1 } },
+    });
     this.inputPipeline = computePipeline(device, {
       label: `delay_backward inputs ${label}`,
       layout: sharedLayout,
@@ -102,6 +112,8 @@ export class DelayBackward {
       gradInput: GPUBuffer | null;
       /** This step's GaussNorms buffer (the forward's) when the backward uses the Gaussian kernel. */
       norms: GPUBuffer | null;
+      /** Walk the events given to uploadInputEvents (this batch's input) for the weight and delay gradients. */
+      useInputEvents?: boolean;
     },
     batch: number,
     sigma: number,
@@ -120,7 +132,7 @@ export class DelayBackward {
     device.queue.writeBuffer(this.uniforms, 0, batchSigmaUniform(batch, sigma));
     this.bindGroups ??= new BindGroupCache(device, 'delay_backward bindings', this.layout);
     const bindGroup = this.bindGroups.get([
-      io.spikes,
+      io.useInputEvents ? this.uploadedEvents() : io.spikes,
       io.weights,
       io.delays,
       io.gradCurrent,
@@ -134,8 +146,8 @@ export class DelayBackward {
     dispatch(
       device,
       encoder,
-      'delay_backward params pass',
-      this.paramPipeline,
+      io.useInputEvents ? 'delay_backward params (events) pass' : 'delay_backward params pass',
+      io.useInputEvents ? this.paramEventsPipeline : this.paramPipeline,
       bindGroup,
       shape.inputs * shape.outputs,
       DELAY_BACKWARD_WORKGROUP,
@@ -152,7 +164,34 @@ export class DelayBackward {
       );
   }
 
+  /**
+   * This batch's layer input as event lists by input neuron (queued before the next submitted
+   * step, in queue order), for an encode with useInputEvents.
+   */
+  uploadInputEvents(events: InputEventLists): void {
+    const inputs = events.start.length - 1;
+    const count = events.row.length;
+    const packed = new Uint32Array(inputs + 1 + 2 * count);
+    packed.set(events.start, 0);
+    packed.set(events.row, inputs + 1);
+    packed.set(new Uint32Array(events.value.buffer, events.value.byteOffset, count), inputs + 1 + count);
+    this.events = fitStorageBuffer(
+      this.device,
+      this.events,
+      'delay_backward input events',
+      packed.byteLength,
+    );
+    this.device.queue.writeBuffer(this.events, 0, packed);
+  }
+
+  private uploadedEvents(): GPUBuffer {
+    if (!this.events)
+      throw new Error('DelayBackward: uploadInputEvents before an encode with useInputEvents');
+    return this.events;
+  }
+
   destroy(): void {
+    this.events?.destroy();
     this.uniforms?.destroy();
     this.placeholder?.destroy();
     this.normsPlaceholder?.destroy();
@@ -166,8 +205,14 @@ export class DelayBackward {
     gradCurrent: Float32Array,
     batch: number,
     sigma: number,
+    /** Weight and delay gradients from the spikes' event lists (as for a first layer), not every (b, t). */
+    options: { fromEvents?: boolean } = {},
   ): Promise<DelayGradients> {
     const { device, shape } = this;
+    if (options.fromEvents) {
+      const lists = spikeEventLists(spikes, batch, shape.timeSteps, shape.inputs)!;
+      this.uploadInputEvents(eventsByInput(lists, shape.inputs));
+    }
     const scope = new BufferScope(device);
     const synapses = shape.inputs * shape.outputs;
     const norms = usesGaussNorms(shape.kernel)
@@ -187,6 +232,7 @@ export class DelayBackward {
           weights: scope.input('delay_backward weights', weights),
           delays: delayBuffer,
           norms: norms?.buffer ?? null,
+          useInputEvents: options.fromEvents === true,
           gradCurrent: scope.input('delay_backward gradCurrent', gradCurrent),
           gradWeights,
           gradDelays,

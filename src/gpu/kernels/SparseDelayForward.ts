@@ -1,6 +1,6 @@
 import source from '../../../shaders/delay_forward_sparse.wgsl?raw';
 import { BindGroupCache } from '../bindGroupCache.ts';
-import { batchSigmaUniform } from '../buffers.ts';
+import { batchSigmaUniform, fitStorageBuffer } from '../buffers.ts';
 import { dispatch } from '../grid.ts';
 import {
   DELAY_FORWARD_WORKGROUP,
@@ -10,13 +10,6 @@ import {
   type DelayForwardShape,
 } from './DelayForward.ts';
 import { spikeEventLists, type SpikeEventLists } from './spikeEvents.ts';
-
-/** Event buffers grow to the next power of two of what a batch needs (bytes), so they rarely move. */
-function capacity(bytes: number): number {
-  let c = 64;
-  while (c < bytes) c *= 2;
-  return c;
-}
 
 /**
  * The sparse-gather delay-layer forward (shaders/delay_forward_sparse.wgsl) for the first layer:
@@ -120,14 +113,7 @@ export class SparseDelayForward {
     );
   }
 
-  /** The buffer, or a bigger one when `bytes` do not fit (the old one is destroyed). */
   private fit(buffer: GPUBuffer | null, what: string, bytes: number): GPUBuffer {
-    if (buffer && buffer.size >= bytes) return buffer;
-    buffer?.destroy();
-    return this.device.createBuffer({
-      label: `delay_forward_sparse ${what}`,
-      size: capacity(bytes),
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-    });
+    return fitStorageBuffer(this.device, buffer, `delay_forward_sparse ${what}`, bytes);
   }
 }

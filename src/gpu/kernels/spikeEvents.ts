@@ -50,3 +50,32 @@ export function spikeEventLists(
   start[rows] = e;
   return { start, input, value, count };
 }
+
+/**
+ * The same events grouped by input neuron, the layout the weight and delay gradients of
+ * shaders/delay_backward.wgsl walk (USE_EVENTS): start[i] .. start[i + 1] index the rows
+ * (b * T + t) and values of input i's events, rows ascending.
+ */
+export interface InputEventLists {
+  start: Uint32Array;
+  row: Uint32Array;
+  value: Float32Array;
+}
+
+export function eventsByInput(lists: SpikeEventLists, inputs: number): InputEventLists {
+  const start = new Uint32Array(inputs + 1);
+  for (let e = 0; e < lists.count; e++) start[lists.input[e]! + 1]!++;
+  for (let i = 0; i < inputs; i++) start[i + 1]! += start[i]!;
+  const fill = start.slice(0, inputs);
+  const row = new Uint32Array(lists.count);
+  const value = new Float32Array(lists.count);
+  const rows = lists.start.length - 1;
+  for (let r = 0; r < rows; r++) {
+    for (let e = lists.start[r]!; e < lists.start[r + 1]!; e++) {
+      const at = fill[lists.input[e]!]!++;
+      row[at] = r;
+      value[at] = lists.value[e]!;
+    }
+  }
+  return { start, row, value };
+}
