@@ -48,24 +48,39 @@ fn last_tap() -> f32 {
 }
 
 // G[k] for synapse (i, j): input spikes correlated with dL/dcurrent at lag k.
-fn tap_grad(i: u32, j: u32, k: u32) -> f32 {
-  var g = 0.0;
+// Taps one pass over the layer input accumulates (registers per invocation): a window wider
+// than this takes several passes.
+const TAP_CHUNK: u32 = 32u;
+
+// G[k0 + c] for c < count (count <= TAP_CHUNK) of synapse (i, j), in one pass over input i's
+// spikes: each spike is read once for all the chunk's taps (not once per tap).
+fn tap_grad_chunk(i: u32, j: u32, k0: u32, count: u32) -> array<f32, TAP_CHUNK> {
+  var g: array<f32, TAP_CHUNK>;
   if (USE_EVENTS) {
     let rows = INPUTS + 1u;
     let values = rows + layer_input[INPUTS];
     for (var e = layer_input[i]; e < layer_input[i + 1u]; e++) {
       let r = layer_input[rows + e];
-      if (r % STEPS + k < STEPS) {
-        g += bitcast<f32>(layer_input[values + e]) * grad_current[(r + k) * OUTPUTS + j];
+      let t = r % STEPS;
+      if (t + k0 < STEPS) {
+        let v = bitcast<f32>(layer_input[values + e]);
+        let n = min(count, STEPS - t - k0);
+        for (var c = 0u; c < n; c++) {
+          g[c] += v * grad_current[(r + k0 + c) * OUTPUTS + j];
+        }
       }
     }
     return g;
   }
   for (var b = 0u; b < params.batch; b++) {
-    for (var t = 0u; t + k < STEPS; t++) {
-      let s = bitcast<f32>(layer_input[(b * STEPS + t) * INPUTS + i]);
+    for (var t = 0u; t + k0 < STEPS; t++) {
+      let r = b * STEPS + t;
+      let s = bitcast<f32>(layer_input[r * INPUTS + i]);
       if (s != 0.0) {
-        g += s * grad_current[(b * STEPS + t + k) * OUTPUTS + j];
+        let n = min(count, STEPS - t - k0);
+        for (var c = 0u; c < n; c++) {
+          g[c] += s * grad_current[(r + k0 + c) * OUTPUTS + j];
+        }
       }
     }
   }
@@ -103,10 +118,15 @@ fn param_grads(
     let mean = norms[2u * q + 1u];
     var sum_gn = 0.0;
     var moment = 0.0;
-    for (var k = g.lo; k <= g.hi; k++) {
-      let gn = tap_grad(i, j, k) * gauss_raw(k, d, g) * inv_z;
-      sum_gn += gn;
-      moment += gn * f32(k);
+    for (var k0 = g.lo; k0 <= g.hi; k0 += TAP_CHUNK) {
+      let count = min(TAP_CHUNK, g.hi + 1u - k0);
+      let tg = tap_grad_chunk(i, j, k0, count);
+      for (var c = 0u; c < count; c++) {
+        let k = k0 + c;
+        let gn = tg[c] * gauss_raw(k, d, g) * inv_z;
+        sum_gn += gn;
+        moment += gn * f32(k);
+      }
     }
     if (MODE == 0u) {
       gw = sum_gn;
@@ -116,11 +136,9 @@ fn param_grads(
     }
   }
   if (MODE == 1u || DELAY_GRAD == 2u) {
-    let g0 = tap_grad(i, j, m);
-    var g1 = 0.0;
-    if (m + 1u < MAX_DELAY) {
-      g1 = tap_grad(i, j, m + 1u);
-    }
+    let tg = tap_grad_chunk(i, j, m, min(2u, MAX_DELAY - m));
+    let g0 = tg[0];
+    let g1 = tg[1];
     if (MODE == 1u) {
       gw = (1.0 - f) * g0 + f * g1;
     }
@@ -129,7 +147,7 @@ fn param_grads(
     }
   }
   if (MODE >= 2u) {
-    gw = tap_grad(i, j, quantised(d));
+    gw = tap_grad_chunk(i, j, quantised(d), 1u)[0];
   }
   grad_weights[q] = gw;
   grad_delays[q] = gd;

@@ -98,6 +98,46 @@ describe('delay_backward.wgsl', () => {
     });
   }
 
+  it('matches the CPU engine with a window wider than one 32-tap pass (Td 60, sigma 8)', async () => {
+    const [inputs, outputs, steps, batch, td] = [5, 4, 80, 2, 60];
+    const k: DelayKernelConfig = {
+      mode: 'gauss',
+      maxDelay: td,
+      rounding: 'nearest',
+      hardwareBackward: 'gauss',
+    };
+    const rng = new Rng(6);
+    const cpu = new DelayLayer(inputs, outputs, k, 'f64');
+    for (let q = 0; q < cpu.weights.length; q++) {
+      cpu.weights[q] = rng.uniformIn(-1, 1);
+      cpu.delays[q] = rng.uniformIn(0, td - 1);
+    }
+    cpu.sigma = 8;
+    const spikes = Float32Array.from({ length: batch * steps * inputs }, () => (rng.uniform() < 0.2 ? 1 : 0));
+    const gradCurrent = Float32Array.from({ length: batch * steps * outputs }, () => rng.normal());
+    cpu.forward(spikes, batch, steps);
+    cpu.zeroGrad();
+    const gradInput = cpu.backward(Float64Array.from(gradCurrent), true)!;
+    for (const fromEvents of [false, true]) {
+      fixture.ctx.device.pushErrorScope('validation');
+      const onGpu = new DelayBackward(fixture.ctx.device, { inputs, outputs, timeSteps: steps, kernel: k });
+      const got = await onGpu.run(
+        spikes,
+        Float32Array.from(cpu.weights),
+        Float32Array.from(cpu.delays),
+        gradCurrent,
+        batch,
+        cpu.sigma,
+        { fromEvents },
+      );
+      expect((await fixture.ctx.device.popErrorScope())?.message ?? null).toBeNull();
+      expectClose('gradWeights', got.gradWeights, cpu.gradWeights);
+      expectClose('gradDelays', got.gradDelays, cpu.gradDelays);
+      expectClose('gradInput', got.gradInput, gradInput);
+      onGpu.destroy();
+    }
+  });
+
   it('reports no uncaptured errors or device loss', () => {
     expect(fixture.troubles).toEqual([]);
   });
