@@ -118,14 +118,15 @@ fn param_grads(
     let mean = norms[2u * q + 1u];
     var sum_gn = 0.0;
     var moment = 0.0;
+    var walk = gauss_walk(d, g);
     for (var k0 = g.lo; k0 <= g.hi; k0 += TAP_CHUNK) {
       let count = min(TAP_CHUNK, g.hi + 1u - k0);
       let tg = tap_grad_chunk(i, j, k0, count);
       for (var c = 0u; c < count; c++) {
-        let k = k0 + c;
-        let gn = tg[c] * gauss_raw(k, d, g) * inv_z;
+        let gn = tg[c] * walk.value * inv_z;
         sum_gn += gn;
-        moment += gn * f32(k);
+        moment += gn * f32(k0 + c);
+        gauss_next(&walk);
       }
     }
     if (MODE == 0u) {
@@ -174,9 +175,11 @@ fn input_grads(
     let row = bt * OUTPUTS + j;
     if (MODE == 0u) {
       let g = gauss_window(d, params.sigma);
+      var walk = gauss_walk(d, g);
       var s = 0.0;
       for (var k = g.lo; k < min(g.hi + 1u, remaining); k++) {
-        s += gauss_raw(k, d, g) * grad_current[row + k * OUTPUTS];
+        s += walk.value * grad_current[row + k * OUTPUTS];
+        gauss_next(&walk);
       }
       acc += w * s * norms[2u * q];
     } else if (MODE == 1u) {

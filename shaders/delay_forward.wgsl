@@ -40,12 +40,14 @@ fn main(
     let d = delays[q];
     if (MODE == 0u) {
       let g = gauss_window(d, params.sigma);
+      var walk = gauss_walk(d, g);
       var s = 0.0;
       for (var k = g.lo; k <= min(g.hi, last_tap); k++) {
         let v = spike_at(b, t - k, i);
         if (v != 0.0) {
-          s += v * gauss_raw(k, d, g);
+          s += v * walk.value;
         }
+        gauss_next(&walk);
       }
       acc += w * s * norms[2u * q];
     } else if (MODE == 1u) {

@@ -39,3 +39,24 @@ fn gauss_raw(k: u32, d: f32, w: GaussWindow) -> f32 {
   let c = w.centre - d;
   return exp(-(x * x - c * c) * w.h);
 }
+
+// The raw taps of one synapse walked upwards from its window's first tap, two multiplications
+// per tap after three exps (the ratio recurrence g(k + 1) = g(k) exp(-(2 (k - d) + 1) h), whose
+// ratio shrinks by exp(-2 h) per tap): `value` is tap k's raw value, gauss_next moves to k + 1.
+// Starting at the window's edge, every value is at least 2^-24 of the peak: nothing underflows.
+struct GaussWalk {
+  value: f32,
+  ratio: f32,
+  shrink: f32,
+}
+
+fn gauss_walk(d: f32, w: GaussWindow) -> GaussWalk {
+  let x = f32(w.lo) - d;
+  let c = w.centre - d;
+  return GaussWalk(exp(-(x * x - c * c) * w.h), exp(-(2.0 * x + 1.0) * w.h), exp(-2.0 * w.h));
+}
+
+fn gauss_next(walk: ptr<function, GaussWalk>) {
+  (*walk).value *= (*walk).ratio;
+  (*walk).ratio *= (*walk).shrink;
+}
