@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+import { threadsFor } from './threads.ts';
 import { BUILTIN_MNIST } from '../core/data/builtinMnist.ts';
 import { DataFormatError, type RawDataset } from '../core/data/types.ts';
 import { ConfigError, taskDatasetName, type ExperimentConfig } from '../core/experiment.ts';
@@ -38,18 +40,6 @@ Progress goes to stderr; --json prints one result object on stdout.`;
 
 const out = (s: string): void => void process.stdout.write(`${s}\n`);
 const err = (s: string): void => void process.stderr.write(`${s}\n`);
-
-/** Splitting a batch pays off once the layers are large (below ~100k synapses the threads' messaging costs more than it saves). */
-function defaultThreads(config: ExperimentConfig, requested: number | undefined): number {
-  if (requested !== undefined) return requested;
-  let synapses = 0;
-  let fanIn = config.network.inputs;
-  for (const l of config.network.layers) {
-    synapses += fanIn * l.size;
-    fanIn = l.size;
-  }
-  return synapses >= 100_000 ? 2 : 1;
-}
 
 /**
  * The data set a config's task needs: --data from disk, else the built-in digits for the
@@ -169,7 +159,7 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       const summary = await trainRun(config, {
         engine,
-        threads: defaultThreads(config, intFlag(flags, 'threads', 1)),
+        threads: threadsFor(config, intFlag(flags, 'threads', 1), availableParallelism(), err),
         log: err,
         raw,
         files: { out: outDir, resume, dataset: raw?.name ?? null },
