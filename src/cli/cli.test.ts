@@ -322,6 +322,24 @@ for name, n in (('shd_train.h5', 60), ('shd_test.h5', 20)):
     expect(r.stderr).toContain('config.training.batchSize');
   });
 
+  it('refuses unknown keys of a config file (with the nearest known one), an infinite lr, and --out on a file', () => {
+    const typo = tempFile('typo.json', JSON.stringify({ extends: 'toy', training: { epoch: 3 } }));
+    const r = run(BIN, ['train', '--config', typo]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'config.training.epoch: is not a field Delay Lab reads (did you mean "epochs"?)',
+    );
+    const huge = tempFile('lr.json', '{"extends": "toy", "optimizer": {"delays": {"lr": 1e999}}}');
+    expect(run(BIN, ['train', '--config', huge]).stderr).toContain(
+      'config.optimizer.delays.lr: expected a finite number, got Infinity (not a finite number)',
+    );
+    const file = tempFile('not-a-folder', 'x');
+    const out = run(BIN, ['train', '--config', 'toy', '--epochs', '1', '--out', file]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain(`--out ${file}: is a file, not a folder`);
+    expect(out.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('exits with 2 for unreadable or non-JSON files and unknown options', () => {
     expect(run(BIN, ['train', '--config', '/nonexistent/x.json']).stderr).toContain(
       'cannot read config file',

@@ -1,3 +1,4 @@
+import { unknownKeyProblems } from '../core/experiment/unknownKeys.ts';
 import { readFileSync } from 'node:fs';
 import { ConfigError, mergeConfig, validateExperiment, type ExperimentConfig } from '../core/experiment.ts';
 import { PRESETS, preset } from '../core/presets.ts';
@@ -68,7 +69,11 @@ export function loadConfig(spec: string): ExperimentConfig {
     raw = mergeConfig(basePreset, rest);
   }
   try {
-    return validateExperiment(raw);
+    const config = validateExperiment(raw);
+    // A typo such as training.epoch would otherwise be ignored, and the run would use the default.
+    const unknown = unknownKeyProblems(raw, config);
+    if (unknown.length > 0) throw new ConfigError(unknown);
+    return config;
   } catch (e) {
     if (e instanceof ConfigError)
       throw new UsageError(

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { threadsFor } from './threads.ts';
 import { BUILTIN_MNIST } from '../core/data/builtinMnist.ts';
@@ -129,6 +130,10 @@ async function main(argv: readonly string[]): Promise<number> {
       const spec = flags.get('config');
       const resumeDir = stringFlag(flags, 'resume', 'a run folder written by --out');
       const outDir = stringFlag(flags, 'out', 'a folder for the checkpoint and metrics') ?? resumeDir ?? null;
+      // Checked before any training, so a bad --out costs no epoch (and gives no stack trace).
+      if (outDir !== null && existsSync(outDir) && !statSync(outDir).isDirectory()) {
+        throw new UsageError(`--out ${outDir}: is a file, not a folder`);
+      }
       if (resumeDir !== undefined && spec !== undefined) {
         throw new UsageError('--resume takes the config from the checkpoint; leave out --config');
       }

@@ -25,10 +25,21 @@ export type ConfigPath = readonly ConfigPathSegment[];
  * - `cross-field`: fine on its own, but inconsistent with another field (low > high, an output
  *   layer that does not match the task's classes); the path names one of the fields involved;
  * - `dataset`: the config does not fit the data set it is trained on;
- * - `unchecked`: the check itself failed, so nothing is known about the config.
+ * - `unchecked`: the check itself failed, so nothing is known about the config;
+ * - `unknown`: a key this Delay Lab does not read (a typo such as `training.epoch`, or a field of
+ *   another version): refused in config files rather than silently ignored.
  */
 export type ConfigProblemCode =
-  'version' | 'required' | 'type' | 'enum' | 'integer' | 'range' | 'cross-field' | 'dataset' | 'unchecked';
+  | 'version'
+  | 'required'
+  | 'type'
+  | 'enum'
+  | 'integer'
+  | 'range'
+  | 'cross-field'
+  | 'dataset'
+  | 'unchecked'
+  | 'unknown';
 
 export interface ConfigProblem {
   readonly path: ConfigPath;
@@ -62,6 +73,8 @@ export class ConfigError extends Error {
 /** A short rendering of an untrusted value for error messages (at most 40 characters of JSON). */
 export function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
+  // JSON has no Infinity or NaN (1e999 parses to Infinity), and would print them as null.
+  if (typeof v === 'number' && !Number.isFinite(v)) return `${v} (not a finite number)`;
   const s = JSON.stringify(v);
   return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 40)}...` : s;
 }
