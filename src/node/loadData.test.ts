@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,5 +79,20 @@ describe('loading data from disk (CLI)', () => {
     mkdirSync(join(empty, 'sub'));
     await expect(loadDataPath(empty, () => undefined)).rejects.toBeInstanceOf(DataFormatError);
     await expect(loadDataPath(empty, () => undefined)).rejects.toThrow(/holds no IDX/);
+  });
+
+  it('refuses a device (/dev/zero) or a FIFO named like an IDX file at once, reading nothing', async () => {
+    const before = process.memoryUsage().rss;
+    await expect(loadDataPath('/dev/zero', () => undefined)).rejects.toThrow(
+      /\/dev\/zero: is not a regular file or a folder/,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'delaylab-fifo-'));
+    const fifo = join(dir, 'train-images-idx3-ubyte');
+    execFileSync('mkfifo', [fifo]);
+    await expect(loadDataPath(dir, () => undefined)).rejects.toThrow(
+      /train-images-idx3-ubyte: is not a regular file/,
+    );
+    // Nothing was read: the process grew by far less than the gigabytes /dev/zero would give.
+    expect(process.memoryUsage().rss - before).toBeLessThan(200e6);
   });
 });
