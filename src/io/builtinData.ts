@@ -1,6 +1,6 @@
 import { BUILTIN_MNIST, splitBuiltinMnist } from '../core/data/builtinMnist.ts';
 import { maybeGunzip } from '../core/data/gzip.ts';
-import { imageSetFromIdx } from '../core/data/idx.ts';
+import { idxDeclaredBytes, imageSetFromIdx } from '../core/data/idx.ts';
 import type { RawDataset } from '../core/data/types.ts';
 import { fetchBytes, type DownloadProgress } from './fetchBytes.ts';
 
@@ -22,7 +22,7 @@ export async function loadBuiltinMnist(
     });
     // Many servers (vite preview among them) send .gz files with Content-Encoding: gzip, so the
     // browser may have unpacked them already.
-    return maybeGunzip(gz, file);
+    return maybeGunzip(gz, file, { declaredBytes: idxDeclaredBytes });
   };
   const images = await get(BUILTIN_MNIST.imagesFile);
   const labels = await get(BUILTIN_MNIST.labelsFile);

@@ -1,5 +1,5 @@
 import { maybeGunzip } from '../core/data/gzip.ts';
-import { assembleIdxParts, type NamedBytes } from '../core/data/idx.ts';
+import { assembleIdxParts, idxDeclaredBytes, type NamedBytes } from '../core/data/idx.ts';
 import { DataFormatError, type EventSet, type RawDataset } from '../core/data/types.ts';
 import { fetchBytes, type DownloadProgress } from './fetchBytes.ts';
 
@@ -86,7 +86,10 @@ export async function importFiles(
   const unpacked: NamedBytes[] = [];
   for (const f of files) {
     onStage({ stage: 'parse', file: f.name });
-    unpacked.push({ name: f.name, bytes: await maybeGunzip(f.bytes, f.name) });
+    unpacked.push({
+      name: f.name,
+      bytes: await maybeGunzip(f.bytes, f.name, { declaredBytes: idxDeclaredBytes }),
+    });
   }
   const { train, test } = assembleIdxParts(unpacked);
   return { name, source, train, test };

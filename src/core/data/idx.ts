@@ -20,6 +20,22 @@ export interface IdxArray {
   data: Uint8Array;
 }
 
+/**
+ * The whole size (bytes) an IDX file declares in its header, from its first bytes, or null when
+ * they do not start a supported IDX header (the parser then says what is wrong). Lets gzip
+ * inflation stop at the declared size.
+ */
+export function idxDeclaredBytes(prefix: Uint8Array): number | null {
+  if (prefix.length < 4 || prefix[0] !== 0 || prefix[1] !== 0 || prefix[2] !== UNSIGNED_BYTE) return null;
+  const ndims = prefix[3]!;
+  const headerBytes = 4 + 4 * ndims;
+  if (ndims < 1 || ndims > 4 || prefix.length < headerBytes) return null;
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  let size = 1;
+  for (let d = 0; d < ndims; d++) size *= view.getUint32(4 + 4 * d, false);
+  return headerBytes + size;
+}
+
 /** Parses (uncompressed) IDX bytes; every malformation throws DataFormatError naming `file`. */
 export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
