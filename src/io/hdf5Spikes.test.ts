@@ -14,7 +14,11 @@ import { parseSpikeHdf5 } from './hdf5Spikes.ts';
 const PYTHON = '/usr/bin/python3';
 
 /** A dataset for the writer: a vlen array per sample, or a plain 1-D array. Numbers or 'nan' / 'inf'. */
-type Column = { vlen: string; data: (number | string)[][] } | { dtype: string; data: (number | string)[] };
+type Column =
+  | { vlen: string; data: (number | string)[][] }
+  | { dtype: string; data: (number | string)[] }
+  /** A dataset of `shape` entries with none written (fill values, gzip chunks): a file's claim, not data. */
+  | { claim: string; vlen: boolean; shape: number };
 type Spec = Record<string, Column>;
 
 /** Reads a JSON list of [path, {dataset: column}] from argv[1] and writes each file. */
@@ -25,7 +29,11 @@ import numpy as np
 for path, datasets in json.loads(sys.argv[1]):
     with h5py.File(path, 'w') as f:
         for name, col in datasets.items():
-            if 'vlen' in col:
+            if 'claim' in col:
+                dt = np.dtype(col['claim'])
+                f.create_dataset(name, (col['shape'],), dtype=h5py.vlen_dtype(dt) if col['vlen'] else dt,
+                                 chunks=True, compression='gzip')
+            elif 'vlen' in col:
                 dt = np.dtype(col['vlen'])
                 ds = f.create_dataset(name, (len(col['data']),), dtype=h5py.vlen_dtype(dt))
                 for i, row in enumerate(col['data']):
@@ -68,6 +76,17 @@ const FILES: Record<string, Spec> = {
   },
   noUnits: { 'spikes/times': { vlen: 'float32', data: [[0.1]] }, labels: { dtype: 'uint8', data: [1] } },
   noTimes: { 'spikes/units': { vlen: 'uint16', data: [[1]] }, labels: { dtype: 'uint8', data: [1] } },
+  // A few KB claiming 10^8 samples, and 10^6: datasets created with a shape and no data.
+  claims100M: {
+    'spikes/times': { claim: 'float32', vlen: true, shape: 100_000_000 },
+    'spikes/units': { claim: 'uint16', vlen: true, shape: 100_000_000 },
+    labels: { claim: 'uint16', vlen: false, shape: 100_000_000 },
+  },
+  claims1M: {
+    'spikes/times': { claim: 'float32', vlen: true, shape: 1_000_000 },
+    'spikes/units': { claim: 'uint16', vlen: true, shape: 1_000_000 },
+    labels: { claim: 'uint16', vlen: false, shape: 1_000_000 },
+  },
   countMismatch: {
     'spikes/times': { vlen: 'float32', data: [[0.1], [0.2], [0.3]] },
     'spikes/units': { vlen: 'uint16', data: [[1], [2]] },
@@ -294,6 +313,23 @@ describe('parseSpikeHdf5', () => {
       'm.h5',
       /sample 1 has 2 spike times but 1 units/,
     );
+  });
+
+  it('refuses a small file claiming millions of samples at once, in bounded memory', async () => {
+    const before = process.memoryUsage().rss;
+    for (const [name, count] of [
+      ['claims100M', 100_000_000],
+      ['claims1M', 1_000_000],
+    ] as const) {
+      const bytes = file(name);
+      expect(bytes.length).toBeLessThan(100_000);
+      await expectFormatError(
+        parseSpikeHdf5(bytes, 'claim.h5'),
+        'claim.h5',
+        new RegExp(`claims ${count} samples but is only ${bytes.length} bytes long`),
+      );
+    }
+    expect(process.memoryUsage().rss - before).toBeLessThan(100e6);
   });
 
   it('rejects negative, non-finite and unordered times and labels beyond 255', async () => {

@@ -100,7 +100,7 @@ export async function parseSpikeHdf5(
     }
     if (file.file_id < 0n) throw new DataFormatError(fileName, 'is not an HDF5 file h5wasm can open');
     try {
-      return readEvents(h5, file, fileName, channels);
+      return readEvents(h5, file, fileName, bytes.length, channels);
     } catch (e) {
       if (e instanceof DataFormatError) throw e;
       throw new DataFormatError(fileName, `could not be read (${hdf5Reason(e)})`);
@@ -245,7 +245,13 @@ class EventBuffer {
   }
 }
 
-function readEvents(h5: typeof H5, file: H5.File, fileName: string, channelsOption?: number): EventSet {
+function readEvents(
+  h5: typeof H5,
+  file: H5.File,
+  fileName: string,
+  fileBytes: number,
+  channelsOption?: number,
+): EventSet {
   const [timesDs, timesCount] = dataset(h5, file, TIMES, fileName);
   const [unitsDs, unitsCount] = dataset(h5, file, UNITS, fileName);
   const [labelsDs, labelsCount] = dataset(h5, file, LABELS, fileName);
@@ -256,6 +262,15 @@ function readEvents(h5: typeof H5, file: H5.File, fileName: string, channelsOpti
     );
   }
   const count = timesCount;
+  // Every real sample costs the file at least a byte (its spikes, its label): a small file that
+  // claims millions of samples (unallocated or fill-value datasets) is refused before any loop
+  // over them (a 3 KB file claiming 10^8 samples was still being parsed after 150 s).
+  if (count > fileBytes) {
+    throw new DataFormatError(
+      fileName,
+      `claims ${count} samples but is only ${fileBytes} bytes long: its datasets hold no data for most of them`,
+    );
+  }
   const half = checkVlen(timesDs, TIMES, 'float', fileName);
   checkVlen(unitsDs, UNITS, 'integer', fileName);
   const labels = readLabels(labelsDs, count, fileName);
