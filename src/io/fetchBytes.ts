@@ -21,14 +21,28 @@ export interface DownloadProgress {
   total: number | null;
 }
 
+/**
+ * The most one download may bring (bytes): above SSC's largest file (about 1.5 GB would not fit a
+ * browser tab anyway) no data set here needs more; a server that sends more is refused.
+ */
+export const MAX_DOWNLOAD_BYTES = 1024 ** 3;
+
 export async function fetchBytes(
   url: string,
   options: {
     signal?: AbortSignal;
     onProgress?: (p: DownloadProgress) => void;
     fetchImpl?: typeof fetch;
+    /** Cap on the bytes received (MAX_DOWNLOAD_BYTES by default). */
+    maxBytes?: number;
   } = {},
 ): Promise<Uint8Array> {
+  const maxBytes = options.maxBytes ?? MAX_DOWNLOAD_BYTES;
+  const tooBig = (bytes: number): DownloadError =>
+    new DownloadError(
+      url,
+      `${url} is ${bytes} bytes or more, above the ${maxBytes} bytes Delay Lab downloads for one file`,
+    );
   const doFetch = options.fetchImpl ?? fetch;
   const cancelled = (): DownloadError => new DownloadError(url, `download of ${url} was cancelled`, true);
   let response: Response;
@@ -52,8 +66,16 @@ export async function fetchBytes(
   }
   const header = response.headers.get('content-length');
   const total = header !== null && /^\d+$/.test(header) ? Number(header) : null;
+  if (total !== null && total > maxBytes) {
+    void response.body?.cancel().catch(() => undefined);
+    throw tooBig(total);
+  }
   const body = response.body;
-  if (!body) return new Uint8Array(await response.arrayBuffer());
+  if (!body) {
+    const whole = new Uint8Array(await response.arrayBuffer());
+    if (whole.length > maxBytes) throw tooBig(whole.length);
+    return whole;
+  }
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let loaded = 0;
@@ -62,11 +84,17 @@ export async function fetchBytes(
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      chunks.push(value);
       loaded += value.length;
+      // A server without Content-Length (or lying about it) is stopped at the cap, not after it.
+      if (loaded > maxBytes) {
+        void reader.cancel().catch(() => undefined);
+        throw tooBig(loaded);
+      }
+      chunks.push(value);
       options.onProgress?.({ url, loaded, total });
     }
   } catch (e) {
+    if (e instanceof DownloadError) throw e;
     if (options.signal?.aborted) throw cancelled();
     throw new DownloadError(
       url,
