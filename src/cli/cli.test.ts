@@ -340,6 +340,17 @@ for name, n in (('shd_train.h5', 60), ('shd_test.h5', 20)):
     expect(out.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('refuses a config too large for this machine with its memory estimate, before loading data', () => {
+    const huge = preset('mnist-small')!;
+    huge.network.layers[0]!.size = 1_000_000;
+    const r = run(BIN, ['train', '--config', tempFile('huge.json', JSON.stringify(huge))]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /this config needs about \d+\.\d GB to train .* more than the .* GB \(80 % of this machine's memory\)/,
+    );
+    expect(r.stderr).not.toContain('loading');
+  });
+
   it('exits with 2 for unreadable or non-JSON files and unknown options', () => {
     expect(run(BIN, ['train', '--config', '/nonexistent/x.json']).stderr).toContain(
       'cannot read config file',

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
+import { checkTrainingMemory, MemoryLimitError } from '../core/memoryEstimate.ts';
 import { threadsFor } from './threads.ts';
 import { BUILTIN_MNIST } from '../core/data/builtinMnist.ts';
 import { DataFormatError, type RawDataset } from '../core/data/types.ts';
@@ -154,6 +155,10 @@ async function main(argv: readonly string[]): Promise<number> {
       const epochs = intFlag(flags, 'epochs', 1) ?? config.training.epochs;
       // The checkpoint records the run's length: a resumed run keeps its schedules.
       config.training.epochs = epochs;
+      const threads = threadsFor(config, intFlag(flags, 'threads', 1), availableParallelism(), err);
+      // Before the data or any array: a config that cannot fit is refused with the estimate.
+      const limit = 0.8 * totalmem();
+      checkTrainingMemory(config, { precision: 'f32', threads }, limit, "(80 % of this machine's memory)");
       const dataFlag = flags.get('data');
       if (dataFlag === true) throw new UsageError('--data needs a directory or file');
       const raw = await datasetFor(config, dataFlag, err);
@@ -164,7 +169,7 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       const summary = await trainRun(config, {
         engine,
-        threads: threadsFor(config, intFlag(flags, 'threads', 1), availableParallelism(), err),
+        threads,
         log: err,
         raw,
         files: { out: outDir, resume, dataset: raw?.name ?? null },
@@ -181,7 +186,12 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (e: unknown) => {
-    if (e instanceof UsageError || e instanceof ConfigError || e instanceof DataFormatError) {
+    if (
+      e instanceof UsageError ||
+      e instanceof ConfigError ||
+      e instanceof DataFormatError ||
+      e instanceof MemoryLimitError
+    ) {
       err(`delaylab: ${e.message}`);
       process.exitCode = 2;
     } else if (e instanceof GpuUnavailableError || e instanceof GpuCommandError) {

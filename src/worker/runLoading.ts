@@ -1,4 +1,5 @@
 import { decodeCheckpoint, type Checkpoint } from '../core/checkpoint.ts';
+import { checkTrainingMemory } from '../core/memoryEstimate.ts';
 import { buildTaskData, type SpikeDataset } from '../core/data/tasks.ts';
 import type { RawDataset } from '../core/data/types.ts';
 import type { Engine } from '../core/engine.ts';
@@ -9,6 +10,17 @@ import type { RunEntry } from '../storage/runStore.ts';
 import { createEngine } from './engines.ts';
 import type { SessionHost } from './host.ts';
 import type { EngineChoice, EngineReport, RunInfo } from './protocol.ts';
+
+/**
+ * What a playground run may allocate (bytes): browsers cap a tab's memory at a few GB (and
+ * report at most 8 GB of device memory), so half of the device's memory, at most 2 GB.
+ */
+const BROWSER_MEMORY_LIMIT = Math.min(
+  2e9,
+  0.5 *
+    1e9 *
+    ((globalThis.navigator as (Navigator & { deviceMemory?: number }) | undefined)?.deviceMemory ?? 4),
+);
 
 /** A model file being opened as a new run: its parameters replace the seed's initialisation. */
 export interface ImportedModel {
@@ -71,6 +83,13 @@ export async function openRun(
   }
   const saved = stored ? decodeCheckpoint(stored.checkpoint, `run '${stored.entry.name}'`) : null;
   const config = saved?.config ?? request.config;
+  // Before the data or any array: a config that cannot fit in a tab is refused with the estimate.
+  checkTrainingMemory(
+    config,
+    { precision: 'f32', threads: 1 },
+    BROWSER_MEMORY_LIMIT,
+    'a browser tab can safely hold',
+  );
   const raw = await host.loadData(config, request.dataBaseUrl, post);
   if (!stillWanted()) return null;
   post('Encoding and splitting the data…', null);

@@ -1,0 +1,96 @@
+import type { ExperimentConfig } from './experiment.ts';
+import { hasDelayGradient } from './synapses/kernels.ts';
+import type { Precision } from './tensor.ts';
+
+/** Bytes a training run of a config holds, by kind (the CPU engine's arrays; the data set is extra). */
+export interface MemoryEstimate {
+  /** Weights and delays. */
+  parameterBytes: number;
+  /** Their gradients, one copy per thread. */
+  gradientBytes: number;
+  /** Adam's two float64 moments per trained tensor. */
+  optimizerBytes: number;
+  /** Per-layer scratch: tap tables of the one- and two-tap kernels, O(outputs x Td) for the Gaussian. */
+  scratchBytes: number;
+  /** One batch's forward record and gradients (or one evaluation slice's record, if larger). */
+  activationBytes: number;
+  totalBytes: number;
+}
+
+/** Samples the run loop evaluates at once (EVAL_SLICE_SAMPLES in runLoop.ts). */
+const EVALUATION_SAMPLES = 256;
+
+/**
+ * What training `config` will allocate, before anything is allocated: parameters, gradients,
+ * optimiser state and scratch are O(synapses) per layer; activations are batch x time steps x
+ * neurons for each layer's current, membrane and spikes and their gradients (about five arrays),
+ * plus the batch's input. An estimate within tens of percent, to refuse configs that cannot fit.
+ */
+export function estimateTrainingMemory(
+  config: ExperimentConfig,
+  options: { precision: Precision; threads: number },
+): MemoryEstimate {
+  const real = options.precision === 'f64' ? 8 : 4;
+  const { timeSteps, inputs } = config.network;
+  let fanIn = inputs;
+  let parameterBytes = 0;
+  let gradientBytes = 0;
+  let optimizerBytes = 0;
+  let scratchBytes = 0;
+  let neurons = 0;
+  for (const layer of config.network.layers) {
+    const synapses = fanIn * layer.size;
+    parameterBytes += 2 * real * synapses;
+    gradientBytes += 2 * real * synapses * Math.max(1, options.threads);
+    const trained =
+      (layer.trainWeights ? 1 : 0) + (layer.trainDelays && hasDelayGradient(layer.kernel.mode) ? 1 : 0);
+    optimizerBytes += trained * 2 * 8 * synapses;
+    scratchBytes +=
+      layer.kernel.mode === 'gauss' ? 5 * 8 * layer.size * layer.kernel.maxDelay : (8 + 3 * real) * synapses;
+    neurons += layer.size;
+    fanIn = layer.size;
+  }
+  const batchRecord = (samples: number, arrays: number): number =>
+    samples * timeSteps * (arrays * real * neurons + 8 * inputs);
+  const activationBytes = Math.max(
+    batchRecord(config.training.batchSize, 5),
+    batchRecord(EVALUATION_SAMPLES, 3),
+  );
+  const totalBytes = parameterBytes + gradientBytes + optimizerBytes + scratchBytes + activationBytes;
+  return { parameterBytes, gradientBytes, optimizerBytes, scratchBytes, activationBytes, totalBytes };
+}
+
+/** "6.3 GB", "120 MB". */
+export function formatBytes(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.max(0.1, bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** A config whose estimated training memory exceeds what the machine or browser can give. */
+export class MemoryLimitError extends Error {
+  constructor(
+    readonly estimate: MemoryEstimate,
+    readonly limitBytes: number,
+    limitName: string,
+  ) {
+    super(
+      `this config needs about ${formatBytes(estimate.totalBytes)} to train ` +
+        `(parameters and gradients ${formatBytes(estimate.parameterBytes + estimate.gradientBytes)}, ` +
+        `Adam state ${formatBytes(estimate.optimizerBytes)}, one batch's activations ` +
+        `${formatBytes(estimate.activationBytes)}), more than the ${formatBytes(limitBytes)} ${limitName}; ` +
+        'use fewer neurons, a smaller batch or fewer time steps',
+    );
+    this.name = 'MemoryLimitError';
+  }
+}
+
+/** Throws MemoryLimitError when training `config` would need more than `limitBytes`. */
+export function checkTrainingMemory(
+  config: ExperimentConfig,
+  options: { precision: Precision; threads: number },
+  limitBytes: number,
+  limitName: string,
+): MemoryEstimate {
+  const estimate = estimateTrainingMemory(config, options);
+  if (estimate.totalBytes > limitBytes) throw new MemoryLimitError(estimate, limitBytes, limitName);
+  return estimate;
+}
