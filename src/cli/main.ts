@@ -13,7 +13,7 @@ import { PRESETS } from '../core/presets.ts';
 import { TrainingDivergedError } from '../core/trainer.ts';
 import type { GpuFault } from '../gpu/engine/GpuTrainer.ts';
 import { checkKnown, intFlag, parseArgs, stringFlag, UsageError } from './args.ts';
-import { readCheckpoint } from './runOutput.ts';
+import { readCheckpoint, RunOutputError } from './runOutput.ts';
 import { groupBySeed, readRun, reportMarkdown } from './report.ts';
 import { loadConfig } from './loadConfig.ts';
 import { trainRun } from './train.ts';
@@ -194,7 +194,11 @@ main(process.argv.slice(2)).then(
     ) {
       err(`delaylab: ${e.message}`);
       process.exitCode = 2;
-    } else if (e instanceof GpuUnavailableError || e instanceof GpuCommandError) {
+    } else if (
+      e instanceof GpuUnavailableError ||
+      e instanceof GpuCommandError ||
+      e instanceof RunOutputError
+    ) {
       err(`delaylab: ${e.message}`);
       process.exitCode = 1;
     } else if (e instanceof TrainingDivergedError || (e instanceof Error && /not finite/.test(e.message))) {

@@ -1,5 +1,14 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../core/checkpoint.ts';
 import type { EpochRecord } from '../core/runRecord.ts';
 import { UsageError } from './args.ts';
@@ -32,16 +41,66 @@ export function metricsCsv(history: readonly EpochRecord[]): string {
   return `${COLUMNS.join(',')}\n${lines.join('\n')}\n`;
 }
 
-/** Writes a file by way of a temporary name, so a crash mid-write never leaves half a file. */
+/** A write of the run folder failed (full disk, no permission): one line for the user. */
+export class RunOutputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunOutputError';
+  }
+}
+
+function describeWriteFailure(path: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC') return `cannot write ${path}: the disk is full`;
+  if (code === 'EDQUOT') return `cannot write ${path}: the disk quota is used up`;
+  if (code === 'EACCES' || code === 'EPERM') return `cannot write ${path}: permission denied`;
+  return `cannot write ${path} (${code ?? (e instanceof Error ? e.message : String(e))})`;
+}
+
+/**
+ * Writes a file by way of a temporary name, so a crash mid-write never leaves half a file: the
+ * data is flushed to the disk (fsync) before the rename, and the folder after it, so that a power
+ * loss leaves the old file or the new one, never a renamed empty one. On failure the temporary
+ * file is removed and the old file stays as it was.
+ */
 function writeAtomically(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writeFileSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new RunOutputError(describeWriteFailure(path, e));
+  }
+  syncFolder(dirname(path));
+}
+
+/** fsync of a folder makes a rename inside it durable (where the platform allows it). */
+function syncFolder(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some platforms cannot fsync a folder; the file itself is already on disk.
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }
 
 /** Writes the checkpoint and the per-epoch metrics into `dir` (created if missing). */
 export function writeRunOutput(dir: string, checkpoint: Checkpoint, history: readonly EpochRecord[]): void {
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new RunOutputError(describeWriteFailure(dir, e));
+  }
   writeAtomically(join(dir, CHECKPOINT_FILE), encodeCheckpoint(checkpoint));
   writeAtomically(join(dir, METRICS_CSV), metricsCsv(history));
   writeAtomically(join(dir, METRICS_JSON), `${JSON.stringify(history, null, 1)}\n`);
