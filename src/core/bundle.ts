@@ -1,10 +1,15 @@
+import { crc32 } from './crc32.ts';
 import { DataFormatError } from './data/types.ts';
 
 /**
  * A versioned binary bundle of a JSON header and named typed arrays, the one layout behind
  * every binary file Delay Lab writes (stored data sets, checkpoints):
  *
- *   4-byte magic  u32 version  u32 headerBytes  header (UTF-8 JSON)  padding to 8  arrays...
+ *   4-byte magic  u32 version  u32 headerBytes  header (UTF-8 JSON)  padding to 8  arrays...  u32 CRC-32
+ *
+ * The trailing CRC-32 covers every byte before it; formats added it at a version of their own
+ * (`checksumFrom` in decodeBundle), and files of older versions, which end with their arrays, are
+ * read without it.
  *
  * Integers are little-endian; the header's `arrays` maps each name to its element type, byte
  * offset (from the start of the bundle) and length. Arrays are stored raw, so large ones load
@@ -30,7 +35,7 @@ function typeOf(a: TypedArray): ArrayType {
 
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
 
-/** Writes a bundle; `header` must be JSON-serialisable and must not use the key `arrays`. */
+/** Writes a bundle (with its trailing CRC-32); `header` must be JSON-serialisable and must not use the key `arrays`. */
 export function encodeBundle(
   magic: string,
   version: number,
@@ -57,7 +62,7 @@ export function encodeBundle(
     if (next === dataStart) break;
     dataStart = next;
   }
-  const out = new Uint8Array(dataStart + cursor);
+  const out = new Uint8Array(dataStart + cursor + 4);
   out.set(encoder.encode(magic).subarray(0, 4), 0);
   const view = new DataView(out.buffer);
   view.setUint32(4, version, true);
@@ -66,6 +71,7 @@ export function encodeBundle(
   for (const { array, offset } of layout) {
     out.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), dataStart + offset);
   }
+  view.setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
   return out;
 }
 
@@ -102,6 +108,8 @@ export function decodeBundle(
   file: string,
   kind: string,
   oldestVersion = version,
+  /** The first version whose files end with a CRC-32 (checked); older ones have none. */
+  checksumFrom = version,
 ): Bundle {
   const fail = (problem: string): never => {
     throw new DataFormatError(file, problem);
@@ -118,8 +126,15 @@ export function decodeBundle(
         : `has unknown format version ${found}`,
     );
   }
+  let end = bytes.length;
+  if (found >= checksumFrom) {
+    end = bytes.length - 4;
+    if (end < 12 || crc32(bytes.subarray(0, end)) !== view.getUint32(end, true)) {
+      fail('is damaged: its checksum does not match its contents (changed or cut off after it was written)');
+    }
+  }
   const headerLength = view.getUint32(8, true);
-  if (12 + headerLength > bytes.length) fail('is truncated inside its header');
+  if (12 + headerLength > end) fail('is truncated inside its header');
   let header: Record<string, unknown> = {};
   try {
     const parsed: unknown = JSON.parse(
@@ -154,8 +169,7 @@ export function decodeBundle(
       }
       if (length !== null && ref.length !== length)
         return fail(`${what} holds ${ref.length} values; ${length} expected`);
-      if (ref.offset + ref.length * size > bytes.length)
-        return fail(`is truncated: the ${what} array is cut off`);
+      if (ref.offset + ref.length * size > end) return fail(`is truncated: the ${what} array is cut off`);
       // Copy into a fresh aligned buffer: the bundle may sit at any byte offset.
       const raw = bytes.slice(ref.offset, ref.offset + ref.length * size).buffer;
       return new CONSTRUCTORS[type](raw) as ArrayOf<T>;

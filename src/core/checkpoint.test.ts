@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { asUnchecksummed } from './bundleTesting.ts';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { DataFormatError } from './data/types.ts';
 import { preset } from './presets.ts';
@@ -55,6 +56,29 @@ describe('checkpoints', () => {
     expect(back.dataset).toBe('x');
   });
 
+  it('refuses a checkpoint with 256 bytes flipped mid-file (it resumed silently with other results before the checksum)', () => {
+    const t = new Trainer(patterns());
+    const bytes = encodeCheckpoint(checkpointOf(t, []));
+    const middle = Math.floor(bytes.length / 2);
+    for (const start of [middle, bytes.length - 300, 20]) {
+      const flipped = bytes.slice();
+      for (let q = start; q < start + 256; q++) flipped[q]! ^= 0x5a;
+      expect(() => decodeCheckpoint(flipped, 'run/checkpoint.dlck'), `bytes ${start}..`).toThrow(
+        'run/checkpoint.dlck: is damaged: its checksum does not match its contents (changed or cut off after it was written)',
+      );
+    }
+  });
+
+  it('reads checkpoints of format 2 (before the checksum) as before', () => {
+    const t = new Trainer(patterns());
+    t.trainStep([0, 1]);
+    const current = encodeCheckpoint(checkpointOf(t, []));
+    const v2 = asUnchecksummed(current, 2);
+    const back = decodeCheckpoint(v2, 'old.dlck');
+    expect(back).toEqual(decodeCheckpoint(current, 'new.dlck'));
+    expect(back.state.step).toBe(1);
+  });
+
   it('rejects foreign, truncated and inconsistent files with a message naming them', () => {
     const t = new Trainer(patterns());
     const bytes = encodeCheckpoint(checkpointOf(t, []));
@@ -62,6 +86,7 @@ describe('checkpoints', () => {
       /run\/ck: is not a Delay Lab checkpoint/,
     );
     expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 100), 'ck')).toThrow(DataFormatError);
+    expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 100), 'ck')).toThrow(/ck: is damaged/);
     // A trainer of another shape refuses the state, naming what differs.
     const other = patterns();
     other.network.layers[0]!.size = 8;

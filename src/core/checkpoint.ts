@@ -12,8 +12,10 @@ import type { AdamSnapshot, Trainer, TrainerState } from './trainer.ts';
  * Version 2 adds the best model's kernel width (sigma) and the loss sum of an epoch the
  * checkpoint was taken in; version 1 files are still read (both then null).
  */
-export const CHECKPOINT_VERSION = 2;
+export const CHECKPOINT_VERSION = 3;
 const OLDEST_READABLE_VERSION = 1;
+/** Version 3 added the trailing CRC-32: a checkpoint damaged after writing is refused, not resumed. */
+const CHECKSUM_FROM_VERSION = 3;
 const MAGIC = 'DLCK';
 
 export interface BestParameters {
@@ -103,6 +105,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     file,
     'a Delay Lab checkpoint',
     OLDEST_READABLE_VERSION,
+    CHECKSUM_FROM_VERSION,
   );
   let config: ExperimentConfig;
   try {

@@ -115,7 +115,7 @@ describe('DatasetStore', () => {
     const e = await store.save(dataset('precious', 2));
     const bytes = new Uint8Array((await get(DATA_KEY_PREFIX + e.id, idb)) as ArrayBuffer);
     await set(DATA_KEY_PREFIX + e.id, bytes.slice(0, bytes.length - 20).buffer, idb);
-    await expect(store.load(e.id)).rejects.toThrow(/stored data set 'precious': is truncated/);
+    await expect(store.load(e.id)).rejects.toThrow(/stored data set 'precious': is damaged/);
     expect((await store.list()).map((x) => x.name)).toEqual(['precious']);
   });
 });

@@ -9,7 +9,12 @@ import type { DatasetSource, RawDataset, RawSet } from '../core/data/types.ts';
  * data keys that no index entry names (left by such a save) are removed when the list is read.
  */
 export const INDEX_KEY = 'datasets-index:v1';
-export const DATA_KEY_PREFIX = `dataset:v${DATASET_FORMAT_VERSION}:`;
+/**
+ * Key prefix of stored data sets' bytes. Its "v1" names the key scheme, not the file format:
+ * data sets of every readable format (the bytes carry their own version) stay under it, so a
+ * format change loses none of them.
+ */
+export const DATA_KEY_PREFIX = 'dataset:v1:';
 
 export interface DatasetEntry {
   id: string;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { asUnchecksummed, reseal } from '../bundleTesting.ts';
 import { DATASET_FORMAT_VERSION, decodeDataset, encodeDataset } from './container.ts';
 import { DataFormatError, type EventSet, type ImageSet, type PointSet, type RawDataset } from './types.ts';
 
@@ -80,18 +81,38 @@ describe('stored data set format', () => {
       expect(() => decodeDataset(bytes, 'store/n')).toThrow(pattern);
     };
     fails(new Uint8Array(20), /store\/n: is not a Delay Lab data set/);
-    fails(good.subarray(0, good.length - 5), /truncated: the train 'pixels' array is cut off|train 'labels'/);
-    fails(good.subarray(0, 30), /truncated inside its header/);
+    fails(good.subarray(0, good.length - 5), /is damaged: its checksum does not match/);
+    // Behind the checksum (files of version 1 have none), the arrays' own bounds are checked.
+    fails(
+      asUnchecksummed(good, 1).subarray(0, good.length - 9),
+      /truncated: the train 'pixels' array is cut off|train 'labels'/,
+    );
+    const flipped = good.slice();
+    for (let q = 100; q < 100 + 256 && q < flipped.length - 4; q++) flipped[q]! ^= 0xff;
+    fails(flipped, /store\/n: is damaged: its checksum does not match its contents/);
+    fails(asUnchecksummed(good, 1).subarray(0, 30), /truncated inside its header/);
+    fails(good.subarray(0, 30), /is damaged/);
     const future = good.slice();
     new DataView(future.buffer).setUint32(4, DATASET_FORMAT_VERSION + 1, true);
     fails(future, /newer Delay Lab/);
     const header = good.slice();
     header[12] = 0x5d; // "]" where the JSON's "{" was
-    fails(header, /corrupt header/);
+    fails(reseal(header), /corrupt header/);
     // A label beyond the class count (labels are the last array).
     const badLabel = good.slice();
-    badLabel[badLabel.length - 8 + 0] = 9;
-    expect(() => decodeDataset(badLabel, 'n')).toThrow(/label 9 but only 4 classes/);
+    badLabel[badLabel.length - 12 + 0] = 9;
+    expect(() => decodeDataset(reseal(badLabel), 'n')).toThrow(/label 9 but only 4 classes/);
+  });
+
+  it('reads data sets stored in format 1 (before the checksum)', () => {
+    const good = encodeDataset({
+      name: 'n',
+      source: { kind: 'builtin', name: 'n' },
+      train: images(4),
+      test: null,
+    });
+    const old = decodeDataset(asUnchecksummed(good, 1), 'old');
+    expect(old).toEqual(decodeDataset(good, 'new'));
   });
 
   it('rejects events whose channels exceed the channel count', () => {

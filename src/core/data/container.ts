@@ -7,7 +7,10 @@ import type { DatasetSource, RawDataset, RawSet } from './types.ts';
  * arrays are the parts' typed arrays ("train.pixels", "test.labels", ...). Bump the version
  * when the layout changes; `decodeDataset` refuses versions it does not know with a message.
  */
-export const DATASET_FORMAT_VERSION = 1;
+export const DATASET_FORMAT_VERSION = 2;
+/** Version 2 added the trailing CRC-32; version 1 files (stored before it) still read. */
+const OLDEST_READABLE_VERSION = 1;
+const CHECKSUM_FROM_VERSION = 2;
 const MAGIC = 'DLDS';
 const KIND = 'a Delay Lab data set';
 
@@ -55,7 +58,15 @@ export function encodeDataset(data: RawDataset): Uint8Array {
 
 /** Parses and checks a stored data set; anything inconsistent throws DataFormatError naming `file`. */
 export function decodeDataset(bytes: Uint8Array, file: string): RawDataset {
-  const bundle = decodeBundle(bytes, MAGIC, DATASET_FORMAT_VERSION, file, KIND);
+  const bundle = decodeBundle(
+    bytes,
+    MAGIC,
+    DATASET_FORMAT_VERSION,
+    file,
+    KIND,
+    OLDEST_READABLE_VERSION,
+    CHECKSUM_FROM_VERSION,
+  );
   const { header, fail } = bundle;
   const parts = header['parts'];
   if (typeof header['name'] !== 'string' || !Array.isArray(parts) || typeof header['source'] !== 'object') {
