@@ -351,6 +351,22 @@ for name, n in (('shd_train.h5', 60), ('shd_test.h5', 20)):
     expect(r.stderr).not.toContain('loading');
   });
 
+  it('an unexpected error prints one line and where its full trace was written, never the trace', () => {
+    const r = run(BIN, ['presets'], { DELAYLAB_CLI_FAULT: 'internal-error' });
+    expect(r.code).toBe(70);
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !/XDG_RUNTIME_DIR/.test(l));
+    expect(lines).toHaveLength(1);
+    const match =
+      /^delaylab: unexpected error: deliberate internal error \(the full trace is in (\S+)\)$/.exec(
+        lines[0]!,
+      );
+    expect(match).not.toBeNull();
+    expect(readFileSync(match![1]!, 'utf8')).toMatch(/TypeError: deliberate internal error\n\s+at /);
+  });
+
   it('exits with 2 for unreadable or non-JSON files and unknown options', () => {
     expect(run(BIN, ['train', '--config', '/nonexistent/x.json']).stderr).toContain(
       'cannot read config file',

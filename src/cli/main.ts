@@ -1,5 +1,6 @@
-import { existsSync, statSync } from 'node:fs';
-import { availableParallelism, totalmem } from 'node:os';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { checkTrainingMemory, MemoryLimitError } from '../core/memoryEstimate.ts';
 import { threadsFor } from './threads.ts';
 import { BUILTIN_MNIST } from '../core/data/builtinMnist.ts';
@@ -85,6 +86,9 @@ function gpuFaultFromEnvironment(): GpuFault | null {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  // DELAYLAB_CLI_FAULT=internal-error stands in for a bug (the tests check how one is reported).
+  if (process.env['DELAYLAB_CLI_FAULT'] === 'internal-error')
+    throw new TypeError('deliberate internal error');
   const { command, flags, operands } = parseArgs(argv, ['json', 'help']);
   if (command === undefined || command === 'help' || flags.has('help')) {
     out(HELP);
@@ -205,7 +209,17 @@ main(process.argv.slice(2)).then(
       err(`delaylab: ${e.message}`);
       process.exitCode = 1;
     } else {
-      throw e;
+      // A bug, not a user error: one line, and the whole trace in a file for the report.
+      const trace = join(tmpdir(), `delaylab-error-${process.pid}-${Date.now()}.txt`);
+      const text = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      let where = `the full trace is in ${trace}`;
+      try {
+        writeFileSync(trace, `${text}\n`);
+      } catch {
+        where = `the trace could not be written to ${tmpdir()}: ${text}`;
+      }
+      err(`delaylab: unexpected error: ${e instanceof Error ? e.message : String(e)} (${where})`);
+      process.exitCode = 70;
     }
   },
 );
