@@ -133,6 +133,14 @@ describe('loaded data in tasks', () => {
     const d = config();
     d.network.layers[1]!.size = 10;
     expect(() => buildTaskData(d, raw)).toThrow(/10 outputs, but data set 'tiny' has 2 classes/);
+    // One stray label (200) is named with its sample, not read as "201 classes".
+    const stray = structuredClone(raw);
+    const test = stray.test as ImageSet;
+    test.labels = Uint8Array.from(test.labels, (l, s) => (s === 7 ? 200 : l));
+    test.classes = 201;
+    expect(() => buildTaskData(config(), stray)).toThrow(
+      /2 outputs \(classes 0-1\), but test sample 7 of data set 'tiny' has label 200/,
+    );
     expect(() => buildTaskData(config(), null)).toThrow(
       /needs the data set 'mnist-10k', which is not loaded/,
     );

@@ -113,7 +113,17 @@ function buildLoaded(config: ExperimentConfig, raw: RawDataset, rng: Rng): Spike
   }
   const classes = Math.max(train.classes, test?.classes ?? 0);
   const outputs = config.network.layers.at(-1)!.size;
-  if (classes !== outputs) {
+  // A label past the output count is named (one stray label 200 once read as "201 classes").
+  const stray = classes > outputs ? firstLabelFrom(outputs, train, test) : null;
+  if (stray) {
+    problems.push(
+      configProblem(
+        ['network', 'layers', config.network.layers.length - 1, 'size'],
+        'dataset',
+        `${outputs} outputs (classes 0-${outputs - 1}), but ${stray.part} sample ${stray.sample} of data set '${raw.name}' has label ${stray.label}`,
+      ),
+    );
+  } else if (classes !== outputs) {
     problems.push(
       configProblem(
         ['network', 'layers', config.network.layers.length - 1, 'size'],
@@ -301,4 +311,21 @@ export function gatherBatch(
     writeSample(data.source, indices[b]!, data.timeSteps, data.inputs, batch, b * per);
   }
   return batch;
+}
+
+/** The first label at or above `limit`, with where it is (training part first). */
+function firstLabelFrom(
+  limit: number,
+  train: RawSet,
+  test: RawSet | null,
+): { part: 'training' | 'test'; sample: number; label: number } | null {
+  for (const [part, set] of [
+    ['training', train],
+    ['test', test],
+  ] as const) {
+    if (!set) continue;
+    const at = set.labels.findIndex((l) => l >= limit);
+    if (at >= 0) return { part, sample: at, label: set.labels[at]! };
+  }
+  return null;
 }
