@@ -95,14 +95,18 @@ export async function openRun(
   post('Encoding and splitting the data…', null);
   const data = buildTaskData(config, raw);
   const imported = request.imported;
-  const { engine, report } = await createEngine(
-    request.choice,
+  // A stored run continues on its own engine (the page's engine choice is for new runs): a CPU
+  // run stays on the CPU, a GPU run takes the GPU where there still is one; a switch is said.
+  const choice = stored ? resumeChoice(stored.entry.engine) : request.choice;
+  const { engine, report: built } = await createEngine(
+    choice,
     config,
     data,
     saved?.state ?? imported?.state ?? null,
     host.gpu,
     onLost,
   );
+  const report = stored ? withSwitchNotice(built, stored.entry.engine) : built;
   if (!stillWanted()) {
     await engine.dispose();
     return null;
@@ -167,5 +171,20 @@ function runInfo(
     classNames: null,
     toy:
       task.kind === 'toy' ? { inputTimes: [...task.inputTimes], targetTimes: [...task.targetTimes] } : null,
+  };
+}
+
+/** The engine choice that resumes a stored run where it trained: the CPU, or the GPU if one is there. */
+export function resumeChoice(trainedOn: 'cpu' | 'gpu'): EngineChoice {
+  return trainedOn === 'cpu' ? 'cpu' : 'auto';
+}
+
+/** The report, with a notice when a resumed run continues on another engine than it trained on. */
+export function withSwitchNotice(report: EngineReport, trainedOn: 'cpu' | 'gpu'): EngineReport {
+  if (report.engine === trainedOn) return report;
+  const why = report.notice ? ` (${report.notice.replace(/\.$/, '')})` : '';
+  return {
+    ...report,
+    notice: `This run trained on the ${trainedOn.toUpperCase()} engine and continues on the ${report.engine.toUpperCase()} engine${why}; from here its steps may differ slightly from an uninterrupted run.`,
   };
 }

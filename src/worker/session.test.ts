@@ -232,6 +232,42 @@ describe('TrainingSession', () => {
     expect(err?.type === 'error' && err.message).toMatch(/fashion-mnist/);
   });
 
+  it('a stored run resumes on its own engine, whatever the page chose, and says when it must switch', async () => {
+    const runs = new MemoryRuns();
+    const first = startSession(runs);
+    first.send({
+      type: 'load',
+      config: patternsConfig(2),
+      engine: 'cpu',
+      resumeRunId: null,
+      dataBaseUrl: '',
+    });
+    const ready = await first.until((m) => m.type === 'ready');
+    if (ready.type !== 'ready') throw new Error('unreachable');
+    first.send({ type: 'step' });
+    await first.until((m) => m.type === 'saved' && m.step === 1);
+    const id = ready.info.runId;
+
+    // Trained on the CPU; the page now asks for the GPU (this session has none): it stays on the CPU.
+    const cpuRun = startSession(runs);
+    cpuRun.send({ type: 'load', config: preset('toy')!, engine: 'gpu', resumeRunId: id, dataBaseUrl: '' });
+    const onCpu = await cpuRun.until((m) => m.type === 'ready');
+    if (onCpu.type !== 'ready') throw new Error('unreachable');
+    expect(onCpu.info.engine.engine).toBe('cpu');
+    expect(onCpu.info.engine.notice).toBeNull();
+
+    // Trained on the GPU, resumed where there is none: the CPU, saying so.
+    runs.runs.get(id)!.entry.engine = 'gpu';
+    const gpuRun = startSession(runs);
+    gpuRun.send({ type: 'load', config: preset('toy')!, engine: 'cpu', resumeRunId: id, dataBaseUrl: '' });
+    const switched = await gpuRun.until((m) => m.type === 'ready');
+    if (switched.type !== 'ready') throw new Error('unreachable');
+    expect(switched.info.engine.engine).toBe('cpu');
+    expect(switched.info.engine.notice).toMatch(
+      /^This run trained on the GPU engine and continues on the CPU engine \(Training on the CPU: this browser exposes no WebGPU/,
+    );
+  });
+
   it('auto without WebGPU trains on the CPU and says why', async () => {
     const s = startSession();
     s.send({ type: 'load', config: preset('toy')!, engine: 'auto', resumeRunId: null, dataBaseUrl: '' });
