@@ -160,6 +160,27 @@ test('a reload mid-run resumes from the checkpoint; export -> import gives the s
   expect(((await evaluated.textContent()) ?? '').replace(/^step \d+: /, '')).toBe(accuracyBefore);
 });
 
+test('a share link pasted into an open tab (a fragment change, no reload) opens its experiment', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await waitForStatus(page, /^ready$/);
+  await page.getByTestId('preset').selectOption('patterns');
+  await waitForStatus(page, /^ready$/);
+  await setField(page, 'seed', '7');
+  await page.getByTestId('copy-link').click();
+  const link = await page.getByTestId('share-link').inputValue();
+  await page.getByTestId('preset').selectOption('toy');
+  await waitForStatus(page, /^ready$/);
+  await expect(page.getByTestId('run-status')).toContainText("'toy'");
+  // Same document: only the fragment changes, as when a link is pasted into the address bar.
+  await page.evaluate((hash) => (location.hash = hash), new URL(link).hash);
+  await waitForStatus(page, /^ready$/);
+  await expect(page.getByTestId('run-status')).toContainText("'patterns', seed 7");
+  await expect(page.getByTestId('link-messages')).toHaveCount(0);
+  expect(await page.evaluate(() => location.hash)).toBe('');
+});
+
 test('a bad link and a corrupt model file each give their message; nothing stored is lost', async ({
   page,
 }) => {

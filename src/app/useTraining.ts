@@ -27,15 +27,7 @@ export async function refreshRuns(): Promise<void> {
  */
 async function openStartingRun(client: TrainingClient): Promise<void> {
   const state = appStore.getState();
-  if (location.hash.length > 1) {
-    const { config, ignored } = decodeShareLink(location.href);
-    state.setExperiment(config);
-    state.setLinkMessages(ignored);
-    // Drop the fragment: a reload now resumes the stored run instead of starting the link again.
-    history.replaceState(null, '', `${location.pathname}${location.search}`);
-    client.load(config, state.engineChoice);
-    return;
-  }
+  if (openLinkInAddress(client)) return;
   let latest = null;
   try {
     latest = await runStore.latest();
@@ -49,6 +41,23 @@ async function openStartingRun(client: TrainingClient): Promise<void> {
     return;
   }
   client.load(state.experiment, state.engineChoice);
+}
+
+/**
+ * Opens the share link in the address, if there is one: its config (with what was ignored
+ * listed) as a new run. On first load and whenever a link is pasted into an open tab (a
+ * fragment change does not reload the page). Returns whether there was a link.
+ */
+function openLinkInAddress(client: TrainingClient): boolean {
+  if (location.hash.length <= 1) return false;
+  const state = appStore.getState();
+  const { config, ignored } = decodeShareLink(location.href);
+  state.setExperiment(config);
+  state.setLinkMessages(ignored);
+  // Drop the fragment: a reload now resumes the stored run instead of starting the link again.
+  history.replaceState(null, '', `${location.pathname}${location.search}`);
+  client.load(config, state.engineChoice);
+  return true;
 }
 
 /** Throttle for re-listing runs after saves (ms). */
@@ -85,7 +94,10 @@ export function useTrainingClient(): TrainingClient | null {
     c.setSpeed(appStore.getState().stepsPerSecond);
     setClient(c);
     void openStartingRun(c);
+    const onHashChange = (): void => void openLinkInAddress(c);
+    window.addEventListener('hashchange', onHashChange);
     return () => {
+      window.removeEventListener('hashchange', onHashChange);
       c.dispose();
       setClient(null);
     };
