@@ -160,6 +160,28 @@ test('a reload mid-run resumes from the checkpoint; export -> import gives the s
   expect(((await evaluated.textContent()) ?? '').replace(/^step \d+: /, '')).toBe(accuracyBefore);
 });
 
+test('a second tab opens a run the first one holds read-only and says why; the first keeps training it', async ({
+  page,
+  context,
+}) => {
+  await page.goto('/');
+  await waitForStatus(page, /^ready$/);
+  await page.getByTestId('step').click();
+  await page.getByTestId('step').click();
+  await expect(page.getByTestId('run-row')).toHaveCount(1);
+
+  const second = await context.newPage();
+  await second.goto('/');
+  await waitForStatus(second, /^(ready|paused)$/);
+  await expect(second.getByTestId('run-notice').last()).toContainText('open in another tab of Delay Lab');
+  await expect(second.getByTestId('play-pause')).toBeDisabled();
+  await expect(second.getByTestId('step')).toBeDisabled();
+  // The first tab still trains it.
+  await expect(page.getByTestId('play-pause')).toBeEnabled();
+  await expect(page.getByTestId('step')).toBeEnabled();
+  await second.close();
+});
+
 test('a share link pasted into an open tab (a fragment change, no reload) opens its experiment', async ({
   page,
 }) => {

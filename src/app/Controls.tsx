@@ -25,7 +25,10 @@ export function Controls({ client }: { client: TrainingClient | null }) {
   const speedId = useId();
   const engineId = useId();
   const running = status === 'running';
-  const canTrain = client !== null && (status === 'ready' || status === 'paused' || running);
+  // A run another tab holds is shown here read-only (the Worker says why in a notice).
+  const readOnly = useApp((s) => s.run.info?.readOnly ?? null);
+  const canTrain =
+    client !== null && readOnly === null && (status === 'ready' || status === 'paused' || running);
   const newRun = (): void => {
     const { experiment, engineChoice: engine } = appStore.getState();
     client?.load(experiment, engine);
@@ -38,6 +41,7 @@ export function Controls({ client }: { client: TrainingClient | null }) {
         className="primary"
         data-testid="play-pause"
         disabled={!canTrain}
+        title={readOnly ?? undefined}
         onClick={() => (running ? client?.pause() : client?.play())}
       >
         {running ? 'Pause' : 'Play'}

@@ -8,6 +8,7 @@ const info: RunInfo = {
   runId: 'r1',
   config,
   engine: { engine: 'cpu', description: 'CPU', notice: null },
+  readOnly: null,
   totalSteps: 300,
   stepsPerEpoch: 1,
   epochs: 300,

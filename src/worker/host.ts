@@ -17,4 +17,9 @@ export interface SessionHost {
   runs: RunPersistence;
   gpu: Pick<GPU, 'requestAdapter'> | undefined;
   newId(): string;
+  /**
+   * Takes the run's cross-tab lock if no other tab holds it: a function that releases it, or null
+   * when another tab has the run (Web Locks in the browser; without them, always granted).
+   */
+  lockRun(runId: string): Promise<(() => void) | null>;
 }

@@ -76,6 +76,11 @@ export interface RunInfo {
   classNames: string[] | null;
   /** Teaching extras of the toy task: steps at which the inputs spike, target first-spike steps. */
   toy: { inputTimes: number[]; targetTimes: number[] } | null;
+  /**
+   * Why this tab only shows the run and cannot train it (another tab holds it), or null. Two tabs
+   * training one stored run would overwrite each other's checkpoints.
+   */
+  readOnly: string | null;
 }
 
 export type { EpochRecord };

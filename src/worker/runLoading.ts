@@ -169,6 +169,7 @@ function runInfo(
     imageShape: images ? [images.rows, images.cols] : null,
     classes: t.data.labels ? t.data.outputs : null,
     classNames: null,
+    readOnly: null,
     toy:
       task.kind === 'toy' ? { inputTimes: [...task.inputTimes], targetTimes: [...task.targetTimes] } : null,
   };

@@ -8,6 +8,13 @@ import { TrainingSession, type RunPersistence, type SessionHost } from './sessio
 /** Runs kept in memory, as IndexedDB would keep them. */
 class MemoryRuns implements RunPersistence {
   readonly runs = new Map<string, { entry: RunEntry; checkpoint: Uint8Array }>();
+  /** Runs some session (a tab) holds, as Web Locks would hold them across tabs. */
+  readonly locks = new Set<string>();
+  lockRun(id: string): Promise<(() => void) | null> {
+    if (this.locks.has(id)) return Promise.resolve(null);
+    this.locks.add(id);
+    return Promise.resolve(() => this.locks.delete(id));
+  }
   load(id: string) {
     return Promise.resolve(this.runs.get(id) ?? null);
   }
@@ -32,6 +39,7 @@ function startSession(runs = new MemoryRuns()) {
     runs,
     gpu: undefined,
     newId: () => `run-${++ids}`,
+    lockRun: (id) => runs.lockRun(id),
   };
   const session = new TrainingSession(host);
   const send = (m: ToWorker) => session.handle(m);
@@ -139,6 +147,8 @@ describe('TrainingSession', () => {
     expect(stored.entry.step).toBe(3);
     expect(stored.entry.step).toBeLessThan(ready.info.stepsPerEpoch);
 
+    // The first tab closes (a reload): its lock on the run goes with it.
+    runs.locks.clear();
     const second = startSession(runs);
     second.send({ type: 'speed', stepsPerSecond: null });
     second.send({
@@ -219,6 +229,7 @@ describe('TrainingSession', () => {
       runs: new MemoryRuns(),
       gpu: undefined,
       newId: () => 'x',
+      lockRun: () => Promise.resolve(() => undefined),
     });
     session.handle({
       type: 'load',
@@ -266,6 +277,48 @@ describe('TrainingSession', () => {
     expect(switched.info.engine.notice).toMatch(
       /^This run trained on the GPU engine and continues on the CPU engine \(Training on the CPU: this browser exposes no WebGPU/,
     );
+  });
+
+  it('a run another tab holds opens read-only: it says why and trains nothing; once released it trains', async () => {
+    const runs = new MemoryRuns();
+    const first = startSession(runs);
+    first.send({
+      type: 'load',
+      config: patternsConfig(2),
+      engine: 'cpu',
+      resumeRunId: null,
+      dataBaseUrl: '',
+    });
+    const ready = await first.until((m) => m.type === 'ready');
+    if (ready.type !== 'ready') throw new Error('unreachable');
+    expect(ready.info.readOnly).toBeNull();
+    first.send({ type: 'step' });
+    await first.until((m) => m.type === 'saved' && m.step === 1);
+    const id = ready.info.runId;
+
+    const second = startSession(runs);
+    second.send({ type: 'load', config: preset('toy')!, engine: 'cpu', resumeRunId: id, dataBaseUrl: '' });
+    const shown = await second.until((m) => m.type === 'ready');
+    if (shown.type !== 'ready') throw new Error('unreachable');
+    expect(shown.info.readOnly).toMatch(/open in another tab of Delay Lab, so here it is read-only/);
+    second.send({ type: 'step' });
+    second.send({ type: 'play' });
+    await new Promise((r) => setTimeout(r, 300));
+    const notices = second.messages.filter((m) => m.type === 'notice' && /read-only/.test(m.message));
+    expect(notices.length).toBeGreaterThanOrEqual(3); // on opening, and for the step and the play
+    expect(second.messages.some((m) => m.type === 'saved')).toBe(false);
+    expect(runs.runs.get(id)!.entry.step).toBe(1);
+
+    // The first tab moves on to another run: the lock is free, and a third tab may train it.
+    first.send({ type: 'load', config: preset('toy')!, engine: 'cpu', resumeRunId: null, dataBaseUrl: '' });
+    await first.until((m) => m.type === 'ready' && m.info.runId !== id);
+    const third = startSession(runs);
+    third.send({ type: 'load', config: preset('toy')!, engine: 'cpu', resumeRunId: id, dataBaseUrl: '' });
+    const trainable = await third.until((m) => m.type === 'ready');
+    if (trainable.type !== 'ready') throw new Error('unreachable');
+    expect(trainable.info.readOnly).toBeNull();
+    third.send({ type: 'step' });
+    await third.until((m) => m.type === 'saved' && m.step === 2);
   });
 
   it('auto without WebGPU trains on the CPU and says why', async () => {

@@ -44,7 +44,13 @@ interface LoadedRun {
   info: RunInfo;
   loop: RunLoop;
   storage: RunStorage;
+  /** Releases the run's cross-tab lock; null when another tab holds it (the run is read-only here). */
+  releaseLock: (() => void) | null;
 }
+
+/** Why a run another tab holds is shown read-only here. */
+export const READ_ONLY_REASON =
+  "This run is open in another tab of Delay Lab, so here it is read-only: two tabs training it would overwrite each other's saved progress. Train it in that tab, or close it there and open the run again here.";
 
 const yieldTo = (host: SessionHost): Promise<void> =>
   new Promise((resolve) => {
@@ -104,6 +110,7 @@ export class TrainingSession {
           this.postProgress();
           break;
         }
+        if (this.refusedReadOnly()) break;
         this.running = true;
         this.postProgress();
         this.schedule(0);
@@ -120,7 +127,7 @@ export class TrainingSession {
         });
         break;
       case 'step':
-        if (!this.run || this.running || this.finished) break;
+        if (!this.run || this.running || this.finished || this.refusedReadOnly()) break;
         // Served after whatever is under way (e.g. the views of a run that just became ready).
         this.whenIdle(async () => {
           if (this.running || this.finished) return;
@@ -148,6 +155,14 @@ export class TrainingSession {
         if (!this.running) this.whenIdle(() => this.postViews());
         break;
     }
+  }
+
+  /** True (and says why) when the run is another tab's: it is not trained here. */
+  private refusedReadOnly(): boolean {
+    const reason = this.run?.info.readOnly ?? null;
+    if (reason === null) return false;
+    this.host.post({ type: 'notice', message: reason }, []);
+    return true;
   }
 
   private get finished(): boolean {
@@ -227,6 +242,7 @@ export class TrainingSession {
     this.activity = null;
     this.busy = true;
     try {
+      previous?.releaseLock?.();
       await previous?.loop.engine.dispose();
       const opened = await openRun(
         this.host,
@@ -237,6 +253,13 @@ export class TrainingSession {
         },
       );
       if (!opened) return;
+      const releaseLock = await this.host.lockRun(opened.entry.id);
+      if (generation !== this.generation) {
+        releaseLock?.();
+        await opened.engine.dispose();
+        return;
+      }
+      if (!releaseLock) opened.info.readOnly = READ_ONLY_REASON;
       const isCurrent = () => generation === this.generation;
       const storage = new RunStorage(
         opened.entry,
@@ -258,7 +281,7 @@ export class TrainingSession {
           if (isCurrent()) this.onRunEvent(event);
         },
       });
-      this.run = { info: opened.info, loop, storage };
+      this.run = { info: opened.info, loop, storage, releaseLock };
       this.selection = { sample: 0, hiddenNeuron: 0, outputNeuron: 0 };
       this.host.post(
         { type: 'ready', info: opened.info, history: [...loop.history], progress: this.progress() },
@@ -267,6 +290,7 @@ export class TrainingSession {
       // A fresh run is stored once it has trained (a page opened and left alone stores nothing);
       // an imported model is stored at once, as its own run.
       if (imported) await this.saveNow();
+      if (!releaseLock) this.host.post({ type: 'notice', message: READ_ONLY_REASON }, []);
       await this.postViews();
     } catch (e) {
       if (generation === this.generation) this.fail(e);

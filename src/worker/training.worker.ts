@@ -13,7 +13,7 @@ import { TrainingSession } from './session.ts';
 interface WorkerScope {
   postMessage(message: FromWorker, transfer: Transferable[]): void;
   onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
-  navigator: { gpu?: GPU };
+  navigator: { gpu?: GPU; locks?: LockManager };
 }
 
 const scope = self as unknown as WorkerScope;
@@ -30,6 +30,20 @@ const session = new TrainingSession({
   runs: new RunStore(),
   gpu: scope.navigator.gpu,
   newId: () => crypto.randomUUID(),
+  lockRun: (runId) =>
+    new Promise((resolve) => {
+      const locks = scope.navigator.locks;
+      // Without Web Locks there is nothing to coordinate with (and nothing that could hold it).
+      if (!locks) return resolve(() => undefined);
+      void locks.request(`delaylab-run:${runId}`, { ifAvailable: true }, (lock) => {
+        if (!lock) {
+          resolve(null);
+          return undefined;
+        }
+        // Held until released: the lock ends when this promise settles (or the tab closes).
+        return new Promise<void>((release) => resolve(() => release()));
+      });
+    }),
 });
 
 scope.onmessage = (event: MessageEvent<ToWorker>) => session.handle(event.data);
