@@ -17,6 +17,9 @@ interface WorkerScope {
 }
 
 const scope = self as unknown as WorkerScope;
+
+/** How long a run's lock is waited for before the run opens read-only (ms). */
+const LOCK_WAIT_MS = 1500;
 const datasets = new DatasetStore();
 
 const session = new TrainingSession({
@@ -35,14 +38,17 @@ const session = new TrainingSession({
       const locks = scope.navigator.locks;
       // Without Web Locks there is nothing to coordinate with (and nothing that could hold it).
       if (!locks) return resolve(() => undefined);
-      void locks.request(`delaylab-run:${runId}`, { ifAvailable: true }, (lock) => {
-        if (!lock) {
-          resolve(null);
-          return undefined;
-        }
-        // Held until released: the lock ends when this promise settles (or the tab closes).
-        return new Promise<void>((release) => resolve(() => release()));
-      });
+      // A reloaded tab's old Worker may still be closing: wait a moment for its lock to go
+      // before deciding another tab holds the run.
+      locks
+        .request(
+          `delaylab-run:${runId}`,
+          { signal: AbortSignal.timeout(LOCK_WAIT_MS) },
+          () =>
+            // Held until released: the lock ends when this promise settles (or the tab closes).
+            new Promise<void>((release) => resolve(() => release())),
+        )
+        .catch(() => resolve(null));
     }),
 });
 
