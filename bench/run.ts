@@ -26,6 +26,7 @@ import { preset } from '../src/core/presets.ts';
 import type { ExperimentConfig } from '../src/core/experiment.ts';
 import type { Engine } from '../src/core/engine.ts';
 import { RunLoop } from '../src/core/runLoop.ts';
+import { sigmaAt } from '../src/core/train/schedules.ts';
 import { GpuEngine } from '../src/gpu/engine/GpuEngine.ts';
 import { enableKernelTimer, type KernelTimer } from '../src/gpu/kernelTimer.ts';
 import { dawnGpu, explainMissingAdapter } from '../src/node/dawn.ts';
@@ -52,6 +53,13 @@ interface BenchResult {
   steps: number;
   kernel: string;
   hiddenSpikeRates: number[];
+  /**
+   * Samples/s over a whole run: steps timed at five points of the case's sigma schedule (the
+   * middles of five equal parts of a run), averaged as a run spends its steps. The plain
+   * samplesPerSecond times the run's first steps (sigma at its start).
+   */
+  wholeRunSamplesPerSecond: number;
+  wholeRunPoints: { fraction: number; sigma: number; msPerStep: number }[];
   /** GPU time per pass label, ms per timed step (--kernel-times). */
   kernelMsPerStep?: Record<string, number>;
   /**
@@ -92,6 +100,56 @@ async function openEngine(
 function timerOf(engine: Engine): KernelTimer {
   if (!(engine instanceof GpuEngine)) throw new UsageError('--kernel-times needs --engine gpu');
   return enableKernelTimer(engine.device);
+}
+
+/**
+ * Where in a run the whole-run figure times steps: the middles of five equal parts of its steps
+ * (fractions of the run), so each part weighs as much as the steps a run spends in it.
+ */
+const RUN_FRACTIONS = [0.1, 0.3, 0.5, 0.7, 0.9];
+/** Timed steps at each of those points (after one untimed step). */
+const STEPS_PER_POINT: Record<CaseName, number> = { mnist: 10, shd: 2 };
+
+/**
+ * ms per step of the case at each point of RUN_FRACTIONS, with sigma held at the value the
+ * case's sigma schedule gives there (the only thing that changes a step's cost along a run: a
+ * narrow Gaussian kernel touches fewer taps). Random spikes of the case's statistics, as above.
+ */
+async function wholeRunPoints(
+  name: CaseName,
+  engineName: 'cpu' | 'gpu',
+  batch: number,
+  threads: number,
+  hardwareGpu: boolean,
+  log: (s: string) => void,
+): Promise<{ fraction: number; sigma: number; msPerStep: number }[]> {
+  const points: { fraction: number; sigma: number; msPerStep: number }[] = [];
+  for (const fraction of RUN_FRACTIONS) {
+    const config = preset(CASES[name])!;
+    const task = config.task;
+    if (task.kind !== 'randomSpikes') throw new Error(`bench case ${name} is not a random-spikes task`);
+    const maxDelay = Math.max(...config.network.layers.map((l) => l.kernel.maxDelay));
+    // Any run length gives the same sigma at the same fraction of the run.
+    const sigma = sigmaAt(config.sigma, maxDelay, fraction * 1000, 1000);
+    const steps = STEPS_PER_POINT[name];
+    config.sigma = { kind: 'constant', initial: sigma, final: sigma, fraction: 1 };
+    config.task = { ...task, samples: batch * (1 + steps) };
+    config.training = { ...config.training, batchSize: batch, epochs: 1, validationFraction: 0 };
+    const engine = await openEngine(engineName, config, threads, hardwareGpu);
+    const loop = new RunLoop(engine, { evaluate: false, checkpointMinGapMs: Infinity });
+    await loop.advance({ maxSteps: 1 });
+    await engine.sync();
+    const t0 = performance.now();
+    await loop.runToEnd();
+    await engine.sync();
+    const msPerStep = (performance.now() - t0) / steps;
+    await engine.dispose();
+    log(
+      `  ${name} batch ${batch}: ${Math.round(fraction * 100)} % into a run, sigma ${sigma.toFixed(2)}: ${msPerStep.toFixed(0)} ms/step`,
+    );
+    points.push({ fraction, sigma: Number(sigma.toFixed(3)), msPerStep: Number(msPerStep.toFixed(1)) });
+  }
+  return points;
 }
 
 async function runCase(
@@ -154,6 +212,8 @@ async function runCase(
     return Number((s / l.neurons.spikes.length).toFixed(4));
   });
   const gpu = engine.info.kind === 'gpu';
+  const wholeRun = await wholeRunPoints(name, engineName, batch, threads, hardwareGpu, log);
+  const wholeRunMs = wholeRun.reduce((s, p) => s + p.msPerStep, 0) / wholeRun.length;
   return {
     ...engine.info.details,
     config: name,
@@ -164,6 +224,8 @@ async function runCase(
     steps,
     kernel: config.network.layers[0]!.kernel.mode,
     hiddenSpikeRates,
+    wholeRunSamplesPerSecond: Number(((1000 * batch) / wholeRunMs).toFixed(2)),
+    wholeRunPoints: wholeRun,
     ...(kernelMsPerStep ? { kernelMsPerStep } : {}),
     layerMemory: model.net.synapses.map((s, l) => {
       const m = s.memoryBytes();
@@ -245,6 +307,7 @@ interface TableRow {
   engine: string;
   msPerStep: number;
   samplesPerSecond: number;
+  wholeRunSamplesPerSecond: number;
   peerSamplesPerSecond: number | null;
 }
 
@@ -254,9 +317,11 @@ function formatTable(rows: TableRow[], peerDevice: string): string {
     'batch',
     'engine',
     'ms / step',
-    'samples / s',
+    'samples / s (first steps)',
+    'samples / s (whole run)',
     `peer (${peerDevice}) samples / s`,
-    'ratio',
+    'ratio (first)',
+    'ratio (whole run)',
   ];
   const body = rows.map((r) => [
     r.config,
@@ -264,8 +329,12 @@ function formatTable(rows: TableRow[], peerDevice: string): string {
     r.engine,
     r.msPerStep.toFixed(1),
     r.samplesPerSecond.toFixed(1),
+    r.wholeRunSamplesPerSecond.toFixed(1),
     r.peerSamplesPerSecond === null ? '-' : r.peerSamplesPerSecond.toFixed(1),
     r.peerSamplesPerSecond === null ? '-' : `${(r.samplesPerSecond / r.peerSamplesPerSecond).toFixed(2)}x`,
+    r.peerSamplesPerSecond === null
+      ? '-'
+      : `${(r.wholeRunSamplesPerSecond / r.peerSamplesPerSecond).toFixed(2)}x`,
   ]);
   const widths = head.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
   const line = (cells: string[]): string => `| ${cells.map((v, c) => v.padEnd(widths[c]!)).join(' | ')} |`;
@@ -373,6 +442,7 @@ async function main(): Promise<number> {
         engine: ours.engine,
         msPerStep: ours.msPerStep,
         samplesPerSecond: ours.samplesPerSecond,
+        wholeRunSamplesPerSecond: ours.wholeRunSamplesPerSecond,
         peerSamplesPerSecond: null,
       };
       rows.push(row);
@@ -385,7 +455,7 @@ async function main(): Promise<number> {
           const peerRate = Number(result['samples_per_s']);
           row.peerSamplesPerSecond = peerRate;
           process.stdout.write(
-            `${JSON.stringify({ comparison: name, batch, peerMode: PEER_MODE[name], peerDevice: peer.device, peerGpu: result['gpu'] ?? null, peerSamplesPerSecond: peerRate, peerPeakRssMb: result['peak_rss_mb'], samplesPerSecond: ours.samplesPerSecond, ratio: Number((ours.samplesPerSecond / peerRate).toFixed(2)) })}\n`,
+            `${JSON.stringify({ comparison: name, batch, peerMode: PEER_MODE[name], peerDevice: peer.device, peerGpu: result['gpu'] ?? null, peerSamplesPerSecond: peerRate, peerPeakRssMb: result['peak_rss_mb'], samplesPerSecond: ours.samplesPerSecond, ratio: Number((ours.samplesPerSecond / peerRate).toFixed(2)), wholeRunSamplesPerSecond: ours.wholeRunSamplesPerSecond, wholeRunRatio: Number((ours.wholeRunSamplesPerSecond / peerRate).toFixed(2)) })}\n`,
           );
         }
       }
