@@ -146,6 +146,8 @@ async function wholeRunPoints(
   name: CaseName,
   engineName: 'cpu' | 'gpu',
   batch: number,
+  /** Timed steps at each point (at most STEPS_PER_POINT of the case). */
+  maxSteps: number,
   threads: number,
   hardwareGpu: boolean,
   log: (s: string) => void,
@@ -157,7 +159,7 @@ async function wholeRunPoints(
     const maxDelay = Math.max(...config.network.layers.map((l) => l.kernel.maxDelay));
     // Any run length gives the same sigma at the same fraction of the run.
     const sigma = sigmaAt(config.sigma, maxDelay, fraction * 1000, 1000);
-    const steps = STEPS_PER_POINT[name];
+    const steps = Math.min(maxSteps, STEPS_PER_POINT[name]);
     config.sigma = { kind: 'constant', initial: sigma, final: sigma, fraction: 1 };
     config.task = { ...task, samples: batch * (1 + steps) };
     config.training = { ...config.training, batchSize: batch, epochs: 1, validationFraction: 0 };
@@ -237,7 +239,7 @@ async function runCase(
     return Number((s / l.neurons.spikes.length).toFixed(4));
   });
   const gpu = engine.info.kind === 'gpu';
-  const wholeRun = await wholeRunPoints(name, engineName, batch, threads, hardwareGpu, log);
+  const wholeRun = await wholeRunPoints(name, engineName, batch, steps, threads, hardwareGpu, log);
   const wholeRunMs = wholeRun.reduce((s, p) => s + p.msPerStep, 0) / wholeRun.length;
   return {
     ...engine.info.details,

@@ -440,6 +440,12 @@ describe('npm run bench', () => {
     for (const key of ['engine', 'config', 'batch', 'samplesPerSecond', 'msPerStep', 'peakRssMb'])
       expect(line).toHaveProperty(key);
     expect(line['config']).toBe('mnist');
+    // The whole-run figure: five points of the sigma schedule, sigma falling along the run.
+    const points = line['wholeRunPoints'] as { fraction: number; sigma: number; msPerStep: number }[];
+    expect(points.map((p) => p.fraction)).toEqual([0.1, 0.3, 0.5, 0.7, 0.9]);
+    expect(points[4]!.sigma).toBeLessThan(points[0]!.sigma);
+    expect(line['wholeRunSamplesPerSecond']).toBeGreaterThan(0);
+    expect(line['secondsPer60kEpoch']).toBeGreaterThan(0);
     const memory = line['layerMemory'] as {
       parameterBytes: number;
       materialisedKernelAndGradBytes: number;
