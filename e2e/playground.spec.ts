@@ -54,6 +54,7 @@ test('built-in MNIST trains one epoch on the GPU engine, every view draws, the p
 }, testInfo) => {
   await page.goto('/');
   await waitForStatus(page, /^ready$/);
+  await page.getByTestId('engine-choice').selectOption('gpu');
   await smallMnist(page);
   await expect(page.getByTestId('engine-in-use')).toHaveAttribute('data-engine', 'gpu');
   await page.getByLabel('Steps/s').selectOption({ label: 'max' });

@@ -19,7 +19,9 @@ async function expectToyTrained(page: Page): Promise<void> {
   await expect(page.getByTestId('delay-histogram')).toHaveAttribute('data-drawn', 'true');
 }
 
-test('opens on the toy task and trains it live on the WebGPU engine (SwiftShader here)', async ({ page }) => {
+test('opens on the toy task on the CPU (auto passes over the software adapter, saying why), and trains it live on the WebGPU engine (SwiftShader here) when asked', async ({
+  page,
+}) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/');
@@ -33,7 +35,12 @@ test('opens on the toy task and trains it live on the WebGPU engine (SwiftShader
   await expect(page.getByTestId('gpu-limits')).toContainText('maxStorageBufferBindingSize');
 
   await waitForStatus(page, /^ready$/);
-  // auto picked the GPU: the engine in use is reported, not guessed.
+  // auto passed over SwiftShader (a software adapter, far slower than the CPU engine) and says why.
+  await expect(page.getByTestId('engine-in-use')).toHaveAttribute('data-engine', 'cpu');
+  await expect(page.getByTestId('engine-notice')).toContainText('software (fallback) WebGPU adapter');
+  // Asked for the GPU, it trains there: the engine in use is reported, not guessed.
+  await page.getByTestId('engine-choice').selectOption('gpu');
+  await newRun(page);
   await expect(page.getByTestId('engine-in-use')).toHaveAttribute('data-engine', 'gpu');
   await expect(page.getByRole('status').first()).toContainText('GPU engine');
   await expect(page.getByTestId('target-1')).toHaveText('38');

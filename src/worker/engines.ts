@@ -20,7 +20,8 @@ function reportOf(engine: Engine, notice: string | null): EngineReport {
 
 /**
  * Builds the engine a choice asks for, and the report the page shows. `auto` takes the GPU when
- * an adapter exists and otherwise the CPU engine with a notice saying why; `gpu` fails loudly
+ * a hardware adapter exists and otherwise the CPU engine (also over a software adapter such as
+ * SwiftShader, far slower than it) with a notice saying why; `gpu` fails loudly
  * when there is none. `onLost` hears of a device lost (or an uncaptured GPU error) after the
  * engine was built.
  */
@@ -46,6 +47,8 @@ export async function createEngine(
     const engine = await GpuEngine.open(gpu as GPU, config, {
       data,
       state,
+      // auto picks the faster engine: a software adapter is about 50x slower than the CPU engine.
+      rejectFallbackAdapter: choice === 'auto',
       onTrouble: (trouble) =>
         onLost(trouble.kind === 'lost' ? new GpuDeviceLostError(trouble.message).message : trouble.message),
     });
@@ -53,6 +56,11 @@ export async function createEngine(
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     if (choice === 'gpu') throw new Error(`cannot train on the GPU engine: ${why}`, { cause: e });
-    return cpu(`Training on the CPU: ${why}.`);
+    const software = /software \(fallback\) WebGPU adapter/.test(why);
+    return cpu(
+      software
+        ? `Training on the CPU: ${why}, which trains far slower than the CPU engine; choose Engine = GPU to use it anyway.`
+        : `Training on the CPU: ${why}.`,
+    );
   }
 }

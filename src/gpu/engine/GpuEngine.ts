@@ -53,7 +53,7 @@ export class GpuEngine implements Engine {
       if (trouble.kind === 'lost' && trouble.reason === 'destroyed') return;
       options.onTrouble?.(trouble);
     });
-    if (options.rejectFallbackAdapter && ctx.adapterInfo.isFallbackAdapter) {
+    if (options.rejectFallbackAdapter && isSoftwareAdapter(ctx.adapterInfo)) {
       ctx.device.destroy();
       throw new GpuUnavailableError(
         `only a software (fallback) WebGPU adapter is available (${describeAdapter(ctx.adapterInfo)})`,
@@ -103,4 +103,16 @@ export class GpuEngine implements Engine {
     this.ctx.device.destroy();
     return Promise.resolve();
   }
+}
+
+/**
+ * Whether an adapter runs WGSL on the CPU (SwiftShader, llvmpipe / lavapipe, WARP): flagged
+ * `isFallbackAdapter`, or named so (Chromium does not always flag SwiftShader). Such an adapter
+ * trains about 50x slower than the CPU engine.
+ */
+export function isSoftwareAdapter(info: GpuContext['adapterInfo']): boolean {
+  if (info.isFallbackAdapter) return true;
+  return /swiftshader|llvmpipe|lavapipe|\bwarp\b/i.test(
+    `${info.vendor} ${info.architecture} ${info.description}`,
+  );
 }
