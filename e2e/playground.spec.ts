@@ -86,8 +86,9 @@ test('a share link opens the same experiment elsewhere; two CPU runs from it are
   await setField(page, 'seed', '5');
   await setField(page, 'epochs', '3');
   await page.getByTestId('copy-link').click();
+  // The link is written after the clipboard answers (asynchronously): wait for it.
+  await expect(page.getByTestId('share-link')).toHaveValue(/#x=1\.patterns\./);
   const link = await page.getByTestId('share-link').inputValue();
-  expect(link).toMatch(/#x=1\.patterns\./);
 
   const models: string[] = [];
   for (let k = 0; k < 2; k++) {
@@ -192,6 +193,7 @@ test('a share link pasted into an open tab (a fragment change, no reload) opens 
   await waitForStatus(page, /^ready$/);
   await setField(page, 'seed', '7');
   await page.getByTestId('copy-link').click();
+  await expect(page.getByTestId('share-link')).toHaveValue(/#x=1\.patterns\./);
   const link = await page.getByTestId('share-link').inputValue();
   await page.getByTestId('preset').selectOption('toy');
   await waitForStatus(page, /^ready$/);
