@@ -6,14 +6,8 @@ import type { RawDataset } from '../core/data/types.ts';
 import { scaledImageRgba } from '../charts/datasetPreview.ts';
 import { DatasetStore } from '../storage/datasetStore.ts';
 import { createAppStore, type AppStore } from '../store/index.ts';
-import {
-  DatasetsController,
-  datasetNameForFiles,
-  describeError,
-  describeStage,
-  previewOf,
-  type DatasetsDeps,
-} from './datasets.ts';
+import { DatasetsController, type DatasetsDeps } from './datasets.ts';
+import { datasetNameForFiles, describeError, describeStage, previewOf } from './datasetText.ts';
 
 /** An IDX pair of `count` 4x4 images (labels 0..2) named with `prefix`. */
 function idxFiles(prefix: string, count: number, role = 'train'): File[] {
