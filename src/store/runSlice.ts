@@ -111,6 +111,10 @@ export const createRunSlice: StateCreator<AppState, [], [], RunSlice> = (set, ge
       case 'ready': {
         const { info, progress, history } = message;
         set({
+          // The settings show (and Copy link shares) the experiment of the run that opened: an
+          // imported model's or a resumed run's, not the one the editor held before.
+          experiment: info.config,
+          configProblems: [],
           run: withProgress({ ...initialRun, info, notices: state.run.notices }, progress),
           stepLosses: progress.losses,
           history,

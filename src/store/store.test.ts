@@ -33,6 +33,17 @@ function progress(step: number, losses: number[], running: boolean): Progress {
 }
 
 describe('app store', () => {
+  it('a run that opens sets the experiment shown and shared (an imported model brings its own)', () => {
+    const store = createAppStore();
+    store.getState().setExperiment(preset('patterns')!);
+    const imported = { ...info, config: { ...preset('yinyang')!, description: 'from a model file' } };
+    store
+      .getState()
+      .receive({ type: 'ready', info: imported, history: [], progress: progress(0, [], false) });
+    expect(store.getState().experiment.name).toBe('yinyang');
+    expect(store.getState().experiment.description).toBe('from a model file');
+  });
+
   it('ready, progress and epoch messages build the run view and the metrics', () => {
     const store = createAppStore();
     store.getState().receive({ type: 'ready', info, history: [], progress: progress(0, [], false) });
