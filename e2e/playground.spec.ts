@@ -111,7 +111,7 @@ test('a share link opens the same experiment elsewhere; two CPU runs from it are
   expect(withoutTime(models[1]!)).toEqual(withoutTime(models[0]!));
 });
 
-test('a reload mid-run resumes from the checkpoint; export -> import gives the same predictions', async ({
+test('a reload mid-run resumes from the checkpoint; export -> import gives the same predictions and sets its experiment', async ({
   page,
 }) => {
   await page.goto('/');
@@ -150,6 +150,9 @@ test('a reload mid-run resumes from the checkpoint; export -> import gives the s
   expect(table.text.split('\n')[0]).toBe('layer,post,pre,delay_steps,weight');
 
   const runsBefore = await page.getByTestId('run-row').count();
+  // Another experiment on screen: the imported model brings its own back (settings and link).
+  await page.getByTestId('preset').selectOption('toy');
+  await waitForStatus(page, /^ready$/);
   await page.getByTestId('import-model').setInputFiles({
     name: 'model.json',
     mimeType: 'application/json',
@@ -157,6 +160,10 @@ test('a reload mid-run resumes from the checkpoint; export -> import gives the s
   });
   await waitForStatus(page, /^ready$/);
   await expect(page.getByTestId('run-row')).toHaveCount(runsBefore + 1);
+  await expect(page.getByTestId('preset')).toHaveValue('patterns');
+  await expect(page.getByTestId('epochs')).toHaveValue('40');
+  await page.getByTestId('copy-link').click();
+  await expect(page.getByTestId('share-link')).toHaveValue(/#x=1\.patterns\./);
   await page.getByTestId('evaluate').click();
   await expect(evaluated).toContainText('step 0');
   expect(((await evaluated.textContent()) ?? '').replace(/^step \d+: /, '')).toBe(accuracyBefore);
