@@ -48,6 +48,11 @@ test('opens on the toy task on the CPU (auto passes over the software adapter, s
 
   await trainToTheEnd(page);
   await expectToyTrained(page);
+  // The runs table follows the open run: done, every epoch (not the last stored checkpoint's).
+  const row = page.locator('[data-testid="run-row"][aria-current="true"]');
+  await expect(row.getByTestId('run-state')).toHaveText('done');
+  const epochs = ((await row.getByTestId('run-epochs').textContent()) ?? '').split('/').map((v) => v.trim());
+  expect(epochs[0]).toBe(epochs[1]);
   await page.screenshot({ path: 'test-results/start-page-trained.png', fullPage: true });
   expect(errors).toEqual([]);
 });

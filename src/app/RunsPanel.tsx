@@ -23,6 +23,14 @@ function RunRow({
   const nameId = useId();
   const setMessage = useApp((s) => s.setRunsMessage);
   const last = run.history.at(-1);
+  // The open run's row follows it live (the stored entry lags by up to a save interval).
+  const liveEpoch = useApp((s) => (current && s.run.info?.runId === run.id ? s.run.epoch : null));
+  const liveStatus = useApp((s) =>
+    current && s.run.info?.runId === run.id && s.run.status !== 'loading' ? s.run.status : null,
+  );
+  const liveAccuracy = useApp((s) =>
+    current && s.run.info?.runId === run.id ? (s.history.at(-1)?.testAccuracy ?? null) : null,
+  );
   const act = async (what: string, work: () => Promise<unknown>): Promise<void> => {
     try {
       await work();
@@ -51,11 +59,11 @@ function RunRow({
           }}
         />
       </td>
-      <td>
-        {run.epoch} / {run.config.training.epochs}
+      <td data-testid="run-epochs">
+        {liveEpoch ?? run.epoch} / {run.config.training.epochs}
       </td>
-      <td>{run.status}</td>
-      <td>{pct(last?.testAccuracy)}</td>
+      <td data-testid="run-state">{liveStatus === 'ready' ? 'paused' : (liveStatus ?? run.status)}</td>
+      <td>{pct(liveAccuracy ?? last?.testAccuracy)}</td>
       <td>{run.engine.toUpperCase()}</td>
       <td className="actions">
         <button
