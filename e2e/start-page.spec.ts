@@ -46,6 +46,10 @@ test('opens on the toy task on the CPU (auto passes over the software adapter, s
   await expect(page.getByTestId('target-1')).toHaveText('38');
   await expect(page.getByTestId('target-2')).toHaveText('55');
 
+  // No hidden layer: the receptive field is offered onto an output neuron, never a hidden one.
+  await expect(page.getByTestId('input-field')).toBeVisible();
+  await expect(page.getByTestId('hidden-field')).toHaveCount(0);
+  await expect(page.getByText('Receptive field: hidden neuron')).toHaveCount(0);
   await trainToTheEnd(page);
   await expectToyTrained(page);
   // The runs table follows the open run: done, every epoch (not the last stored checkpoint's).

@@ -134,6 +134,17 @@ const VIEWS: ViewSpec[] = [
     testId: 'hidden-field',
     title: 'Receptive field: hidden neuron',
     note: 'input × delay of each synapse onto the chosen neuron; colour = weight sign',
+    shows: (r) => r.layers > 1,
+    create: createReceptiveField,
+    select: selectViews,
+    toData: hiddenFieldData,
+  }),
+  // A network without a hidden layer (the toy): the same field, onto the chosen output neuron.
+  view({
+    testId: 'input-field',
+    title: 'Receptive field: output neuron',
+    note: 'input × delay of each synapse onto the chosen output neuron; colour = weight sign',
+    shows: (r) => r.layers === 1,
     create: createReceptiveField,
     select: selectViews,
     toData: hiddenFieldData,
