@@ -42,23 +42,26 @@ const FASHION_PIXELS_ABOVE_127 = 0.315;
  * The case's preset on random input of its statistics: the bench cases already are; the
  * delay-only Fashion-MNIST preset's network gets threshold-coded-like input (one spike at t = 0
  * on 31.5 % of the pixels: the share of Fashion-MNIST's training pixels above 127), so it needs
- * no data files.
+ * no data files. The run is one epoch of `batches` batches of `batch` samples.
  */
-function caseConfig(
-  name: CaseName,
-): ExperimentConfig & { task: Extract<ExperimentConfig['task'], { kind: 'randomSpikes' }> } {
+function caseConfig(name: CaseName, batch: number, batches: number): ExperimentConfig {
   const config = preset(CASES[name])!;
   const task =
     config.task.kind === 'randomSpikes'
       ? config.task
       : {
           kind: 'randomSpikes' as const,
-          samples: 256,
+          samples: 0,
           classes: config.network.layers.at(-1)!.size,
           rate: FASHION_PIXELS_ABOVE_127,
           firstStepOnly: true,
         };
-  return { ...config, task };
+  // One epoch of exactly `batches` batches, no validation split.
+  return {
+    ...config,
+    task: { ...task, samples: batch * batches },
+    training: { ...config.training, batchSize: batch, epochs: 1, validationFraction: 0 },
+  };
 }
 /** Timed steps per case by default: enough for a stable mean on a 2-core machine (seconds each). */
 const DEFAULT_STEPS: Record<CaseName, number> = { mnist: 40, shd: 6, 'delay-only-fashion': 40 };
@@ -154,15 +157,12 @@ async function wholeRunPoints(
 ): Promise<{ fraction: number; sigma: number; msPerStep: number }[]> {
   const points: { fraction: number; sigma: number; msPerStep: number }[] = [];
   for (const fraction of RUN_FRACTIONS) {
-    const config = caseConfig(name);
-    const task = config.task;
+    const steps = Math.min(maxSteps, STEPS_PER_POINT[name]);
+    const config = caseConfig(name, batch, 1 + steps);
     const maxDelay = Math.max(...config.network.layers.map((l) => l.kernel.maxDelay));
     // Any run length gives the same sigma at the same fraction of the run.
     const sigma = sigmaAt(config.sigma, maxDelay, fraction * 1000, 1000);
-    const steps = Math.min(maxSteps, STEPS_PER_POINT[name]);
     config.sigma = { kind: 'constant', initial: sigma, final: sigma, fraction: 1 };
-    config.task = { ...task, samples: batch * (1 + steps) };
-    config.training = { ...config.training, batchSize: batch, epochs: 1, validationFraction: 0 };
     const engine = await openEngine(engineName, config, threads, hardwareGpu);
     const loop = new RunLoop(engine, { evaluate: false, checkpointMinGapMs: Infinity });
     await loop.advance({ maxSteps: 1 });
@@ -190,15 +190,12 @@ async function runCase(
   kernelTimes: boolean,
   log: (s: string) => void,
 ): Promise<BenchResult> {
-  const config = caseConfig(name);
-  const task = config.task;
   const warmup = 2;
   // The data (random spikes of the case's statistics) is generated before timing, as the peer
   // does: one epoch of warm-up + timed batches, so the loop issues the steps back to back as a
   // training epoch does, and the schedules (sigma, learning rates) span them, as in the peer.
   // No evaluation and no checkpoint between steps.
-  config.task = { ...task, samples: batch * (warmup + steps) };
-  config.training = { ...config.training, batchSize: batch, epochs: 1, validationFraction: 0 };
+  const config = caseConfig(name, batch, warmup + steps);
   const engine = await openEngine(engineName, config, threads, hardwareGpu);
   const model = engine.model;
   let t0 = performance.now();

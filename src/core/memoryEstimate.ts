@@ -1,4 +1,5 @@
 import type { ExperimentConfig } from './experiment.ts';
+import { EVAL_SLICE_SAMPLES } from './runLoop.ts';
 import { hasDelayGradient } from './synapses/kernels.ts';
 import type { Precision } from './tensor.ts';
 
@@ -16,9 +17,6 @@ export interface MemoryEstimate {
   activationBytes: number;
   totalBytes: number;
 }
-
-/** Samples the run loop evaluates at once (EVAL_SLICE_SAMPLES in runLoop.ts). */
-const EVALUATION_SAMPLES = 256;
 
 /**
  * What training `config` will allocate, before anything is allocated: parameters, gradients,
@@ -54,7 +52,7 @@ export function estimateTrainingMemory(
     samples * timeSteps * (arrays * real * neurons + 8 * inputs);
   const activationBytes = Math.max(
     batchRecord(config.training.batchSize, 5),
-    batchRecord(EVALUATION_SAMPLES, 3),
+    batchRecord(EVAL_SLICE_SAMPLES, 3),
   );
   const totalBytes = parameterBytes + gradientBytes + optimizerBytes + scratchBytes + activationBytes;
   return { parameterBytes, gradientBytes, optimizerBytes, scratchBytes, activationBytes, totalBytes };

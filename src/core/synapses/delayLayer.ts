@@ -257,11 +257,11 @@ export class DelayLayer {
     let covered = 0;
     for (let j = 0; j < outputs; j++) {
       const d = delays[row + j]!;
-      meanTap[j] = gaussianTaps(d, sigma, td, denseNorm, j, outputs, radius);
-      const { lo, hi } = gaussWindow(d, sigma, td, radius);
-      windows.lo[j] = lo;
-      windows.hi[j] = hi;
-      covered += hi - lo + 1;
+      const window = gaussWindow(d, sigma, td, radius);
+      meanTap[j] = gaussianTaps(d, sigma, td, denseNorm, j, outputs, window);
+      windows.lo[j] = window.lo;
+      windows.hi[j] = window.hi;
+      covered += window.hi - window.lo + 1;
     }
     this.windowed = covered <= WINDOWED_FRACTION * outputs * td;
     if (this.windowed) this.windowedNeurons++;

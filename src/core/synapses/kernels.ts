@@ -92,7 +92,7 @@ export function gaussWindow(
 
 /**
  * Writes the normalised Gaussian g(k) / sum g for k in [0, maxDelay) to
- * `out[offset + k * stride]` (0 outside gaussWindow(delay, sigma, maxDelay, radiusSigmas)) and
+ * `out[offset + k * stride]` (0 outside `window`, a gaussWindow of the same delay and sigma) and
  * returns the mean tap sum_k k * n(k), which the delay gradient needs:
  * d n(k) / d d = n(k) (k - mean) / sigma^2.
  *
@@ -107,10 +107,11 @@ export function gaussianTaps(
   out: Float64Array,
   offset: number,
   stride: number,
-  radiusSigmas: number = GAUSS_RADIUS_SIGMAS.f64,
+  /** The taps to compute (gaussWindow's; by default the float64 window), the rest set to 0. */
+  window: { lo: number; hi: number } = gaussWindow(delay, sigma, maxDelay, GAUSS_RADIUS_SIGMAS.f64),
 ): number {
   const centre = clampDelay(Math.round(delay), maxDelay);
-  const { lo, hi } = gaussWindow(delay, sigma, maxDelay, radiusSigmas);
+  const { lo, hi } = window;
   const h = 1 / (2 * sigma * sigma);
   const q = Math.exp(-2 * h);
   const x = centre - delay;
