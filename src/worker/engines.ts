@@ -3,7 +3,7 @@ import { connectivityOf, CpuEngine, type Engine } from '../core/engine.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { TrainerState } from '../core/trainer.ts';
 import { GpuDeviceLostError } from '../gpu/device.ts';
-import { GpuEngine } from '../gpu/engine/GpuEngine.ts';
+import { GpuEngine, SoftwareAdapterError } from '../gpu/engine/GpuEngine.ts';
 import type { EngineChoice, EngineReport } from './protocol.ts';
 
 const CPU_DESCRIPTION = 'CPU reference engine (TypeScript, in a Worker)';
@@ -56,9 +56,8 @@ export async function createEngine(
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     if (choice === 'gpu') throw new Error(`cannot train on the GPU engine: ${why}`, { cause: e });
-    const software = /software \(fallback\) WebGPU adapter/.test(why);
     return cpu(
-      software
+      e instanceof SoftwareAdapterError
         ? `Training on the CPU: ${why}, which trains far slower than the CPU engine; choose Engine = GPU to use it anyway.`
         : `Training on the CPU: ${why}.`,
     );

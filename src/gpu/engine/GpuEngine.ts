@@ -55,7 +55,7 @@ export class GpuEngine implements Engine {
     });
     if (options.rejectFallbackAdapter && isSoftwareAdapter(ctx.adapterInfo)) {
       ctx.device.destroy();
-      throw new GpuUnavailableError(
+      throw new SoftwareAdapterError(
         `only a software (fallback) WebGPU adapter is available (${describeAdapter(ctx.adapterInfo)})`,
       );
     }
@@ -115,4 +115,12 @@ export function isSoftwareAdapter(info: GpuContext['adapterInfo']): boolean {
   return /swiftshader|llvmpipe|lavapipe|\bwarp\b/i.test(
     `${info.vendor} ${info.architecture} ${info.description}`,
   );
+}
+
+/** The only adapter runs WGSL on the CPU, and the caller asked for a hardware one. */
+export class SoftwareAdapterError extends GpuUnavailableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SoftwareAdapterError';
+  }
 }
