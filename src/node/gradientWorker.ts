@@ -10,6 +10,7 @@ import type { SpikeDataset } from '../core/data/tasks.ts';
 import type { Precision } from '../core/tensor.ts';
 import { Trainer } from '../core/trainer.ts';
 import { viewShared, type SharedLayerBuffers } from './sharedStorage.ts';
+import { installCpuKernels, type CpuKernels } from '../wasm/install.ts';
 
 export interface GradientRequest {
   indices: number[];
@@ -26,7 +27,9 @@ const data = workerData as {
   shared: SharedLayerBuffers[];
   ownGrads: SharedLayerBuffers[];
   data: SpikeDataset;
+  kernels: CpuKernels;
 };
+installCpuKernels(data.kernels);
 const params = viewShared(data.shared, data.precision);
 const grads = viewShared(data.ownGrads, data.precision);
 const replica = new Trainer(data.config, {

@@ -6,6 +6,13 @@ import type { SpikeDataset } from '../core/data/tasks.ts';
 import { Trainer, type TrainerState } from '../core/trainer.ts';
 import type { GradientReply, GradientRequest } from './gradientWorker.ts';
 import { allocateShared, viewShared } from './sharedStorage.ts';
+import { cpuKernelsFromEnv, installCpuKernels, type CpuKernels } from '../wasm/install.ts';
+
+/** How the engine names its kernels in its description. */
+const KERNEL_WORDS: Record<CpuKernels, string> = {
+  'wasm-simd': 'WebAssembly SIMD',
+  typescript: 'TypeScript loops',
+};
 
 /**
  * Data-parallel training on several CPU cores (Node): the main thread and `threads - 1` worker
@@ -32,9 +39,13 @@ export class ParallelCpuEngine implements Engine {
       data?: SpikeDataset;
       /** A saved state (from either engine) to start from instead of the seed's initialisation. */
       state?: TrainerState | null;
+      /** The float32 loops every thread runs; default from DELAYLAB_CPU_KERNELS (WebAssembly SIMD). */
+      kernels?: CpuKernels;
     } = {},
   ) {
-    const { state, ...trainerOptions } = options;
+    const { state, kernels: wanted, ...trainerOptions } = options;
+    // This thread's kernels; the workers install the same ones.
+    const { kernels } = installCpuKernels(wanted ?? cpuKernelsFromEnv(process.env));
     const precision = options.precision ?? 'f32';
     const shared = allocateShared(config, precision);
     this.model = new Trainer(config, {
@@ -53,7 +64,7 @@ export class ParallelCpuEngine implements Engine {
       this.workerGrads.push(viewShared(ownGrads, precision));
       this.workers.push(
         new Worker(new URL('./gradientWorkerEntry.js', import.meta.url), {
-          workerData: { config, precision, shared, ownGrads, data },
+          workerData: { config, precision, shared, ownGrads, data, kernels },
         }),
       );
     }
@@ -61,8 +72,8 @@ export class ParallelCpuEngine implements Engine {
       kind: 'cpu',
       method: 'bptt',
       connectivity: connectivityOf(config),
-      description: `CPU reference engine (${threads} thread${threads === 1 ? '' : 's'})`,
-      details: { engine: 'cpu', threads },
+      description: `CPU engine (${threads} thread${threads === 1 ? '' : 's'}, ${KERNEL_WORDS[kernels]})`,
+      details: { engine: 'cpu', threads, kernels },
     };
   }
 

@@ -20,6 +20,7 @@ import {
   type DelayKernelConfig,
 } from './kernels.ts';
 import { gatherWindowed, scatterWindowed, tapGradWindowed, type SynapseWindows } from './gaussWindowed.ts';
+import { gaussAccelerator, type GaussAccelerator, type GaussPass } from './gaussAccelerator.ts';
 
 /**
  * The windowed Gaussian loops (gaussWindowed.ts) run for a presynaptic neuron when its synapses'
@@ -152,6 +153,11 @@ export class DelayLayer {
       const events = eventsByNeuron(input, batch, timeSteps, this.inputs);
       this.events = events;
       this.rowEvents = null;
+      const accelerator = this.accelerator();
+      if (accelerator) {
+        accelerator.forward(this.gaussPass(events), current);
+        return current;
+      }
       for (let i = 0; i < this.inputs; i++) {
         if (events.start[i] === events.start[i + 1]) continue;
         this.fillGaussTaps(i);
@@ -178,7 +184,15 @@ export class DelayLayer {
       : null;
     const mode = this.kernel.mode;
     const wantDelay = this.computeDelayGrad && hasDelayGradient(mode);
-    if (mode === 'gauss') {
+    const accelerator = mode === 'gauss' ? this.accelerator() : null;
+    if (accelerator) {
+      accelerator.backward(this.gaussPass(this.events!), {
+        gradCurrent,
+        gradWeights: this.computeWeightGrad ? this.gradWeights : null,
+        gradDelays: wantDelay ? this.gradDelays : null,
+        gradInput,
+      });
+    } else if (mode === 'gauss') {
       const events = this.events!;
       for (let i = 0; i < this.inputs; i++) {
         const hasEvents = events.start[i] !== events.start[i + 1];
@@ -243,6 +257,29 @@ export class DelayLayer {
   }
 
   // ---- Gaussian (dense-tap) path ------------------------------------------------------------
+
+  /**
+   * The thread's float32 accelerator (WebAssembly SIMD) for this layer's Gaussian passes, or null
+   * for the TypeScript loops below: always null in float64, the precision of the gradient checks.
+   */
+  private accelerator(): GaussAccelerator | null {
+    return this.precision === 'f32' ? gaussAccelerator() : null;
+  }
+
+  private gaussPass(events: GaussPass['events']): GaussPass {
+    return {
+      events,
+      batch: this.batch,
+      timeSteps: this.timeSteps,
+      taps: this.kernel.maxDelay,
+      inputs: this.inputs,
+      outputs: this.outputs,
+      weights: this.weights,
+      delays: this.delays,
+      sigma: this.sigma,
+      radiusSigmas: GAUSS_RADIUS_SIGMAS.f32,
+    };
+  }
 
   /**
    * Normalised Gaussians of neuron i's synapses into denseNorm[k * outputs + j], means into

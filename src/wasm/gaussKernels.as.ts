@@ -1,0 +1,316 @@
+// AssemblyScript (compiled by `npm install` to WebAssembly with SIMD; see src/wasm/build.mjs).
+// Float32 hot loops of the Gaussian (DCLS) delay layer: the TypeScript loops in
+// src/core/synapses/delayLayer.ts are the reference these are tested against.
+//
+// Layouts (pointers are byte offsets into this module's memory, set out by the caller; f32 unless
+// said otherwise). `width` is the layer's output count rounded up to a multiple of 4: every
+// per-synapse table has `width` columns, the extra ones zero, so SIMD loops need no remainder.
+// - activations, padded: [samples][rows][width] with rows = paddedSteps + taps - 1; rows at and
+//   after the sample's real time steps hold zeros, so a tap window that runs past the end of a
+//   sample reads zeros (gather, tap gradients) or writes rows nobody reads (scatter) instead of
+//   testing bounds in the inner loops.
+// - parameters and their gradients: [inputs][width].
+// - one presynaptic neuron's tables: [taps][width] (normalised Gaussian, taps = weight x it) and
+//   its synapses' mean taps [width].
+// - all taps for the input gradient: [taps * width][inputsPadded], inputs contiguous.
+// - events: pairs (row index into the padded activations, value as f32 bits), i32 each.
+
+/** Byte offset of the first free byte: the caller lays its buffers out from here. */
+export function heapBase(): usize {
+  return (__heap_base + 15) & ~(15 as usize);
+}
+
+/**
+ * The Gaussian tables of one presynaptic neuron's synapses (row `weights`, `delays` of `width`
+ * floats): norm[k, j] = g_j(k) / sum_k g_j(k) over the tap window |k - d|^2 <= c^2 + (radius
+ * sigma)^2 (c: distance from d to its nearest tap), 0 outside it; taps[k, j] = w_j norm[k, j];
+ * mean[j] = sum_k k norm[k, j]. The same rule and the same ratio recurrence outwards from the
+ * nearest tap as gaussWindow and gaussianTaps in src/core/synapses/kernels.ts, in float64.
+ */
+export function gaussTables(
+  weights: usize,
+  delays: usize,
+  outputs: i32,
+  width: i32,
+  taps: i32,
+  sigma: f64,
+  radius: f64,
+  norm: usize,
+  tapValues: usize,
+  mean: usize,
+  scratch: usize, // taps f64
+): void {
+  const h = 1 / (2 * sigma * sigma);
+  const q = Math.exp(-2 * h);
+  const reach = radius * sigma;
+  const rowBytes = (<usize>width) << 2;
+  const last = taps - 1;
+  for (let j = 0; j < outputs; j++) {
+    const at = (<usize>j) << 2;
+    const d = <f64>load<f32>(delays + at);
+    const w = <f64>load<f32>(weights + at);
+    let centre = <i32>Math.floor(d + 0.5);
+    if (centre < 0) centre = 0;
+    if (centre > last) centre = last;
+    const x = <f64>centre - d;
+    const r = Math.sqrt(x * x + reach * reach);
+    const lo = min(centre, max(0, <i32>Math.ceil(d - r)));
+    const hi = max(centre, min(last, <i32>Math.floor(d + r)));
+    let total: f64 = 1;
+    let moment: f64 = <f64>centre;
+    store<f64>(scratch + ((<usize>centre) << 3), 1);
+    let g: f64 = 1;
+    let ratio = Math.exp(-(2 * x + 1) * h);
+    for (let k = centre + 1; k <= hi; k++) {
+      g *= ratio;
+      ratio *= q;
+      store<f64>(scratch + ((<usize>k) << 3), g);
+      total += g;
+      moment += g * <f64>k;
+    }
+    g = 1;
+    ratio = Math.exp((2 * x - 1) * h);
+    for (let k = centre - 1; k >= lo; k--) {
+      g *= ratio;
+      ratio *= q;
+      store<f64>(scratch + ((<usize>k) << 3), g);
+      total += g;
+      moment += g * <f64>k;
+    }
+    const inv = 1 / total;
+    store<f32>(mean + at, <f32>(moment * inv));
+    for (let k = 0; k < taps; k++) {
+      const n = k >= lo && k <= hi ? load<f64>(scratch + ((<usize>k) << 3)) * inv : 0;
+      const cell = <usize>k * rowBytes + at;
+      store<f32>(norm + cell, <f32>n);
+      store<f32>(tapValues + cell, <f32>(w * n));
+    }
+  }
+  for (let j = outputs; j < width; j++) {
+    const at = (<usize>j) << 2;
+    store<f32>(mean + at, 0);
+    for (let k = 0; k < taps; k++) {
+      store<f32>(norm + <usize>k * rowBytes + at, 0);
+      store<f32>(tapValues + <usize>k * rowBytes + at, 0);
+    }
+  }
+}
+
+/**
+ * From one neuron's tap gradients G[k, j] (tapGradEvents) and its tables:
+ *   dL/dw_j += sum_k G[k, j] norm[k, j];
+ *   dL/dd_j += (w_j / sigma^2) sum_k G[k, j] norm[k, j] (k - mean_j),
+ * four synapses at a time, into gradient rows of `width` floats.
+ */
+export function gaussReduce(
+  tapGrad: usize,
+  norm: usize,
+  mean: usize,
+  weights: usize,
+  width: i32,
+  taps: i32,
+  invVariance: f32,
+  gradWeights: usize, // 0: not wanted
+  gradDelays: usize, // 0: not wanted
+): void {
+  const rowBytes = (<usize>width) << 2;
+  for (let j = 0; j < width; j += 4) {
+    const at = (<usize>j) << 2;
+    const m = v128.load(mean + at);
+    let gw = f32x4.splat(0);
+    let gd = f32x4.splat(0);
+    for (let k = 0; k < taps; k++) {
+      const cell = <usize>k * rowBytes + at;
+      const gn = f32x4.mul(v128.load(tapGrad + cell), v128.load(norm + cell));
+      gw = f32x4.add(gw, gn);
+      gd = f32x4.add(gd, f32x4.mul(gn, f32x4.sub(f32x4.splat(<f32>k), m)));
+    }
+    if (gradWeights) v128.store(gradWeights + at, f32x4.add(v128.load(gradWeights + at), gw));
+    if (gradDelays) {
+      const scale = f32x4.mul(v128.load(weights + at), f32x4.splat(invVariance));
+      v128.store(gradDelays + at, f32x4.add(v128.load(gradDelays + at), f32x4.mul(scale, gd)));
+    }
+  }
+}
+
+/** Column `input` of the input-gradient tap matrix: panel[q, input] = taps[q] for q < depth. */
+export function storeInputTaps(
+  tapValues: usize,
+  depth: i32,
+  panel: usize,
+  inputsPadded: i32,
+  input: i32,
+): void {
+  const stride = (<usize>inputsPadded) << 2;
+  let to = panel + ((<usize>input) << 2);
+  for (let q = 0; q < depth; q++) {
+    store<f32>(to, load<f32>(tapValues + ((<usize>q) << 2)));
+    to += stride;
+  }
+}
+
+/**
+ * current[row + k, j] += value * taps[k, j] for each event, every tap k and column j: one
+ * presynaptic neuron's spikes fanned out through its synapses. The taps are walked in chunks of
+ * 16 columns held in registers while the events run, so each chunk is loaded once.
+ */
+export function scatterEvents(
+  taps: usize,
+  depth: i32, // taps x width floats
+  current: usize,
+  width: i32,
+  events: usize,
+  count: i32,
+): void {
+  const rowBytes = (<usize>width) << 2;
+  let q = 0;
+  for (; q + 16 <= depth; q += 16) {
+    const at = (<usize>q) << 2;
+    const t0 = v128.load(taps + at);
+    const t1 = v128.load(taps + at, 16);
+    const t2 = v128.load(taps + at, 32);
+    const t3 = v128.load(taps + at, 48);
+    for (let e = 0; e < count; e++) {
+      const ev = events + ((<usize>e) << 3);
+      const v = v128.load32_splat(ev, 4);
+      const c = current + <usize>load<i32>(ev) * rowBytes + at;
+      v128.store(c, f32x4.add(v128.load(c), f32x4.mul(v, t0)));
+      v128.store(c, f32x4.add(v128.load(c, 16), f32x4.mul(v, t1)), 16);
+      v128.store(c, f32x4.add(v128.load(c, 32), f32x4.mul(v, t2)), 32);
+      v128.store(c, f32x4.add(v128.load(c, 48), f32x4.mul(v, t3)), 48);
+    }
+  }
+  for (; q < depth; q += 4) {
+    const at = (<usize>q) << 2;
+    const t0 = v128.load(taps + at);
+    for (let e = 0; e < count; e++) {
+      const ev = events + ((<usize>e) << 3);
+      const v = v128.load32_splat(ev, 4);
+      const c = current + <usize>load<i32>(ev) * rowBytes + at;
+      v128.store(c, f32x4.add(v128.load(c), f32x4.mul(v, t0)));
+    }
+  }
+}
+
+/**
+ * out[k, j] = sum over events of value * grad[row + k, j]: the gradient of one presynaptic
+ * neuron's taps. Chunks of 16 columns accumulate in registers across all events.
+ */
+export function tapGradEvents(
+  grad: usize,
+  width: i32,
+  events: usize,
+  count: i32,
+  depth: i32,
+  out: usize,
+): void {
+  const rowBytes = (<usize>width) << 2;
+  let q = 0;
+  for (; q + 16 <= depth; q += 16) {
+    const at = (<usize>q) << 2;
+    let a0 = f32x4.splat(0);
+    let a1 = f32x4.splat(0);
+    let a2 = f32x4.splat(0);
+    let a3 = f32x4.splat(0);
+    for (let e = 0; e < count; e++) {
+      const ev = events + ((<usize>e) << 3);
+      const v = v128.load32_splat(ev, 4);
+      const g = grad + <usize>load<i32>(ev) * rowBytes + at;
+      a0 = f32x4.add(a0, f32x4.mul(v, v128.load(g)));
+      a1 = f32x4.add(a1, f32x4.mul(v, v128.load(g, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(v, v128.load(g, 32)));
+      a3 = f32x4.add(a3, f32x4.mul(v, v128.load(g, 48)));
+    }
+    v128.store(out + at, a0);
+    v128.store(out + at, a1, 16);
+    v128.store(out + at, a2, 32);
+    v128.store(out + at, a3, 48);
+  }
+  for (; q < depth; q += 4) {
+    const at = (<usize>q) << 2;
+    let a0 = f32x4.splat(0);
+    for (let e = 0; e < count; e++) {
+      const ev = events + ((<usize>e) << 3);
+      const v = v128.load32_splat(ev, 4);
+      a0 = f32x4.add(a0, f32x4.mul(v, v128.load(grad + <usize>load<i32>(ev) * rowBytes + at)));
+    }
+    v128.store(out + at, a0);
+  }
+}
+
+/** Depth (taps x width floats) of one pass of the input-gradient product: 8 KiB of tap panel. */
+const DEPTH_CHUNK: i32 = 256;
+
+/**
+ * The input gradient as a matrix product over taps:
+ *   out[b, t, i] = sum_{k, j} taps[k * width + j, i] * grad[b, t + k, j]
+ * for t < paddedSteps (a multiple of 4). Row t of the left matrix is the window of `depth`
+ * consecutive floats starting at grad row t, so it is read in place. Blocks of 4 steps x 8
+ * inputs accumulate in 8 registers over chunks of DEPTH_CHUNK, whose tap panel (DEPTH_CHUNK x 8
+ * floats) stays in L1 while every block of steps runs.
+ */
+export function gatherProduct(
+  grad: usize,
+  rows: i32, // padded rows per sample
+  width: i32,
+  samples: i32,
+  paddedSteps: i32,
+  taps: usize,
+  depth: i32,
+  inputsPadded: i32, // a multiple of 8
+  out: usize, // [samples * paddedSteps][inputsPadded]
+): void {
+  const rowBytes = (<usize>width) << 2;
+  const outRowBytes = (<usize>inputsPadded) << 2;
+  const panelRowBytes = (<usize>inputsPadded) << 2;
+  memory.fill(out, 0, <usize>samples * <usize>paddedSteps * outRowBytes);
+  for (let q0 = 0; q0 < depth; q0 += DEPTH_CHUNK) {
+    const q1 = min(depth, q0 + DEPTH_CHUNK);
+    for (let i0 = 0; i0 < inputsPadded; i0 += 8) {
+      const panel = taps + ((<usize>i0) << 2);
+      for (let b = 0; b < samples; b++) {
+        const sampleGrad = grad + <usize>b * <usize>rows * rowBytes;
+        const sampleOut = out + <usize>b * <usize>paddedSteps * outRowBytes + ((<usize>i0) << 2);
+        for (let t = 0; t < paddedSteps; t += 4) {
+          const o = sampleOut + <usize>t * outRowBytes;
+          let c00 = v128.load(o);
+          let c01 = v128.load(o, 16);
+          let c10 = v128.load(o + outRowBytes);
+          let c11 = v128.load(o + outRowBytes, 16);
+          let c20 = v128.load(o + 2 * outRowBytes);
+          let c21 = v128.load(o + 2 * outRowBytes, 16);
+          let c30 = v128.load(o + 3 * outRowBytes);
+          let c31 = v128.load(o + 3 * outRowBytes, 16);
+          let a = sampleGrad + <usize>t * rowBytes + ((<usize>q0) << 2);
+          let p = panel + <usize>q0 * panelRowBytes;
+          for (let q = q0; q < q1; q++) {
+            const b0 = v128.load(p);
+            const b1 = v128.load(p, 16);
+            const x0 = v128.load32_splat(a);
+            const x1 = v128.load32_splat(a + rowBytes);
+            const x2 = v128.load32_splat(a + 2 * rowBytes);
+            const x3 = v128.load32_splat(a + 3 * rowBytes);
+            c00 = f32x4.add(c00, f32x4.mul(x0, b0));
+            c01 = f32x4.add(c01, f32x4.mul(x0, b1));
+            c10 = f32x4.add(c10, f32x4.mul(x1, b0));
+            c11 = f32x4.add(c11, f32x4.mul(x1, b1));
+            c20 = f32x4.add(c20, f32x4.mul(x2, b0));
+            c21 = f32x4.add(c21, f32x4.mul(x2, b1));
+            c30 = f32x4.add(c30, f32x4.mul(x3, b0));
+            c31 = f32x4.add(c31, f32x4.mul(x3, b1));
+            a += 4;
+            p += panelRowBytes;
+          }
+          v128.store(o, c00);
+          v128.store(o, c01, 16);
+          v128.store(o + outRowBytes, c10);
+          v128.store(o + outRowBytes, c11, 16);
+          v128.store(o + 2 * outRowBytes, c20);
+          v128.store(o + 2 * outRowBytes, c21, 16);
+          v128.store(o + 3 * outRowBytes, c30);
+          v128.store(o + 3 * outRowBytes, c31, 16);
+        }
+      }
+    }
+  }
+}
