@@ -70,7 +70,8 @@ export function RunNumbers() {
   const sigma = useApp((s) => s.run.sigma);
   const rate = useApp((s) => s.run.samplesPerSecond);
   const activity = useApp((s) => (s.run.status === 'loading' ? null : s.run.activity));
-  const last = useApp((s) => s.history.at(-1));
+  const history = useApp((s) => s.history);
+  const last = history.at(-1);
   const pct = (x: number | null | undefined) =>
     x === null || x === undefined ? '—' : `${(100 * x).toFixed(1)} %`;
   return (
@@ -92,7 +93,10 @@ export function RunNumbers() {
         </div>
         <div>
           <dt>Loss</dt>
-          <dd data-testid="loss-value">{formatLoss(loss)}</dd>
+          {/* data-epoch-losses: every closed epoch's mean training loss, exactly (for comparisons). */}
+          <dd data-testid="loss-value" data-epoch-losses={history.map((r) => String(r.trainLoss)).join(' ')}>
+            {formatLoss(loss)}
+          </dd>
         </div>
         <div>
           <dt>

@@ -5,6 +5,7 @@
  * part of the batch and answers with the loss; the main thread sums the gradients and steps.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { ReplicaRequest } from '../core/dataParallel.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { SpikeDataset } from '../core/data/tasks.ts';
 import type { Precision } from '../core/tensor.ts';
@@ -12,12 +13,7 @@ import { Trainer } from '../core/trainer.ts';
 import { viewShared, type SharedLayerBuffers } from './sharedStorage.ts';
 import { installCpuKernels, type CpuKernels } from '../wasm/install.ts';
 
-export interface GradientRequest {
-  indices: number[];
-  batchTotal: number;
-  sigma: number;
-  step: number;
-}
+export type GradientRequest = ReplicaRequest;
 
 export type GradientReply = { ok: true; loss: number } | { ok: false; message: string };
 
@@ -28,6 +24,8 @@ const data = workerData as {
   ownGrads: SharedLayerBuffers[];
   data: SpikeDataset;
   kernels: CpuKernels;
+  /** Each layer's connectivity mask (drawn by the main thread's initialisation), or null. */
+  masks: (Uint8Array | null)[];
 };
 installCpuKernels(data.kernels);
 const params = viewShared(data.shared, data.precision);
@@ -43,6 +41,7 @@ const replica = new Trainer(data.config, {
     gradDelays: grads[l]!.gradDelays,
   })),
 });
+data.masks.forEach((mask, l) => (replica.net.synapses[l]!.mask = mask));
 
 parentPort!.on('message', (req: GradientRequest) => {
   try {

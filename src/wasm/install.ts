@@ -4,6 +4,12 @@ import { createWasmGaussKernels } from './gaussKernels.ts';
 /** Which loops the CPU engine's float32 Gaussian layers run: WebAssembly SIMD or the TypeScript reference. */
 export type CpuKernels = 'wasm-simd' | 'typescript';
 
+/** How engines name their kernels in their descriptions. */
+export const CPU_KERNEL_WORDS: Readonly<Record<CpuKernels, string>> = {
+  'wasm-simd': 'WebAssembly SIMD',
+  typescript: 'TypeScript loops',
+};
+
 /**
  * Installs the CPU kernels for this thread; 'wasm-simd' falls back to the TypeScript loops, with
  * the reason returned, where the runtime cannot compile WebAssembly SIMD (very old browsers).

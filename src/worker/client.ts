@@ -35,16 +35,18 @@ export function startTrainingWorker(
   const send = (message: ToWorker): void => worker.postMessage(message);
   // Resolved here: inside the Worker, relative URLs resolve against the Worker's script.
   const dataBaseUrl = new URL(`${import.meta.env.BASE_URL}data/`, location.href).href;
+  // The CPU engine trains on one thread per core (the Worker caps it, see MAX_CPU_THREADS).
+  const cpuThreads = Math.max(1, navigator.hardwareConcurrency || 1);
   return {
     load: (config, engine, resumeRunId = null) =>
-      send({ type: 'load', config, engine, resumeRunId, dataBaseUrl }),
+      send({ type: 'load', config, engine, resumeRunId, dataBaseUrl, cpuThreads }),
     play: () => send({ type: 'play' }),
     pause: () => send({ type: 'pause' }),
     step: () => send({ type: 'step' }),
     setSpeed: (stepsPerSecond) => send({ type: 'speed', stepsPerSecond }),
     select: (selection) => send({ type: 'select', selection }),
     importModel: (text, fileName, engine) =>
-      send({ type: 'importModel', text, fileName, engine, dataBaseUrl }),
+      send({ type: 'importModel', text, fileName, engine, dataBaseUrl, cpuThreads }),
     evaluate: () => send({ type: 'evaluate' }),
     exportParameters: (what) => send({ type: 'export', what }),
     dispose: () => worker.terminate(),

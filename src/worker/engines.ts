@@ -6,7 +6,17 @@ import { GpuDeviceLostError } from '../gpu/device.ts';
 import { GpuEngine, SoftwareAdapterError } from '../gpu/engine/GpuEngine.ts';
 import type { EngineChoice, EngineReport } from './protocol.ts';
 
-const CPU_DESCRIPTION = 'CPU reference engine (TypeScript, in a Worker)';
+/** Builds the CPU engine (in the browser: data-parallel over `threads` Workers). */
+export type CpuEngineFactory = (
+  config: ExperimentConfig,
+  data: SpikeDataset,
+  state: TrainerState | null,
+  threads: number,
+) => Promise<Engine>;
+
+/** The CPU engine in the calling thread alone (tests, and where no Worker can be started). */
+export const singleThreadCpuEngine: CpuEngineFactory = (config, data, state) =>
+  Promise.resolve(CpuEngine.create(config, { data, state }, 'CPU engine (1 thread, in a Worker)'));
 
 /** Why the GPU engine cannot run this config, or null when it can. */
 function gpuUnsupported(config: ExperimentConfig): string | null {
@@ -32,9 +42,11 @@ export async function createEngine(
   state: TrainerState | null,
   gpu: Pick<GPU, 'requestAdapter'> | undefined,
   onLost: (message: string) => void,
+  cpuEngine: CpuEngineFactory = singleThreadCpuEngine,
+  cpuThreads = 1,
 ): Promise<{ engine: Engine; report: EngineReport }> {
-  const cpu = (notice: string | null) => {
-    const engine = CpuEngine.create(config, { data, state }, CPU_DESCRIPTION);
+  const cpu = async (notice: string | null) => {
+    const engine = await cpuEngine(config, data, state, cpuThreads);
     return { engine, report: reportOf(engine, notice) };
   };
   if (choice === 'cpu') return cpu(null);

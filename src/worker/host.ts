@@ -1,6 +1,7 @@
 import type { RawDataset } from '../core/data/types.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { LoadProgress } from './dataSource.ts';
+import type { CpuEngineFactory } from './engines.ts';
 import type { FromWorker } from './protocol.ts';
 import type { RunPersistence } from './runStorage.ts';
 
@@ -16,6 +17,8 @@ export interface SessionHost {
   ): Promise<RawDataset | null>;
   runs: RunPersistence;
   gpu: Pick<GPU, 'requestAdapter'> | undefined;
+  /** The CPU engine (the browser's: data-parallel over Workers); default one thread in this one. */
+  cpuEngine?: CpuEngineFactory;
   newId(): string;
   /**
    * Takes the run's cross-tab lock if no other tab holds it: a function that releases it, or null

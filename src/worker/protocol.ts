@@ -34,6 +34,8 @@ export type ToWorker =
       resumeRunId: string | null;
       /** Where the page's built-in data assets are (the Worker's own URL is elsewhere). */
       dataBaseUrl: string;
+      /** Threads the CPU engine may use: the page's navigator.hardwareConcurrency. */
+      cpuThreads: number;
     }
   | { type: 'play' }
   | { type: 'pause' }
@@ -43,7 +45,14 @@ export type ToWorker =
   | { type: 'speed'; stepsPerSecond: number | null }
   | { type: 'select'; selection: ViewSelection }
   /** Start a new stored run from an exported model file (parameters as saved, training from step 0). */
-  | { type: 'importModel'; text: string; fileName: string; engine: EngineChoice; dataBaseUrl: string }
+  | {
+      type: 'importModel';
+      text: string;
+      fileName: string;
+      engine: EngineChoice;
+      dataBaseUrl: string;
+      cpuThreads: number;
+    }
   /** Evaluate the test split now (posts a 'test' report and an 'evaluated' message). */
   | { type: 'evaluate' }
   /** Export the current parameters: the model JSON or the quantised delay table. */

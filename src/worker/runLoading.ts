@@ -35,6 +35,8 @@ export interface RunRequest {
   resumeRunId: string | null;
   imported: ImportedModel | null;
   dataBaseUrl: string;
+  /** Threads the CPU engine may use (the page's navigator.hardwareConcurrency). */
+  cpuThreads: number;
 }
 
 /** A run ready to train: its engine, its stored entry and what its checkpoint held. */
@@ -86,7 +88,7 @@ export async function openRun(
   // Before the data or any array: a config that cannot fit in a tab is refused with the estimate.
   checkTrainingMemory(
     config,
-    { precision: 'f32', threads: 1 },
+    { precision: 'f32', threads: request.cpuThreads },
     BROWSER_MEMORY_LIMIT,
     'a browser tab can safely hold',
   );
@@ -105,6 +107,8 @@ export async function openRun(
     saved?.state ?? imported?.state ?? null,
     host.gpu,
     onLost,
+    host.cpuEngine,
+    request.cpuThreads,
   );
   const report = stored ? withSwitchNotice(built, stored.entry.engine) : built;
   if (!stillWanted()) {

@@ -2,10 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { preset } from '../core/presets.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { RunEntry } from '../storage/runStore.ts';
-import type { EpochRecord, FromWorker, ToWorker } from './protocol.ts';
+import type { EngineChoice, EpochRecord, FromWorker, ToWorker } from './protocol.ts';
 import { TrainingSession, type RunPersistence, type SessionHost } from './session.ts';
 
 /** Runs kept in memory, as IndexedDB would keep them. */
+
+/** A page's 'load' message for a config: one CPU thread, no built-in data URL. */
+function loadMessage(
+  config: ExperimentConfig,
+  engine: EngineChoice = 'cpu',
+  resumeRunId: string | null = null,
+): ToWorker {
+  return { type: 'load', config, engine, resumeRunId, dataBaseUrl: '', cpuThreads: 1 };
+}
+
 class MemoryRuns implements RunPersistence {
   readonly runs = new Map<string, { entry: RunEntry; checkpoint: Uint8Array }>();
   /** Runs some session (a tab) holds, as Web Locks would hold them across tabs. */
@@ -76,7 +86,7 @@ describe('TrainingSession', () => {
   it('toy: trains flat out to the targets, posting views with first spikes and delays', async () => {
     const s = startSession();
     s.send({ type: 'speed', stepsPerSecond: null });
-    s.send({ type: 'load', config: preset('toy')!, engine: 'cpu', resumeRunId: null, dataBaseUrl: '' });
+    s.send(loadMessage(preset('toy')!));
     const ready = await s.until((m) => m.type === 'ready');
     if (ready.type !== 'ready') throw new Error('unreachable');
     expect(ready.info.engine.engine).toBe('cpu');
@@ -98,7 +108,7 @@ describe('TrainingSession', () => {
     for (let k = 0; k < 2; k++) {
       const s = startSession();
       s.send({ type: 'speed', stepsPerSecond: null });
-      s.send({ type: 'load', config: patternsConfig(8), engine: 'cpu', resumeRunId: null, dataBaseUrl: '' });
+      s.send(loadMessage(patternsConfig(8)));
       await s.until((m) => m.type === 'ready');
       s.send({ type: 'play' });
       await s.until(done, 60_000);
@@ -113,26 +123,14 @@ describe('TrainingSession', () => {
   it('a run stopped mid-epoch and resumed from its checkpoint ends exactly as an uninterrupted one', async () => {
     const straight = startSession();
     straight.send({ type: 'speed', stepsPerSecond: null });
-    straight.send({
-      type: 'load',
-      config: patternsConfig(2),
-      engine: 'cpu',
-      resumeRunId: null,
-      dataBaseUrl: '',
-    });
+    straight.send(loadMessage(patternsConfig(2)));
     await straight.until((m) => m.type === 'ready');
     straight.send({ type: 'play' });
     await straight.until(done, 60_000);
 
     const runs = new MemoryRuns();
     const first = startSession(runs);
-    first.send({
-      type: 'load',
-      config: patternsConfig(2),
-      engine: 'cpu',
-      resumeRunId: null,
-      dataBaseUrl: '',
-    });
+    first.send(loadMessage(patternsConfig(2)));
     const ready = await first.until((m) => m.type === 'ready');
     if (ready.type !== 'ready') throw new Error('unreachable');
     // Single steps into the first epoch, then a pause stores the mid-epoch checkpoint.
@@ -151,13 +149,7 @@ describe('TrainingSession', () => {
     runs.locks.clear();
     const second = startSession(runs);
     second.send({ type: 'speed', stepsPerSecond: null });
-    second.send({
-      type: 'load',
-      config: preset('toy')!,
-      engine: 'cpu',
-      resumeRunId: ready.info.runId,
-      dataBaseUrl: '',
-    });
+    second.send(loadMessage(preset('toy')!, 'cpu', ready.info.runId));
     const resumed = await second.until((m) => m.type === 'ready');
     if (resumed.type !== 'ready') throw new Error('unreachable');
     expect(resumed.info.config.name).toBe('patterns'); // the run's own config, not the one sent
@@ -170,7 +162,7 @@ describe('TrainingSession', () => {
   it('model export -> import gives the same test predictions; a corrupt file changes nothing', async () => {
     const s = startSession();
     s.send({ type: 'speed', stepsPerSecond: null });
-    s.send({ type: 'load', config: patternsConfig(2), engine: 'cpu', resumeRunId: null, dataBaseUrl: '' });
+    s.send(loadMessage(patternsConfig(2)));
     await s.until((m) => m.type === 'ready');
     s.send({ type: 'play' });
     await s.until(done, 60_000);
@@ -190,6 +182,7 @@ describe('TrainingSession', () => {
       fileName: 'broken.json',
       engine: 'cpu',
       dataBaseUrl: '',
+      cpuThreads: 1,
     });
     const notice = await s.until((m) => m.type === 'notice');
     expect(notice.type === 'notice' && notice.message).toMatch(/broken\.json/);
@@ -201,6 +194,7 @@ describe('TrainingSession', () => {
       fileName: 'model.json',
       engine: 'cpu',
       dataBaseUrl: '',
+      cpuThreads: 1,
     });
     const ready = await s.until((m) => m.type === 'ready');
     expect(ready.type === 'ready' && ready.progress.step).toBe(0);
@@ -231,13 +225,7 @@ describe('TrainingSession', () => {
       newId: () => 'x',
       lockRun: () => Promise.resolve(() => undefined),
     });
-    session.handle({
-      type: 'load',
-      config: preset('delay-only-fashion')!,
-      engine: 'auto',
-      resumeRunId: null,
-      dataBaseUrl: '',
-    });
+    session.handle(loadMessage(preset('delay-only-fashion')!, 'auto'));
     await new Promise((r) => setTimeout(r, 50));
     const err = messages.find((m) => m.type === 'error');
     expect(err?.type === 'error' && err.message).toMatch(/fashion-mnist/);
@@ -246,13 +234,7 @@ describe('TrainingSession', () => {
   it('a stored run resumes on its own engine, whatever the page chose, and says when it must switch', async () => {
     const runs = new MemoryRuns();
     const first = startSession(runs);
-    first.send({
-      type: 'load',
-      config: patternsConfig(2),
-      engine: 'cpu',
-      resumeRunId: null,
-      dataBaseUrl: '',
-    });
+    first.send(loadMessage(patternsConfig(2)));
     const ready = await first.until((m) => m.type === 'ready');
     if (ready.type !== 'ready') throw new Error('unreachable');
     first.send({ type: 'step' });
@@ -261,7 +243,7 @@ describe('TrainingSession', () => {
 
     // Trained on the CPU; the page now asks for the GPU (this session has none): it stays on the CPU.
     const cpuRun = startSession(runs);
-    cpuRun.send({ type: 'load', config: preset('toy')!, engine: 'gpu', resumeRunId: id, dataBaseUrl: '' });
+    cpuRun.send(loadMessage(preset('toy')!, 'gpu', id));
     const onCpu = await cpuRun.until((m) => m.type === 'ready');
     if (onCpu.type !== 'ready') throw new Error('unreachable');
     expect(onCpu.info.engine.engine).toBe('cpu');
@@ -270,7 +252,7 @@ describe('TrainingSession', () => {
     // Trained on the GPU, resumed where there is none: the CPU, saying so.
     runs.runs.get(id)!.entry.engine = 'gpu';
     const gpuRun = startSession(runs);
-    gpuRun.send({ type: 'load', config: preset('toy')!, engine: 'cpu', resumeRunId: id, dataBaseUrl: '' });
+    gpuRun.send(loadMessage(preset('toy')!, 'cpu', id));
     const switched = await gpuRun.until((m) => m.type === 'ready');
     if (switched.type !== 'ready') throw new Error('unreachable');
     expect(switched.info.engine.engine).toBe('cpu');
@@ -282,13 +264,7 @@ describe('TrainingSession', () => {
   it('a run another tab holds opens read-only: it says why and trains nothing; once released it trains', async () => {
     const runs = new MemoryRuns();
     const first = startSession(runs);
-    first.send({
-      type: 'load',
-      config: patternsConfig(2),
-      engine: 'cpu',
-      resumeRunId: null,
-      dataBaseUrl: '',
-    });
+    first.send(loadMessage(patternsConfig(2)));
     const ready = await first.until((m) => m.type === 'ready');
     if (ready.type !== 'ready') throw new Error('unreachable');
     expect(ready.info.readOnly).toBeNull();
@@ -297,7 +273,7 @@ describe('TrainingSession', () => {
     const id = ready.info.runId;
 
     const second = startSession(runs);
-    second.send({ type: 'load', config: preset('toy')!, engine: 'cpu', resumeRunId: id, dataBaseUrl: '' });
+    second.send(loadMessage(preset('toy')!, 'cpu', id));
     const shown = await second.until((m) => m.type === 'ready');
     if (shown.type !== 'ready') throw new Error('unreachable');
     expect(shown.info.readOnly).toMatch(/open in another tab of Delay Lab, so here it is read-only/);
@@ -310,10 +286,10 @@ describe('TrainingSession', () => {
     expect(runs.runs.get(id)!.entry.step).toBe(1);
 
     // The first tab moves on to another run: the lock is free, and a third tab may train it.
-    first.send({ type: 'load', config: preset('toy')!, engine: 'cpu', resumeRunId: null, dataBaseUrl: '' });
+    first.send(loadMessage(preset('toy')!));
     await first.until((m) => m.type === 'ready' && m.info.runId !== id);
     const third = startSession(runs);
-    third.send({ type: 'load', config: preset('toy')!, engine: 'cpu', resumeRunId: id, dataBaseUrl: '' });
+    third.send(loadMessage(preset('toy')!, 'cpu', id));
     const trainable = await third.until((m) => m.type === 'ready');
     if (trainable.type !== 'ready') throw new Error('unreachable');
     expect(trainable.info.readOnly).toBeNull();
@@ -323,7 +299,7 @@ describe('TrainingSession', () => {
 
   it('auto without WebGPU trains on the CPU and says why', async () => {
     const s = startSession();
-    s.send({ type: 'load', config: preset('toy')!, engine: 'auto', resumeRunId: null, dataBaseUrl: '' });
+    s.send(loadMessage(preset('toy')!, 'auto'));
     const ready = await s.until((m) => m.type === 'ready');
     if (ready.type !== 'ready') throw new Error('unreachable');
     expect(ready.info.engine.engine).toBe('cpu');
@@ -332,7 +308,7 @@ describe('TrainingSession', () => {
 
   it('a pause sent while a run loads cancels the play queued behind the load', async () => {
     const s = startSession();
-    s.send({ type: 'load', config: patternsConfig(2), engine: 'cpu', resumeRunId: null, dataBaseUrl: '' });
+    s.send(loadMessage(patternsConfig(2)));
     s.send({ type: 'play' });
     s.send({ type: 'pause' });
     await s.until((m) => m.type === 'ready');
@@ -344,7 +320,7 @@ describe('TrainingSession', () => {
 
   it('a step sent the moment the run is ready is served (after its first views), and stores the run', async () => {
     const s = startSession();
-    s.send({ type: 'load', config: patternsConfig(2), engine: 'cpu', resumeRunId: null, dataBaseUrl: '' });
+    s.send(loadMessage(patternsConfig(2)));
     const ready = await s.until((m) => m.type === 'ready');
     if (ready.type !== 'ready') throw new Error('unreachable');
     // Nothing is stored for a run that has not trained.

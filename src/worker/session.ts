@@ -92,6 +92,8 @@ export class TrainingSession {
   private playAfterLoad = false;
   /** Base URL of the built-in data assets, from the page. */
   private dataBaseUrl = '';
+  /** Threads the CPU engine may use, from the page. */
+  private cpuThreads = 1;
 
   constructor(private readonly host: SessionHost) {}
 
@@ -99,6 +101,7 @@ export class TrainingSession {
     switch (msg.type) {
       case 'load':
         this.dataBaseUrl = msg.dataBaseUrl;
+        this.cpuThreads = msg.cpuThreads;
         void this.load(msg.config, msg.engine, msg.resumeRunId, null);
         break;
       case 'play':
@@ -142,6 +145,7 @@ export class TrainingSession {
         break;
       case 'importModel':
         this.dataBaseUrl = msg.dataBaseUrl;
+        this.cpuThreads = msg.cpuThreads;
         void this.importModel(msg.text, msg.fileName, msg.engine);
         break;
       case 'evaluate':
@@ -246,7 +250,7 @@ export class TrainingSession {
       await previous?.loop.engine.dispose();
       const opened = await openRun(
         this.host,
-        { config, choice, resumeRunId, imported, dataBaseUrl: this.dataBaseUrl },
+        { config, choice, resumeRunId, imported, dataBaseUrl: this.dataBaseUrl, cpuThreads: this.cpuThreads },
         () => generation === this.generation,
         (m) => {
           this.gpuLost = m;

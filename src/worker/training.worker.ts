@@ -8,6 +8,8 @@ import { RunStore } from '../storage/runStore.ts';
 import { loadConfigData } from './dataSource.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { TrainingSession } from './session.ts';
+import { createWorkerPoolEngine } from './workerPoolEngine.ts';
+import { installCpuKernels } from '../wasm/install.ts';
 
 /** The part of DedicatedWorkerGlobalScope used here (the project's lib is DOM, not WebWorker). */
 interface WorkerScope {
@@ -21,6 +23,9 @@ const scope = self as unknown as WorkerScope;
 /** How long a run's lock is waited for before the run opens read-only (ms). */
 const LOCK_WAIT_MS = 1500;
 const datasets = new DatasetStore();
+// WebAssembly SIMD for this thread's float32 Gaussian layers (the TypeScript loops where the
+// browser cannot compile it); the gradient Workers install the same.
+installCpuKernels('wasm-simd');
 
 const session = new TrainingSession({
   post: (message: FromWorker, transfer: Transferable[]) => scope.postMessage(message, transfer),
@@ -32,6 +37,7 @@ const session = new TrainingSession({
   loadData: (config, dataBaseUrl, onProgress) => loadConfigData(config, datasets, dataBaseUrl, onProgress),
   runs: new RunStore(),
   gpu: scope.navigator.gpu,
+  cpuEngine: createWorkerPoolEngine,
   newId: () => crypto.randomUUID(),
   lockRun: (runId) =>
     new Promise((resolve) => {

@@ -1,0 +1,51 @@
+/**
+ * Module Worker started by the training Worker's CPU engine (workerPoolEngine.ts): a replica of
+ * the network that computes the gradients of its part of each batch on the parameters it is sent
+ * and answers with them.
+ */
+import { Trainer } from '../core/trainer.ts';
+import { installCpuKernels } from '../wasm/install.ts';
+import type { FromReplica, ToReplica } from './replicaProtocol.ts';
+
+interface WorkerScope {
+  postMessage(message: FromReplica, transfer: Transferable[]): void;
+  onmessage: ((event: MessageEvent<ToReplica>) => void) | null;
+}
+const scope = self as unknown as WorkerScope;
+let replica: Trainer | null = null;
+
+function handle(msg: ToReplica): void {
+  if (msg.type === 'init') {
+    installCpuKernels(msg.kernels);
+    replica = new Trainer(msg.config, { precision: 'f32', initialise: false, data: msg.data });
+    msg.masks.forEach((mask, l) => (replica!.net.synapses[l]!.mask = mask));
+    scope.postMessage({ type: 'ready' }, []);
+    return;
+  }
+  if (!replica) throw new Error('a step arrived before the replica was set up');
+  const net = replica.net;
+  msg.parameters.forEach((p, l) => {
+    net.synapses[l]!.weights.set(p.weights);
+    net.synapses[l]!.delays.set(p.delays);
+  });
+  replica.step = msg.step;
+  net.setSigma(msg.sigma);
+  net.zeroGrad();
+  const loss = replica.accumulateGradients(msg.indices, msg.batchTotal);
+  const grads = net.synapses.map((s) => ({
+    gradWeights: Float32Array.from(s.gradWeights),
+    gradDelays: Float32Array.from(s.gradDelays),
+  }));
+  scope.postMessage(
+    { type: 'gradients', loss, grads },
+    grads.flatMap((g) => [g.gradWeights.buffer, g.gradDelays.buffer]),
+  );
+}
+
+scope.onmessage = (event: MessageEvent<ToReplica>) => {
+  try {
+    handle(event.data);
+  } catch (e) {
+    scope.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e) }, []);
+  }
+};

@@ -1,0 +1,23 @@
+import type { SpikeDataset } from '../core/data/tasks.ts';
+import type { ReplicaRequest } from '../core/dataParallel.ts';
+import type { ExperimentConfig } from '../core/experiment.ts';
+import type { CpuKernels } from '../wasm/install.ts';
+
+/** Training Worker -> gradient Worker. */
+export type ToReplica =
+  | {
+      type: 'init';
+      config: ExperimentConfig;
+      data: SpikeDataset;
+      kernels: CpuKernels;
+      /** Each layer's connectivity mask (the training Worker's initialisation drew it), or null. */
+      masks: (Uint8Array | null)[];
+    }
+  /** Gradients of a part of a batch on these parameters (float32 copies, transferred). */
+  | ({ type: 'step'; parameters: { weights: Float32Array; delays: Float32Array }[] } & ReplicaRequest);
+
+/** Gradient Worker -> training Worker. */
+export type FromReplica =
+  | { type: 'ready' }
+  | { type: 'gradients'; loss: number; grads: { gradWeights: Float32Array; gradDelays: Float32Array }[] }
+  | { type: 'error'; message: string };

@@ -1,0 +1,135 @@
+import type { SpikeDataset } from '../core/data/tasks.ts';
+import {
+  DataParallelEngine,
+  type GradientReplica,
+  type LayerGradients,
+  type ReplicaRequest,
+} from '../core/dataParallel.ts';
+import { connectivityOf } from '../core/engine.ts';
+import type { ExperimentConfig } from '../core/experiment.ts';
+import { Trainer, type TrainerState } from '../core/trainer.ts';
+import { CPU_KERNEL_WORDS, installedCpuKernels } from '../wasm/install.ts';
+import type { FromReplica, ToReplica } from './replicaProtocol.ts';
+
+/** At most this many threads train one run: beyond it the per-step copies outweigh the gain. */
+export const MAX_CPU_THREADS = 8;
+
+/** How long a gradient Worker may take to load and build its replica (ms). */
+const REPLICA_START_MS = 30_000;
+
+/** A gradient Worker holding a replica; each step sends it the parameters (float32 copies). */
+class WorkerReplica implements GradientReplica {
+  private pending: { resolve: (reply: FromReplica) => void; reject: (e: Error) => void } | null = null;
+
+  constructor(
+    private readonly worker: Worker,
+    private readonly model: Trainer,
+    readonly index: number,
+  ) {
+    worker.onmessage = (event: MessageEvent<FromReplica>) => {
+      const pending = this.pending;
+      this.pending = null;
+      pending?.resolve(event.data);
+    };
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      this.fail(`gradient Worker ${index} failed: ${event.message || 'it could not be loaded'}`);
+    };
+    worker.onmessageerror = () => this.fail(`gradient Worker ${index} sent a message that could not be read`);
+  }
+
+  private fail(message: string): void {
+    const pending = this.pending;
+    this.pending = null;
+    pending?.reject(new Error(message));
+  }
+
+  private send(message: ToReplica, transfer: Transferable[]): Promise<FromReplica> {
+    if (this.pending) return Promise.reject(new Error(`gradient Worker ${this.index} is busy`));
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.postMessage(message, transfer);
+    });
+  }
+
+  async start(config: ExperimentConfig, data: SpikeDataset): Promise<void> {
+    const masks = this.model.net.synapses.map((s) => s.mask);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(`gradient Worker ${this.index} did not start within ${REPLICA_START_MS / 1000} s`),
+          ),
+        REPLICA_START_MS,
+      );
+    });
+    try {
+      const reply = await Promise.race([
+        this.send({ type: 'init', config, data, kernels: installedCpuKernels(), masks }, []),
+        timeout,
+      ]);
+      if (reply.type === 'error') throw new Error(`gradient Worker ${this.index}: ${reply.message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async compute(request: ReplicaRequest): Promise<{ loss: number; grads: LayerGradients[] }> {
+    const parameters = this.model.net.synapses.map((s) => ({
+      weights: Float32Array.from(s.weights),
+      delays: Float32Array.from(s.delays),
+    }));
+    const reply = await this.send(
+      { type: 'step', parameters, ...request },
+      parameters.flatMap((p) => [p.weights.buffer, p.delays.buffer]),
+    );
+    if (reply.type === 'error') throw new Error(reply.message);
+    if (reply.type !== 'gradients') throw new Error(`gradient Worker ${this.index} answered '${reply.type}'`);
+    return { loss: reply.loss, grads: reply.grads };
+  }
+
+  dispose(): Promise<void> {
+    this.fail(`gradient Worker ${this.index} was stopped`);
+    this.worker.terminate();
+    return Promise.resolve();
+  }
+}
+
+/**
+ * The playground's CPU engine: float32, data-parallel over `threads` threads: this (training)
+ * Worker and threads - 1 gradient Workers, each with a replica and its own WebAssembly kernels.
+ * Deterministic for a given seed and thread count (DataParallelEngine's fixed split and order).
+ */
+export async function createWorkerPoolEngine(
+  config: ExperimentConfig,
+  data: SpikeDataset,
+  state: TrainerState | null,
+  threads: number,
+): Promise<DataParallelEngine> {
+  const model = new Trainer(config, { precision: 'f32', data });
+  if (state) model.importState(state);
+  const count = Math.max(1, Math.min(MAX_CPU_THREADS, Math.floor(threads)));
+  const replicas: WorkerReplica[] = [];
+  try {
+    for (let w = 1; w < count; w++) {
+      const worker = new Worker(new URL('./gradient.worker.ts', import.meta.url), {
+        type: 'module',
+        name: `delaylab-gradients-${w}`,
+      });
+      replicas.push(new WorkerReplica(worker, model, w));
+    }
+    await Promise.all(replicas.map((r) => r.start(config, model.data)));
+  } catch (e) {
+    await Promise.all(replicas.map((r) => r.dispose()));
+    throw e;
+  }
+  const kernels = installedCpuKernels();
+  return new DataParallelEngine(model, replicas, {
+    kind: 'cpu',
+    method: 'bptt',
+    connectivity: connectivityOf(config),
+    description: `CPU engine (${count === 1 ? '1 thread' : `${count} threads`}, ${CPU_KERNEL_WORDS[kernels]}, ${count === 1 ? 'in a Worker' : 'in Workers'})`,
+    details: { engine: 'cpu', threads: count, kernels },
+  });
+}
