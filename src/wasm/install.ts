@@ -1,5 +1,5 @@
-import { gaussAccelerator, installGaussAccelerator } from '../core/synapses/gaussAccelerator.ts';
-import { createWasmGaussKernels } from './gaussKernels.ts';
+import { layerAccelerator, installLayerAccelerator } from '../core/synapses/layerAccelerator.ts';
+import { createWasmLayerKernels } from './layerKernels.ts';
 
 /** Which loops the CPU engine's float32 Gaussian layers run: WebAssembly SIMD or the TypeScript reference. */
 export type CpuKernels = 'wasm-simd' | 'typescript';
@@ -19,14 +19,14 @@ export function installCpuKernels(kernels: CpuKernels): {
   fallbackReason: string | null;
 } {
   if (kernels === 'typescript') {
-    installGaussAccelerator(null);
+    installLayerAccelerator(null);
     return { kernels, fallbackReason: null };
   }
   try {
-    installGaussAccelerator(createWasmGaussKernels());
+    installLayerAccelerator(createWasmLayerKernels());
     return { kernels, fallbackReason: null };
   } catch (e) {
-    installGaussAccelerator(null);
+    installLayerAccelerator(null);
     const reason = e instanceof Error ? e.message : String(e);
     return { kernels: 'typescript', fallbackReason: `WebAssembly SIMD is not available (${reason})` };
   }
@@ -34,7 +34,7 @@ export function installCpuKernels(kernels: CpuKernels): {
 
 /** The kernels installed in this thread. */
 export function installedCpuKernels(): CpuKernels {
-  return gaussAccelerator() ? 'wasm-simd' : 'typescript';
+  return layerAccelerator() ? 'wasm-simd' : 'typescript';
 }
 
 /**

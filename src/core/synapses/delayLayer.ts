@@ -20,7 +20,13 @@ import {
   type DelayKernelConfig,
 } from './kernels.ts';
 import { gatherWindowed, scatterWindowed, tapGradWindowed, type SynapseWindows } from './gaussWindowed.ts';
-import { gaussAccelerator, type GaussAccelerator, type GaussPass } from './gaussAccelerator.ts';
+import {
+  layerAccelerator,
+  type GaussPass,
+  type LayerAccelerator,
+  type LayerPass,
+  type SparsePass,
+} from './layerAccelerator.ts';
 
 /**
  * The windowed Gaussian loops (gaussWindowed.ts) run for a presynaptic neuron when its synapses'
@@ -168,7 +174,9 @@ export class DelayLayer {
     } else {
       this.rowEvents = eventsByRow(input, batch * timeSteps, this.inputs);
       this.events = null;
-      this.scatterSparseRows(current);
+      const accelerator = this.accelerator();
+      if (accelerator) accelerator.sparseForward(this.sparsePass(), current);
+      else this.scatterSparseRows(current);
     }
     return current;
   }
@@ -218,7 +226,18 @@ export class DelayLayer {
       }
     } else {
       const gaussDelayGrad = wantDelay && mode === 'hardware' && this.kernel.hardwareBackward === 'gauss';
-      if (this.computeWeightGrad || (wantDelay && !gaussDelayGrad)) {
+      const sparseAccelerator = this.accelerator();
+      if (sparseAccelerator) {
+        sparseAccelerator.sparseBackward(this.sparsePass(), {
+          gradCurrent,
+          gradWeights: this.computeWeightGrad ? this.gradWeights : null,
+          lerpWeights: mode === 'lerp',
+          gradDelays: wantDelay && !gaussDelayGrad ? this.gradDelays : null,
+          gradInput,
+          // A backward always follows this layer's own forward (its events are that forward's).
+          tablesFromForward: true,
+        });
+      } else if (this.computeWeightGrad || (wantDelay && !gaussDelayGrad)) {
         this.sparseParamGradRows(gradCurrent, wantDelay && !gaussDelayGrad);
       }
       if (gaussDelayGrad) {
@@ -232,7 +251,7 @@ export class DelayLayer {
           this.gaussReduce(i, false, true);
         }
       }
-      if (gradInput) this.gatherSparseRows(gradCurrent, gradInput);
+      if (gradInput && !sparseAccelerator) this.gatherSparseRows(gradCurrent, gradInput);
     }
     const mask = this.mask;
     if (mask) {
@@ -259,16 +278,15 @@ export class DelayLayer {
   // ---- Gaussian (dense-tap) path ------------------------------------------------------------
 
   /**
-   * The thread's float32 accelerator (WebAssembly SIMD) for this layer's Gaussian passes, or null
-   * for the TypeScript loops below: always null in float64, the precision of the gradient checks.
+   * The thread's float32 accelerator (WebAssembly) for this layer's passes in every kernel mode,
+   * or null for the TypeScript loops: always null in float64, the precision of the gradient checks.
    */
-  private accelerator(): GaussAccelerator | null {
-    return this.precision === 'f32' ? gaussAccelerator() : null;
+  private accelerator(): LayerAccelerator | null {
+    return this.precision === 'f32' ? layerAccelerator() : null;
   }
 
-  private gaussPass(events: GaussPass['events']): GaussPass {
+  private layerPass(): LayerPass {
     return {
-      events,
       batch: this.batch,
       timeSteps: this.timeSteps,
       taps: this.kernel.maxDelay,
@@ -276,6 +294,13 @@ export class DelayLayer {
       outputs: this.outputs,
       weights: this.weights,
       delays: this.delays,
+    };
+  }
+
+  private gaussPass(events: GaussPass['events']): GaussPass {
+    return {
+      ...this.layerPass(),
+      events,
       sigma: this.sigma,
       radiusSigmas: GAUSS_RADIUS_SIGMAS.f32,
     };
@@ -457,6 +482,15 @@ export class DelayLayer {
   }
 
   // ---- One- and two-tap (lerp, round, hardware) path ----------------------------------------
+
+  private sparsePass(): SparsePass {
+    return {
+      ...this.layerPass(),
+      events: this.rowEvents!,
+      twoTaps: this.kernel.mode === 'lerp',
+      nearest: this.kernel.rounding !== 'floor',
+    };
+  }
   //
   // These kernels touch at most two taps per synapse, so per-synapse tap tables (O(inputs *
   // outputs)) are cheap to build once per call, and the loops walk one sample at a time: the

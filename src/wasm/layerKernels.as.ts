@@ -314,3 +314,189 @@ export function gatherProduct(
     }
   }
 }
+
+// ---- One- and two-tap kernels (lerp, round, hardware) ------------------------------------------
+//
+// Scalar loops: each synapse reads or writes the row its own delay picks, which SIMD lanes cannot
+// share. Activations are padded as above but `width` = outputs and rows = timeSteps + taps per
+// sample, so tap + 1 never leaves the sample's block. Events are triples (padded row, input
+// neuron, value as f32 bits), i32 each. `offsets` tables hold, per synapse (i, j), the byte
+// offset tap * rowBytes + 4 j of the cell its tap addresses from the event's row.
+
+/**
+ * The per-synapse tables of the one- and two-tap kernels from weights and delays ([inputs][outputs]),
+ * as fillSparseTables in src/core/synapses/delayLayer.ts computes them (in float64, stored as f32):
+ * m = floor d clamped to [0, taps - 1], frac = d - m; the forward tap (m for lerp, else d floored
+ * or rounded, clamped) and its value val0 (w (1 - frac) for lerp, else w); val1 = w frac at m + 1
+ * for lerp where m + 1 is a tap, else 0; next = 1 where m + 1 is a tap. Taps are stored as byte
+ * offsets tap * rowBytes + 4 j (see above).
+ */
+export function sparseTables(
+  weights: usize,
+  delays: usize,
+  inputs: i32,
+  outputs: i32,
+  taps: i32,
+  lerp: i32,
+  nearest: i32,
+  tapOffsets: usize,
+  floorOffsets: usize,
+  val0: usize,
+  val1: usize,
+  frac: usize,
+  next: usize,
+): void {
+  const rowBytes = outputs << 2;
+  const last = taps - 1;
+  let q: usize = 0;
+  for (let i = 0; i < inputs; i++) {
+    for (let j = 0; j < outputs; j++) {
+      const w = <f64>load<f32>(weights + q);
+      const d = <f64>load<f32>(delays + q);
+      let m = <i32>Math.floor(d);
+      if (m > last) m = last;
+      if (m < 0) m = 0;
+      const f = d - <f64>m;
+      const column = j << 2;
+      store<i32>(floorOffsets + q, m * rowBytes + column);
+      store<f32>(frac + q, <f32>f);
+      store<f32>(next + q, m < last ? 1 : 0);
+      if (lerp) {
+        store<i32>(tapOffsets + q, m * rowBytes + column);
+        store<f32>(val0 + q, <f32>(w * (1 - f)));
+        store<f32>(val1 + q, m < last ? <f32>(w * f) : 0);
+      } else {
+        let n = <i32>Math.floor(nearest ? d + 0.5 : d);
+        if (n > last) n = last;
+        if (n < 0) n = 0;
+        store<i32>(tapOffsets + q, n * rowBytes + column);
+        store<f32>(val0 + q, <f32>w);
+        store<f32>(val1 + q, 0);
+      }
+      q += 4;
+    }
+  }
+}
+
+/** current[row + tap, j] += value * val0[i, j] (and current[row + tap + 1, j] += value * val1[i, j]). */
+export function sparseScatter(
+  events: usize,
+  count: i32,
+  offsets: usize,
+  val0: usize,
+  val1: usize, // 0: one tap
+  outputs: i32,
+  current: usize,
+): void {
+  const rowBytes = (<usize>outputs) << 2;
+  for (let e = 0; e < count; e++) {
+    const ev = events + <usize>e * 12;
+    const base = current + <usize>load<i32>(ev) * rowBytes;
+    const synapse = (<usize>load<i32>(ev, 4) * <usize>outputs) << 2;
+    const v = load<f32>(ev, 8);
+    if (val1) {
+      for (let j = 0; j < outputs; j++) {
+        const q = synapse + ((<usize>j) << 2);
+        const c = base + <usize>load<i32>(offsets + q);
+        store<f32>(c, load<f32>(c) + v * load<f32>(val0 + q));
+        store<f32>(c + rowBytes, load<f32>(c + rowBytes) + v * load<f32>(val1 + q));
+      }
+    } else {
+      for (let j = 0; j < outputs; j++) {
+        const q = synapse + ((<usize>j) << 2);
+        const c = base + <usize>load<i32>(offsets + q);
+        store<f32>(c, load<f32>(c) + v * load<f32>(val0 + q));
+      }
+    }
+  }
+}
+
+/**
+ * Weight and delay gradients of the one- and two-tap kernels, per event and synapse, with
+ * G0 = grad[row + floor d, j] and G1 = grad[row + floor d + 1, j] x next (next = 0 where floor d
+ * is the last tap):
+ *   lerp weights:  dL/dw += value (G0 (1 - frac) + G1 frac);
+ *   tap weights:   dL/dw += value grad[row + tap, j];
+ *   lerp delays:   dL/dd += value w (G1 - G0).
+ */
+export function sparseParamGrad(
+  events: usize,
+  count: i32,
+  floorOffsets: usize,
+  tapOffsetsTable: usize, // 0: lerp weights
+  frac: usize,
+  next: usize,
+  weights: usize,
+  outputs: i32,
+  grad: usize,
+  gradWeights: usize, // 0: not wanted
+  gradDelays: usize, // 0: not wanted
+): void {
+  const rowBytes = (<usize>outputs) << 2;
+  for (let e = 0; e < count; e++) {
+    const ev = events + <usize>e * 12;
+    const base = grad + <usize>load<i32>(ev) * rowBytes;
+    const synapse = (<usize>load<i32>(ev, 4) * <usize>outputs) << 2;
+    const v = load<f32>(ev, 8);
+    for (let j = 0; j < outputs; j++) {
+      const q = synapse + ((<usize>j) << 2);
+      const g = base + <usize>load<i32>(floorOffsets + q);
+      const g0 = load<f32>(g);
+      const g1 = load<f32>(g + rowBytes) * load<f32>(next + q);
+      if (gradWeights) {
+        let gw: f32;
+        if (tapOffsetsTable) gw = load<f32>(base + <usize>load<i32>(tapOffsetsTable + q));
+        else {
+          const f = load<f32>(frac + q);
+          gw = g0 * (1 - f) + g1 * f;
+        }
+        store<f32>(gradWeights + q, load<f32>(gradWeights + q) + v * gw);
+      }
+      if (gradDelays)
+        store<f32>(gradDelays + q, load<f32>(gradDelays + q) + v * load<f32>(weights + q) * (g1 - g0));
+    }
+  }
+}
+
+/**
+ * out[b, t, i] = sum_j val0[i, j] grad[b, t + tap, j] + val1[i, j] grad[b, t + tap + 1, j] for
+ * every step t < timeSteps of every sample: the input gradient, dense over (t, i).
+ */
+export function sparseGather(
+  grad: usize,
+  rows: i32,
+  samples: i32,
+  timeSteps: i32,
+  offsets: usize,
+  val0: usize,
+  val1: usize, // 0: one tap
+  inputs: i32,
+  outputs: i32,
+  out: usize,
+): void {
+  const rowBytes = (<usize>outputs) << 2;
+  let to = out;
+  for (let b = 0; b < samples; b++) {
+    for (let t = 0; t < timeSteps; t++) {
+      const base = grad + (<usize>b * <usize>rows + <usize>t) * rowBytes;
+      for (let i = 0; i < inputs; i++) {
+        const synapse = (<usize>i * <usize>outputs) << 2;
+        let s: f32 = 0;
+        if (val1) {
+          for (let j = 0; j < outputs; j++) {
+            const q = synapse + ((<usize>j) << 2);
+            const g = base + <usize>load<i32>(offsets + q);
+            s += load<f32>(val0 + q) * load<f32>(g) + load<f32>(val1 + q) * load<f32>(g + rowBytes);
+          }
+        } else {
+          for (let j = 0; j < outputs; j++) {
+            const q = synapse + ((<usize>j) << 2);
+            s += load<f32>(val0 + q) * load<f32>(base + <usize>load<i32>(offsets + q));
+          }
+        }
+        store<f32>(to, s);
+        to += 4;
+      }
+    }
+  }
+}

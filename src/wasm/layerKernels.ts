@@ -1,8 +1,14 @@
-import type { GaussAccelerator, GaussBackward, GaussPass } from '../core/synapses/gaussAccelerator.ts';
+import type {
+  GaussBackward,
+  GaussPass,
+  LayerAccelerator,
+  SparseBackward,
+  SparsePass,
+} from '../core/synapses/layerAccelerator.ts';
 import type { RealArray } from '../core/tensor.ts';
-import { WASM_BASE64 } from './gaussKernels.generated.ts';
+import { WASM_BASE64 } from './layerKernels.generated.ts';
 
-/** The exports of gaussKernels.as.ts (pointers are byte offsets into `memory`). */
+/** The exports of layerKernels.as.ts (pointers are byte offsets into `memory`). */
 interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
@@ -40,6 +46,55 @@ interface KernelExports {
     count: number,
   ): void;
   tapGradEvents(grad: number, width: number, events: number, count: number, depth: number, out: number): void;
+  sparseTables(
+    weights: number,
+    delays: number,
+    inputs: number,
+    outputs: number,
+    taps: number,
+    lerp: number,
+    nearest: number,
+    tapOffsets: number,
+    floorOffsets: number,
+    val0: number,
+    val1: number,
+    frac: number,
+    next: number,
+  ): void;
+  sparseScatter(
+    events: number,
+    count: number,
+    offsets: number,
+    val0: number,
+    val1: number,
+    outputs: number,
+    current: number,
+  ): void;
+  sparseParamGrad(
+    events: number,
+    count: number,
+    floorOffsets: number,
+    tapOffsetsTable: number,
+    frac: number,
+    next: number,
+    weights: number,
+    outputs: number,
+    grad: number,
+    gradWeights: number,
+    gradDelays: number,
+  ): void;
+  sparseGather(
+    grad: number,
+    rows: number,
+    samples: number,
+    timeSteps: number,
+    offsets: number,
+    val0: number,
+    val1: number,
+    inputs: number,
+    outputs: number,
+    out: number,
+  ): void;
   gatherProduct(
     grad: number,
     rows: number,
@@ -54,10 +109,12 @@ interface KernelExports {
 }
 
 const PAGE_BYTES = 65536;
+/** Layers whose one- and two-tap tables stay cached between their forward and backward. */
+const MAX_CACHED_LAYERS = 8;
 const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
 
 /**
- * Where one pass's buffers lie in the module's memory (byte offsets; see gaussKernels.as.ts for
+ * Where one pass's buffers lie in the module's memory (byte offsets; see layerKernels.as.ts for
  * the layouts): zero bytes for a buffer the pass does not use.
  */
 class Arena {
@@ -95,17 +152,27 @@ function shapeOf(pass: GaussPass): Shape {
 }
 
 /**
- * The WebAssembly SIMD kernels of the float32 Gaussian path behind the GaussAccelerator interface:
+ * The WebAssembly SIMD kernels of the float32 Gaussian path behind the LayerAccelerator interface:
  * one module instance (and its memory) per thread, which grows to the largest pass and stays.
  * Sums of products add in float32 where the TypeScript reference adds in float64, so results
  * agree to float32 rounding, not bit for bit.
  */
-export class WasmGaussKernels implements GaussAccelerator {
+export class WasmLayerKernels implements LayerAccelerator {
   readonly name = 'wasm-simd';
   private readonly kernels: KernelExports;
   private readonly heapBase: number;
   private f32: Float32Array;
   private i32: Int32Array;
+  /**
+   * The one- and two-tap tables of the layers seen last, by their weights array: a forward
+   * computes them and the backward that follows it reuses them (the parameters cannot change in
+   * between). They lie below `cacheEnd`; each pass's own buffers start there.
+   */
+  private readonly tableCache = new Map<
+    RealArray,
+    { at: SparseTableOffsets; bytes: number; valid: boolean }
+  >();
+  private cacheEnd: number;
 
   constructor(module: WebAssembly.Module) {
     const instance = new WebAssembly.Instance(module, {
@@ -117,6 +184,7 @@ export class WasmGaussKernels implements GaussAccelerator {
     });
     this.kernels = instance.exports as unknown as KernelExports;
     this.heapBase = this.kernels.heapBase();
+    this.cacheEnd = roundUp(this.heapBase, 16);
     this.f32 = new Float32Array(this.kernels.memory.buffer);
     this.i32 = new Int32Array(this.kernels.memory.buffer);
   }
@@ -130,7 +198,7 @@ export class WasmGaussKernels implements GaussAccelerator {
     const shape = shapeOf(pass);
     const { batch, inputs, taps, events } = pass;
     const { width, rows, depth } = shape;
-    const arena = new Arena(this.heapBase);
+    const arena = new Arena(this.cacheEnd);
     const params = this.takeParameters(arena, pass, shape);
     const activations = arena.take(4 * batch * rows * width);
     const eventPairs = arena.take(8 * events.batchTime.length);
@@ -147,7 +215,7 @@ export class WasmGaussKernels implements GaussAccelerator {
       this.neuronTables(pass, shape, params, tables, i);
       k.scatterEvents(tables.taps, depth, activations, width, eventPairs + 8 * start[i]!, count);
     }
-    this.downloadActivations(current, pass, shape, activations);
+    this.downloadSamples(current, { ...pass, width, rows }, activations);
   }
 
   backward(pass: GaussPass, grads: GaussBackward): void {
@@ -157,7 +225,7 @@ export class WasmGaussKernels implements GaussAccelerator {
     const { gradInput } = grads;
     const wantParams = grads.gradWeights !== null || grads.gradDelays !== null;
     const inputsPadded = roundUp(inputs, 8);
-    const arena = new Arena(this.heapBase);
+    const arena = new Arena(this.cacheEnd);
     const params = this.takeParameters(arena, pass, shape);
     const gradWeights = grads.gradWeights ? arena.take(4 * inputs * width) : 0;
     const gradDelays = grads.gradDelays ? arena.take(4 * inputs * width) : 0;
@@ -171,7 +239,7 @@ export class WasmGaussKernels implements GaussAccelerator {
     this.uploadParameters(pass, shape, params);
     if (gradWeights) this.f32.fill(0, gradWeights >> 2, (gradWeights >> 2) + inputs * width);
     if (gradDelays) this.f32.fill(0, gradDelays >> 2, (gradDelays >> 2) + inputs * width);
-    this.uploadActivations(grads.gradCurrent, pass, shape, activations);
+    this.uploadSamples(grads.gradCurrent, { ...pass, width, rows }, activations);
     this.uploadEvents(pass, shape, eventPairs);
     const k = this.kernels;
     const start = events.start;
@@ -206,6 +274,153 @@ export class WasmGaussKernels implements GaussAccelerator {
       k.gatherProduct(activations, rows, width, batch, paddedSteps, panel, depth, inputsPadded, product);
       this.downloadInputGrad(gradInput, pass, shape, product, inputsPadded);
     }
+  }
+
+  sparseForward(pass: SparsePass, current: RealArray): void {
+    const { batch, timeSteps, taps, outputs } = pass;
+    const rows = timeSteps + taps;
+    const tables = this.sparseTablesOf(pass, false);
+    const arena = new Arena(this.cacheEnd);
+    const activations = arena.take(4 * batch * rows * outputs);
+    const events = arena.take(12 * pass.events.neuron.length);
+    this.ensure(arena.bytes);
+    this.f32.fill(0, activations >> 2, (activations >> 2) + batch * rows * outputs);
+    const count = this.uploadRowEvents(pass, rows, events);
+    const val1 = pass.twoTaps ? tables.val1 : 0;
+    this.kernels.sparseScatter(events, count, tables.tapOffsets, tables.val0, val1, outputs, activations);
+    this.downloadSamples(current, { ...pass, width: outputs, rows }, activations);
+  }
+
+  sparseBackward(pass: SparsePass, grads: SparseBackward): void {
+    const { batch, timeSteps, taps, inputs, outputs } = pass;
+    const synapses = inputs * outputs;
+    const rows = timeSteps + taps;
+    const tables = this.sparseTablesOf(pass, grads.tablesFromForward);
+    const arena = new Arena(this.cacheEnd);
+    const gradWeights = grads.gradWeights ? arena.take(4 * synapses) : 0;
+    const gradDelays = grads.gradDelays ? arena.take(4 * synapses) : 0;
+    const activations = arena.take(4 * batch * rows * outputs);
+    const events = arena.take(12 * pass.events.neuron.length);
+    const product = grads.gradInput ? arena.take(4 * batch * timeSteps * inputs) : 0;
+    this.ensure(arena.bytes);
+    const { f32, kernels } = this;
+    this.uploadSamples(grads.gradCurrent, { ...pass, width: outputs, rows }, activations);
+    if (gradWeights || gradDelays) {
+      // Accumulated onto the gradients so far, as the TypeScript loops do.
+      if (grads.gradWeights) this.uploadRows(grads.gradWeights, 1, synapses, synapses, gradWeights);
+      if (grads.gradDelays) this.uploadRows(grads.gradDelays, 1, synapses, synapses, gradDelays);
+      const count = this.uploadRowEvents(pass, rows, events);
+      kernels.sparseParamGrad(
+        events,
+        count,
+        tables.floorOffsets,
+        grads.lerpWeights ? 0 : tables.tapOffsets,
+        tables.frac,
+        tables.next,
+        tables.weights,
+        outputs,
+        activations,
+        gradWeights,
+        gradDelays,
+      );
+      if (grads.gradWeights)
+        grads.gradWeights.set(f32.subarray(gradWeights >> 2, (gradWeights >> 2) + synapses));
+      if (grads.gradDelays) grads.gradDelays.set(f32.subarray(gradDelays >> 2, (gradDelays >> 2) + synapses));
+    }
+    if (grads.gradInput) {
+      const val1 = pass.twoTaps ? tables.val1 : 0;
+      kernels.sparseGather(
+        activations,
+        rows,
+        batch,
+        timeSteps,
+        tables.tapOffsets,
+        tables.val0,
+        val1,
+        inputs,
+        outputs,
+        product,
+      );
+      grads.gradInput.set(f32.subarray(product >> 2, (product >> 2) + batch * timeSteps * inputs));
+    }
+  }
+
+  /**
+   * The one- and two-tap tables of the pass's layer: computed, or when `reuse` (a backward right
+   * after its forward) those its forward computed, if still cached.
+   */
+  private sparseTablesOf(pass: SparsePass, reuse: boolean): SparseTableOffsets {
+    const key = pass.weights;
+    const bytes = 4 * pass.inputs * pass.outputs;
+    let entry = this.tableCache.get(key);
+    if (entry && entry.bytes !== bytes) entry = undefined;
+    if (entry && reuse && entry.valid) return entry.at;
+    if (!entry) {
+      if (this.tableCache.size >= MAX_CACHED_LAYERS) {
+        // Start over (a new network, or many layers): every cached table is dropped at once.
+        this.tableCache.clear();
+        this.cacheEnd = roundUp(this.heapBase, 16);
+      }
+      const arena = new Arena(this.cacheEnd);
+      const at: SparseTableOffsets = {
+        weights: arena.take(bytes),
+        delays: arena.take(bytes),
+        tapOffsets: arena.take(bytes),
+        floorOffsets: arena.take(bytes),
+        val0: arena.take(bytes),
+        val1: arena.take(bytes),
+        frac: arena.take(bytes),
+        next: arena.take(bytes),
+      };
+      this.ensure(arena.bytes);
+      this.cacheEnd = arena.bytes;
+      entry = { at, bytes, valid: false };
+      this.tableCache.set(key, entry);
+    }
+    this.fillSparseTables(pass, entry.at);
+    entry.valid = true;
+    return entry.at;
+  }
+
+  private fillSparseTables(pass: SparsePass, at: SparseTableOffsets): void {
+    const synapses = pass.inputs * pass.outputs;
+    this.uploadRows(pass.weights, 1, synapses, synapses, at.weights);
+    this.uploadRows(pass.delays, 1, synapses, synapses, at.delays);
+    this.kernels.sparseTables(
+      at.weights,
+      at.delays,
+      pass.inputs,
+      pass.outputs,
+      pass.taps,
+      pass.twoTaps ? 1 : 0,
+      pass.nearest ? 1 : 0,
+      at.tapOffsets,
+      at.floorOffsets,
+      at.val0,
+      at.val1,
+      at.frac,
+      at.next,
+    );
+  }
+
+  /** Row events as (padded row, neuron, value) triples; returns their count. */
+  private uploadRowEvents(pass: SparsePass, rows: number, at: number): number {
+    const { start, neuron, value } = pass.events;
+    const { timeSteps } = pass;
+    const i32 = this.i32;
+    const f32 = this.f32;
+    let w = at >> 2;
+    for (let r = 0; r + 1 < start.length; r++) {
+      const b = Math.floor(r / timeSteps);
+      const row = b * rows + (r - b * timeSteps);
+      for (let e = start[r]!; e < start[r + 1]!; e++) {
+        i32[w] = row;
+        i32[w + 1] = neuron[e]!;
+        f32[w + 2] = value[e]!;
+        w += 3;
+      }
+    }
+    return start[start.length - 1]!;
   }
 
   private takeParameters(arena: Arena, pass: GaussPass, shape: Shape): { weights: number; delays: number } {
@@ -298,10 +513,12 @@ export class WasmGaussKernels implements GaussAccelerator {
     }
   }
 
-  /** [batch][timeSteps][outputs] into the padded layout, zeros elsewhere. */
-  private uploadActivations(values: RealArray, pass: GaussPass, shape: Shape, at: number): void {
-    const { batch, timeSteps, outputs } = pass;
-    const { width, rows } = shape;
+  /**
+   * [batch][timeSteps][outputs] into the padded layout of `rows` rows of `width` floats per
+   * sample, zeros elsewhere.
+   */
+  private uploadSamples(values: RealArray, layout: SampleLayout, at: number): void {
+    const { batch, timeSteps, outputs, width, rows } = layout;
     const f32 = this.f32;
     const base = at >> 2;
     f32.fill(0, base, base + batch * rows * width);
@@ -315,9 +532,9 @@ export class WasmGaussKernels implements GaussAccelerator {
     }
   }
 
-  private downloadActivations(values: RealArray, pass: GaussPass, shape: Shape, at: number): void {
-    const { batch, timeSteps, outputs } = pass;
-    const { width, rows } = shape;
+  /** The padded layout back into [batch][timeSteps][outputs]. */
+  private downloadSamples(values: RealArray, layout: SampleLayout, at: number): void {
+    const { batch, timeSteps, outputs, width, rows } = layout;
     const f32 = this.f32;
     const base = at >> 2;
     for (let b = 0; b < batch; b++) {
@@ -352,6 +569,27 @@ export class WasmGaussKernels implements GaussAccelerator {
   }
 }
 
+/** Activations of [batch][timeSteps][outputs] padded to `rows` rows of `width` floats per sample. */
+interface SampleLayout {
+  batch: number;
+  timeSteps: number;
+  outputs: number;
+  width: number;
+  rows: number;
+}
+
+/** Byte offsets of the one- and two-tap kernels' per-synapse tables (see sparseTables). */
+interface SparseTableOffsets {
+  weights: number;
+  delays: number;
+  tapOffsets: number;
+  floorOffsets: number;
+  val0: number;
+  val1: number;
+  frac: number;
+  next: number;
+}
+
 /** Byte offsets of one neuron's tables. */
 interface Tables {
   norm: number;
@@ -363,10 +601,10 @@ interface Tables {
 let compiled: WebAssembly.Module | null = null;
 
 /** Kernels for this thread: compiles the module on first use (a few KB, synchronously). */
-export function createWasmGaussKernels(): WasmGaussKernels {
+export function createWasmLayerKernels(): WasmLayerKernels {
   if (!compiled) {
     const bytes = Uint8Array.from(atob(WASM_BASE64), (c) => c.charCodeAt(0));
     compiled = new WebAssembly.Module(bytes);
   }
-  return new WasmGaussKernels(compiled);
+  return new WasmLayerKernels(compiled);
 }

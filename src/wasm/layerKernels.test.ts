@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Rng } from '../core/rng.ts';
-import { installGaussAccelerator } from '../core/synapses/gaussAccelerator.ts';
+import { installLayerAccelerator } from '../core/synapses/layerAccelerator.ts';
 import { DelayLayer } from '../core/synapses/delayLayer.ts';
-import { createWasmGaussKernels } from './gaussKernels.ts';
+import type { DelayKernelConfig } from '../core/synapses/kernels.ts';
+import { createWasmLayerKernels } from './layerKernels.ts';
 
 interface Shape {
   inputs: number;
@@ -22,14 +23,21 @@ interface PassResult {
 }
 
 /** One float32 Gaussian layer's forward and backward from the same seed, with or without the WebAssembly kernels. */
-function runPass(shape: Shape, seed: number, wasm: boolean, needInputGrad = true, mask = false): PassResult {
-  installGaussAccelerator(wasm ? createWasmGaussKernels() : null);
+function runPass(
+  shape: Shape,
+  seed: number,
+  wasm: boolean,
+  needInputGrad = true,
+  mask = false,
+  kernel: Partial<DelayKernelConfig> = {},
+): PassResult {
+  installLayerAccelerator(wasm ? createWasmLayerKernels() : null);
   const { inputs, outputs, timeSteps, taps, batch } = shape;
   const rng = new Rng(seed);
   const layer = new DelayLayer(
     inputs,
     outputs,
-    { mode: 'gauss', maxDelay: taps, rounding: 'floor', hardwareBackward: 'gauss' },
+    { mode: 'gauss', maxDelay: taps, rounding: 'floor', hardwareBackward: 'gauss', ...kernel },
     'f32',
   );
   for (let q = 0; q < inputs * outputs; q++) {
@@ -106,8 +114,8 @@ const SHAPES: Record<string, Shape> = {
   },
 };
 
-describe('WebAssembly SIMD Gaussian kernels against the TypeScript loops (float32)', () => {
-  afterEach(() => installGaussAccelerator(null));
+describe('WebAssembly kernels against the TypeScript loops (float32)', () => {
+  afterEach(() => installLayerAccelerator(null));
 
   for (const [name, shape] of Object.entries(SHAPES)) {
     it(`agree on the current and all three gradients: ${name}`, () => {
@@ -130,9 +138,94 @@ describe('WebAssembly SIMD Gaussian kernels against the TypeScript loops (float3
     expect(wasm.gradWeights.some((g, q) => g === 0 && reference.gradWeights[q] === 0)).toBe(true);
   });
 
+  const ONE_AND_TWO_TAPS: Record<string, Partial<DelayKernelConfig>> = {
+    lerp: { mode: 'lerp' },
+    'round (nearest)': { mode: 'round', rounding: 'nearest' },
+    'hardware, lerp backward': { mode: 'hardware', rounding: 'floor', hardwareBackward: 'lerp' },
+    'hardware, Gaussian backward': { mode: 'hardware', rounding: 'floor', hardwareBackward: 'gauss' },
+  };
+  for (const [name, kernel] of Object.entries(ONE_AND_TWO_TAPS)) {
+    for (const shapeName of ['ragged small', 'wide, late sigma', 'taps longer than the sample']) {
+      it(`agree in kernel mode ${name}: ${shapeName}`, () => {
+        const shape = SHAPES[shapeName]!;
+        const reference = runPass(shape, 21, false, true, false, kernel);
+        const wasm = runPass(shape, 21, true, true, false, kernel);
+        expectClose(wasm.current, reference.current, 'current');
+        expectClose(wasm.gradWeights, reference.gradWeights, 'dL/dweights');
+        if (kernel.mode !== 'round') expectClose(wasm.gradDelays, reference.gradDelays, 'dL/ddelays');
+        else expect(wasm.gradDelays.every((g) => g === 0)).toBe(true);
+        expectClose(wasm.gradInput!, reference.gradInput!, 'dL/dinput');
+      });
+    }
+  }
+
+  it('agree in lerp mode with a mask and without an input gradient', () => {
+    const shape = SHAPES['wide, early sigma']!;
+    const reference = runPass(shape, 9, false, false, true, { mode: 'lerp' });
+    const wasm = runPass(shape, 9, true, false, true, { mode: 'lerp' });
+    expect(wasm.gradInput).toBeNull();
+    expectClose(wasm.current, reference.current, 'current');
+    expectClose(wasm.gradWeights, reference.gradWeights, 'dL/dweights');
+    expectClose(wasm.gradDelays, reference.gradDelays, 'dL/ddelays');
+  });
+
+  it('recompute cached one- and two-tap tables after the parameters change, and survive more layers than the cache holds', () => {
+    // A deep stack of lerp layers run forward, all of them, then backward in reverse (as
+    // training does): more layers than the accelerator caches tables for, so some backward
+    // passes find their forward's tables dropped and must recompute them.
+    const shape = SHAPES['ragged small']!;
+    const kernel: DelayKernelConfig = {
+      mode: 'lerp',
+      maxDelay: shape.taps,
+      rounding: 'floor',
+      hardwareBackward: 'lerp',
+    };
+    for (const depth of [3, 11]) {
+      const results = [false, true].map((wasm) => {
+        installLayerAccelerator(wasm ? createWasmLayerKernels() : null);
+        const rng = new Rng(4);
+        const layers = Array.from({ length: depth }, () => {
+          const layer = new DelayLayer(shape.inputs, shape.inputs, kernel, 'f32');
+          for (let q = 0; q < layer.weights.length; q++) {
+            layer.weights[q] = rng.normal(0, 1);
+            layer.delays[q] = rng.uniform() * (shape.taps - 1);
+          }
+          return layer;
+        });
+        const input = Float32Array.from({ length: shape.batch * shape.timeSteps * shape.inputs }, () =>
+          rng.uniform() < 0.3 ? 1 : 0,
+        );
+        const out: number[] = [];
+        for (let round = 0; round < 2; round++) {
+          // Round 2 runs on changed parameters: a stale table would show.
+          if (round === 1)
+            for (const layer of layers)
+              for (let q = 0; q < layer.delays.length; q++)
+                layer.delays[q] = (layer.delays[q]! * 0.7 + 0.9) % (shape.taps - 1);
+          for (const layer of layers) layer.forward(input, shape.batch, shape.timeSteps);
+          for (const layer of [...layers].reverse()) {
+            layer.zeroGrad();
+            const gradCurrent = Float32Array.from(
+              { length: shape.batch * shape.timeSteps * shape.inputs },
+              (_, q) => Math.sin(q),
+            );
+            layer.backward(gradCurrent, false);
+            out.push(...layer.gradWeights, ...layer.gradDelays);
+          }
+        }
+        return Float32Array.from(out);
+      });
+      expectClose(
+        results[1]!,
+        results[0]!,
+        `${depth} layers: dL/dweights and dL/ddelays of every layer, both rounds`,
+      );
+    }
+  });
+
   it('keep no state between passes of layers of different shapes in one thread', () => {
-    const kernels = createWasmGaussKernels();
-    installGaussAccelerator(kernels);
+    const kernels = createWasmLayerKernels();
+    installLayerAccelerator(kernels);
     const big = SHAPES['wide, early sigma']!;
     const small = SHAPES['ragged small']!;
     const first = runPass(small, 3, true);
