@@ -92,8 +92,9 @@ export class DataParallelEngine implements Engine {
       loss += (answer.value.loss * chunks[w + 1]!.length) / all.length;
       answer.value.grads.forEach((g, l) => {
         const s = t.net.synapses[l]!;
-        addInto(s.gradWeights, g.gradWeights);
-        addInto(s.gradDelays, g.gradDelays);
+        // A frozen tensor's gradients are zero in every thread.
+        if (s.computeWeightGrad) addInto(s.gradWeights, g.gradWeights);
+        if (s.computeDelayGrad) addInto(s.gradDelays, g.gradDelays);
       });
     });
     t.applyUpdate();

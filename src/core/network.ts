@@ -48,8 +48,6 @@ export function initialiseLayer(layer: DelayLayer, config: LayerConfig, rng: Rng
     for (let q = 0; q < mask.length; q++) mask[q] = rng.uniform() < config.connectivity ? 1 : 0;
     layer.mask = mask;
   }
-  layer.computeWeightGrad = config.trainWeights;
-  layer.computeDelayGrad = config.trainDelays;
   layer.constrain();
 }
 
@@ -83,9 +81,18 @@ export class Network {
     this.synapses = [];
     this.neurons = [];
     for (const layer of config.layers) {
-      this.synapses.push(
-        new DelayLayer(fanIn, layer.size, layer.kernel, precision, storage[this.synapses.length]),
+      const synapses = new DelayLayer(
+        fanIn,
+        layer.size,
+        layer.kernel,
+        precision,
+        storage[this.synapses.length],
       );
+      // Set here, not at initialisation: a replica (data-parallel threads) is never initialised
+      // and must not compute the gradients of frozen parameters either.
+      synapses.computeWeightGrad = layer.trainWeights;
+      synapses.computeDelayGrad = layer.trainDelays;
+      this.synapses.push(synapses);
       this.neurons.push(makeNeurons(layer.size, layer.neuron, config.dtMs, precision, spikeMode));
       fanIn = layer.size;
     }
