@@ -299,6 +299,7 @@ export class WasmLayerKernels implements LayerAccelerator {
     const arena = new Arena(this.cacheEnd);
     const gradWeights = grads.gradWeights ? arena.take(4 * synapses) : 0;
     const gradDelays = grads.gradDelays ? arena.take(4 * synapses) : 0;
+    const weights = grads.gradDelays ? arena.take(4 * synapses) : 0;
     const activations = arena.take(4 * batch * rows * outputs);
     const events = arena.take(12 * pass.events.neuron.length);
     const product = grads.gradInput ? arena.take(4 * batch * timeSteps * inputs) : 0;
@@ -309,6 +310,7 @@ export class WasmLayerKernels implements LayerAccelerator {
       // Accumulated onto the gradients so far, as the TypeScript loops do.
       if (grads.gradWeights) this.uploadRows(grads.gradWeights, 1, synapses, synapses, gradWeights);
       if (grads.gradDelays) this.uploadRows(grads.gradDelays, 1, synapses, synapses, gradDelays);
+      if (weights) this.uploadRows(pass.weights, 1, synapses, synapses, weights);
       const count = this.uploadRowEvents(pass, rows, events);
       kernels.sparseParamGrad(
         events,
@@ -317,7 +319,7 @@ export class WasmLayerKernels implements LayerAccelerator {
         grads.lerpWeights ? 0 : tables.tapOffsets,
         tables.frac,
         tables.next,
-        tables.weights,
+        weights,
         outputs,
         activations,
         gradWeights,
@@ -363,8 +365,6 @@ export class WasmLayerKernels implements LayerAccelerator {
       }
       const arena = new Arena(this.cacheEnd);
       const at: SparseTableOffsets = {
-        weights: arena.take(bytes),
-        delays: arena.take(bytes),
         tapOffsets: arena.take(bytes),
         floorOffsets: arena.take(bytes),
         val0: arena.take(bytes),
@@ -382,13 +382,18 @@ export class WasmLayerKernels implements LayerAccelerator {
     return entry.at;
   }
 
+  /** Computes the tables from the parameters, staged just above the cache. */
   private fillSparseTables(pass: SparsePass, at: SparseTableOffsets): void {
     const synapses = pass.inputs * pass.outputs;
-    this.uploadRows(pass.weights, 1, synapses, synapses, at.weights);
-    this.uploadRows(pass.delays, 1, synapses, synapses, at.delays);
+    const staging = new Arena(this.cacheEnd);
+    const weights = staging.take(4 * synapses);
+    const delays = staging.take(4 * synapses);
+    this.ensure(staging.bytes);
+    this.uploadRows(pass.weights, 1, synapses, synapses, weights);
+    this.uploadRows(pass.delays, 1, synapses, synapses, delays);
     this.kernels.sparseTables(
-      at.weights,
-      at.delays,
+      weights,
+      delays,
       pass.inputs,
       pass.outputs,
       pass.taps,
@@ -580,8 +585,6 @@ interface SampleLayout {
 
 /** Byte offsets of the one- and two-tap kernels' per-synapse tables (see sparseTables). */
 interface SparseTableOffsets {
-  weights: number;
-  delays: number;
   tapOffsets: number;
   floorOffsets: number;
   val0: number;
