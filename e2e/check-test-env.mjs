@@ -39,6 +39,12 @@ if (major < 20) problems.push(`Node ${process.versions.node} is too old: Delay L
 if (!existsSync(new URL('../node_modules/vitest', import.meta.url))) {
   problems.push('Dependencies are not installed: run `npm install` first.');
 }
+if (!existsSync(new URL('../src/wasm/layerKernels.generated.ts', import.meta.url))) {
+  problems.push(
+    'The WebAssembly kernels are not built (src/wasm/layerKernels.generated.ts is missing).\n' +
+      '    Build them with:  npm run build:wasm   (npm install does it too, in its prepare step)',
+  );
+}
 if (problems.length > 0) {
   console.error(`npm test cannot run on this machine yet:\n  - ${problems.join('\n  - ')}`);
   process.exit(1);
