@@ -35,6 +35,26 @@ async function framesPerSecond(page: Page, ms: number): Promise<number> {
   );
 }
 
+/** Opens the page and chooses a preset (a new run of it, ready). */
+async function openPreset(page: Page, name: string): Promise<void> {
+  await page.goto('/');
+  await waitForStatus(page, /^ready$/);
+  await page.getByTestId('preset').selectOption(name);
+  await waitForStatus(page, /^ready$/);
+}
+
+/** Opens the page on a new 40-epoch 'patterns' run playing at 30 steps/s, past its first epoch. */
+async function playPatternsPastFirstEpoch(page: Page): Promise<void> {
+  await openPreset(page, 'patterns');
+  await setField(page, 'epochs', '40');
+  await newRun(page);
+  await page.getByLabel('Steps/s').selectOption({ label: '30' });
+  await page.getByRole('button', { name: 'Play' }).click();
+  await expect
+    .poll(async () => Number(await page.getByTestId('epoch-count').textContent()), { timeout: 60_000 })
+    .toBeGreaterThan(1);
+}
+
 /** Clicks an export button and returns the downloaded file's text and name. */
 async function download(page: Page, testId: string): Promise<{ text: string; name: string }> {
   const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
@@ -79,15 +99,12 @@ test('a share link opens the same experiment elsewhere; two CPU runs from it are
   page,
   browser,
 }) => {
-  await page.goto('/');
-  await waitForStatus(page, /^ready$/);
-  await page.getByTestId('preset').selectOption('patterns');
-  await waitForStatus(page, /^ready$/);
+  await openPreset(page, 'patterns');
   await setField(page, 'seed', '5');
   await setField(page, 'epochs', '3');
   await page.getByTestId('copy-link').click();
   // The link is written after the clipboard answers (asynchronously): wait for it.
-  await expect(page.getByTestId('share-link')).toHaveValue(/#x=1\.patterns\./);
+  await expect(page.getByTestId('share-link')).toHaveValue(/#x=2\.patterns&/);
   const link = await page.getByTestId('share-link').inputValue();
 
   const models: string[] = [];
@@ -114,24 +131,17 @@ test('a share link opens the same experiment elsewhere; two CPU runs from it are
 test('a reload mid-run resumes from the checkpoint; export -> import gives the same predictions and sets its experiment', async ({
   page,
 }) => {
-  await page.goto('/');
-  await waitForStatus(page, /^ready$/);
-  await page.getByTestId('preset').selectOption('patterns');
-  await waitForStatus(page, /^ready$/);
-  await setField(page, 'epochs', '40');
-  await newRun(page);
-  await page.getByLabel('Steps/s').selectOption({ label: '30' });
-  await page.getByRole('button', { name: 'Play' }).click();
-  // Wait for a stored checkpoint past step 10 (epoch ends store one).
-  await expect
-    .poll(async () => Number(await page.getByTestId('epoch-count').textContent()), { timeout: 60_000 })
-    .toBeGreaterThan(1);
-  const before = Number(await page.getByTestId('step-count').textContent());
+  // Past an epoch end (which stores a checkpoint), still playing.
+  await playPatternsPastFirstEpoch(page);
+  // The checkpoint stored last before the reload (an epoch end, the 5 s cadence, or the one
+  // taken as the page goes away): the reload resumes there or later, never earlier.
+  await expect(page.getByTestId('saved-step')).toHaveText(/^step \d+$/);
+  const saved = Number(((await page.getByTestId('saved-step').textContent()) ?? '').replace('step ', ''));
   await page.reload();
   await waitForStatus(page, /^(running|paused)$/);
   const resumedAt = Number(await page.getByTestId('step-count').textContent());
-  expect(resumedAt).toBeGreaterThan(0);
-  expect(resumedAt).toBeLessThanOrEqual(before + 30);
+  expect(resumedAt).toBeGreaterThanOrEqual(saved);
+  expect(saved).toBeGreaterThan(0);
   await expect(page.getByTestId('run-status')).toContainText("'patterns'");
   // It goes on training after the reload, as it was playing.
   await expect
@@ -163,10 +173,39 @@ test('a reload mid-run resumes from the checkpoint; export -> import gives the s
   await expect(page.getByTestId('preset')).toHaveValue('patterns');
   await expect(page.getByTestId('epochs')).toHaveValue('40');
   await page.getByTestId('copy-link').click();
-  await expect(page.getByTestId('share-link')).toHaveValue(/#x=1\.patterns\./);
+  await expect(page.getByTestId('share-link')).toHaveValue(/#x=2\.patterns&/);
   await page.getByTestId('evaluate').click();
   await expect(evaluated).toContainText('step 0');
   expect(((await evaluated.textContent()) ?? '').replace(/^step \d+: /, '')).toBe(accuracyBefore);
+});
+
+test('a reload keeps a paused run paused at its step, with its loss curve and confusion matrix', async ({
+  page,
+}) => {
+  // Past an epoch end, so there is a confusion matrix to lose.
+  await playPatternsPastFirstEpoch(page);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await waitForStatus(page, /^paused$/);
+  const step = Number(await page.getByTestId('step-count').textContent());
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute(
+    'aria-label',
+    new RegExp(`^loss per step: ${step} steps$`, 'i'),
+  );
+  // The pause stores a checkpoint at that step.
+  await expect(page.getByTestId('saved-step')).toHaveText(`step ${step}`);
+  await page.reload();
+  await waitForStatus(page, /^paused$/);
+  expect(Number(await page.getByTestId('step-count').textContent())).toBe(step);
+  // Every step's loss is back, and the last epoch's confusion matrix.
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute(
+    'aria-label',
+    new RegExp(`^loss per step: ${step} steps$`, 'i'),
+  );
+  await expect(page.getByTestId('confusion-chart')).toHaveAttribute('data-drawn', 'true');
+  // Still paused a while later: it did not reopen playing.
+  await page.waitForTimeout(1500);
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'paused');
+  expect(Number(await page.getByTestId('step-count').textContent())).toBe(step);
 });
 
 test('a second tab opens a run the first one holds read-only and says why; the first keeps training it', async ({
@@ -194,13 +233,10 @@ test('a second tab opens a run the first one holds read-only and says why; the f
 test('a share link pasted into an open tab (a fragment change, no reload) opens its experiment', async ({
   page,
 }) => {
-  await page.goto('/');
-  await waitForStatus(page, /^ready$/);
-  await page.getByTestId('preset').selectOption('patterns');
-  await waitForStatus(page, /^ready$/);
+  await openPreset(page, 'patterns');
   await setField(page, 'seed', '7');
   await page.getByTestId('copy-link').click();
-  await expect(page.getByTestId('share-link')).toHaveValue(/#x=1\.patterns\./);
+  await expect(page.getByTestId('share-link')).toHaveValue(/#x=2\.patterns&/);
   const link = await page.getByTestId('share-link').inputValue();
   await page.getByTestId('preset').selectOption('toy');
   await waitForStatus(page, /^ready$/);
@@ -210,7 +246,29 @@ test('a share link pasted into an open tab (a fragment change, no reload) opens 
   await waitForStatus(page, /^ready$/);
   await expect(page.getByTestId('run-status')).toContainText("'patterns', seed 7");
   await expect(page.getByTestId('link-messages')).toHaveCount(0);
-  expect(await page.evaluate(() => location.hash)).toBe('');
+  // The address keeps the experiment that is open.
+  expect(await page.evaluate(() => location.hash)).toMatch(/^#x=2\.patterns&seed=7&c=[0-9a-z]+$/);
+});
+
+test('the address bar follows the settings as a short readable link; a reload opens them', async ({
+  page,
+}) => {
+  await openPreset(page, 'patterns');
+  await setField(page, 'hidden-sizes', '64');
+  // One changed field, one readable setting (the whole layer list was a 1,300-character link).
+  await expect.poll(() => page.url()).toMatch(/#x=2\.patterns&network\.layers\.0\.size=64&c=[0-9a-z]+$/);
+  expect(page.url().length).toBeLessThan(200);
+  await page.getByTestId('engine-choice').selectOption('cpu');
+  await expect.poll(() => page.url()).toMatch(/&engine=cpu&c=/);
+  await page.getByTestId('copy-link').click();
+  await expect(page.getByTestId('share-link')).toHaveValue(page.url());
+  // A reload opens the settings in the address (no run of them was stored: a new one).
+  await page.reload();
+  await waitForStatus(page, /^ready$/);
+  await expect(page.getByTestId('hidden-sizes')).toHaveValue('64');
+  await expect(page.getByTestId('engine-choice')).toHaveValue('cpu');
+  await expect(page.getByTestId('link-messages')).toHaveCount(0);
+  expect(page.url()).toMatch(/#x=2\.patterns&network\.layers\.0\.size=64&engine=cpu&c=/);
 });
 
 test('a bad link and a corrupt model file each give their message; nothing stored is lost', async ({

@@ -1,3 +1,4 @@
+import { useAddressBarState } from './addressBar.ts';
 import { Controls } from './Controls.tsx';
 import { DatasetsPanel } from './DatasetsPanel.tsx';
 import { EnginePanel } from './EnginePanel.tsx';
@@ -10,6 +11,7 @@ import { useGpuProbe, useTrainingClient } from './useTraining.ts';
 export function App() {
   const client = useTrainingClient();
   useGpuProbe();
+  useAddressBarState();
   return (
     <div className="app">
       <header className="app-header">

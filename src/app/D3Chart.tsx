@@ -11,6 +11,8 @@ interface Props<S, D> {
   toData: (source: S, state: AppState) => D | null;
   testId: string;
   title: string;
+  /** What the drawn data holds, in words (the host's aria-label after the title), e.g. "412 steps". */
+  summary?: (data: D) => string;
   /** A taller chart (rasters, matrices) gets more room. */
   tall?: boolean;
 }
@@ -19,7 +21,7 @@ interface Props<S, D> {
  * Hosts a d3 chart with Save SVG / Save PNG buttons. Data reaches it through `appStore.subscribe`,
  * outside React: a progress message redraws the chart without re-rendering any component.
  */
-export function D3Chart<S, D>({ create, select, toData, testId, title, tall = false }: Props<S, D>) {
+export function D3Chart<S, D>({ create, select, toData, testId, title, summary, tall = false }: Props<S, D>) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = host.current;
@@ -34,6 +36,7 @@ export function D3Chart<S, D>({ create, select, toData, testId, title, tall = fa
       if (data !== null) {
         chart.update(data);
         el.dataset['drawn'] = 'true';
+        if (summary) el.setAttribute('aria-label', `${title}: ${summary(data)}`);
       }
     };
     draw(appStore.getState());
@@ -42,7 +45,7 @@ export function D3Chart<S, D>({ create, select, toData, testId, title, tall = fa
       unsubscribe();
       chart.destroy();
     };
-  }, [create, select, toData]);
+  }, [create, select, toData, summary, title]);
   const svg = (): SVGSVGElement | null => host.current?.querySelector('svg') ?? null;
   return (
     <div className="chart-box">

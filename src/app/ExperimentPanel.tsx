@@ -1,8 +1,8 @@
 import { useId, useState } from 'react';
 import { PRESETS, preset } from '../core/presets.ts';
-import { encodeShareLink } from '../core/shareLink.ts';
 import { appStore, useApp } from '../store/index.ts';
 import type { TrainingClient } from '../worker/client.ts';
+import { linkFragment } from './addressBar.ts';
 import { ExperimentEditor } from './experiment/ExperimentEditor.tsx';
 
 /** The page's address without fragment or query: where a share link points. */
@@ -24,7 +24,8 @@ export function ExperimentPanel({ client }: { client: TrainingClient | null }) {
   const names = Object.keys(PRESETS);
 
   const copyLink = async (): Promise<void> => {
-    const link = encodeShareLink(appStore.getState().experiment, pageUrl());
+    const { experiment, engineChoice } = appStore.getState();
+    const link = `${pageUrl()}${linkFragment(experiment, engineChoice)}`;
     try {
       await navigator.clipboard.writeText(link);
       setCopied('Link copied to the clipboard.');

@@ -69,6 +69,7 @@ export function RunNumbers() {
   const loss = useApp((s) => s.run.loss);
   const sigma = useApp((s) => s.run.sigma);
   const rate = useApp((s) => s.run.samplesPerSecond);
+  const saved = useApp((s) => s.run.savedStep);
   const activity = useApp((s) => (s.run.status === 'loading' ? null : s.run.activity));
   const history = useApp((s) => s.history);
   const last = history.at(-1);
@@ -115,6 +116,12 @@ export function RunNumbers() {
         <div>
           <dt>Samples/s</dt>
           <dd data-testid="samples-per-second">{rate === null ? '—' : rate.toFixed(0)}</dd>
+        </div>
+        <div>
+          <dt>Saved</dt>
+          <dd data-testid="saved-step" title="The step of the checkpoint stored last: a reload resumes there">
+            {saved === null ? '—' : `step ${saved}`}
+          </dd>
         </div>
       </dl>
       {activity && <p className="muted activity">{activity}…</p>}

@@ -54,16 +54,25 @@ function view<S, D>(spec: {
   create: (el: HTMLElement) => Chart<D>;
   select: (state: AppState) => S;
   toData: (source: S, state: AppState) => D | null;
+  summary?: (data: D) => string;
   tall?: boolean;
 }): ViewSpec {
-  const { create, select, toData, tall = false } = spec;
+  const { create, select, toData, summary, tall = false } = spec;
   return {
     testId: spec.testId,
     title: spec.title,
     note: spec.note,
     shows: spec.shows ?? (() => true),
     render: (title, testId) => (
-      <D3Chart create={create} select={select} toData={toData} testId={testId} title={title} tall={tall} />
+      <D3Chart
+        create={create}
+        select={select}
+        toData={toData}
+        testId={testId}
+        title={title}
+        tall={tall}
+        {...(summary ? { summary } : {})}
+      />
     ),
   };
 }
@@ -87,6 +96,7 @@ const VIEWS: ViewSpec[] = [
     create: createLossChart,
     select: selectLosses,
     toData: lossData,
+    summary: (d) => `${d.losses.length} steps`,
   }),
   view({
     testId: 'trace-chart',

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { decodeShareLink } from '../core/shareLink.ts';
+import { configCheck } from '../core/shareLink/text.ts';
 import { probeWebGpu } from '../gpu/probe.ts';
 import { RunStore } from '../storage/runStore.ts';
 import { appStore } from '../store/index.ts';
@@ -21,25 +22,35 @@ export async function refreshRuns(): Promise<void> {
 }
 
 /**
- * What the page opens with: a share link in the address (its config, with what was ignored
- * listed), else the latest stored run that has not finished (resumed where its checkpoint
- * left it, and playing again if it was playing), else the default experiment.
+ * What the page opens with. The latest stored run that has not finished is resumed where its
+ * checkpoint left it (playing again if it was playing) when the address holds no link or a link
+ * to that run's experiment (the address follows the editor, so a reload mid-run finds it there);
+ * a link to another experiment opens that, with what was ignored listed; else the default.
  */
 async function openStartingRun(client: TrainingClient): Promise<void> {
   const state = appStore.getState();
-  if (openLinkInAddress(client)) return;
   let latest = null;
   try {
     latest = await runStore.latest();
   } catch (e) {
     state.setRunsMessage(`Could not read the stored runs: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (latest && (latest.status === 'running' || latest.status === 'paused') && latest.step > 0) {
-    state.setExperiment(latest.config);
-    client.load(latest.config, state.engineChoice, latest.id);
-    if (latest.status === 'running') client.play();
+  const resumable =
+    latest && (latest.status === 'running' || latest.status === 'paused') && latest.step > 0 ? latest : null;
+  const linked = location.hash.length > 1 ? decodeShareLink(location.href) : null;
+  const sameExperiment =
+    resumable !== null &&
+    linked !== null &&
+    linked.ignored.length === 0 &&
+    configCheck(linked.config) === configCheck(resumable.config);
+  if (linked?.engine) state.setEngineChoice(linked.engine);
+  if (resumable && (linked === null || sameExperiment)) {
+    state.setExperiment(resumable.config);
+    client.load(resumable.config, appStore.getState().engineChoice, resumable.id);
+    if (resumable.status === 'running') client.play();
     return;
   }
+  if (openLinkInAddress(client)) return;
   client.load(state.experiment, state.engineChoice);
 }
 
@@ -51,12 +62,12 @@ async function openStartingRun(client: TrainingClient): Promise<void> {
 function openLinkInAddress(client: TrainingClient): boolean {
   if (location.hash.length <= 1) return false;
   const state = appStore.getState();
-  const { config, ignored } = decodeShareLink(location.href);
+  const { config, ignored, engine } = decodeShareLink(location.href);
+  if (engine) state.setEngineChoice(engine);
   state.setExperiment(config);
   state.setLinkMessages(ignored);
-  // Drop the fragment: a reload now resumes the stored run instead of starting the link again.
-  history.replaceState(null, '', `${location.pathname}${location.search}`);
-  client.load(config, state.engineChoice);
+  // The address keeps the link (useAddressBarState rewrites it as the experiment is edited).
+  client.load(config, appStore.getState().engineChoice);
   return true;
 }
 
@@ -96,8 +107,18 @@ export function useTrainingClient(): TrainingClient | null {
     void openStartingRun(c);
     const onHashChange = (): void => void openLinkInAddress(c);
     window.addEventListener('hashchange', onHashChange);
+    // Leaving or hiding the page (a reload, a closed tab, a phone switching apps): checkpoint now,
+    // so a reload loses as little as the browser allows (it may stop the Worker mid-write).
+    const onPageHide = (): void => c.save();
+    const onVisibility = (): void => {
+      if (document.visibilityState === 'hidden') c.save();
+    };
+    window.addEventListener('pagehide', onPageHide);
+    document.addEventListener('visibilitychange', onVisibility);
     return () => {
       window.removeEventListener('hashchange', onHashChange);
+      window.removeEventListener('pagehide', onPageHide);
+      document.removeEventListener('visibilitychange', onVisibility);
       c.dispose();
       setClient(null);
     };

@@ -30,7 +30,16 @@ function checkpointOf(steps: number): Checkpoint {
   const config = preset('toy')!;
   const trainer = new Trainer(config, { precision: 'f32' });
   for (let s = 0; s < steps; s++) trainer.trainStep([0]);
-  return { config, state: trainer.exportState(), history: [], best: null, dataset: null, epochLossSum: 0 };
+  return {
+    config,
+    state: trainer.exportState(),
+    history: [],
+    best: null,
+    dataset: null,
+    epochLossSum: 0,
+    stepLosses: null,
+    viewPredictions: null,
+  };
 }
 
 describe('writeRunOutput', () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { asUnchecksummed } from './bundleTesting.ts';
+import { asUnchecksummed, reseal } from './bundleTesting.ts';
+import { CpuEngine } from './engine.ts';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { DataFormatError } from './data/types.ts';
 import { preset } from './presets.ts';
-import { trainEpochs } from './runLoop.ts';
+import { RunLoop, trainEpochs } from './runLoop.ts';
 import type { EpochRecord } from './runRecord.ts';
 import { Trainer } from './trainer.ts';
 
@@ -14,7 +15,16 @@ function patterns() {
 }
 
 function checkpointOf(t: Trainer, history: EpochRecord[]): Checkpoint {
-  return { config: t.config, dataset: null, state: t.exportState(), history, best: null, epochLossSum: 0 };
+  return {
+    config: t.config,
+    dataset: null,
+    state: t.exportState(),
+    history,
+    best: null,
+    epochLossSum: 0,
+    stepLosses: null,
+    viewPredictions: null,
+  };
 }
 
 describe('checkpoints', () => {
@@ -77,6 +87,50 @@ describe('checkpoints', () => {
     const back = decodeCheckpoint(v2, 'old.dlck');
     expect(back).toEqual(decodeCheckpoint(current, 'new.dlck'));
     expect(back.state.step).toBe(1);
+  });
+
+  it('round-trips every step loss and the last epoch predictions (format 4); older formats read them as null', () => {
+    const t = new Trainer(patterns());
+    t.trainStep([0, 1]);
+    t.trainStep([2, 3]);
+    const stepLosses = Float32Array.of(1.0986, 0.75);
+    const viewPredictions = { epoch: 1, classes: Int32Array.of(2, -1, 0, 1) };
+    const bytes = encodeCheckpoint({ ...checkpointOf(t, []), stepLosses, viewPredictions });
+    const back = decodeCheckpoint(bytes, 'run.dlck');
+    expect(back.stepLosses).toEqual(stepLosses);
+    expect(back.viewPredictions).toEqual(viewPredictions);
+    // A file of format 3 (the same layout with the version field set back) has neither.
+    const v3 = new Uint8Array(encodeCheckpoint(checkpointOf(t, [])));
+    new DataView(v3.buffer).setUint32(4, 3, true);
+    const old = decodeCheckpoint(reseal(v3), 'old.dlck');
+    expect(old.stepLosses).toBeNull();
+    expect(old.viewPredictions).toBeNull();
+    // Losses that do not cover every step are refused, naming the file.
+    const short = encodeCheckpoint({ ...checkpointOf(t, []), stepLosses: Float32Array.of(1) });
+    expect(() => decodeCheckpoint(short, 'short.dlck')).toThrow(
+      /short\.dlck.*step-loss.*1 values; 2 expected/,
+    );
+  });
+
+  it('a run loop resumed from a checkpoint goes on with its step losses and last predictions', async () => {
+    const config = patterns();
+    config.training.epochs = 2;
+    const first = new RunLoop(new CpuEngine(new Trainer(config, { precision: 'f64' })));
+    await first.advance({ maxSteps: first.model.stepsPerEpoch + 2 });
+    const saved = await first.checkpoint();
+    expect(saved.stepLosses).toHaveLength(first.model.step);
+    expect(saved.viewPredictions?.epoch).toBe(1);
+    const restored = decodeCheckpoint(encodeCheckpoint(saved), 'run.dlck');
+    const trainer = new Trainer(config, { precision: 'f64' });
+    trainer.importState(restored.state);
+    const second = new RunLoop(new CpuEngine(trainer), { resume: restored });
+    expect(Array.from(second.stepLosses)).toEqual(Array.from(saved.stepLosses!));
+    expect(second.lastEpochPredictions).toEqual(saved.viewPredictions);
+    await second.advance({ maxSteps: 3 });
+    expect(second.stepLosses).toHaveLength(saved.stepLosses!.length + 3);
+    expect(Array.from(second.stepLosses.subarray(0, saved.stepLosses!.length))).toEqual(
+      Array.from(saved.stepLosses!),
+    );
   });
 
   it('rejects foreign, truncated and inconsistent files with a message naming them', () => {

@@ -10,9 +10,11 @@ import type { AdamSnapshot, Trainer, TrainerState } from './trainer.ts';
  * bundle with magic "DLCK". Bump the version when the layout changes.
  *
  * Version 2 adds the best model's kernel width (sigma) and the loss sum of an epoch the
- * checkpoint was taken in; version 1 files are still read (both then null).
+ * checkpoint was taken in; version 1 files are still read (both then null). Version 4 adds every
+ * step's loss and the last epoch's predictions on the view split, so a reopened run shows its
+ * loss curve and confusion matrix again (null in older files).
  */
-export const CHECKPOINT_VERSION = 3;
+export const CHECKPOINT_VERSION = 4;
 const OLDEST_READABLE_VERSION = 1;
 /** Version 3 added the trailing CRC-32: a checkpoint damaged after writing is refused, not resumed. */
 const CHECKSUM_FROM_VERSION = 3;
@@ -50,6 +52,13 @@ export interface Checkpoint {
    * 0 between epochs, null where unknown (version 1).
    */
   epochLossSum: number | null;
+  /** Mean batch loss of every step trained so far, from step 0 (null before version 4). */
+  stepLosses: Float32Array | null;
+  /**
+   * The last closed epoch's predicted classes (-1: no output spike) on the split the views show,
+   * in that split's order (null before version 4 or before the first epoch).
+   */
+  viewPredictions: { epoch: number; classes: Int32Array } | null;
 }
 
 interface LayerHeader {
@@ -76,6 +85,10 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     arrays[`best.${i}.weights`] = l.weights;
     arrays[`best.${i}.delays`] = l.delays;
   });
+  if (c.stepLosses) arrays['stepLosses'] = c.stepLosses;
+  // Stored as class + 1 (0: no output spike), which fits the bundle's unsigned arrays.
+  if (c.viewPredictions)
+    arrays['viewPredictions'] = Uint32Array.from(c.viewPredictions.classes, (k) => k + 1);
   return encodeBundle(
     MAGIC,
     CHECKPOINT_VERSION,
@@ -91,6 +104,8 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
         ? { epoch: c.best.epoch, validationAccuracy: c.best.validationAccuracy, sigma: c.best.sigma }
         : null,
       epochLossSum: c.epochLossSum,
+      stepLosses: c.stepLosses !== null,
+      viewPredictionsEpoch: c.viewPredictions?.epoch ?? null,
     },
     arrays,
   );
@@ -98,7 +113,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
 
 /** Parses a checkpoint; a corrupt or foreign file throws DataFormatError naming `file`. */
 export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
-  const { header, array, fail } = decodeBundle(
+  const { header, array, fail, version } = decodeBundle(
     bytes,
     MAGIC,
     CHECKPOINT_VERSION,
@@ -165,12 +180,25 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
       }
     : null;
   const dataset = header['dataset'];
+  const step = int(header['step'], 'step');
+  const stepLosses =
+    version >= 4 && header['stepLosses'] === true ? array('stepLosses', 'f32', step, 'step-loss') : null;
+  const predictionsEpoch = version >= 4 ? header['viewPredictionsEpoch'] : null;
+  const viewPredictions =
+    predictionsEpoch === null || predictionsEpoch === undefined
+      ? null
+      : {
+          epoch: int(predictionsEpoch, 'predictions epoch'),
+          classes: Int32Array.from(array('viewPredictions', 'u32', null, 'predictions'), (k) => k - 1),
+        };
   return {
     config,
     dataset: typeof dataset === 'string' ? dataset : null,
-    state: { step: int(header['step'], 'step'), epoch: int(header['epoch'], 'epoch'), order, layers },
+    state: { step, epoch: int(header['epoch'], 'epoch'), order, layers },
     history: history as EpochRecord[],
     best,
     epochLossSum: finiteOrNull(header['epochLossSum'], 'epoch loss sum'),
+    stepLosses,
+    viewPredictions,
   };
 }

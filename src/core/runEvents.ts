@@ -54,7 +54,10 @@ export interface RunLoopOptions {
    */
   fallback?: (checkpoint: Checkpoint, cause: EngineLostError) => Promise<Engine>;
   /** What a resumed run's checkpoint holds besides the engine's state. */
-  resume?: Pick<Checkpoint, 'history' | 'best' | 'epochLossSum'> | null;
+  resume?:
+    | (Pick<Checkpoint, 'history' | 'best' | 'epochLossSum'> &
+        Partial<Pick<Checkpoint, 'stepLosses' | 'viewPredictions'>>)
+    | null;
   /** Name of the loaded data set the run trains on (null for generated tasks). */
   dataset?: string | null;
 }

@@ -67,6 +67,10 @@ export class RunLoop {
   private readonly options: RunLoopOptions;
   /** The first error of a pipelined step (the others of its window are then dropped). */
   private stepError: unknown = null;
+  /** Every step's loss, by step; null where the run's earlier losses are unknown (an old checkpoint). */
+  private losses: StepLosses | null;
+  /** The last closed epoch's predictions on the view split (checkpointed for the views). */
+  private lastViewPredictions: Checkpoint['viewPredictions'];
 
   constructor(engine: Engine, options: RunLoopOptions = {}) {
     this.engineNow = engine;
@@ -76,6 +80,11 @@ export class RunLoop {
     const resume = options.resume ?? null;
     this.historyNow = resume ? [...resume.history] : [];
     this.bestNow = resume?.best ?? null;
+    this.losses = StepLosses.resumed(
+      resume ? (resume.stepLosses ?? null) : new Float32Array(0),
+      engine.model.step,
+    );
+    this.lastViewPredictions = resume?.viewPredictions ?? null;
     // What the fallback resumes from until the first checkpoint: the state the run starts in.
     this.lastCheckpointTaken = {
       config: engine.model.config,
@@ -84,6 +93,8 @@ export class RunLoop {
       history: [...this.historyNow],
       best: this.bestNow,
       epochLossSum: resume?.epochLossSum ?? 0,
+      stepLosses: this.losses?.upTo(engine.model.step) ?? null,
+      viewPredictions: this.lastViewPredictions,
     };
     this.resumeEpoch(resume?.epochLossSum ?? 0);
   }
@@ -102,6 +113,16 @@ export class RunLoop {
 
   get best(): BestParameters | null {
     return this.bestNow;
+  }
+
+  /** Every step's loss so far (empty where the run's earlier losses are unknown). */
+  get stepLosses(): Float32Array {
+    return this.losses?.upTo(this.model.step) ?? new Float32Array(0);
+  }
+
+  /** The last closed epoch's predictions on the view split, or null. */
+  get lastEpochPredictions(): Checkpoint['viewPredictions'] {
+    return this.lastViewPredictions;
   }
 
   /** All steps trained and the last epoch's record made. */
@@ -183,6 +204,8 @@ export class RunLoop {
       history: [...this.historyNow],
       best: this.bestNow,
       epochLossSum: current ? current.lossSum : 0,
+      stepLosses: this.losses?.upTo(this.model.step) ?? null,
+      viewPredictions: this.lastViewPredictions,
     };
     this.lastCheckpointTaken = checkpoint;
     this.lastCheckpointAt = this.clock();
@@ -268,6 +291,7 @@ export class RunLoop {
         if (this.stepError !== null) return;
         if (!Number.isFinite(loss)) throw new TrainingDivergedError('the loss', step);
         epoch.lossSum += loss * batch.length;
+        this.losses?.set(step, loss);
         this.options.onEvent?.({
           type: 'step',
           step,
@@ -399,6 +423,7 @@ export class RunLoop {
     }
     const predictions = this.viewPredictions;
     this.viewPredictions = null;
+    if (predictions) this.lastViewPredictions = { epoch: model.epoch, classes: predictions.classes };
     this.current = null;
     this.evaluation = null;
     this.options.onEvent?.({ type: 'epoch', record, predictions });
@@ -417,6 +442,8 @@ export class RunLoop {
     this.engineNow = next;
     this.historyNow = [...checkpoint.history];
     this.bestNow = checkpoint.best;
+    this.losses = StepLosses.resumed(checkpoint.stepLosses, next.model.step);
+    this.lastViewPredictions = checkpoint.viewPredictions;
     this.current = null;
     this.evaluation = null;
     this.evaluated.clear();
@@ -453,4 +480,33 @@ export async function trainEpochs(
   const target = model.epoch + epochs;
   while (model.epoch < target && !loop.done) await loop.advance({ maxSteps: 1 });
   return loop.history.slice(-epochs);
+}
+
+/** A run's per-step losses: a growing float32 array indexed by step. */
+class StepLosses {
+  private values: Float32Array;
+
+  private constructor(initial: Float32Array) {
+    this.values = new Float32Array(Math.max(1024, initial.length * 2));
+    this.values.set(initial);
+  }
+
+  /** The log of a run at `step` from its stored losses; null when they do not reach that step. */
+  static resumed(stored: Float32Array | null, step: number): StepLosses | null {
+    return stored && stored.length >= step ? new StepLosses(stored.subarray(0, step)) : null;
+  }
+
+  set(step: number, loss: number): void {
+    if (step >= this.values.length) {
+      const grown = new Float32Array(Math.max(step + 1, 2 * this.values.length));
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[step] = loss;
+  }
+
+  /** A copy of steps 0..step - 1. */
+  upTo(step: number): Float32Array {
+    return this.values.slice(0, step);
+  }
 }

@@ -3,7 +3,14 @@ import { validateExperiment, type ExperimentConfig } from './experiment.ts';
 import { PRESETS, preset } from './presets.ts';
 import { Rng } from './rng.ts';
 import { randomEdit } from './shareLink/randomEdits.ts';
-import { decodeShareLink, DEFAULT_PRESET, encodeShareLink, LINK_VERSION } from './shareLink.ts';
+import { unflattenSettings } from './shareLink/readable.ts';
+import {
+  COMPACT_LINK_VERSION,
+  decodeShareLink,
+  DEFAULT_PRESET,
+  encodeShareLink,
+  LINK_VERSION,
+} from './shareLink.ts';
 
 /** Base64url of a JSON value, as a hand-written link would carry it (no padding). */
 function settingsOf(value: unknown): string {
@@ -16,11 +23,18 @@ function settingsOf(value: unknown): string {
 
 /** A hand-made link over a preset, unchecked (empty check part). */
 function handLink(base: string, settings: unknown): string {
-  return `#x=${LINK_VERSION}.${base}..${settingsOf(settings)}`;
+  return `#x=${COMPACT_LINK_VERSION}.${base}..${settingsOf(settings)}`;
 }
 
-/** The settings part of a link, decoded. */
+/** The settings of a link, decoded: the readable pairs as an object, or the compact JSON. */
 function settingsIn(link: string): unknown {
+  if (link.startsWith(`#x=${LINK_VERSION}.`)) {
+    const pairs = link
+      .split('&')
+      .slice(1)
+      .filter((p) => !p.startsWith('c=') && !p.startsWith('engine='));
+    return unflattenSettings(pairs).change;
+  }
   const part = link.split('.')[3];
   if (part === undefined) return {};
   const text = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
@@ -49,16 +63,39 @@ describe('share links round trip', () => {
   it.each(Object.keys(PRESETS))('%s opens exactly from a short link', (name) => {
     const link = expectOpensExactly(preset(name)!);
     expect(link.length).toBeLessThan(80);
-    expect(link).toMatch(new RegExp(`^#x=${LINK_VERSION}\\.${name}\\.[0-9a-z]+$`));
+    expect(link).toMatch(new RegExp(`^#x=${LINK_VERSION}\\.${name}&c=[0-9a-z]+$`));
     expect(decodeShareLink(link).base).toBe(name);
   });
 
-  it('a link with only the seed changed carries just the seed', () => {
+  it('a link with only the seed changed carries just the seed, readably', () => {
     const toy = preset('toy')!;
     toy.seed = 7;
     const link = expectOpensExactly(toy);
-    expect(link).toMatch(/^#x=1\.toy\.[0-9a-z]+\.eyJzZWVkIjo3fQ$/);
+    expect(link).toMatch(/^#x=2\.toy&seed=7&c=[0-9a-z]+$/);
     expect(settingsIn(link)).toEqual({ seed: 7 });
+  });
+
+  it('one changed field of a list (a hidden layer size, a kernel) is one short setting', () => {
+    const patterns = preset('patterns')!;
+    patterns.network.layers[0]!.size = 64;
+    const link = expectOpensExactly(patterns);
+    expect(link).toMatch(/^#x=2\.patterns&network\.layers\.0\.size=64&c=[0-9a-z]+$/);
+    const mnist = preset('mnist-small')!;
+    mnist.network.layers[0]!.kernel.mode = 'gauss';
+    const kernelLink = expectOpensExactly(mnist);
+    expect(kernelLink).toMatch(/&network\.layers\.0\.kernel\.mode=gauss&/);
+    expect(`https://lab.example/${kernelLink}`.length).toBeLessThan(200);
+  });
+
+  it('names the engine when asked, and a long change goes in the compact form', () => {
+    const toy = preset('toy')!;
+    const link = encodeShareLink(toy, undefined, 'gpu');
+    expect(link).toMatch(/^#x=2\.toy&engine=gpu&c=/);
+    expect(decodeShareLink(link)).toEqual({ config: toy, ignored: [], base: 'toy', engine: 'gpu' });
+    const big = preset('patterns')!;
+    big.description = 'x'.repeat(700);
+    const compact = expectOpensExactly(big);
+    expect(compact).toMatch(/^#x=1\.patterns\.[0-9a-z]+\.[A-Za-z0-9_-]+$/);
   });
 
   it('edited configs open exactly, carrying only what differs', () => {
@@ -68,14 +105,13 @@ describe('share links round trip', () => {
     toy.optimizer.delays.lr = 0.125;
     toy.description = 'Ünïcode — 延迟 ✓';
     const link = expectOpensExactly(toy);
-    expect(settingsIn(link)).toEqual({
-      description: toy.description,
-      seed: 4_000_000_000,
-      task: { inputTimes: [5, 15, 25], targetTimes: [40, 60] },
-      optimizer: { delays: { lr: 0.125 } },
-    });
+    const toyCarried = settingsIn(link) as Record<string, unknown>;
+    expect(Object.keys(toyCarried).sort()).toEqual(['description', 'optimizer', 'seed', 'task']);
+    expect(toyCarried['description']).toBe(toy.description);
+    expect(toyCarried['seed']).toBe(4_000_000_000);
+    expect(toyCarried['optimizer']).toEqual({ delays: { lr: 0.125 } });
 
-    // Objects of another kind are given whole; layers (an array) are replaced whole.
+    // Objects of another kind are given whole; a list of the preset's length, element by element.
     const patterns = preset('patterns')!;
     patterns.sigma = { kind: 'constant', initial: 1.5, final: 0.5, fraction: 1 };
     patterns.loss = { kind: 'spikeCount', trueRate: 0.3, falseRate: 0.02 };
@@ -90,7 +126,7 @@ describe('share links round trip', () => {
     const patternsLink = expectOpensExactly(patterns);
     const carried = settingsIn(patternsLink) as Record<string, unknown>;
     expect(carried['sigma']).toEqual(patterns.sigma);
-    expect(carried['network']).toEqual({ layers: patterns.network.layers });
+    expect(carried['network']).toEqual({ layers: { '0': { size: 48 } } });
 
     const authors = preset('delay-only-fashion-authors-code')!;
     if (authors.loss.kind === 'spikeTime') authors.loss.targetSteps = null;
@@ -126,7 +162,7 @@ describe('share links round trip', () => {
     toy.seed = 7;
     const url = encodeShareLink(toy, 'https://lab.example/delay/?tab=chart&x=old#x=1.toy..e30');
     expect(url).toBe(`https://lab.example/delay/${encodeShareLink(toy)}`);
-    expect(decodeShareLink(url)).toEqual({ config: toy, ignored: [], base: 'toy' });
+    expect(decodeShareLink(url)).toEqual({ config: toy, ignored: [], base: 'toy', engine: null });
     const fragment = encodeShareLink(toy).slice(1);
     for (const text of [
       fragment,
@@ -182,11 +218,13 @@ describe('share links that cannot open as made', () => {
     for (let cut = 0; cut < link.length; cut++) {
       const decoded = decodeShareLink(link.slice(0, cut));
       expect(() => validateExperiment(decoded.config)).not.toThrow();
-      // `#x=1.patterns.` alone is a complete link: the unchanged preset.
-      if (decoded.ignored.length === 0) expect(decoded.config).toEqual(PRESETS['patterns']);
+      // The check ends the link: a copy cut anywhere says it may not be the experiment shared.
+      expect(decoded.ignored.length, link.slice(0, cut)).toBeGreaterThan(0);
     }
-    const truncated = link.slice(0, -3);
-    expectDefault(truncated, /settings are damaged or cut off/);
+    expect(decodeShareLink(link).ignored).toEqual([]);
+    // The compact form (version 1) cut inside its settings.
+    const compact = `#x=1.patterns.${link.split('&c=')[1]}.${settingsOf({ seed: 11 })}`;
+    expectDefault(compact.slice(0, -3), /settings are damaged or cut off/);
   });
 
   it('a hand-edited link applies its valid fields and lists each dropped one with the reason', () => {
@@ -268,10 +306,14 @@ describe('share links that cannot open as made', () => {
     const toy = preset('toy')!;
     toy.seed = 7;
     const link = encodeShareLink(toy);
-    const tampered = link.replace(/^(#x=1\.toy\.)[0-9a-z]+/, '$1zzzz');
+    const tampered = link.replace(/&c=[0-9a-z]+$/, '&c=zzzz');
     const decoded = decodeShareLink(tampered);
     expect(decoded.config).toEqual(toy);
-    expect(decoded.ignored).toEqual([expect.stringMatching(/may not be exactly the one shared/)]);
+    expect(decoded.ignored).toEqual([expect.stringMatching(/differs from the one shared/)]);
+    // Edited by hand (seed 7 -> 8): opens, and says it is not the experiment shared.
+    const edited = decodeShareLink(link.replace('seed=7', 'seed=8'));
+    expect(edited.config.seed).toBe(8);
+    expect(edited.ignored).toEqual([expect.stringMatching(/the link was edited/)]);
   });
 
   it('random damage to a link always yields a valid config, listing what it dropped', () => {

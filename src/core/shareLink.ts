@@ -1,13 +1,25 @@
 import { isPlainObject, type ExperimentConfig } from './experiment.ts';
 import { PRESETS, preset } from './presets.ts';
-import { diff, hasOwn, NOT_CHANGED } from './shareLink/json.ts';
+import { diff, hasOwn, NOT_CHANGED, type JsonObject } from './shareLink/json.ts';
+import { flattenSettings, unflattenSettings } from './shareLink/readable.ts';
 import { applyRepaired, problemsOf } from './shareLink/repair.ts';
 import { configCheck, fromBase64Url, toBase64Url } from './shareLink/text.ts';
 
 /**
- * Share links: an experiment config (seed included) packed into a URL fragment, compactly.
+ * Share links: an experiment config (seed included) packed into a URL fragment, readably.
  *
- * Format (LINK_VERSION 1):
+ * Readable form (LINK_VERSION 2), written whenever its settings are short enough
+ * (READABLE_MAX_CHARS):
+ *
+ *   #x=2.<base>[&<path>=<value>...][&engine=<cpu|gpu|auto>]&c=<check>
+ *
+ *   e.g. #x=2.patterns&seed=5&network.layers.0.size=64&c=1x2y3z
+ *
+ * - base and check as below; the check comes last, so a link cut off anywhere lacks it and says
+ *   so. The settings are the difference from the base preset as `path=value` pairs
+ *   (shareLink/readable.ts); `engine` is the engine the sharer chose (not part of the config).
+ *
+ * Compact form (version 1), written when the readable settings would be long:
  *
  *   #x=<linkVersion>.<base>.<check>[.<settings>]
  *
@@ -38,7 +50,16 @@ import { configCheck, fromBase64Url, toBase64Url } from './shareLink/text.ts';
  * The parts: shareLink/json.ts (diff and patch of configs as JSON), shareLink/text.ts (check and
  * base64url), shareLink/repair.ts (lenient application of the settings).
  */
-export const LINK_VERSION = 1;
+export const LINK_VERSION = 2;
+/** The compact form's version (base64url JSON settings). */
+export const COMPACT_LINK_VERSION = 1;
+/** Longest readable settings part written; longer settings go in the compact form. */
+const READABLE_MAX_CHARS = 600;
+/** Most `path=value` pairs a readable link may hold (a pasted wall of text stays cheap). */
+const MAX_READABLE_PAIRS = 500;
+/** The engines a link may name. */
+const LINK_ENGINES = ['cpu', 'gpu', 'auto'] as const;
+export type LinkEngine = (typeof LINK_ENGINES)[number];
 
 /** What an unreadable link opens. */
 export const DEFAULT_PRESET = 'toy';
@@ -59,22 +80,25 @@ export interface DecodedShareLink {
   ignored: string[];
   /** The preset the config was built on. */
   base: string;
+  /** The engine the link names, or null. */
+  engine: LinkEngine | null;
 }
 
-function diffText(base: ExperimentConfig, config: unknown): string {
+/** The difference from the preset: readable pairs and compact JSON (both empty when none). */
+function settingsOver(base: ExperimentConfig, config: unknown): { pairs: string[]; json: string } {
   const d = diff(base, config);
-  return d === NOT_CHANGED ? '' : JSON.stringify(d);
+  return d === NOT_CHANGED ? { pairs: [], json: '' } : { pairs: flattenSettings(d), json: JSON.stringify(d) };
 }
 
 /** The config's own preset when its name is one, else the preset with the shortest settings. */
-function chooseBase(config: ExperimentConfig): { baseName: string; settings: string } {
+function chooseBase(config: ExperimentConfig): { baseName: string; pairs: string[]; json: string } {
   // hasOwn: a name such as 'constructor' must not find Object.prototype's.
   const named = hasOwn(PRESETS, config.name) ? PRESETS[config.name] : undefined;
-  if (named) return { baseName: config.name, settings: diffText(named, config) };
-  let best = { baseName: DEFAULT_PRESET, settings: diffText(PRESETS[DEFAULT_PRESET]!, config) };
+  if (named) return { baseName: config.name, ...settingsOver(named, config) };
+  let best = { baseName: DEFAULT_PRESET, ...settingsOver(PRESETS[DEFAULT_PRESET]!, config) };
   for (const [name, p] of Object.entries(PRESETS)) {
-    const settings = diffText(p, config);
-    if (settings.length < best.settings.length) best = { baseName: name, settings };
+    const settings = settingsOver(p, config);
+    if (settings.json.length < best.json.length) best = { baseName: name, ...settings };
   }
   return best;
 }
@@ -83,39 +107,59 @@ function chooseBase(config: ExperimentConfig): { baseName: string; settings: str
  * Packs a config into a share link: the full URL when `baseUrl` is given (its own fragment and
  * query are dropped), else just the fragment, starting with '#'.
  */
-export function encodeShareLink(config: ExperimentConfig, baseUrl?: string): string {
+export function encodeShareLink(
+  config: ExperimentConfig,
+  baseUrl?: string,
+  /** The engine to name in the link (readable form only). */
+  engine: LinkEngine | null = null,
+): string {
   // Normalise first (e.g. fields validateExperiment fills in), so that the decoded config, which
   // comes out of validateExperiment, matches the check. An invalid config is packed as it is: its
   // link opens with the invalid fields dropped and listed.
   const normal = problemsOf(structuredClone(config)).config ?? config;
-  const { baseName, settings } = chooseBase(normal);
-  const payload = settings === '' ? '' : `.${toBase64Url(new TextEncoder().encode(settings))}`;
-  const fragment = `#${PARAM}=${LINK_VERSION}.${baseName}.${configCheck(normal)}${payload}`;
+  const { baseName, pairs, json } = chooseBase(normal);
+  const check = configCheck(normal);
+  const readable = [...pairs, ...(engine ? [`engine=${engine}`] : [])].join('&');
+  let fragment: string;
+  if (readable.length <= READABLE_MAX_CHARS) {
+    fragment = `#${PARAM}=${LINK_VERSION}.${baseName}${readable ? `&${readable}` : ''}&c=${check}`;
+  } else {
+    const payload = json === '' ? '' : `.${toBase64Url(new TextEncoder().encode(json))}`;
+    fragment = `#${PARAM}=${COMPACT_LINK_VERSION}.${baseName}.${check}${payload}`;
+  }
   if (baseUrl === undefined) return fragment;
   return baseUrl.replace(/[?#].*$/s, '') + fragment;
 }
 
 function opened(message: string, base = DEFAULT_PRESET): DecodedShareLink {
-  return { config: preset(base)!, ignored: [message], base };
+  return { config: preset(base)!, ignored: [message], base, engine: null };
 }
 
 const DEFAULT_OPENED = 'opened the default experiment';
 
-/** The `x` value of a URL, a fragment, or a bare `x=...`; null when there is none. */
-function linkValue(text: string): string | null {
+/**
+ * The `x` value of a URL, a fragment, or a bare `x=...` (null when there is none), and the
+ * fragment's other `&` parts (the readable form's settings).
+ */
+function linkParts(text: string): { value: string | null; rest: string[] } {
   const hashAt = text.indexOf('#');
   const fragment = hashAt >= 0 ? text.slice(hashAt + 1) : text;
-  for (const part of fragment.split('&')) {
-    if (!part.startsWith(`${PARAM}=`)) continue;
-    const value = part.slice(PARAM.length + 1);
-    try {
-      // Nothing in a link this module writes is escaped, but a mail client may escape anyway.
-      return decodeURIComponent(value);
-    } catch {
-      return value;
-    }
+  const parts = fragment.split('&');
+  const at = parts.findIndex((p) => p.startsWith(`${PARAM}=`));
+  if (at < 0) return { value: null, rest: [] };
+  const raw = parts[at]!.slice(PARAM.length + 1);
+  let value = raw;
+  try {
+    // Nothing in a link this module writes is escaped, but a mail client may escape anyway.
+    value = decodeURIComponent(raw);
+  } catch {
+    // Kept as it is.
   }
-  return null;
+  // The link's own parts: from x up to its check, which ends it (other parameters of the
+  // fragment, before x or after the check, belong to someone else).
+  const after = parts.slice(at + 1).filter((p) => p !== '');
+  const end = after.findIndex((p) => p.startsWith('c='));
+  return { value, rest: end < 0 ? after : after.slice(0, end + 1) };
 }
 
 /**
@@ -126,7 +170,7 @@ export function decodeShareLink(text: string): DecodedShareLink {
   // Typed as a string, but fed from URLs, pasted text and JS callers: check anyway.
   const input: unknown = text;
   if (typeof input !== 'string') return opened(`the share link is not text; ${DEFAULT_OPENED}`);
-  const value = linkValue(input.trim());
+  const { value, rest } = linkParts(input.trim());
   if (value === null)
     return opened(`no Delay Lab experiment found in the link (expected '#${PARAM}=...'); ${DEFAULT_OPENED}`);
   const parts = value.split('.');
@@ -139,6 +183,7 @@ export function decodeShareLink(text: string): DecodedShareLink {
     return opened(
       `the link was made by a newer Delay Lab (link version ${Number(version)}); ${DEFAULT_OPENED}`,
     );
+  if (Number(version) === LINK_VERSION) return decodeReadable(parts, rest);
   if (parts.length < 3 || parts.length > 4)
     return opened(`the link is damaged (expected version.preset.check.settings); ${DEFAULT_OPENED}`);
   const [, baseName = '', check = '', settings = ''] = parts;
@@ -164,14 +209,61 @@ export function decodeShareLink(text: string): DecodedShareLink {
     const got = Array.isArray(change) ? 'a list' : change === null ? 'null' : `a ${typeof change}`;
     return opened(`the link's settings are ${got}, not a set of named settings; ${DEFAULT_OPENED}`);
   }
+  return applied(base, baseName, change, [], check === '' ? null : check, null);
+}
+
+/** The link's settings laid over its preset, with what was dropped and a check of the result. */
+function applied(
+  base: ExperimentConfig,
+  baseName: string,
+  change: JsonObject,
+  unread: string[],
+  check: string | null,
+  engine: LinkEngine | null,
+): DecodedShareLink {
   const { config, ignored } = applyRepaired(base, baseName, change);
-  if (config === null) return { config: base, ignored, base: baseName };
+  ignored.unshift(...unread);
+  if (config === null) return { config: base, ignored, base: baseName, engine };
   // Only when nothing was dropped: a repaired config differs from the shared one by design, and
   // that has been said field by field already.
-  if (ignored.length === 0 && check !== '' && configCheck(config) !== check) {
+  if (ignored.length === 0 && check !== null && configCheck(config) !== check) {
     ignored.push(
-      `this link was made by a different Delay Lab release whose '${baseName}' preset or defaults differ, so the experiment opened may not be exactly the one shared`,
+      `the experiment opened differs from the one shared: the link was edited, or made by a Delay Lab release whose '${baseName}' preset or defaults differ`,
     );
   }
-  return { config, ignored, base: baseName };
+  return { config, ignored, base: baseName, engine };
+}
+
+/** The readable form: `x=2.<base>` then `path=value` pairs, `engine=...` and `c=<check>`. */
+function decodeReadable(parts: string[], rest: string[]): DecodedShareLink {
+  if (parts.length !== 2)
+    return opened(`the link is damaged (expected '${PARAM}=${LINK_VERSION}.<preset>'); ${DEFAULT_OPENED}`);
+  const baseName = parts[1] ?? '';
+  const base = hasOwn(PRESETS, baseName) ? preset(baseName) : undefined;
+  if (!base)
+    return opened(
+      `the link starts from a preset this Delay Lab does not have ('${baseName.slice(0, 40)}'); ${DEFAULT_OPENED}`,
+    );
+  if (rest.length > MAX_READABLE_PAIRS || rest.join('&').length > MAX_SETTINGS_CHARS)
+    return opened(`the link's settings are too long (${rest.length} parts); ${DEFAULT_OPENED}`);
+  const unread: string[] = [];
+  let check: string | null = null;
+  let engine: LinkEngine | null = null;
+  const settings: string[] = [];
+  for (const part of rest) {
+    if (part.startsWith('c=')) check = part.slice(2);
+    else if (part.startsWith('engine=')) {
+      const named = part.slice('engine='.length);
+      const known = LINK_ENGINES.find((e) => e === named);
+      if (known) engine = known;
+      else unread.push(`engine '${named.slice(0, 20)}' is not cpu, gpu or auto; ignored`);
+    } else settings.push(part);
+  }
+  const { change, ignored } = unflattenSettings(settings);
+  unread.push(...ignored);
+  if (check === null)
+    unread.push(
+      "the link has no check ('&c=...' at its end): it may be cut off, so the experiment may not be the one shared",
+    );
+  return applied(base, baseName, change, unread, check, engine);
 }

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { PRESETS } from './presets.ts';
 import { Rng } from './rng.ts';
 import { randomEdit } from './shareLink/randomEdits.ts';
-import { decodeShareLink, LINK_VERSION } from './shareLink.ts';
+import { COMPACT_LINK_VERSION, decodeShareLink } from './shareLink.ts';
 import type * as Validate from './experiment/validate.ts';
 
 /**
@@ -29,7 +29,7 @@ vi.mock('./experiment/validate.ts', async (importOriginal) => {
 });
 
 function handLink(base: string, settings: unknown): string {
-  return `#x=${LINK_VERSION}.${base}..${Buffer.from(JSON.stringify(settings)).toString('base64url')}`;
+  return `#x=${COMPACT_LINK_VERSION}.${base}..${Buffer.from(JSON.stringify(settings)).toString('base64url')}`;
 }
 
 function decodeBothWays(

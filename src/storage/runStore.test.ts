@@ -88,6 +88,8 @@ describe('RunStore', () => {
       history: [],
       best: null,
       epochLossSum: 0,
+      stepLosses: null,
+      viewPredictions: null,
     });
     const history = [
       {

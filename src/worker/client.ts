@@ -10,6 +10,8 @@ export interface TrainingClient {
   select: (selection: ViewSelection) => void;
   importModel: (text: string, fileName: string, engine: EngineChoice) => void;
   evaluate: () => void;
+  /** Checkpoint now if anything trained since the last save (the page is being hidden or closed). */
+  save: () => void;
   exportParameters: (what: ExportKind) => void;
   dispose: () => void;
 }
@@ -48,6 +50,7 @@ export function startTrainingWorker(
     importModel: (text, fileName, engine) =>
       send({ type: 'importModel', text, fileName, engine, dataBaseUrl, cpuThreads }),
     evaluate: () => send({ type: 'evaluate' }),
+    save: () => send({ type: 'save' }),
     exportParameters: (what) => send({ type: 'export', what }),
     dispose: () => worker.terminate(),
   };

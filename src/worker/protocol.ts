@@ -53,6 +53,8 @@ export type ToWorker =
       dataBaseUrl: string;
       cpuThreads: number;
     }
+  /** Store a checkpoint now, if anything trained since the last one (the page is going away). */
+  | { type: 'save' }
   /** Evaluate the test split now (posts a 'test' report and an 'evaluated' message). */
   | { type: 'evaluate' }
   /** Export the current parameters: the model JSON or the quantised delay table. */

@@ -48,7 +48,7 @@ export interface OpenedRun {
   dataset: string | null;
   /** The checkpoint bytes stored last (null for a run not stored yet). */
   storedBytes: Uint8Array | null;
-  resume: Pick<Checkpoint, 'history' | 'best' | 'epochLossSum'> | null;
+  resume: Pick<Checkpoint, 'history' | 'best' | 'epochLossSum' | 'stepLosses' | 'viewPredictions'> | null;
 }
 
 /** No samples: a trainer that only holds parameters (a model file being read). */
@@ -147,6 +147,8 @@ export async function openRun(
           best: saved.best,
           // Version 1 checkpoints kept the partial epoch's loss in the stored entry only.
           epochLossSum: saved.epochLossSum ?? stored?.entry.epochLossSum ?? 0,
+          stepLosses: saved.stepLosses,
+          viewPredictions: saved.viewPredictions,
         }
       : null,
   };

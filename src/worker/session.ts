@@ -33,7 +33,7 @@ export const POST_INTERVAL_MS = 50;
 /** The live views are recomputed at most this often while training (ms). */
 export const VIEWS_INTERVAL_MS = 500;
 /** A running run stores a checkpoint at least this often (ms), besides every epoch end and pause. */
-export const SAVE_INTERVAL_MS = 10_000;
+export const SAVE_INTERVAL_MS = 5_000;
 /** Epoch ends store a checkpoint unless one was stored less than this long ago (ms). */
 export const EPOCH_SAVE_MIN_MS = 1000;
 /** Training accuracy is measured on at most this many training samples (the first of the split). */
@@ -151,6 +151,16 @@ export class TrainingSession {
       case 'evaluate':
         this.whenIdleSoft(() => this.evaluateNow());
         break;
+      case 'save': {
+        // The page is going away (pagehide): store what trained since the last checkpoint, if
+        // anything did and this tab holds the run; the browser may or may not let it finish.
+        const run = this.run;
+        if (!run || run.info.readOnly !== null) break;
+        this.whenIdle(async () => {
+          if (run === this.run && run.loop.model.step > run.storage.entry.step) await this.saveNow();
+        });
+        break;
+      }
       case 'export':
         this.whenIdleSoft(() => this.exportParameters(msg.what));
         break;
@@ -287,10 +297,15 @@ export class TrainingSession {
       });
       this.run = { info: opened.info, loop, storage, releaseLock };
       this.selection = { sample: 0, hiddenNeuron: 0, outputNeuron: 0 };
+      // A reopened run shows its whole loss curve, and the last epoch's confusion matrix.
+      this.pendingLosses = Array.from(loop.stepLosses);
       this.host.post(
         { type: 'ready', info: opened.info, history: [...loop.history], progress: this.progress() },
         [],
       );
+      const predictions = loop.lastEpochPredictions;
+      const report = predictions ? testReport(loop.model, predictions.classes, predictions.epoch) : null;
+      if (report) this.host.post({ type: 'test', report }, []);
       // A fresh run is stored once it has trained (a page opened and left alone stores nothing);
       // an imported model is stored at once, as its own run.
       if (imported) await this.saveNow();

@@ -56,9 +56,30 @@ export function isPrefix(prefix: ConfigPath, path: ConfigPath): boolean {
 
 export const NOT_CHANGED = Symbol('not changed');
 
-/** The fields of `value` that differ from `base` (see shareLink.ts), or NOT_CHANGED. */
+/** Whether `change` patches the list `base` element by element: an object keyed by its indices. */
+export function isListPatch(base: unknown, change: unknown): change is JsonObject {
+  return (
+    Array.isArray(base) &&
+    isPlainObject(change) &&
+    Object.keys(change).every((k) => /^(0|[1-9]\d{0,8})$/.test(k) && Number(k) < base.length)
+  );
+}
+
+/**
+ * The fields of `value` that differ from `base` (see shareLink.ts), or NOT_CHANGED. A list of
+ * the preset's length differs element by element (an object keyed by the changed indices), so
+ * one changed layer size is one setting; a list of another length is given whole.
+ */
 export function diff(base: unknown, value: unknown): unknown {
   if (sameJson(base, value)) return NOT_CHANGED;
+  if (Array.isArray(base) && Array.isArray(value) && base.length === value.length) {
+    const out: JsonObject = {};
+    value.forEach((v, i) => {
+      const d = diff(base[i], v);
+      if (d !== NOT_CHANGED) out[String(i)] = d;
+    });
+    return out;
+  }
   if (!isPlainObject(base) || !isPlainObject(value) || !sameShape(value, base)) return value;
   const out: JsonObject = {};
   for (const [key, v] of Object.entries(value)) {
@@ -71,6 +92,11 @@ export function diff(base: unknown, value: unknown): unknown {
 
 /** The inverse of `diff`: the link's fields laid over a copy of the preset. */
 export function applyDiff(base: unknown, change: unknown): unknown {
+  if (isListPatch(base, change)) {
+    const out = structuredClone(base) as unknown[];
+    for (const [key, v] of Object.entries(change)) out[Number(key)] = applyDiff(out[Number(key)], v);
+    return out;
+  }
   if (
     !isPlainObject(base) ||
     !isPlainObject(change) ||

@@ -244,7 +244,16 @@ function unknownPaths(
   out: ConfigPath[] = [],
 ): ConfigPath[] {
   const isReverted = (p: ConfigPath): boolean => reverted.some((r) => isPrefix(r, p));
-  if (isPlainObject(change)) {
+  if (isPlainObject(change) && Array.isArray(config)) {
+    // A list patched element by element (json.ts isListPatch).
+    for (const [key, c] of Object.entries(change)) {
+      const i = Number(key);
+      const p = [...path, Number.isInteger(i) ? i : key];
+      if (isReverted(p)) continue;
+      if (!Number.isInteger(i) || i < 0 || i >= config.length) out.push(p);
+      else unknownPaths(c, config[i], reverted, p, out);
+    }
+  } else if (isPlainObject(change)) {
     for (const key of Object.keys(change)) {
       const p = [...path, key];
       if (isReverted(p)) continue;

@@ -1,0 +1,37 @@
+import { useEffect } from 'react';
+import type { ExperimentConfig } from '../core/experiment.ts';
+import { encodeShareLink } from '../core/shareLink.ts';
+import { appStore } from '../store/index.ts';
+import type { EngineChoice } from '../worker/protocol.ts';
+
+/** The share link's fragment for an experiment and engine choice ('auto', the default, is left out). */
+export function linkFragment(config: ExperimentConfig, engine: EngineChoice): string {
+  return encodeShareLink(config, undefined, engine === 'auto' ? null : engine);
+}
+
+/**
+ * Keeps the address bar on the experiment being edited (and the engine chosen), as a share
+ * link: copying the address shares it, and a reload opens it (resuming the stored run when it is
+ * that run's experiment). Written with history.replaceState, which adds no history entries and
+ * fires no hashchange; at most once per animation frame while a field is being typed in.
+ */
+export function useAddressBarState(): void {
+  useEffect(() => {
+    let frame = 0;
+    const write = (): void => {
+      frame = 0;
+      const { experiment, engineChoice } = appStore.getState();
+      const fragment = linkFragment(experiment, engineChoice);
+      if (location.hash === fragment) return;
+      history.replaceState(history.state, '', `${location.pathname}${location.search}${fragment}`);
+    };
+    const unsubscribe = appStore.subscribe((state, previous) => {
+      if (state.experiment === previous.experiment && state.engineChoice === previous.engineChoice) return;
+      if (frame === 0) frame = requestAnimationFrame(write);
+    });
+    return () => {
+      unsubscribe();
+      if (frame !== 0) cancelAnimationFrame(frame);
+    };
+  }, []);
+}
