@@ -345,6 +345,15 @@ test('deleting a data set frees it', async ({ page }) => {
   const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
   expect(usage).toBeGreaterThan(0);
 
+  // At 1280 px the whole row fits its panel: Delete is on screen, not scrolled out of sight.
+  const deleteBox = (await page.getByRole('button', { name: 'Delete drop' }).boundingBox())!;
+  const panelBox = (await page.getByTestId('datasets-panel').boundingBox())!;
+  expect(deleteBox.x + deleteBox.width).toBeLessThanOrEqual(panelBox.x + panelBox.width);
+  expect(
+    await page
+      .locator('table.datasets-table')
+      .evaluate((t) => t.parentElement!.scrollWidth <= t.parentElement!.clientWidth),
+  ).toBe(true);
   await page.getByRole('button', { name: 'Delete drop' }).click();
   await expect(dropped).toHaveCount(0);
   await expect(page.getByRole('status').filter({ hasText: 'Deleted' })).toContainText("Deleted 'drop' (");

@@ -135,37 +135,39 @@ export function FirstSpikesTable() {
   if (!targets || !toy) return null;
   const { firstSpikes: first, quantisedFirstSpikes: quantised } = toy;
   return (
-    <table className="data" data-testid="first-spikes">
-      <caption>First output spike (time step)</caption>
-      <thead>
-        <tr>
-          <th scope="col">Output</th>
-          <th scope="col">Target</th>
-          <th scope="col">Trained kernel</th>
-          <th scope="col">
-            <abbr title="Delays floored/rounded to whole steps and delivered by ring buffers, as inference runs">
-              Integer delays
-            </abbr>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {targets.map((target, j) => {
-          const hit = first[j] === target;
-          return (
-            <tr key={j}>
-              <th scope="row">{j + 1}</th>
-              <td data-testid={`target-${j + 1}`}>{target}</td>
-              <td data-testid={`first-spike-${j + 1}`} className={hit ? 'hit' : undefined}>
-                {formatStep(first[j])}
-                {hit && <span aria-label="on target"> ✓</span>}
-              </td>
-              <td data-testid={`quantised-spike-${j + 1}`}>{formatStep(quantised[j])}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <div className="table-scroll">
+      <table className="data" data-testid="first-spikes">
+        <caption>First output spike (time step)</caption>
+        <thead>
+          <tr>
+            <th scope="col">Output</th>
+            <th scope="col">Target</th>
+            <th scope="col">Trained kernel</th>
+            <th scope="col">
+              <abbr title="Delays floored/rounded to whole steps and delivered by ring buffers, as inference runs">
+                Integer delays
+              </abbr>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {targets.map((target, j) => {
+            const hit = first[j] === target;
+            return (
+              <tr key={j}>
+                <th scope="row">{j + 1}</th>
+                <td data-testid={`target-${j + 1}`}>{target}</td>
+                <td data-testid={`first-spike-${j + 1}`} className={hit ? 'hit' : undefined}>
+                  {formatStep(first[j])}
+                  {hit && <span aria-label="on target"> ✓</span>}
+                </td>
+                <td data-testid={`quantised-spike-${j + 1}`}>{formatStep(quantised[j])}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -179,37 +181,39 @@ export function DelaysTable() {
   const outputs = Array.from({ length: nOut }, (_, j) => j);
   const range = delayRange(layer.kernel.maxDelay);
   return (
-    <table className="data" data-testid="delays">
-      <caption>
-        Delays in time steps ({range.min}–{range.max}), <span className="muted">(arrival step)</span>
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Input (spikes at)</th>
-          {outputs.map((j) => (
-            <th scope="col" key={j}>
-              Output {j + 1}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {info.toy.inputTimes.map((t, i) => (
-          <tr key={i}>
-            <th scope="row">
-              {i + 1} ({t})
-            </th>
-            {outputs.map((j) => {
-              const d = delays[i * nOut + j]!;
-              return (
-                <td key={j} data-testid={`delay-${i + 1}-${j + 1}`}>
-                  {d.toFixed(2)} <span className="muted">({(t + d).toFixed(1)})</span>
-                </td>
-              );
-            })}
+    <div className="table-scroll">
+      <table className="data" data-testid="delays">
+        <caption>
+          Delays in time steps ({range.min}–{range.max}), <span className="muted">(arrival step)</span>
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Input (spikes at)</th>
+            {outputs.map((j) => (
+              <th scope="col" key={j}>
+                Output {j + 1}
+              </th>
+            ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {info.toy.inputTimes.map((t, i) => (
+            <tr key={i}>
+              <th scope="row">
+                {i + 1} ({t})
+              </th>
+              {outputs.map((j) => {
+                const d = delays[i * nOut + j]!;
+                return (
+                  <td key={j} data-testid={`delay-${i + 1}-${j + 1}`}>
+                    {d.toFixed(2)} <span className="muted">({(t + d).toFixed(1)})</span>
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -167,24 +167,26 @@ export function RunsPanel({ client }: { client: TrainingClient | null }) {
       {runs.length === 0 ? (
         <p className="muted">No stored runs yet.</p>
       ) : (
-        <table className="data runs" data-testid="runs">
-          <caption className="visually-hidden">Stored runs</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Epoch</th>
-              <th scope="col">Status</th>
-              <th scope="col">Test</th>
-              <th scope="col">Engine</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.map((r) => (
-              <RunRow key={`${r.id}:${r.name}`} run={r} current={r.id === currentId} client={client} />
-            ))}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table className="data runs" data-testid="runs">
+            <caption className="visually-hidden">Stored runs</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Epoch</th>
+                <th scope="col">Status</th>
+                <th scope="col">Test</th>
+                <th scope="col">Engine</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {runs.map((r) => (
+                <RunRow key={`${r.id}:${r.name}`} run={r} current={r.id === currentId} client={client} />
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );
