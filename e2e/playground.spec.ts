@@ -186,13 +186,19 @@ test('a reload keeps a paused run paused at its step, with its loss curve and co
   await playPatternsPastFirstEpoch(page);
   await page.getByRole('button', { name: 'Pause' }).click();
   await waitForStatus(page, /^paused$/);
+  // The pause stores a checkpoint once the steps under way are done; the step shown follows.
+  await expect(page.getByTestId('saved-step')).toHaveText(/^step \d+$/);
+  await expect
+    .poll(async () => {
+      const shown = await page.getByTestId('step-count').textContent();
+      return `step ${shown}` === (await page.getByTestId('saved-step').textContent());
+    })
+    .toBe(true);
   const step = Number(await page.getByTestId('step-count').textContent());
   await expect(page.getByTestId('loss-chart')).toHaveAttribute(
     'aria-label',
     new RegExp(`^loss per step: ${step} steps$`, 'i'),
   );
-  // The pause stores a checkpoint at that step.
-  await expect(page.getByTestId('saved-step')).toHaveText(`step ${step}`);
   await page.reload();
   await waitForStatus(page, /^paused$/);
   expect(Number(await page.getByTestId('step-count').textContent())).toBe(step);

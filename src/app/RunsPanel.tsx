@@ -31,6 +31,8 @@ function RunRow({
   const liveAccuracy = useApp((s) =>
     current && s.run.info?.runId === run.id ? (s.history.at(-1)?.testAccuracy ?? null) : null,
   );
+  const compared = useApp((s) => s.compareIds.includes(run.id));
+  const toggleCompare = useApp((s) => s.toggleCompare);
   const act = async (what: string, work: () => Promise<unknown>): Promise<void> => {
     try {
       await work();
@@ -44,6 +46,15 @@ function RunRow({
   };
   return (
     <tr data-testid="run-row" data-run-id={run.id} aria-current={current ? 'true' : undefined}>
+      <td>
+        <input
+          type="checkbox"
+          data-testid="compare-run"
+          aria-label={`Compare ${run.name}`}
+          checked={compared}
+          onChange={() => toggleCompare(run.id)}
+        />
+      </td>
       <td>
         <label htmlFor={nameId} className="visually-hidden">
           Run name
@@ -172,6 +183,11 @@ export function RunsPanel({ client }: { client: TrainingClient | null }) {
             <caption className="visually-hidden">Stored runs</caption>
             <thead>
               <tr>
+                <th scope="col">
+                  <abbr title="Pick two or more runs to compare their learning curves, delays and results">
+                    Cmp
+                  </abbr>
+                </th>
                 <th scope="col">Name</th>
                 <th scope="col">Epoch</th>
                 <th scope="col">Status</th>

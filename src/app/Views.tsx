@@ -1,3 +1,4 @@
+import { RunComparison } from './RunComparison.tsx';
 import { create as createConfusion } from '../charts/confusionChart.ts';
 import { create as createHistogram } from '../charts/histogramChart.ts';
 import { create as createLearningCurves } from '../charts/learningCurves.ts';
@@ -239,6 +240,7 @@ export function Views({ client }: { client: TrainingClient | null }) {
   const shape: RunShape = { labelled: labelledRun, layers };
   return (
     <section className="panel charts" aria-labelledby="views-heading">
+      <RunComparison />
       <h2 id="views-heading">Live views</h2>
       <SelectionBar client={client} />
       <div className="view-grid">

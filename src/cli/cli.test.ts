@@ -501,8 +501,17 @@ describe('delaylab train --config <share link>', () => {
     expect(newer.code).toBe(2);
     expect(newer.stderr).toMatch(/made by a newer Delay Lab \(link version 3\)/);
 
+    // Cut inside its check (the readable form's last part): not the experiment shared.
     const cut = run(BIN, ['train', '--config', encodeShareLink({ ...preset('toy')!, seed: 7 }).slice(0, -2)]);
     expect(cut.code).toBe(2);
-    expect(cut.stderr).toMatch(/damaged or cut off/);
+    expect(cut.stderr).toMatch(/differs from the one shared/);
+    // Cut before its check: says it may be cut off.
+    const short = run(BIN, [
+      'train',
+      '--config',
+      encodeShareLink({ ...preset('toy')!, seed: 7 }).split('&c=')[0]!,
+    ]);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/no check .* may be cut off/);
   });
 });

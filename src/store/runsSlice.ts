@@ -8,12 +8,24 @@ export interface RunsSlice {
   runsMessage: string | null;
   setStoredRuns: (runs: RunEntry[]) => void;
   setRunsMessage: (message: string | null) => void;
+  /** Stored runs picked for comparison (ids, in the order picked). */
+  compareIds: string[];
+  toggleCompare: (id: string) => void;
 }
 
 export const createRunsSlice: StateCreator<AppState, [], [], RunsSlice> = (set) => ({
   storedRuns: [],
   runsMessage: null,
   setStoredRuns: (runs) =>
-    set({ storedRuns: [...runs].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)) }),
+    set((s) => ({
+      storedRuns: [...runs].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)),
+      // A deleted run leaves the comparison.
+      compareIds: s.compareIds.filter((id) => runs.some((r) => r.id === id)),
+    })),
   setRunsMessage: (runsMessage) => set({ runsMessage }),
+  compareIds: [],
+  toggleCompare: (id) =>
+    set((s) => ({
+      compareIds: s.compareIds.includes(id) ? s.compareIds.filter((c) => c !== id) : [...s.compareIds, id],
+    })),
 });

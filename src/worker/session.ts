@@ -124,9 +124,12 @@ export class TrainingSession {
         if (!this.running) break;
         this.stop();
         this.postProgress();
-        // After the chunk under way (which may be closing an epoch), so the checkpoint is whole.
+        // After the chunk under way (which may be closing an epoch), so the checkpoint is whole;
+        // then the page hears the step the run really stopped at (the chunk trained on after the
+        // progress posted above).
         this.whenIdle(async () => {
           if (!this.finished) await this.saveNow();
+          this.postProgress();
         });
         break;
       case 'step':
