@@ -35,12 +35,16 @@ function lcg(seed: number): () => number {
 }
 
 /** Fashion-like 28x28 images: a bright blob on a dark, noisy background; labels 0..9. */
-function imageSet(count: number, seed: number): { images: Buffer; labels: Buffer } {
+function imageSet(
+  count: number,
+  seed: number,
+  firstLabels: readonly number[] = [],
+): { images: Buffer; labels: Buffer } {
   const next = lcg(seed);
   const pixels = new Uint8Array(count * 784);
   const labels = new Uint8Array(count);
   for (let s = 0; s < count; s++) {
-    labels[s] = s % 10;
+    labels[s] = firstLabels[s] ?? s % 10;
     const cx = 8 + (next() % 12);
     const cy = 8 + (next() % 12);
     const r = 4 + labels[s]!;
@@ -364,4 +368,24 @@ test('deleting a data set frees it', async ({ page }) => {
   await page.reload();
   await expect(page.getByTestId('datasets-empty')).toBeVisible();
   expect(await storedKeys(page)).not.toContain(key);
+});
+
+test("Fashion-MNIST's files (named like MNIST's) are stored as 'fashion-mnist', recognised by their labels", async ({
+  page,
+}) => {
+  await openPanel(page);
+  // Fashion-MNIST's training file starts with these labels (MNIST's with 5, 0, 4, 1, ...).
+  const files = imageSet(200, 3, [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]);
+  const dataTransfer = await page.evaluateHandle(
+    ([images, labels]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(images)], 'train-images-idx3-ubyte'));
+      dt.items.add(new File([new Uint8Array(labels)], 'train-labels-idx1-ubyte'));
+      return dt;
+    },
+    [Array.from(files.images), Array.from(files.labels)] as const,
+  );
+  await page.getByTestId('datasets-panel').dispatchEvent('drop', { dataTransfer });
+  await expect(row(page, 'fashion-mnist')).toBeVisible();
+  await expect(row(page, 'train-images')).toHaveCount(0);
 });

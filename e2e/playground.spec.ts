@@ -310,3 +310,29 @@ test('a bad link and a corrupt model file each give their message; nothing store
   await expect(page.getByTestId('run-row')).toHaveCount(1);
   await expect(page.getByTestId('run-row')).toHaveAttribute('data-run-id', stored ?? '');
 });
+
+test('image inputs: receptive fields are 28 x 28 maps (weight and delay per pixel; one map per delay bin through the hidden layer), and ten outputs get ten colours', async ({
+  page,
+}) => {
+  await openPreset(page, 'mnist-small');
+  await page.getByTestId('step').click();
+  await expect(page.getByTestId('step-count')).toHaveText('1');
+  const hidden = page.getByTestId('hidden-field');
+  await expect(hidden).toHaveAttribute('data-drawn', 'true');
+  await expect(hidden.locator('g.image-maps g.map image')).toHaveCount(2);
+  await expect(hidden.locator('svg')).toHaveAttribute('aria-label', /over the 28 x 28 image/);
+  await expect(hidden.locator('g.image-maps text')).toHaveText([
+    /^weight/,
+    /^delay \(dark 0 → yellow \d+ steps\)$/,
+  ]);
+  const output = page.getByTestId('output-field');
+  await expect(output.locator('g.image-maps g.map image')).toHaveCount(4);
+  await expect(output.locator('g.image-maps text').first()).toHaveText(/^delays? \d/);
+  // The output membrane traces: ten outputs, ten different colours.
+  const colours = await page
+    .getByTestId('trace-chart')
+    .locator('g.traces path')
+    .evaluateAll((paths) => paths.map((p) => p.getAttribute('stroke')));
+  expect(colours).toHaveLength(10);
+  expect(new Set(colours).size).toBe(10);
+});

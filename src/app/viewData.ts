@@ -134,6 +134,7 @@ export function outputFieldData(v: ViewSnapshot | null, s: AppState): ReceptiveF
     inputs: info.config.network.inputs,
     delaySpan: v.outputField.delaySpan,
     grid: v.outputField.grid,
+    imageShape: info.imageShape,
   };
 }
 

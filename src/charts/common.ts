@@ -18,11 +18,9 @@ export const MARGIN = { top: 30, right: 16, bottom: 40, left: 58 };
 /** The SVG's user units; it scales to its container's width (viewBox). */
 export const VIEW = { width: 640, height: 250 };
 
-/** Output colours (Okabe-Ito blue and vermillion: distinguishable with colour-blindness). */
-export const OUTPUT_COLOURS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7'] as const;
-
+/** Colour of output neuron j (the same ten colours as any series). */
 export function outputColour(j: number): string {
-  return OUTPUT_COLOURS[j % OUTPUT_COLOURS.length]!;
+  return seriesColour(j);
 }
 
 /** An SVG with a title (its accessible name), axis groups and axis labels. */
@@ -128,8 +126,9 @@ export function drawLegend(frame: Frame, items: readonly LegendItem[]): void {
 }
 
 /**
- * The Okabe-Ito palette without yellow (too light on white) and black (kept for guides): seven
- * colours distinguishable with the common colour-vision deficiencies.
+ * Ten colours, one per output of a ten-class task: the Okabe-Ito palette without yellow (too light
+ * on white), then three of Paul Tol's (wine, olive, indigo), all distinguishable with the common
+ * colour-vision deficiencies.
  */
 export const SERIES_COLOURS = [
   '#0072b2',
@@ -139,9 +138,12 @@ export const SERIES_COLOURS = [
   '#e69f00',
   '#56b4e9',
   '#000000',
+  '#882255',
+  '#999933',
+  '#332288',
 ] as const;
 
-/** Colour of series k; after the seven colours the cycle repeats with `seriesMark` changing. */
+/** Colour of series k; after the ten colours the cycle repeats with `seriesMark` changing. */
 export function seriesColour(k: number): string {
   return SERIES_COLOURS[k % SERIES_COLOURS.length]!;
 }

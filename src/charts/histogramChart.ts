@@ -100,7 +100,8 @@ export function create(el: HTMLElement): Chart<HistogramChartData> {
         plot
           .select<SVGGElement>('g.y-axis')
           .transition(timing)
-          .call(axisLeft(y).ticks(5).tickFormat(countFormat));
+          // Counts are whole: no "200m" ticks when a layer has a synapse or two.
+          .call(axisLeft(y).tickValues(y.ticks(5).filter(Number.isInteger)).tickFormat(countFormat));
         const left = (k: number): number => x(layer.lo + k * binWidth);
         const barWidth = (k: number): number => Math.max(0.5, left(k + 1) - left(k) - 1);
         plot

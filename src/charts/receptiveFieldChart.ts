@@ -3,6 +3,7 @@ import {
   axisLeft,
   axisRight,
   interpolateRdBu,
+  interpolateViridis,
   max,
   rgb,
   scaleDiverging,
@@ -42,6 +43,8 @@ export interface OutputFieldData {
   delaySpan: number;
   /** grid[input * delaySpan + delay]: summed weight products. */
   grid: Float32Array;
+  /** [rows, cols] when the inputs are image pixels: the field is then drawn as maps, one per delay bin. */
+  imageShape: [number, number] | null;
 }
 
 export type ReceptiveFieldChartData = HiddenFieldData | OutputFieldData;
@@ -100,6 +103,39 @@ function gridImage(data: OutputFieldData, extent: number): string | null {
   return canvas.toDataURL('image/png');
 }
 
+/** Gap (user units) between the image maps of one chart. */
+const MAP_GAP = 14;
+/** Delay bins an output neuron's field of an image is split into (one map each). */
+const IMAGE_DELAY_BINS = 4;
+
+/** An image of rows x cols pixels coloured by `colourAt(pixel index)`, as a PNG data URL. */
+function pixelImage(
+  rows: number,
+  cols: number,
+  colourAt: (pixel: number) => [number, number, number],
+): string | null {
+  const canvas = document.createElement('canvas');
+  canvas.width = cols;
+  canvas.height = rows;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return null;
+  const image = ctx.createImageData(cols, rows);
+  for (let p = 0; p < rows * cols; p++) {
+    const [r, g, b] = colourAt(p);
+    image.data[4 * p] = r;
+    image.data[4 * p + 1] = g;
+    image.data[4 * p + 2] = b;
+    image.data[4 * p + 3] = 255;
+  }
+  ctx.putImageData(image, 0, 0);
+  return canvas.toDataURL('image/png');
+}
+
+function rgbOf(css: string): [number, number, number] {
+  const c = rgb(css);
+  return [c.r, c.g, c.b];
+}
+
 /** x ticks: row starts of an image (multiples of cols), else d3's ticks; whole inputs only. */
 function inputTicks(inputs: number, imageShape: [number, number] | null): number[] {
   if (imageShape) {
@@ -144,6 +180,8 @@ export function create(el: HTMLElement): Chart<ReceptiveFieldChartData> {
   const scatter = plot.append('g').attr('class', 'scatter').attr('fill-opacity', 0.75);
   const positive = scatter.append('path').attr('fill', POSITIVE);
   const negative = scatter.append('path').attr('fill', NEGATIVE);
+  // Image inputs: the field as pixel maps (weight and delay per pixel, or one map per delay bin).
+  const maps = plot.append('g').attr('class', 'image-maps');
 
   const gradientId = `rf-gradient-${++gradientCount}`;
   const colourBar = plot
@@ -243,13 +281,122 @@ export function create(el: HTMLElement): Chart<ReceptiveFieldChartData> {
     );
   }
 
+  /** Square pixel maps side by side across the plot, each with a caption under it. */
+  function drawMaps(images: { href: string | null; caption: string }[]): void {
+    const side = Math.min(height - 18, (width - MAP_GAP * (images.length - 1)) / images.length);
+    maps
+      .selectAll<SVGGElement, { href: string | null; caption: string }>('g.map')
+      .data(images)
+      .join((enter) => {
+        const g = enter.append('g').attr('class', 'map');
+        g.append('image').attr('preserveAspectRatio', 'none').style('image-rendering', 'pixelated');
+        g.append('rect').attr('fill', 'none').attr('stroke', '#999');
+        g.append('text').attr('class', 'axis-label').attr('text-anchor', 'middle');
+        return g;
+      })
+      .attr('transform', (_, k) => `translate(${k * (side + MAP_GAP)},0)`)
+      .call((g) => {
+        g.select('image')
+          .attr('width', side)
+          .attr('height', side)
+          .attr('href', (d) => d.href);
+        g.select('rect').attr('width', side).attr('height', side);
+        g.select('text')
+          .attr('x', side / 2)
+          .attr('y', side + 14)
+          .text((d) => d.caption);
+      });
+  }
+
+  /** A hidden neuron's synapses from image pixels: weight per pixel, and delay per pixel. */
+  function drawHiddenImage(data: HiddenFieldData, [rows, cols]: [number, number]): void {
+    const weight = new Float64Array(rows * cols);
+    const delay = new Float64Array(rows * cols).fill(Number.NaN);
+    for (const p of data.points) {
+      if (p.input < 0 || p.input >= rows * cols) continue;
+      weight[p.input] = p.weight;
+      delay[p.input] = p.delay;
+    }
+    let extent = 0;
+    for (const w of weight) extent = Math.max(extent, Math.abs(w));
+    if (!(extent > 0)) extent = 1;
+    const weightColour = divergingScale(extent);
+    const lastDelay = Math.max(1, data.maxDelay - 1);
+    drawMaps([
+      {
+        href: pixelImage(rows, cols, (p) => rgbOf(weightColour(weight[p]!))),
+        caption: 'weight (blue +, red −)',
+      },
+      {
+        // Delay as colour, faded towards white where the weight is small (those synapses matter less).
+        href: pixelImage(rows, cols, (p) => {
+          const d = delay[p]!;
+          if (!Number.isFinite(d)) return [255, 255, 255];
+          const [r, g, b] = rgbOf(interpolateViridis(d / lastDelay));
+          const a = 0.15 + 0.85 * (Math.abs(weight[p]!) / extent);
+          return [255 + a * (r - 255), 255 + a * (g - 255), 255 + a * (b - 255)];
+        }),
+        caption: `delay (dark 0 → yellow ${lastDelay} steps)`,
+      },
+    ]);
+    svg.selectAll('g.legend').remove();
+    setChartTitle(
+      svg,
+      `Receptive field of hidden neuron ${data.neuron} over the ${rows} x ${cols} image: each pixel's ` +
+        `synapse weight (blue positive, red negative) and delay (dark 0 to yellow ${lastDelay} time steps, faded where the weight is small)`,
+    );
+  }
+
+  /** An output neuron's field of an image: summed weight products per pixel, one map per delay bin. */
+  function drawOutputImage(data: OutputFieldData, [rows, cols]: [number, number]): void {
+    const { delaySpan, grid } = data;
+    const bins = Math.min(IMAGE_DELAY_BINS, delaySpan);
+    const sums = Array.from({ length: bins }, () => new Float64Array(rows * cols));
+    const binOf = (t: number): number => Math.min(bins - 1, Math.floor((t * bins) / delaySpan));
+    for (let i = 0; i < Math.min(data.inputs, rows * cols); i++) {
+      for (let t = 0; t < delaySpan; t++) sums[binOf(t)]![i]! += grid[i * delaySpan + t] ?? 0;
+    }
+    let extent = 0;
+    for (const m of sums) for (const v of m) extent = Math.max(extent, Math.abs(v));
+    if (!(extent > 0)) extent = 1;
+    const colour = divergingScale(extent);
+    drawMaps(
+      sums.map((m, k) => {
+        const from = Math.ceil((k * delaySpan) / bins);
+        const to = Math.ceil(((k + 1) * delaySpan) / bins) - 1;
+        return {
+          href: pixelImage(rows, cols, (p) => rgbOf(colour(m[p]!))),
+          caption: from === to ? `delay ${from}` : `delays ${from}–${to}`,
+        };
+      }),
+    );
+    svg.selectAll('g.legend').remove();
+    setChartTitle(
+      svg,
+      `Receptive field of output neuron ${data.neuron} through the hidden layer over the ${rows} x ${cols} image: ` +
+        `summed weight products per pixel in ${bins} total-delay bins (time steps), blue positive, red negative`,
+    );
+  }
+
   return {
     update(data) {
+      const image = data.imageShape;
       const hidden = data.kind === 'hidden';
-      scatter.attr('display', hidden ? null : 'none');
-      heatmap.attr('display', hidden ? 'none' : null);
-      colourBar.attr('display', hidden ? 'none' : null);
-      if (data.kind === 'hidden') drawHidden(data);
+      scatter.attr('display', hidden && !image ? null : 'none');
+      heatmap.attr('display', hidden || image ? 'none' : null);
+      colourBar.attr('display', hidden || image ? 'none' : null);
+      maps.attr('display', image ? null : 'none');
+      plot.selectAll('g.x-axis, g.y-axis').attr('display', image ? 'none' : null);
+      svg
+        .selectAll('text.axis-label')
+        .filter(function () {
+          return (this as SVGTextElement).parentNode === svg.node();
+        })
+        .attr('display', image ? 'none' : null);
+      if (data.kind === 'hidden') {
+        if (image) drawHiddenImage(data, image);
+        else drawHidden(data);
+      } else if (image) drawOutputImage(data, image);
       else drawOutput(data);
     },
     destroy() {

@@ -74,7 +74,7 @@ function drawLines(
 /**
  * Two or more stored runs overlaid: validation accuracy (%) and training loss per epoch side by
  * side, and the first layer's delay distribution below (share of synapses per delay bin), one
- * colour (and, past seven runs, line style) per run with a legend of run names.
+ * colour (and, past ten runs, line style) per run with a legend of run names.
  */
 export function create(el: HTMLElement): Chart<RunComparisonData> {
   const svg = createSvg(

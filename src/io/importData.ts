@@ -1,3 +1,4 @@
+import { recogniseImageSet } from '../core/data/knownDatasets.ts';
 import { maybeGunzip } from '../core/data/gzip.ts';
 import { assembleIdxParts, idxDeclaredBytes, type NamedBytes } from '../core/data/idx.ts';
 import { DataFormatError, type EventSet, type RawDataset } from '../core/data/types.ts';
@@ -92,7 +93,9 @@ export async function importFiles(
     });
   }
   const { train, test } = assembleIdxParts(unpacked);
-  return { name, source, train, test };
+  // MNIST and Fashion-MNIST ship under the same file names ("train-images-idx3-ubyte"): a data
+  // set is named after what it is, recognised by its contents, where it is one of them.
+  return { name: recogniseImageSet(train)?.name ?? name, source, train, test };
 }
 
 /**

@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { encodeIdx } from '../core/data/idx.ts';
 import { DataFormatError } from '../core/data/types.ts';
+import { recogniseImageSet } from '../core/data/knownDatasets.ts';
 import { loadDataPath } from './loadData.ts';
 
 /** Writes an MNIST-named IDX data set (gzip) with `train` and `test` 28x28 images into a new folder. */
@@ -29,7 +30,18 @@ function idxFolder(train: number, test: number, options: { gzip?: boolean; corru
   return dir;
 }
 
+const FASHION_FILES = '/usr/share/datasets/fashion-mnist';
+
 describe('loading data from disk (CLI)', () => {
+  it.skipIf(!existsSync(FASHION_FILES))(
+    "recognises the installed Fashion-MNIST files by their contents (their names are MNIST's)",
+    async () => {
+      const data = await loadDataPath(FASHION_FILES, () => undefined);
+      expect(recogniseImageSet(data.train)?.name).toBe('fashion-mnist');
+      expect(recogniseImageSet(data.test!)?.name).toBe('fashion-mnist');
+    },
+  );
+
   it('reads a folder of gzip IDX files into training and test parts', async () => {
     const lines: string[] = [];
     const data = await loadDataPath(idxFolder(30, 12), (l) => lines.push(l));

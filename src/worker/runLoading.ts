@@ -1,3 +1,4 @@
+import { classNamesOf } from '../core/data/knownDatasets.ts';
 import { decodeCheckpoint, type Checkpoint } from '../core/checkpoint.ts';
 import { checkTrainingMemory } from '../core/memoryEstimate.ts';
 import { buildTaskData, type SpikeDataset } from '../core/data/tasks.ts';
@@ -164,6 +165,7 @@ function runInfo(
   const t = engine.model;
   const task = config.task;
   const images = raw?.train.kind === 'images' ? raw.train : null;
+  const classNames = classNamesOf(raw);
   return {
     runId,
     config,
@@ -174,7 +176,7 @@ function runInfo(
     splits: { train: t.data.train.length, validation: t.data.validation.length, test: t.data.test.length },
     imageShape: images ? [images.rows, images.cols] : null,
     classes: t.data.labels ? t.data.outputs : null,
-    classNames: null,
+    classNames: classNames ? [...classNames] : null,
     readOnly: null,
     toy:
       task.kind === 'toy' ? { inputTimes: [...task.inputTimes], targetTimes: [...task.targetTimes] } : null,
