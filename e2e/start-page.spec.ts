@@ -69,8 +69,17 @@ test('pause, single step and a new run from edited settings respond while traini
   await expect
     .poll(async () => Number(await page.getByTestId('step-count').textContent()))
     .toBeGreaterThan(0);
+  // While training: the epoch's and the run's progress, and the time left at this rate.
+  await expect(page.getByTestId('run-eta')).toContainText(/^\d+ % · (about .+|under a second) left$/);
   await page.getByRole('button', { name: 'Pause' }).click();
   await waitForStatus(page, /^paused$/);
+  // The step a pause stops at is final once its checkpoint is stored.
+  await expect
+    .poll(async () => {
+      const shown = await page.getByTestId('step-count').textContent();
+      return `step ${shown}` === (await page.getByTestId('saved-step').textContent());
+    })
+    .toBe(true);
   const paused = Number(await page.getByTestId('step-count').textContent());
   await page.waitForTimeout(500);
   await expect(page.getByTestId('step-count')).toHaveText(String(paused));
@@ -84,6 +93,10 @@ test('pause, single step and a new run from edited settings respond while traini
   // A refused edit is explained and changes nothing.
   await setField(page, 'seed', '-1');
   await expect(page.getByTestId('seed')).toHaveValue('7');
+  // Text that is no number at all says so too, instead of reverting silently.
+  await setField(page, 'epochs', 'abc');
+  await expect(page.getByTestId('field-error').filter({ hasText: "'abc' is not a number" })).toBeVisible();
+  await expect(page.getByTestId('epochs')).not.toHaveValue('abc');
 });
 
 test('without --enable-unsafe-webgpu the page says why and trains on the CPU engine', async ({ baseURL }) => {
@@ -99,6 +112,17 @@ test('without --enable-unsafe-webgpu the page says why and trains on the CPU eng
     await trainToTheEnd(page);
     await expectToyTrained(page);
     await page.screenshot({ path: 'test-results/start-page-no-webgpu.png', fullPage: true });
+    // Forcing the GPU engine here: one state and one message, nothing left of the previous run.
+    await page.getByTestId('engine-choice').selectOption('gpu');
+    await page.getByTestId('reset').click();
+    await waitForStatus(page, /^error$/);
+    await expect(page.getByTestId('run-status')).toHaveText('The run could not be opened.');
+    await expect(page.getByTestId('run-error')).toHaveCount(1);
+    await expect(page.getByTestId('run-error')).toContainText('cannot train on the GPU engine');
+    await expect(page.getByTestId('engine-notice')).toHaveCount(0);
+    await expect(page.getByTestId('run-notice')).toHaveCount(0);
+    await expect(page.locator('.activity')).toHaveCount(0);
+    await expect(page.getByRole('alert')).toHaveCount(1);
   } finally {
     await browser.close();
   }

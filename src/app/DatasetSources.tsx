@@ -1,3 +1,4 @@
+import { asSentence } from './datasetText.ts';
 import { useId, useState } from 'react';
 import { useApp } from '../store/index.ts';
 import type { DatasetsController } from './datasets.ts';
@@ -94,11 +95,11 @@ export function DatasetMessageLine() {
   if (message === null) return null;
   return message.kind === 'error' ? (
     <p role="alert" className="error dataset-message" data-testid="dataset-message">
-      {message.text}
+      {asSentence(message.text)}
     </p>
   ) : (
     <p role="status" className="dataset-message" data-testid="dataset-message">
-      {message.text}
+      {asSentence(message.text)}
     </p>
   );
 }

@@ -22,7 +22,7 @@ function describeStatus(run: RunView, step: number): string {
     case 'done':
       return `Finished ${total} steps of ${what}${where}. Start a new run to train again.`;
     case 'error':
-      return `Training stopped${where}.`;
+      return info ? `Training stopped${where}.` : 'The run could not be opened.';
   }
 }
 
@@ -43,7 +43,7 @@ export function StatusLine() {
           {...(run.loadingFraction === null ? {} : { value: run.loadingFraction, max: 1 })}
         />
       )}
-      {run.info?.engine.notice && (
+      {run.info?.engine.notice && run.status !== 'loading' && (
         <p className="notice" data-testid="engine-notice">
           {run.info.engine.notice}
         </p>
@@ -124,8 +124,56 @@ export function RunNumbers() {
           </dd>
         </div>
       </dl>
+      <RunProgress />
       {activity && <p className="muted activity">{activity}…</p>}
     </>
+  );
+}
+
+/** "about 4 min 10 s" for a duration in seconds. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return 'unknown';
+  if (seconds < 1) return 'under a second';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = s % 60;
+  if (h > 0) return `about ${h} h ${m} min`;
+  if (m > 0) return `about ${m} min ${rest} s`;
+  return `about ${rest} s`;
+}
+
+/**
+ * Progress bars of the epoch and the whole run while training, with the time left at the
+ * current rate (training steps only: each epoch's evaluation comes on top).
+ */
+function RunProgress() {
+  const info = useApp((s) => s.run.info);
+  const step = useApp((s) => s.run.step);
+  const status = useApp((s) => s.run.status);
+  const rate = useApp((s) => s.run.samplesPerSecond);
+  if (!info || (status !== 'running' && status !== 'paused')) return null;
+  const { totalSteps, stepsPerEpoch } = info;
+  const intoEpoch = step - Math.floor(step / stepsPerEpoch) * stepsPerEpoch;
+  const batch = info.config.training.batchSize;
+  const secondsLeft = rate && rate > 0 ? ((totalSteps - step) * batch) / rate : null;
+  const epochLeft = rate && rate > 0 ? ((stepsPerEpoch - intoEpoch) * batch) / rate : null;
+  return (
+    <div className="run-progress" data-testid="run-progress">
+      <label>
+        Epoch
+        <progress value={intoEpoch} max={stepsPerEpoch} aria-label="Steps of this epoch" />
+        <span className="muted">{epochLeft === null ? '' : `${formatDuration(epochLeft)} left`}</span>
+      </label>
+      <label>
+        Run
+        <progress value={step} max={totalSteps} aria-label="Steps of the whole run" />
+        <span className="muted" data-testid="run-eta">
+          {`${Math.floor((100 * step) / Math.max(1, totalSteps))} %`}
+          {secondsLeft === null ? '' : ` · ${formatDuration(secondsLeft)} left`}
+        </span>
+      </label>
+    </div>
   );
 }
 

@@ -147,3 +147,13 @@ export function previewOf(data: RawDataset): PreviewData {
     classes: set.classes,
   };
 }
+
+/**
+ * A message as a sentence: its first letter capitalised, unless it starts with a name that must
+ * keep its case (a file such as "train-images-idx3-ubyte.gz", a quoted name, a URL).
+ */
+export function asSentence(text: string): string {
+  const firstWord = text.split(/\s/, 1)[0] ?? '';
+  if (/^['"‘“]/.test(text) || /[-_./:\\]|\d/.test(firstWord)) return text;
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -7,7 +7,7 @@ import { scaledImageRgba } from '../charts/datasetPreview.ts';
 import { DatasetStore } from '../storage/datasetStore.ts';
 import { createAppStore, type AppStore } from '../store/index.ts';
 import { DatasetsController, type DatasetsDeps } from './datasets.ts';
-import { datasetNameForFiles, describeError, describeStage, previewOf } from './datasetText.ts';
+import { asSentence, datasetNameForFiles, describeError, describeStage, previewOf } from './datasetText.ts';
 
 /** An IDX pair of `count` 4x4 images (labels 0..2) named with `prefix`. */
 function idxFiles(prefix: string, count: number, role = 'train'): File[] {
@@ -204,6 +204,15 @@ describe('DatasetsController', () => {
 });
 
 describe('data set helpers', () => {
+  it('makes messages sentences without changing the case of a file name they start with', () => {
+    expect(asSentence('enter the URL first')).toBe('Enter the URL first');
+    expect(asSentence('train-images-idx3-ubyte.gz: not an IDX file')).toBe(
+      'train-images-idx3-ubyte.gz: not an IDX file',
+    );
+    expect(asSentence("'fashion' deleted")).toBe("'fashion' deleted");
+    expect(asSentence('https://x.example/a.gz: 404')).toBe('https://x.example/a.gz: 404');
+  });
+
   it('names a data set after its files', () => {
     expect(
       datasetNameForFiles(['fashion-train-images-idx3-ubyte.gz', 'fashion-t10k-labels-idx1-ubyte.gz']),

@@ -49,16 +49,28 @@ export function NumberField({
   const problem = useFieldProblem(configPath);
   const shown = value === null ? '' : String(value);
   const [text, setText] = useState(shown);
+  // Text that is not a number at all never reaches the config: the field says so itself.
+  const [unreadable, setUnreadable] = useState<string | null>(null);
   useEffect(() => setText(shown), [shown]);
   const commit = (): void => {
     const t = text.trim();
     if (t === shown) return;
     if (t === '' && nullable) {
+      setUnreadable(null);
       if (!onCommit(null)) setText(shown);
       return;
     }
     const n = Number(t);
-    if (t === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || !onCommit(n)) setText(shown);
+    const why =
+      t === ''
+        ? `${label} needs a value; kept ${shown}`
+        : !Number.isFinite(n)
+          ? `'${t.length > 20 ? `${t.slice(0, 20)}…` : t}' is not a number; kept ${shown || 'the old value'}`
+          : integer && !Number.isInteger(n)
+            ? `${label} takes a whole number, not ${t}; kept ${shown}`
+            : null;
+    setUnreadable(why);
+    if (why !== null || !onCommit(n)) setText(shown);
   };
   return (
     <div className="field">
@@ -72,15 +84,21 @@ export function NumberField({
         inputMode={integer ? 'numeric' : 'decimal'}
         value={text}
         placeholder={placeholder}
-        aria-invalid={problem ? true : undefined}
-        aria-errormessage={problem ? errorId : undefined}
+        aria-invalid={problem || unreadable ? true : undefined}
+        aria-errormessage={problem || unreadable ? errorId : undefined}
         onChange={(e) => setText(e.target.value)}
         onBlur={commit}
         onKeyDown={(e) => {
           if (e.key === 'Enter') commit();
         }}
       />
-      <FieldError problem={problem} id={errorId} />
+      {unreadable ? (
+        <span id={errorId} className="field-error" data-testid="field-error" role="alert">
+          {unreadable}
+        </span>
+      ) : (
+        <FieldError problem={problem} id={errorId} />
+      )}
     </div>
   );
 }

@@ -244,8 +244,8 @@ describe('share links that cannot open as made', () => {
     expect(decoded.config).toEqual(expected);
     expect(decoded.base).toBe('toy');
     expect(decoded.ignored).toEqual([
-      "config.network.timeSteps: must be >= 1, got -4; ignored the link's value and kept the 'toy' preset's",
-      "config.training.epochs: expected a finite number, got \"many\"; ignored the link's value and kept the 'toy' preset's",
+      "config.network.timeSteps: must be >= 1, got -4; ignored the link's value and kept the 'toy' preset's value",
+      "config.training.epochs: expected a finite number, got \"many\"; ignored the link's value and kept the 'toy' preset's value",
       'config.network.wires: not a setting this Delay Lab knows; ignored',
       'config.colour: not a setting this Delay Lab knows; ignored',
       'config.optimizer.kind: not a setting this Delay Lab knows; ignored',

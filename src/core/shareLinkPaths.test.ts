@@ -57,10 +57,10 @@ describe('share links go by problem paths, not messages', () => {
     expect(plain.ignored[0]).toMatch(/^config\.network\.timeSteps: must be >= 1/);
     expect(reworded.ignored).toEqual([
       expect.stringMatching(
-        /^reworded problem \d+ \(range\); ignored the link's value and kept the 'toy' preset's$/,
+        /^reworded problem \d+ \(range\); ignored the link's value and kept the 'toy' preset's value$/,
       ),
       expect.stringMatching(
-        /^reworded problem \d+ \(type\); ignored the link's value and kept the 'toy' preset's$/,
+        /^reworded problem \d+ \(type\); ignored the link's value and kept the 'toy' preset's value$/,
       ),
       'config.network.wires: not a setting this Delay Lab knows; ignored',
     ]);

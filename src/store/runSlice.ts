@@ -105,6 +105,8 @@ export const createRunSlice: StateCreator<AppState, [], [], RunSlice> = (set, ge
             activity: message.message,
             loadingFraction: message.fraction,
             error: null,
+            // The rate was the previous run's.
+            samplesPerSecond: null,
           },
         });
         break;
@@ -161,7 +163,15 @@ export const createRunSlice: StateCreator<AppState, [], [], RunSlice> = (set, ge
         break;
     }
   },
-  fail: (error) => set((s) => ({ run: { ...s.run, status: 'error', error } })),
+  fail: (error) =>
+    set((s) => ({
+      // A run that failed to open replaced the previous one (the worker let it go): nothing of
+      // it is shown any more, only this failure. A run that failed while training keeps its numbers.
+      run:
+        s.run.status === 'loading' || s.run.status === 'starting'
+          ? { ...initialRun, status: 'error', error }
+          : { ...s.run, status: 'error', error, activity: null },
+    })),
   dismissNotice: (index) =>
     set((s) => ({ run: { ...s.run, notices: s.run.notices.filter((_, i) => i !== index) } })),
 });

@@ -179,7 +179,7 @@ function directMessage(path: ConfigPath, problems: ConfigProblem[], kept: string
   // "the link's value" when the first problem is at the field itself, else the field put back.
   const what = first === undefined || sameJson(first.path, path) ? 'value' : formatConfigPath(path);
   const also = more.length > 0 ? ` (and ${more.length} more problem${more.length > 1 ? 's' : ''} there)` : '';
-  return `${first?.message ?? formatConfigPath(path)}${also}; ignored the link's ${what} and ${kept}`;
+  return `${first?.message ?? formatConfigPath(path)}${also}; ignored the link's ${what} and ${kept} ${what}`;
 }
 
 /**
