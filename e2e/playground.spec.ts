@@ -336,3 +336,28 @@ test('image inputs: receptive fields are 28 x 28 maps (weight and delay per pixe
   expect(colours).toHaveLength(10);
   expect(new Set(colours).size).toBe(10);
 });
+
+test('the network picture: every synapse of a small network, coloured by weight and labelled by delay; a big one as its sizes', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await waitForStatus(page, /^ready$/);
+  const picture = page.getByTestId('network-picture');
+  await expect(picture).toHaveAttribute('data-drawn', 'true');
+  await expect(picture.locator('svg')).toHaveAttribute('aria-label', /^Network: 3 → 2 neurons, 6 synapses/);
+  await expect(picture.locator('g.synapses path')).toHaveCount(6);
+  await expect(picture.locator('g.delay-labels text')).toHaveCount(6);
+  // It follows training: the delays written on the synapses move.
+  const before = await picture.locator('g.delay-labels text').allTextContents();
+  await page.getByLabel('Steps/s').selectOption({ label: 'max' });
+  await trainToTheEnd(page);
+  await expect.poll(() => picture.locator('g.delay-labels text').allTextContents()).not.toEqual(before);
+
+  await page.getByTestId('preset').selectOption('mnist-small');
+  await waitForStatus(page, /^ready$/);
+  await expect(picture.locator('svg')).toHaveAttribute(
+    'aria-label',
+    /^Network: 784 → \d+ → 10 neurons, [\d,]+ synapses, .*too many synapses/,
+  );
+  await expect(picture.locator('g.synapses path')).toHaveCount(0);
+});

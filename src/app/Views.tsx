@@ -4,6 +4,7 @@ import { create as createHistogram } from '../charts/histogramChart.ts';
 import { create as createLearningCurves } from '../charts/learningCurves.ts';
 import { create as createLossChart } from '../charts/lossChart.ts';
 import { create as createMembraneTraces } from '../charts/membraneTraces.ts';
+import { create as createNetworkPicture } from '../charts/networkPicture.ts';
 import { create as createReceptiveField } from '../charts/receptiveFieldChart.ts';
 import { create as createGallery } from '../charts/sampleGallery.ts';
 import { create as createRaster } from '../charts/spikeRaster.ts';
@@ -27,6 +28,7 @@ import {
   selectHistory,
   selectLosses,
   selectTest,
+  networkPictureData,
   selectViews,
   weightHistogramData,
 } from './viewData.ts';
@@ -81,6 +83,14 @@ function view<S, D>(spec: {
 const labelled = (r: RunShape): boolean => r.labelled;
 
 const VIEWS: ViewSpec[] = [
+  view({
+    testId: 'network-picture',
+    title: 'Network',
+    note: 'synapses coloured by weight and bowed by delay (small networks); sizes otherwise',
+    create: createNetworkPicture,
+    select: selectViews,
+    toData: networkPictureData,
+  }),
   view({
     testId: 'learning-chart',
     title: 'Learning curves',

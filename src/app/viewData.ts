@@ -1,3 +1,4 @@
+import type { NetworkPictureData } from '../charts/networkPicture.ts';
 import type { ConfusionChartData } from '../charts/confusionChart.ts';
 import type { HistogramChartData } from '../charts/histogramChart.ts';
 import type { LearningCurvesData } from '../charts/learningCurves.ts';
@@ -164,5 +165,15 @@ export function galleryData(r: TestReport | null, s: AppState): SampleGalleryDat
       predicted: x.predicted,
     })),
     ...(names ? { classNames: names } : {}),
+  };
+}
+
+export function networkPictureData(v: ViewSnapshot | null, s: AppState): NetworkPictureData | null {
+  const config = s.run.info?.config;
+  if (!v || !config) return null;
+  return {
+    sizes: [config.network.inputs, ...config.network.layers.map((l) => l.size)],
+    maxDelays: config.network.layers.map((l) => l.kernel.maxDelay),
+    layers: v.network,
   };
 }

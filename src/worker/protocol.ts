@@ -145,6 +145,11 @@ export interface ViewSnapshot {
   hiddenField: { neuron: number; points: { input: number; delay: number; weight: number }[] } | null;
   /** Receptive field grid [input][delay] of the chosen output neuron through the hidden layer. */
   outputField: { neuron: number; delaySpan: number; grid: Float32Array } | null;
+  /**
+   * Every synapse's weight and delay per layer ([inputs][outputs]) for the network picture, when
+   * the network is small enough to draw one by one (null otherwise).
+   */
+  network: { weights: Float32Array; delays: Float32Array }[] | null;
   /** Toy extras: first output spike steps with training kernels and with integer delays; delays [input][output]. */
   toy: { firstSpikes: number[]; quantisedFirstSpikes: number[]; delays: number[] } | null;
 }

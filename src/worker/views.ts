@@ -64,6 +64,9 @@ function weightHistograms(trainer: Trainer): HistogramRecord[] {
   });
 }
 
+/** Networks with at most this many synapses are drawn synapse by synapse (the toy, patterns, Yin-Yang). */
+export const NETWORK_PICTURE_SYNAPSES = 2500;
+
 /**
  * Everything the live views draw for the current parameters (on the CPU trainer; the GPU engine
  * syncs first): the chosen sample's spikes and membranes per layer, delay and weight histograms,
@@ -126,6 +129,13 @@ export function computeViews(trainer: Trainer, selection: ViewSelection): ViewSn
       ),
     },
     outputField: outputFieldView,
+    network:
+      net.synapses.reduce((n, syn) => n + syn.weights.length, 0) <= NETWORK_PICTURE_SYNAPSES
+        ? net.synapses.map((syn) => ({
+            weights: Float32Array.from(syn.weights),
+            delays: Float32Array.from(syn.delays),
+          }))
+        : null,
     toy:
       config.task.kind === 'toy'
         ? {
