@@ -71,6 +71,7 @@ export function RunNumbers() {
   const rate = useApp((s) => s.run.samplesPerSecond);
   const saved = useApp((s) => s.run.savedStep);
   const activity = useApp((s) => (s.run.status === 'loading' ? null : s.run.activity));
+  const activityFraction = useApp((s) => s.run.activityFraction);
   const history = useApp((s) => s.history);
   const last = history.at(-1);
   const pct = (x: number | null | undefined) =>
@@ -125,7 +126,19 @@ export function RunNumbers() {
         </div>
       </dl>
       <RunProgress />
-      {activity && <p className="muted activity">{activity}…</p>}
+      {activity && (
+        <p className="muted activity">
+          {activity}…
+          {activityFraction !== null && (
+            <progress
+              value={activityFraction}
+              max={1}
+              aria-label="Evaluation progress"
+              data-testid="activity-progress"
+            />
+          )}
+        </p>
+      )}
     </>
   );
 }

@@ -22,6 +22,8 @@ export interface RunView {
   samplesPerSecond: number | null;
   /** What the worker does besides stepping (evaluating…), or the loading message. */
   activity: string | null;
+  /** How far that work is, in [0, 1]; null when unknown. */
+  activityFraction: number | null;
   /** Loading progress in [0, 1], null when unknown. */
   loadingFraction: number | null;
   /** Step of the latest stored checkpoint (null before the first save). */
@@ -53,6 +55,7 @@ export const initialRun: RunView = {
   sigma: 0,
   samplesPerSecond: null,
   activity: null,
+  activityFraction: null,
   loadingFraction: null,
   savedStep: null,
   error: null,
@@ -76,6 +79,7 @@ function withProgress(run: RunView, p: Progress): RunView {
     sigma: p.sigma,
     samplesPerSecond: p.samplesPerSecond ?? run.samplesPerSecond,
     activity: p.activity,
+    activityFraction: p.activityFraction,
     loadingFraction: null,
     // Training again (e.g. a reopened run): an earlier error no longer describes the run.
     error: p.running ? null : run.error,

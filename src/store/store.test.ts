@@ -27,6 +27,7 @@ function progress(step: number, losses: number[], running: boolean): Progress {
     sigma: 8,
     samplesPerSecond: null,
     activity: null,
+    activityFraction: null,
     running,
     done: step >= 300,
   };

@@ -110,6 +110,8 @@ export interface Progress {
   samplesPerSecond: number | null;
   /** What the worker is doing besides training steps, e.g. "evaluating the test split"; null when idle. */
   activity: string | null;
+  /** How far that work is, in [0, 1] (an evaluation's slices); null when unknown or idle. */
+  activityFraction: number | null;
   running: boolean;
   done: boolean;
 }

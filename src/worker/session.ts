@@ -84,6 +84,7 @@ export class TrainingSession {
   private lastPost = -Infinity;
   private lastViews = -Infinity;
   private activity: string | null = null;
+  private activityFraction: number | null = null;
   private rate: { samples: number; ms: number } = { samples: 0, ms: 0 };
   /** Bumped by every load: work of an older load stops when it sees a newer generation. */
   private generation = 0;
@@ -365,6 +366,7 @@ export class TrainingSession {
         break;
       case 'evaluating':
         this.activity = `evaluating the ${event.split === 'train' ? 'training' : event.split} split (${event.done}/${event.total})`;
+        this.activityFraction = event.total > 0 ? event.done / event.total : null;
         if (this.host.now() - this.lastPost >= POST_INTERVAL_MS * 4) this.postProgress();
         break;
       case 'epoch': {
@@ -392,6 +394,7 @@ export class TrainingSession {
       model,
       (done, total) => {
         this.activity = `evaluating the test split (${done}/${total})`;
+        this.activityFraction = total > 0 ? done / total : null;
         if (this.host.now() - this.lastPost >= POST_INTERVAL_MS * 4) this.postProgress();
       },
       () => yieldTo(this.host).then(() => generation === this.generation),
@@ -510,6 +513,7 @@ export class TrainingSession {
       sigma: model.currentSigma(),
       samplesPerSecond: this.rate.ms > 0 ? (1000 * this.rate.samples) / this.rate.ms : null,
       activity: this.activity,
+      activityFraction: this.activity === null ? null : this.activityFraction,
       running: this.running,
       done: this.finished,
     };
