@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../rng.ts';
+import {
+  firstCrossing,
+  membraneAt,
+  membraneSlopeAt,
+  simulateNetwork,
+  simulateNeuron,
+  type ExactLayer,
+  type ExactLifParams,
+  type Spike,
+} from './exactLif.ts';
+
+const P: ExactLifParams = { tauMem: 20, tauSyn: 5, threshold: 1 };
+
+/** The same neuron on a fine time grid (explicit Euler, dt ms): spike times within O(dt). */
+function eulerSpikes(
+  p: ExactLifParams,
+  arrivals: { time: number; jump: number }[],
+  duration: number,
+  dt: number,
+): number[] {
+  const spikes: number[] = [];
+  let v = 0;
+  let i = 0;
+  let k = 0;
+  for (let step = 0; step * dt < duration; step++) {
+    const t = step * dt;
+    while (k < arrivals.length && arrivals[k]!.time <= t) i += arrivals[k++]!.jump;
+    const dv = (dt * (-v + i)) / p.tauMem;
+    const di = (-dt * i) / p.tauSyn;
+    v += dv;
+    i += di;
+    if (v >= p.threshold) {
+      spikes.push(t + dt);
+      v = 0;
+    }
+  }
+  return spikes;
+}
+
+describe('exact event-driven LIF with exponential synaptic current', () => {
+  it('the closed form solves tau_mem dV/dt = -V + I with I decaying with tau_syn', () => {
+    for (const [v0, i0] of [
+      [0.3, 2],
+      [-0.5, -1],
+      [0.9, 0],
+    ] as const) {
+      for (const s of [0, 0.7, 3, 12.5]) {
+        const h = 1e-6;
+        const numeric = (membraneAt(P, v0, i0, s + h) - membraneAt(P, v0, i0, s - h)) / (2 * h);
+        expect(membraneSlopeAt(P, v0, i0, s)).toBeCloseTo(numeric, 7);
+      }
+      expect(membraneAt(P, v0, i0, 0)).toBeCloseTo(v0, 14);
+    }
+  });
+
+  it('finds the threshold crossing to machine precision, and none when V stays below', () => {
+    // A jump of 10 peaks at V of about 1.57 (9.2 ms later); one of 3 only at 0.47.
+    const s = firstCrossing(P, 0, 10, 50)!;
+    expect(s).toBeGreaterThan(0);
+    expect(Math.abs(membraneAt(P, 0, 10, s) - P.threshold)).toBeLessThan(1e-12);
+    expect(membraneAt(P, 0, 10, s * (1 - 1e-9))).toBeLessThan(P.threshold);
+    // A current too weak to reach threshold (its peak stays below), and a negative one.
+    expect(firstCrossing(P, 0, 3, 100)).toBeNull();
+    expect(firstCrossing(P, 0.5, -2, 100)).toBeNull();
+    // The crossing lies beyond the interval: none inside it.
+    expect(firstCrossing(P, 0, 10, s * 0.5)).toBeNull();
+  });
+
+  it('matches a fine-grid simulation of the same neuron (random inputs, several spikes)', () => {
+    const rng = new Rng(3);
+    for (let trial = 0; trial < 5; trial++) {
+      const arrivals = Array.from({ length: 30 }, () => ({
+        time: 40 * rng.uniform(),
+        jump: rng.normal(0.8, 0.6),
+      })).sort((a, b) => a.time - b.time);
+      const exact = simulateNeuron(P, arrivals, 50).spikes;
+      const grid = eulerSpikes(P, arrivals, 50, 1e-4);
+      expect(exact.length, `trial ${trial}`).toBe(grid.length);
+      expect(exact.length, `trial ${trial}: the comparison needs spikes`).toBeGreaterThan(1);
+      exact.forEach((t, k) => expect(Math.abs(t - grid[k]!), `trial ${trial} spike ${k}`).toBeLessThan(2e-3));
+    }
+  });
+
+  it("a delay moves a synapse's arrivals by exactly that much: the spike moves with it", () => {
+    const layer = (delay: number): ExactLayer => ({ inputs: 1, outputs: 1, weights: [10], delays: [delay] });
+    const input: Spike[] = [{ time: 2, neuron: 0 }];
+    const early = simulateNetwork(P, [layer(1)], input, 60)[1]!;
+    const late = simulateNetwork(P, [layer(3.25)], input, 60)[1]!;
+    expect(early).toHaveLength(1);
+    expect(late[0]!.time - early[0]!.time).toBeCloseTo(2.25, 12);
+  });
+
+  it('refuses time constants the closed form cannot take', () => {
+    expect(() => simulateNetwork({ ...P, tauSyn: 20 }, [], [], 10)).toThrow(
+      /tauSyn \(20 ms\) must differ from tauMem/,
+    );
+    expect(() => simulateNetwork({ ...P, threshold: 0 }, [], [], 10)).toThrow(/must be positive/);
+  });
+
+  it('runs a feed-forward network layer by layer, spikes sorted by time', () => {
+    const rng = new Rng(9);
+    const layers: ExactLayer[] = [
+      {
+        inputs: 5,
+        outputs: 8,
+        weights: Array.from({ length: 40 }, () => rng.normal(4, 2)),
+        delays: Array.from({ length: 40 }, () => 5 * rng.uniform()),
+      },
+      {
+        inputs: 8,
+        outputs: 3,
+        weights: Array.from({ length: 24 }, () => rng.normal(4, 2)),
+        delays: Array.from({ length: 24 }, () => 5 * rng.uniform()),
+      },
+    ];
+    const input: Spike[] = Array.from({ length: 5 }, (_, i) => ({ time: 10 * rng.uniform(), neuron: i }));
+    const out = simulateNetwork(P, layers, input, 80);
+    expect(out).toHaveLength(3);
+    expect(out[1]!.length).toBeGreaterThan(0);
+    expect(out[2]!.length).toBeGreaterThan(0);
+    for (const spikes of out)
+      for (let k = 1; k < spikes.length; k++)
+        expect(spikes[k]!.time).toBeGreaterThanOrEqual(spikes[k - 1]!.time);
+    // A second layer spike always follows some first-layer spike by at least the smallest delay.
+    expect(out[2]![0]!.time).toBeGreaterThan(out[1]![0]!.time);
+  });
+});

@@ -1,0 +1,181 @@
+/**
+ * The event-driven, exact forward pass of EventProp's neuron (Wunderlich & Pehle 2021, with
+ * synaptic delays as in mlGeNN): a leaky integrate-and-fire membrane fed by an exponentially
+ * decaying synaptic current,
+ *
+ *   tau_mem dV/dt = -V + I,   tau_syn dI/dt = -I,
+ *
+ * where a presynaptic spike of neuron i at time t reaches neuron j at t + d_ji and makes
+ * I_j jump by w_ji; at V = threshold the neuron spikes and V is reset to 0 (I goes on).
+ *
+ * Between events the solution is closed-form, V(s) = (V0 - A) e^(-s/tau_mem) + A e^(-s/tau_syn)
+ * with A = I0 tau_syn / (tau_syn - tau_mem), so spike times are found to machine precision inside
+ * the interval (no time grid) and delays are real numbers. Times in ms.
+ */
+
+export interface ExactLifParams {
+  /** Membrane time constant (ms). */
+  tauMem: number;
+  /** Synaptic current time constant (ms); must differ from tauMem (the closed form divides by the difference). */
+  tauSyn: number;
+  threshold: number;
+}
+
+/** A spike: when (ms) and which neuron of its layer. */
+export interface Spike {
+  time: number;
+  neuron: number;
+}
+
+/** A feed-forward layer of synapses, [inputs][outputs] as in the rest of Delay Lab. */
+export interface ExactLayer {
+  inputs: number;
+  outputs: number;
+  /** weights[i * outputs + j]: the current jump of j per spike of i. */
+  weights: ArrayLike<number>;
+  /** delays[i * outputs + j]: axonal/synaptic delay (ms), >= 0. */
+  delays: ArrayLike<number>;
+}
+
+/** Where the membrane and current of one neuron stand after its simulation. */
+export interface NeuronTrace {
+  /** Spike times (ms), increasing. */
+  spikes: number[];
+}
+
+/** Refuses parameters the closed form cannot take, with the reason. */
+export function checkLifParams(p: ExactLifParams): void {
+  const positive = (v: number): boolean => Number.isFinite(v) && v > 0;
+  if (!positive(p.tauMem) || !positive(p.tauSyn) || !positive(p.threshold))
+    throw new RangeError(
+      `tauMem, tauSyn and threshold must be positive numbers, got ${p.tauMem}, ${p.tauSyn}, ${p.threshold}`,
+    );
+  // Equal constants make V a different function (s e^(-s/tau)); mlGeNN's 20 / 5 ms are far apart.
+  if (Math.abs(p.tauMem - p.tauSyn) < 1e-9 * p.tauMem)
+    throw new RangeError(`tauSyn (${p.tauSyn} ms) must differ from tauMem (${p.tauMem} ms)`);
+}
+
+/** Bisection steps at most (each halves the bracket; 200 is far past float64 resolution). */
+const MAX_BISECTIONS = 200;
+
+/** Membrane potential `s` ms after a point where it was v0 with current i0. */
+export function membraneAt(p: ExactLifParams, v0: number, i0: number, s: number): number {
+  const a = (i0 * p.tauSyn) / (p.tauSyn - p.tauMem);
+  return (v0 - a) * Math.exp(-s / p.tauMem) + a * Math.exp(-s / p.tauSyn);
+}
+
+/** dV/dt at `s` ms after (v0, i0): (-V + I) / tau_mem. */
+export function membraneSlopeAt(p: ExactLifParams, v0: number, i0: number, s: number): number {
+  return (-membraneAt(p, v0, i0, s) + i0 * Math.exp(-s / p.tauSyn)) / p.tauMem;
+}
+
+/**
+ * The first time s in (0, span] at which V reaches the threshold from below, or null. V is a sum
+ * of two exponentials, so it has at most one extremum in the interval: the crossing, if any, lies
+ * before the maximum (or at the end), where V rises monotonically; bisection on that rising part
+ * finds it to the last bit.
+ */
+export function firstCrossing(p: ExactLifParams, v0: number, i0: number, span: number): number | null {
+  const theta = p.threshold;
+  // The extremum of V: dV/ds = 0 -> (a - v0)/tau_mem e^(-s/tau_mem) = a/tau_syn e^(-s/tau_syn).
+  const a = (i0 * p.tauSyn) / (p.tauSyn - p.tauMem);
+  let peak = span;
+  const ratio = (a - v0) / p.tauMem / (a / p.tauSyn);
+  if (a !== 0 && ratio > 0) {
+    const s = Math.log(ratio) / (1 / p.tauMem - 1 / p.tauSyn);
+    if (s > 0 && s < span) peak = s;
+  }
+  const at = (s: number): number => membraneAt(p, v0, i0, s);
+  if (v0 >= theta) return 0;
+  if (at(peak) < theta) {
+    // Past the extremum V falls (or keeps rising to the end, which `peak = span` covered).
+    return null;
+  }
+  let lo = 0;
+  let hi = peak;
+  for (let k = 0; k < MAX_BISECTIONS && hi - lo > 0; k++) {
+    const mid = lo + (hi - lo) / 2;
+    if (mid <= lo || mid >= hi) break;
+    if (at(mid) >= theta) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/**
+ * Spike times of one neuron driven by `arrivals` (sorted by time; `jump` is the current each adds)
+ * until `duration` ms.
+ */
+export function simulateNeuron(
+  p: ExactLifParams,
+  arrivals: readonly { time: number; jump: number }[],
+  duration: number,
+): NeuronTrace {
+  const spikes: number[] = [];
+  let t = 0;
+  let v = 0;
+  let current = 0;
+  let k = 0;
+  while (t < duration) {
+    const next = k < arrivals.length ? Math.min(arrivals[k]!.time, duration) : duration;
+    // Spikes in (t, next]: each resets V to 0 while the current goes on decaying.
+    for (;;) {
+      const s = firstCrossing(p, v, current, next - t);
+      if (s === null || t + s > next || s <= 0) break;
+      spikes.push(t + s);
+      t += s;
+      current *= Math.exp(-s / p.tauSyn);
+      v = 0;
+    }
+    const step = next - t;
+    v = membraneAt(p, v, current, step);
+    current *= Math.exp(-step / p.tauSyn);
+    t = next;
+    if (k >= arrivals.length) break;
+    // Every arrival at this time lands before the next interval.
+    while (k < arrivals.length && arrivals[k]!.time <= t) current += arrivals[k++]!.jump;
+  }
+  return { spikes };
+}
+
+/** The arrivals at each postsynaptic neuron of a layer from its input spikes, sorted by time. */
+export function arrivalsOf(
+  layer: ExactLayer,
+  input: readonly Spike[],
+): { time: number; jump: number; from: number; spike: number }[][] {
+  const out: { time: number; jump: number; from: number; spike: number }[][] = Array.from(
+    { length: layer.outputs },
+    () => [],
+  );
+  input.forEach((s, index) => {
+    const row = s.neuron * layer.outputs;
+    for (let j = 0; j < layer.outputs; j++) {
+      const w = layer.weights[row + j]!;
+      if (w === 0) continue;
+      out[j]!.push({ time: s.time + layer.delays[row + j]!, jump: w, from: s.neuron, spike: index });
+    }
+  });
+  for (const list of out) list.sort((x, y) => x.time - y.time || x.spike - y.spike);
+  return out;
+}
+
+/** Spikes of every layer of a feed-forward network (the input spikes first), each sorted by time. */
+export function simulateNetwork(
+  p: ExactLifParams,
+  layers: readonly ExactLayer[],
+  input: readonly Spike[],
+  duration: number,
+): Spike[][] {
+  checkLifParams(p);
+  const all: Spike[][] = [[...input].sort((a, b) => a.time - b.time || a.neuron - b.neuron)];
+  for (const layer of layers) {
+    const arrivals = arrivalsOf(layer, all.at(-1)!);
+    const spikes: Spike[] = [];
+    arrivals.forEach((list, j) => {
+      for (const time of simulateNeuron(p, list, duration).spikes) spikes.push({ time, neuron: j });
+    });
+    spikes.sort((a, b) => a.time - b.time || a.neuron - b.neuron);
+    all.push(spikes);
+  }
+  return all;
+}
