@@ -37,10 +37,12 @@ export interface ExactLayer {
   delays: ArrayLike<number>;
 }
 
-/** Where the membrane and current of one neuron stand after its simulation. */
+/** One neuron's simulation: its spike times and the synaptic current at each (EventProp's jumps need it). */
 export interface NeuronTrace {
   /** Spike times (ms), increasing. */
   spikes: number[];
+  /** I at each spike (continuous there: only V is reset). */
+  currents: number[];
 }
 
 /** Refuses parameters the closed form cannot take, with the reason. */
@@ -112,6 +114,7 @@ export function simulateNeuron(
   duration: number,
 ): NeuronTrace {
   const spikes: number[] = [];
+  const currents: number[] = [];
   let t = 0;
   let v = 0;
   let current = 0;
@@ -125,6 +128,7 @@ export function simulateNeuron(
       spikes.push(t + s);
       t += s;
       current *= Math.exp(-s / p.tauSyn);
+      currents.push(current);
       v = 0;
     }
     const step = next - t;
@@ -135,28 +139,67 @@ export function simulateNeuron(
     // Every arrival at this time lands before the next interval.
     while (k < arrivals.length && arrivals[k]!.time <= t) current += arrivals[k++]!.jump;
   }
-  return { spikes };
+  return { spikes, currents };
 }
 
 /** The arrivals at each postsynaptic neuron of a layer from its input spikes, sorted by time. */
-export function arrivalsOf(
-  layer: ExactLayer,
-  input: readonly Spike[],
-): { time: number; jump: number; from: number; spike: number }[][] {
-  const out: { time: number; jump: number; from: number; spike: number }[][] = Array.from(
-    { length: layer.outputs },
-    () => [],
-  );
+export function arrivalsOf(layer: ExactLayer, input: readonly Spike[]): Arrival[][] {
+  const out: Arrival[][] = Array.from({ length: layer.outputs }, () => []);
   input.forEach((s, index) => {
     const row = s.neuron * layer.outputs;
     for (let j = 0; j < layer.outputs; j++) {
+      // Zero weights arrive too: they change nothing forward, but have a gradient.
       const w = layer.weights[row + j]!;
-      if (w === 0) continue;
       out[j]!.push({ time: s.time + layer.delays[row + j]!, jump: w, from: s.neuron, spike: index });
     }
   });
   for (const list of out) list.sort((x, y) => x.time - y.time || x.spike - y.spike);
   return out;
+}
+
+/** An arrival of a presynaptic spike at a neuron: when, its current jump, and which input spike it was. */
+export interface Arrival {
+  time: number;
+  jump: number;
+  /** The presynaptic neuron. */
+  from: number;
+  /** Index of the presynaptic spike in its layer's sorted spike list. */
+  spike: number;
+}
+
+/** One layer's forward pass as EventProp's backward pass reads it. */
+export interface LayerPass {
+  /** The layer's spikes, sorted by time. */
+  spikes: Spike[];
+  /** Per neuron: its arrivals (sorted), its spike times and the current at each. */
+  neurons: { arrivals: Arrival[]; trace: NeuronTrace }[];
+}
+
+/** The forward pass of every layer (the input spikes are `input`, sorted). */
+export function forwardPass(
+  p: ExactLifParams,
+  layers: readonly ExactLayer[],
+  input: readonly Spike[],
+  duration: number,
+): { input: Spike[]; layers: LayerPass[] } {
+  checkLifParams(p);
+  const sortedInput = [...input].sort((a, b) => a.time - b.time || a.neuron - b.neuron);
+  const passes: LayerPass[] = [];
+  let previous = sortedInput;
+  for (const layer of layers) {
+    const neurons = arrivalsOf(layer, previous).map((arrivals) => ({
+      arrivals,
+      trace: simulateNeuron(p, arrivals, duration),
+    }));
+    const spikes: Spike[] = [];
+    neurons.forEach(({ trace }, j) => {
+      for (const time of trace.spikes) spikes.push({ time, neuron: j });
+    });
+    spikes.sort((a, b) => a.time - b.time || a.neuron - b.neuron);
+    passes.push({ spikes, neurons });
+    previous = spikes;
+  }
+  return { input: sortedInput, layers: passes };
 }
 
 /** Spikes of every layer of a feed-forward network (the input spikes first), each sorted by time. */
@@ -166,16 +209,6 @@ export function simulateNetwork(
   input: readonly Spike[],
   duration: number,
 ): Spike[][] {
-  checkLifParams(p);
-  const all: Spike[][] = [[...input].sort((a, b) => a.time - b.time || a.neuron - b.neuron)];
-  for (const layer of layers) {
-    const arrivals = arrivalsOf(layer, all.at(-1)!);
-    const spikes: Spike[] = [];
-    arrivals.forEach((list, j) => {
-      for (const time of simulateNeuron(p, list, duration).spikes) spikes.push({ time, neuron: j });
-    });
-    spikes.sort((a, b) => a.time - b.time || a.neuron - b.neuron);
-    all.push(spikes);
-  }
-  return all;
+  const pass = forwardPass(p, layers, input, duration);
+  return [pass.input, ...pass.layers.map((l) => l.spikes)];
 }

@@ -1,0 +1,95 @@
+import type { ExactLayer, ExactLifParams, LayerPass, Spike } from './exactLif.ts';
+
+/**
+ * EventProp's backward pass (Wunderlich & Pehle 2021; delays as in mlGeNN) for the exact
+ * forward pass of exactLif.ts: per neuron, the adjoints lambda_V = dL/dV and lambda_I = dL/dI are
+ * integrated backwards in time between events in closed form,
+ *
+ *   d(lambda_V)/dt = lambda_V / tau_mem,   d(lambda_I)/dt = lambda_I / tau_syn - lambda_V / tau_mem,
+ *
+ * jump at the neuron's own spikes, and give the gradients at the arrivals of presynaptic spikes:
+ *
+ * - a spike at t_k (V reached the threshold, then reset to 0) moves with the state before it:
+ *   dt_k = -dV / V'^-, so lambda_V^- = (V'^+ / V'^-) lambda_V^+ - (dL/dt_k) / V'^- with
+ *   V'^- = (I - threshold) / tau_mem, V'^+ = I / tau_mem (lambda_I does not jump);
+ * - an arrival at a = t_i + d_ji adds w_ji to I: dL/dw_ji += lambda_I(a), and moving it later
+ *   takes w_ji out of I for that while: dL/da = w_ji (lambda_I(a) / tau_syn - lambda_V(a) / tau_mem),
+ *   which is dL/dd_ji and, summed over the spike's arrivals, dL/dt_i of the presynaptic spike:
+ *   the previous layer's dL/dt_k.
+ *
+ * These are the derivatives of the event-based loss itself, exact wherever no spike appears or
+ * vanishes under the perturbation (tests compare them with central finite differences).
+ */
+
+/** Gradients of the loss with respect to every layer's weights and delays, [inputs][outputs]. */
+export interface EventPropGradients {
+  weights: Float64Array[];
+  delays: Float64Array[];
+  /** dL/dt of each input spike (in the sorted order of the forward pass's input). */
+  inputTimes: Float64Array;
+}
+
+/** lambda_V and lambda_I `s` ms earlier, from their values at a time (no own spike in between). */
+function backwards(p: ExactLifParams, lambdaV: number, lambdaI: number, s: number): [number, number] {
+  const c = (lambdaV * p.tauSyn) / (p.tauMem - p.tauSyn);
+  const eMem = Math.exp(-s / p.tauMem);
+  return [lambdaV * eMem, (lambdaI - c) * Math.exp(-s / p.tauSyn) + c * eMem];
+}
+
+/**
+ * The gradients from the forward pass and dL/dt of each spike of the last layer (`outputTimeGrads`,
+ * in its sorted spike order; the loss's own dependence on spike times).
+ */
+export function eventPropBackward(
+  p: ExactLifParams,
+  layers: readonly ExactLayer[],
+  pass: { input: Spike[]; layers: LayerPass[] },
+  outputTimeGrads: ArrayLike<number>,
+): EventPropGradients {
+  const weights = layers.map((l) => new Float64Array(l.inputs * l.outputs));
+  const delays = layers.map((l) => new Float64Array(l.inputs * l.outputs));
+  let timeGrads = Float64Array.from(outputTimeGrads);
+  for (let l = layers.length - 1; l >= 0; l--) {
+    const layer = layers[l]!;
+    const { spikes, neurons } = pass.layers[l]!;
+    if (timeGrads.length !== spikes.length)
+      throw new Error(`layer ${l}: ${timeGrads.length} spike-time gradients for ${spikes.length} spikes`);
+    // Each neuron's spikes' places in the layer's sorted spike list.
+    const spikeIndex: number[][] = neurons.map(() => []);
+    spikes.forEach((s, k) => spikeIndex[s.neuron]!.push(k));
+    const previousSpikes = l === 0 ? pass.input : pass.layers[l - 1]!.spikes;
+    const previousGrads = new Float64Array(previousSpikes.length);
+    neurons.forEach(({ arrivals, trace }, j) => {
+      // Own spikes and arrivals, latest first; at equal times the arrival (which the forward pass
+      // applied after a spike at that instant) is undone first.
+      const events: { time: number; spike: number; arrival: number }[] = [
+        ...trace.spikes.map((time, n) => ({ time, spike: n, arrival: -1 })),
+        ...arrivals.map((a, n) => ({ time: a.time, spike: -1, arrival: n })),
+      ].sort((x, y) => y.time - x.time || (x.spike >= 0 ? 1 : 0) - (y.spike >= 0 ? 1 : 0));
+      let lambdaV = 0;
+      let lambdaI = 0;
+      let t = events[0]?.time ?? 0;
+      for (const e of events) {
+        [lambdaV, lambdaI] = backwards(p, lambdaV, lambdaI, t - e.time);
+        t = e.time;
+        if (e.spike >= 0) {
+          const current = trace.currents[e.spike]!;
+          const before = (current - p.threshold) / p.tauMem;
+          const after = current / p.tauMem;
+          const k = spikeIndex[j]![e.spike]!;
+          const dLdt = timeGrads[k]!;
+          lambdaV = (after / before) * lambdaV - dLdt / before;
+        } else {
+          const a = arrivals[e.arrival]!;
+          const q = a.from * layer.outputs + j;
+          const dLda = a.jump * (lambdaI / p.tauSyn - lambdaV / p.tauMem);
+          weights[l]![q]! += lambdaI;
+          delays[l]![q]! += dLda;
+          previousGrads[a.spike]! += dLda;
+        }
+      }
+    });
+    timeGrads = previousGrads;
+  }
+  return { weights, delays, inputTimes: timeGrads };
+}
