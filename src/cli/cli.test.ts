@@ -406,18 +406,29 @@ for name, n in (('shd_train.h5', 60), ('shd_test.h5', 20)):
     const r = run(BIN, ['gradcheck', '--json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as {
-      cases: { neuron: string; kernel: string; loss: string; param: string; maxRelError: number }[];
+      cases: {
+        method: string;
+        neuron: string;
+        kernel: string;
+        loss: string;
+        param: string;
+        maxRelError: number;
+      }[];
       maxRelError: number;
     };
-    expect(report.cases.length).toBeGreaterThanOrEqual(150);
-    expect(new Set(report.cases.map((c) => c.kernel))).toEqual(
+    const bptt = report.cases.filter((c) => c.method === 'bptt');
+    expect(bptt.length).toBeGreaterThanOrEqual(150);
+    expect(new Set(bptt.map((c) => c.kernel))).toEqual(
       new Set(['gauss', 'lerp', 'round', 'hardware-gauss', 'hardware-lerp']),
     );
     expect(
-      report.cases
-        .filter((c) => c.param === 'delays')
-        .every((c) => c.kernel === 'gauss' || c.kernel === 'lerp'),
+      bptt.filter((c) => c.param === 'delays').every((c) => c.kernel === 'gauss' || c.kernel === 'lerp'),
     ).toBe(true);
+    // EventProp's exact gradients: weights and delays of two networks, far below 1e-6.
+    const eventprop = report.cases.filter((c) => c.method === 'eventprop');
+    expect(eventprop.map((c) => c.param).sort()).toEqual(['delays', 'delays', 'weights', 'weights']);
+    expect(Math.max(...eventprop.map((c) => c.maxRelError))).toBeLessThan(1e-6);
+    expect(report.cases).toHaveLength(bptt.length + eventprop.length);
     expect(report.maxRelError).toBeLessThan(1e-4);
   });
 });

@@ -1,3 +1,4 @@
+import { eventPropGradcheck } from './eventprop/gradcheck.ts';
 import type { ExperimentConfig, NeuronConfig } from './experiment.ts';
 import { Network } from './network.ts';
 import { Rng } from './rng.ts';
@@ -15,6 +16,8 @@ import { computeLoss, type LossConfig, type Targets } from './train/losses.ts';
  * Delays are checked only where the kernel mode has a true delay gradient (gauss, lerp).
  */
 export interface GradcheckCase {
+  /** BPTT (surrogate gradients through time) or EventProp (exact, from spike times). */
+  method: 'bptt' | 'eventprop';
   neuron: string;
   kernel: string;
   loss: string;
@@ -131,6 +134,23 @@ export function runGradcheck(seed = 7): GradcheckReport {
       }
     }
   }
+  // EventProp on the exact event-driven LIF: 3 -> 5 -> 2 and 3 -> 4 -> 4 -> 2 (eventprop/gradcheck.ts).
+  for (const sizes of [
+    [3, 5, 2],
+    [3, 4, 4, 2],
+  ]) {
+    for (const check of eventPropGradcheck(seed, sizes)) {
+      cases.push({
+        method: 'eventprop',
+        neuron: 'lif-exp-current (exact)',
+        kernel: `real delays ${sizes.join('-')}`,
+        loss: 'spike times',
+        param: check.param,
+        maxRelError: check.maxRelError,
+        gradScale: check.gradScale,
+      });
+    }
+  }
   return { cases, maxRelError: Math.max(...cases.map((c) => c.maxRelError)) };
 }
 
@@ -198,6 +218,7 @@ function checkOne(
   const push = (param: GradcheckCase['param'], analytic: ArrayLike<number>, num: ArrayLike<number>): void => {
     const { err, scale } = relError(analytic, num);
     result.push({
+      method: 'bptt',
       neuron: neuronName,
       kernel: kernelName,
       loss: lossName,
