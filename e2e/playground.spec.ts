@@ -361,3 +361,23 @@ test('the network picture: every synapse of a small network, coloured by weight 
   );
   await expect(picture.locator('g.synapses path')).toHaveCount(0);
 });
+
+test('a reload after editing settings (no New run yet) still resumes the open run', async ({ page }) => {
+  await openPreset(page, 'patterns');
+  await setField(page, 'seed', '3');
+  await newRun(page);
+  for (let k = 0; k < 3; k++) await page.getByTestId('step').click();
+  await expect(page.getByTestId('saved-step')).toHaveText('step 3');
+  // An edit that has not started a run yet: the address follows it.
+  await setField(page, 'seed', '4');
+  await expect.poll(() => page.url()).toMatch(/seed=4/);
+  await page.reload();
+  await waitForStatus(page, /^paused$/);
+  await expect(page.getByTestId('run-status')).toContainText("'patterns', seed 3");
+  await expect(page.getByTestId('step-count')).toHaveText('3');
+  // A link from elsewhere still opens its own experiment.
+  const other = await page.context().newPage();
+  await other.goto('/#x=2.patterns&seed=9&c=');
+  await waitForStatus(other, /^ready$/);
+  await expect(other.getByTestId('run-status')).toContainText("'patterns', seed 9");
+});

@@ -4,6 +4,22 @@ import { encodeShareLink } from '../core/shareLink.ts';
 import { appStore } from '../store/index.ts';
 import type { EngineChoice } from '../worker/protocol.ts';
 
+/** Where the page remembers the fragment it wrote last (per tab: sessionStorage). */
+const OWN_FRAGMENT_KEY = 'delaylab:address-fragment';
+
+/**
+ * Whether the address holds the fragment this tab wrote itself (a reload of the same tab), not a
+ * link opened from elsewhere. The address follows the editor, whose edits take effect only on
+ * New run, so a reload after an edit must still resume the run that was open.
+ */
+export function addressIsOwn(): boolean {
+  try {
+    return location.hash.length > 1 && sessionStorage.getItem(OWN_FRAGMENT_KEY) === location.hash;
+  } catch {
+    return false;
+  }
+}
+
 /** The share link's fragment for an experiment and engine choice ('auto', the default, is left out). */
 export function linkFragment(config: ExperimentConfig, engine: EngineChoice): string {
   return encodeShareLink(config, undefined, engine === 'auto' ? null : engine);
@@ -24,6 +40,11 @@ export function useAddressBarState(): void {
       const fragment = linkFragment(experiment, engineChoice);
       if (location.hash === fragment) return;
       history.replaceState(history.state, '', `${location.pathname}${location.search}${fragment}`);
+      try {
+        sessionStorage.setItem(OWN_FRAGMENT_KEY, location.hash);
+      } catch {
+        // Storage refused (private mode): a reload then treats the address as a link.
+      }
     };
     const unsubscribe = appStore.subscribe((state, previous) => {
       if (state.experiment === previous.experiment && state.engineChoice === previous.engineChoice) return;

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { decodeShareLink } from '../core/shareLink.ts';
 import { configCheck } from '../core/shareLink/text.ts';
+import { addressIsOwn } from './addressBar.ts';
 import { probeWebGpu } from '../gpu/probe.ts';
 import { RunStore } from '../storage/runStore.ts';
 import { appStore } from '../store/index.ts';
@@ -37,14 +38,17 @@ async function openStartingRun(client: TrainingClient): Promise<void> {
   }
   const resumable =
     latest && (latest.status === 'running' || latest.status === 'paused') && latest.step > 0 ? latest : null;
-  const linked = location.hash.length > 1 ? decodeShareLink(location.href) : null;
+  // Only an experiment link counts (another fragment, such as '#about', is not one).
+  const linked = hasLink() ? decodeShareLink(location.href) : null;
   const sameExperiment =
     resumable !== null &&
     linked !== null &&
     linked.ignored.length === 0 &&
     configCheck(linked.config) === configCheck(resumable.config);
-  if (linked?.engine) state.setEngineChoice(linked.engine);
-  if (resumable && (linked === null || sameExperiment)) {
+  // The engine the address names is kept as the choice ('gpu' only where there is WebGPU).
+  if (linked?.engine && (linked.engine !== 'gpu' || 'gpu' in navigator)) state.setEngineChoice(linked.engine);
+  // This tab's own address (a reload after editing settings without a new run) resumes too.
+  if (resumable && (linked === null || sameExperiment || addressIsOwn())) {
     state.setExperiment(resumable.config);
     client.load(resumable.config, appStore.getState().engineChoice, resumable.id);
     if (resumable.status === 'running') client.play();
@@ -54,16 +58,22 @@ async function openStartingRun(client: TrainingClient): Promise<void> {
   client.load(state.experiment, state.engineChoice);
 }
 
+/** Whether the address fragment holds an experiment link (`x=...`). */
+function hasLink(): boolean {
+  return /(^#|&)x=/.test(location.hash);
+}
+
 /**
  * Opens the share link in the address, if there is one: its config (with what was ignored
  * listed) as a new run. On first load and whenever a link is pasted into an open tab (a
  * fragment change does not reload the page). Returns whether there was a link.
  */
 function openLinkInAddress(client: TrainingClient): boolean {
-  if (location.hash.length <= 1) return false;
+  if (!hasLink()) return false;
   const state = appStore.getState();
   const { config, ignored, engine } = decodeShareLink(location.href);
-  if (engine) state.setEngineChoice(engine);
+  // The sharer's engine is a preference: 'gpu' is not forced on a browser without WebGPU.
+  if (engine && (engine !== 'gpu' || 'gpu' in navigator)) state.setEngineChoice(engine);
   state.setExperiment(config);
   state.setLinkMessages(ignored);
   // The address keeps the link (useAddressBarState rewrites it as the experiment is edited).

@@ -302,6 +302,20 @@ describe('share links that cannot open as made', () => {
     expect(decoded.ignored).toEqual(['config.__proto__: not a setting this Delay Lab knows; ignored']);
   });
 
+  it('a pathologically deep link opens the default with a message instead of throwing', () => {
+    const deep = `#x=2.toy&${Array.from({ length: 2000 }, () => 'a').join('.')}=1&c=x`;
+    const decoded = decodeShareLink(deep);
+    expect(() => validateExperiment(decoded.config)).not.toThrow();
+    expect(decoded.ignored.join(' ')).toMatch(/not a setting this Delay Lab knows/);
+    let nested: unknown = 1;
+    for (let k = 0; k < 3000; k++) nested = { a: nested };
+    expect(decodeShareLink(handLink('toy', nested)).ignored).toEqual([
+      expect.stringMatching(/nested deeper than any setting/),
+    ]);
+    // Inherited names are just unknown settings.
+    expect(decodeShareLink('#x=2.toy&toString.x=1&c=x').ignored.join(' ')).toMatch(/toString/);
+  });
+
   it('a link whose check does not match (preset or defaults changed since) opens with a warning', () => {
     const toy = preset('toy')!;
     toy.seed = 7;

@@ -167,6 +167,28 @@ function linkParts(text: string): { value: string | null; rest: string[] } {
  * cannot apply is listed in `ignored`, and a link it cannot read at all opens the default preset.
  */
 export function decodeShareLink(text: string): DecodedShareLink {
+  try {
+    return decodeLink(text);
+  } catch (e) {
+    // Nothing above is meant to throw; a pathological link (say, nested thousands deep) must
+    // still open something, with a message, rather than break the page's start.
+    return opened(
+      `the link could not be read (${e instanceof Error ? e.message : String(e)}); ${DEFAULT_OPENED}`,
+    );
+  }
+}
+
+/** Too deeply nested: no config field is nested deeper than this (path segments or JSON levels). */
+const MAX_DEPTH = 16;
+
+function depthOf(value: unknown, limit: number): number {
+  if (limit <= 0 || typeof value !== 'object' || value === null) return 0;
+  let deepest = 0;
+  for (const v of Object.values(value)) deepest = Math.max(deepest, depthOf(v, limit - 1));
+  return 1 + deepest;
+}
+
+function decodeLink(text: string): DecodedShareLink {
   // Typed as a string, but fed from URLs, pasted text and JS callers: check anyway.
   const input: unknown = text;
   if (typeof input !== 'string') return opened(`the share link is not text; ${DEFAULT_OPENED}`);
@@ -205,6 +227,10 @@ export function decodeShareLink(text: string): DecodedShareLink {
       return opened(`the link's settings are damaged or cut off (not readable JSON); ${DEFAULT_OPENED}`);
     }
   }
+  if (depthOf(change, MAX_DEPTH + 1) > MAX_DEPTH)
+    return opened(
+      `the link's settings are nested deeper than any setting (${MAX_DEPTH} levels); ${DEFAULT_OPENED}`,
+    );
   if (!isPlainObject(change)) {
     const got = Array.isArray(change) ? 'a list' : change === null ? 'null' : `a ${typeof change}`;
     return opened(`the link's settings are ${got}, not a set of named settings; ${DEFAULT_OPENED}`);
@@ -259,7 +285,7 @@ function decodeReadable(parts: string[], rest: string[]): DecodedShareLink {
       else unread.push(`engine '${named.slice(0, 20)}' is not cpu, gpu or auto; ignored`);
     } else settings.push(part);
   }
-  const { change, ignored } = unflattenSettings(settings);
+  const { change, ignored } = unflattenSettings(settings, MAX_DEPTH);
   unread.push(...ignored);
   if (check === null)
     unread.push(

@@ -43,4 +43,22 @@ describe('ParallelCpuEngine', () => {
       await parallel.dispose();
     }
   });
+
+  it('a gradient thread that dies fails the step (with why) instead of leaving it waiting', async () => {
+    const config = preset('patterns')!;
+    const parallel = new ParallelCpuEngine(config, 2, { precision: 'f64' });
+    try {
+      const batch = Array.from(parallel.model.data.train.subarray(0, 8));
+      await parallel.step(batch);
+      const { replicas } = parallel as unknown as {
+        replicas: { worker: { terminate(): Promise<number> } }[];
+      };
+      await replicas[0]!.worker.terminate();
+      await expect(parallel.step(batch)).rejects.toThrow(/gradient thread 1: the gradient thread exited/);
+      // And every later step at once, not after a wait.
+      await expect(parallel.step(batch)).rejects.toThrow(/exited/);
+    } finally {
+      await parallel.dispose();
+    }
+  });
 });

@@ -14,26 +14,50 @@ import { cpuKernelsFromEnv, CPU_KERNEL_WORDS, installCpuKernels, type CpuKernels
  * memory (read-only there) and whose gradients live in shared memory of its own.
  */
 class WorkerThreadReplica implements GradientReplica {
+  private pending: { resolve: (reply: GradientReply) => void; reject: (e: Error) => void } | null = null;
+  /** Why the thread can no longer answer (it failed or exited); every request then fails at once. */
+  private dead: Error | null = null;
+  private disposed = false;
+
   constructor(
     private readonly worker: Worker,
     private readonly grads: { gradWeights: RealArray; gradDelays: RealArray }[],
-  ) {}
+  ) {
+    // Listened to for the thread's whole life: an error between requests must not crash the
+    // process, and a thread that exits must not leave the next step waiting for ever.
+    worker.on('message', (reply: GradientReply) => {
+      const pending = this.pending;
+      this.pending = null;
+      pending?.resolve(reply);
+    });
+    worker.on('error', (e: Error) => this.fail(e));
+    worker.on('messageerror', (e: Error) => this.fail(e));
+    worker.on('exit', (code: number) => {
+      if (!this.disposed) this.fail(new Error(`the gradient thread exited (code ${code})`));
+    });
+  }
+
+  private fail(e: Error): void {
+    this.dead ??= e;
+    const pending = this.pending;
+    this.pending = null;
+    pending?.reject(e);
+  }
 
   compute(request: ReplicaRequest): ReturnType<GradientReplica['compute']> {
-    const worker = this.worker;
-    return new Promise((resolve, reject) => {
-      const onError = (e: Error): void => reject(e);
-      worker.once('error', onError);
-      worker.once('message', (reply: GradientReply) => {
-        worker.off('error', onError);
-        if (reply.ok) resolve({ loss: reply.loss, grads: this.grads });
-        else reject(new Error(reply.message));
-      });
-      worker.postMessage(request satisfies GradientRequest);
+    if (this.dead) return Promise.reject(this.dead);
+    return new Promise<GradientReply>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.postMessage(request satisfies GradientRequest);
+    }).then((reply) => {
+      if (!reply.ok) throw new Error(reply.message);
+      return { loss: reply.loss, grads: this.grads };
     });
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
+    this.fail(new Error('the gradient thread was stopped'));
     await this.worker.terminate();
   }
 }

@@ -20,6 +20,8 @@ const REPLICA_START_MS = 30_000;
 /** A gradient Worker holding a replica; each step sends it the parameters (float32 copies). */
 class WorkerReplica implements GradientReplica {
   private pending: { resolve: (reply: FromReplica) => void; reject: (e: Error) => void } | null = null;
+  /** Why the Worker can no longer answer; every request then fails at once. */
+  private dead: Error | null = null;
 
   constructor(
     private readonly worker: Worker,
@@ -38,13 +40,16 @@ class WorkerReplica implements GradientReplica {
     worker.onmessageerror = () => this.fail(`gradient Worker ${index} sent a message that could not be read`);
   }
 
+  /** The Worker failed: its pending request and every later one are refused (a late reply is never taken for another request's). */
   private fail(message: string): void {
+    this.dead ??= new Error(message);
     const pending = this.pending;
     this.pending = null;
     pending?.reject(new Error(message));
   }
 
   private send(message: ToReplica, transfer: Transferable[]): Promise<FromReplica> {
+    if (this.dead) return Promise.reject(this.dead);
     if (this.pending) return Promise.reject(new Error(`gradient Worker ${this.index} is busy`));
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };

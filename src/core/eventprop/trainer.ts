@@ -1,3 +1,4 @@
+import { TrainingDivergedError } from '../trainer.ts';
 import type { PointSet } from '../data/types.ts';
 import { Rng } from '../rng.ts';
 import { AdamState, type AdamHyper } from '../train/adam.ts';
@@ -61,6 +62,8 @@ export class EventPropTrainer {
   private readonly delays: Float64Array[];
   private readonly adamWeights: AdamState[];
   private readonly adamDelays: AdamState[];
+  /** Optimiser steps taken. */
+  steps = 0;
 
   constructor(
     readonly setup: EventPropSetup,
@@ -106,6 +109,11 @@ export class EventPropTrainer {
       g.weights.forEach((w, l) => w.forEach((v, q) => (gw[l]![q]! += v / trials.length)));
       g.delays.forEach((d, l) => d.forEach((v, q) => (gd[l]![q]! += v / trials.length)));
     }
+    // A grazing threshold crossing (V' = 0 at the spike) has no finite spike-time derivative.
+    for (const g of [...gw, ...gd]) {
+      if (!g.every(Number.isFinite)) throw new TrainingDivergedError('an EventProp gradient', this.steps);
+    }
+    this.steps++;
     const { lr, adam, maxDelay, learnDelays } = this.setup;
     this.weights.forEach((w, l) => this.adamWeights[l]!.apply(w, gw[l]!, lr.weights, adam));
     if (learnDelays) {

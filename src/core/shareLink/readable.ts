@@ -54,7 +54,11 @@ export function flattenSettings(change: unknown, prefix = ''): string[] {
  * json.ts `applyDiff` lays over the preset's lists). Pairs that cannot be read are listed in
  * `ignored`, in words.
  */
-export function unflattenSettings(pairs: readonly string[]): { change: JsonObject; ignored: string[] } {
+export function unflattenSettings(
+  pairs: readonly string[],
+  /** Most path segments a setting may have (no config field is deeper). */
+  maxDepth = 16,
+): { change: JsonObject; ignored: string[] } {
   const change: JsonObject = {};
   const ignored: string[] = [];
   for (const pair of pairs) {
@@ -66,14 +70,14 @@ export function unflattenSettings(pairs: readonly string[]): { change: JsonObjec
       continue;
     }
     const segments = path.split('.');
-    if (segments.some((s) => s === '' || FORBIDDEN_SEGMENTS.has(s))) {
+    if (segments.length > maxDepth || segments.some((s) => s === '' || FORBIDDEN_SEGMENTS.has(s))) {
       ignored.push(`'${shown}': not a setting this Delay Lab knows; ignored`);
       continue;
     }
     let at: JsonObject = change;
     let clash = false;
     for (const segment of segments.slice(0, -1)) {
-      const next = at[segment];
+      const next = Object.hasOwn(at, segment) ? at[segment] : undefined;
       if (next === undefined) at = at[segment] = {};
       else if (isPlainObject(next)) at = next;
       else {
@@ -82,7 +86,7 @@ export function unflattenSettings(pairs: readonly string[]): { change: JsonObjec
       }
     }
     const last = segments.at(-1)!;
-    if (clash || isPlainObject(at[last])) {
+    if (clash || (Object.hasOwn(at, last) && isPlainObject(at[last]))) {
       ignored.push(`'${shown}': given twice (as a value and as a group of settings); ignored`);
       continue;
     }
