@@ -175,22 +175,20 @@ export interface LayerPass {
   neurons: { arrivals: Arrival[]; trace: NeuronTrace }[];
 }
 
-/** The forward pass of every layer (the input spikes are `input`, sorted). */
-export function forwardPass(
-  p: ExactLifParams,
+/**
+ * A feed-forward pass: each layer's neurons from the previous layer's spikes (`neuronsOf`: their
+ * arrivals and simulation), and the layer's spikes collected and sorted by time.
+ */
+export function runLayers(
   layers: readonly ExactLayer[],
   input: readonly Spike[],
-  duration: number,
+  neuronsOf: (layer: ExactLayer, previous: Spike[]) => LayerPass['neurons'],
 ): { input: Spike[]; layers: LayerPass[] } {
-  checkLifParams(p);
   const sortedInput = [...input].sort((a, b) => a.time - b.time || a.neuron - b.neuron);
   const passes: LayerPass[] = [];
   let previous = sortedInput;
   for (const layer of layers) {
-    const neurons = arrivalsOf(layer, previous).map((arrivals) => ({
-      arrivals,
-      trace: simulateNeuron(p, arrivals, duration),
-    }));
+    const neurons = neuronsOf(layer, previous);
     const spikes: Spike[] = [];
     neurons.forEach(({ trace }, j) => {
       for (const time of trace.spikes) spikes.push({ time, neuron: j });
@@ -200,6 +198,22 @@ export function forwardPass(
     previous = spikes;
   }
   return { input: sortedInput, layers: passes };
+}
+
+/** The exact forward pass of every layer (the input spikes are `input`, sorted). */
+export function forwardPass(
+  p: ExactLifParams,
+  layers: readonly ExactLayer[],
+  input: readonly Spike[],
+  duration: number,
+): { input: Spike[]; layers: LayerPass[] } {
+  checkLifParams(p);
+  return runLayers(layers, input, (layer, previous) =>
+    arrivalsOf(layer, previous).map((arrivals) => ({
+      arrivals,
+      trace: simulateNeuron(p, arrivals, duration),
+    })),
+  );
 }
 
 /** Spikes of every layer of a feed-forward network (the input spikes first), each sorted by time. */

@@ -4,6 +4,7 @@ import {
   membraneAt,
   type ExactLayer,
   type ExactLifParams,
+  runLayers,
   type LayerPass,
   type NeuronTrace,
   type Spike,
@@ -64,23 +65,12 @@ export function forwardPassStepped(
 ): { input: Spike[]; layers: LayerPass[] } {
   checkLifParams(p);
   if (!(dt > 0)) throw new RangeError(`dt must be a positive number of ms, got ${dt}`);
-  const sortedInput = [...input].sort((a, b) => a.time - b.time || a.neuron - b.neuron);
-  const passes: LayerPass[] = [];
-  let previous: Spike[] = sortedInput;
-  for (const layer of layers) {
-    const neurons = arrivalsOf(layer, previous).map((list) => {
+  return runLayers(layers, input, (layer, previous) =>
+    arrivalsOf(layer, previous).map((list) => {
       const arrivals = list
         .map((a) => ({ ...a, time: onGrid(a.time, dt) }))
         .sort((x, y) => x.time - y.time || x.spike - y.spike);
       return { arrivals, trace: simulateNeuronStepped(p, arrivals, duration, dt) };
-    });
-    const spikes: Spike[] = [];
-    neurons.forEach(({ trace }, j) => {
-      for (const time of trace.spikes) spikes.push({ time, neuron: j });
-    });
-    spikes.sort((a, b) => a.time - b.time || a.neuron - b.neuron);
-    passes.push({ spikes, neurons });
-    previous = spikes;
-  }
-  return { input: sortedInput, layers: passes };
+    }),
+  );
 }
