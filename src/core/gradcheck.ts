@@ -139,16 +139,18 @@ export function runGradcheck(seed = 7): GradcheckReport {
     [3, 5, 2],
     [3, 4, 4, 2],
   ]) {
-    for (const check of eventPropGradcheck(seed, sizes)) {
-      cases.push({
-        method: 'eventprop',
-        neuron: 'lif-exp-current (exact)',
-        kernel: `real delays ${sizes.join('-')}`,
-        loss: 'spike times',
-        param: check.param,
-        maxRelError: check.maxRelError,
-        gradScale: check.gradScale,
-      });
+    for (const readout of [false, true]) {
+      for (const check of eventPropGradcheck(seed, sizes, readout)) {
+        cases.push({
+          method: 'eventprop',
+          neuron: 'lif-exp-current (exact)',
+          kernel: `real delays ${sizes.join('-')}`,
+          loss: readout ? 'readout V integral' : 'spike times',
+          param: check.param,
+          maxRelError: check.maxRelError,
+          gradScale: check.gradScale,
+        });
+      }
     }
   }
   return { cases, maxRelError: Math.max(...cases.map((c) => c.maxRelError)) };

@@ -29,11 +29,25 @@ export interface EventPropGradients {
   inputTimes: Float64Array;
 }
 
-/** lambda_V and lambda_I `s` ms earlier, from their values at a time (no own spike in between). */
-function backwards(p: ExactLifParams, lambdaV: number, lambdaI: number, s: number): [number, number] {
-  const c = (lambdaV * p.tauSyn) / (p.tauMem - p.tauSyn);
+/**
+ * lambda_V and lambda_I `s` ms earlier, from their values at a time (no own spike in between),
+ * under a constant loss term dl/dV = `forcing` (a readout's integral loss; 0 otherwise). Going
+ * backwards (tau = elapsed backward time): d(lambda_V)/d(tau) = -lambda_V / tau_mem + forcing and
+ * d(lambda_I)/d(tau) = -lambda_I / tau_syn + lambda_V / tau_mem, solved in closed form.
+ */
+function backwards(
+  p: ExactLifParams,
+  lambdaV: number,
+  lambdaI: number,
+  s: number,
+  forcing = 0,
+): [number, number] {
+  const a = forcing * p.tauMem;
+  const b = lambdaV - a;
+  const k = (a * p.tauSyn) / p.tauMem;
+  const c = (b * p.tauSyn) / (p.tauMem - p.tauSyn);
   const eMem = Math.exp(-s / p.tauMem);
-  return [lambdaV * eMem, (lambdaI - c) * Math.exp(-s / p.tauSyn) + c * eMem];
+  return [a + b * eMem, k + c * eMem + (lambdaI - k - c) * Math.exp(-s / p.tauSyn)];
 }
 
 /**
@@ -45,6 +59,11 @@ export function eventPropBackward(
   layers: readonly ExactLayer[],
   pass: { input: Spike[]; layers: LayerPass[] },
   outputTimeGrads: ArrayLike<number>,
+  /**
+   * A non-spiking readout as the last layer (forwardPass with `readout`): dL/d(integral of V) of
+   * each of its neurons, and the trial's length (ms), over which that loss term acts.
+   */
+  readout: { integralGrads: ArrayLike<number>; duration: number } | null = null,
 ): EventPropGradients {
   const weights = layers.map((l) => new Float64Array(l.inputs * l.outputs));
   const delays = layers.map((l) => new Float64Array(l.inputs * l.outputs));
@@ -66,11 +85,17 @@ export function eventPropBackward(
         ...trace.spikes.map((time, n) => ({ time, spike: n, arrival: -1 })),
         ...arrivals.map((a, n) => ({ time: a.time, spike: -1, arrival: n })),
       ].sort((x, y) => y.time - x.time || (x.spike >= 0 ? 1 : 0) - (y.spike >= 0 ? 1 : 0));
+      // A readout's loss acts over the whole trial, so its adjoint starts at the trial's end;
+      // arrivals after the end changed nothing.
+      const isReadout = readout !== null && l === layers.length - 1;
+      const forcing = isReadout ? readout.integralGrads[j]! : 0;
+      const end = readout ? readout.duration : Infinity;
       let lambdaV = 0;
       let lambdaI = 0;
-      let t = events[0]?.time ?? 0;
+      let t = isReadout ? end : (events[0]?.time ?? 0);
       for (const e of events) {
-        [lambdaV, lambdaI] = backwards(p, lambdaV, lambdaI, t - e.time);
+        if (e.time > end) continue;
+        [lambdaV, lambdaI] = backwards(p, lambdaV, lambdaI, t - e.time, forcing);
         t = e.time;
         if (e.spike >= 0) {
           const current = trace.currents[e.spike]!;

@@ -4,6 +4,7 @@ import {
   firstCrossing,
   membraneAt,
   membraneSlopeAt,
+  readoutIntegral,
   simulateNetwork,
   simulateNeuron,
   type ExactLayer,
@@ -90,6 +91,26 @@ describe('exact event-driven LIF with exponential synaptic current', () => {
     const late = simulateNetwork(P, [layer(3.25)], input, 60)[1]!;
     expect(early).toHaveLength(1);
     expect(late[0]!.time - early[0]!.time).toBeCloseTo(2.25, 12);
+  });
+
+  it("a non-spiking readout's integral of V matches a fine-grid sum", () => {
+    const rng = new Rng(4);
+    const arrivals = Array.from({ length: 12 }, () => ({
+      time: 30 * rng.uniform(),
+      jump: rng.normal(1, 2),
+    })).sort((a, b) => a.time - b.time);
+    const dt = 1e-4;
+    let v = 0;
+    let i = 0;
+    let k = 0;
+    let sum = 0;
+    for (let step = 0; step * dt < 40; step++) {
+      while (k < arrivals.length && arrivals[k]!.time <= step * dt) i += arrivals[k++]!.jump;
+      sum += v * dt;
+      v += (dt * (-v + i)) / P.tauMem;
+      i -= (dt * i) / P.tauSyn;
+    }
+    expect(Math.abs(readoutIntegral(P, arrivals, 40) - sum)).toBeLessThan(1e-3 * Math.max(1, Math.abs(sum)));
   });
 
   it('refuses time constants the closed form cannot take', () => {

@@ -43,6 +43,8 @@ export interface NeuronTrace {
   spikes: number[];
   /** I at each spike (continuous there: only V is reset). */
   currents: number[];
+  /** A non-spiking readout's integral of V over the trial (ms x membrane units); absent for spiking neurons. */
+  integral?: number;
 }
 
 /** Refuses parameters the closed form cannot take, with the reason. */
@@ -157,6 +159,35 @@ export function arrivalsOf(layer: ExactLayer, input: readonly Spike[]): Arrival[
   return out;
 }
 
+/**
+ * A non-spiking readout neuron (the same membrane, no threshold) driven by `arrivals` (sorted):
+ * the integral of V over [0, duration], in closed form between events,
+ * int_0^s V = (V0 - A) tau_mem (1 - e^(-s/tau_mem)) + A tau_syn (1 - e^(-s/tau_syn)).
+ */
+export function readoutIntegral(
+  p: ExactLifParams,
+  arrivals: readonly { time: number; jump: number }[],
+  duration: number,
+): number {
+  let t = 0;
+  let v = 0;
+  let current = 0;
+  let integral = 0;
+  let k = 0;
+  while (t < duration) {
+    while (k < arrivals.length && arrivals[k]!.time <= t) current += arrivals[k++]!.jump;
+    const next = k < arrivals.length ? Math.min(arrivals[k]!.time, duration) : duration;
+    const s = next - t;
+    const a = (current * p.tauSyn) / (p.tauSyn - p.tauMem);
+    integral +=
+      (v - a) * p.tauMem * (1 - Math.exp(-s / p.tauMem)) + a * p.tauSyn * (1 - Math.exp(-s / p.tauSyn));
+    v = membraneAt(p, v, current, s);
+    current *= Math.exp(-s / p.tauSyn);
+    t = next;
+  }
+  return integral;
+}
+
 /** An arrival of a presynaptic spike at a neuron: when, its current jump, and which input spike it was. */
 export interface Arrival {
   time: number;
@@ -200,18 +231,25 @@ export function runLayers(
   return { input: sortedInput, layers: passes };
 }
 
-/** The exact forward pass of every layer (the input spikes are `input`, sorted). */
+/**
+ * The exact forward pass of every layer (the input spikes are `input`, sorted); with `readout`
+ * the last layer does not spike and reports each neuron's integral of V instead.
+ */
 export function forwardPass(
   p: ExactLifParams,
   layers: readonly ExactLayer[],
   input: readonly Spike[],
   duration: number,
+  readout = false,
 ): { input: Spike[]; layers: LayerPass[] } {
   checkLifParams(p);
   return runLayers(layers, input, (layer, previous) =>
     arrivalsOf(layer, previous).map((arrivals) => ({
       arrivals,
-      trace: simulateNeuron(p, arrivals, duration),
+      trace:
+        readout && layer === layers.at(-1)
+          ? { spikes: [], currents: [], integral: readoutIntegral(p, arrivals, duration) }
+          : simulateNeuron(p, arrivals, duration),
     })),
   );
 }

@@ -72,19 +72,41 @@ function spikeTimeLoss(out: LayerPass, c: readonly number[]): { loss: number; gr
   return { loss, grads };
 }
 
-/** The check of both parameter kinds of every layer of a network of `sizes` neurons per layer. */
-export function eventPropGradcheck(seed: number, sizes: readonly number[]): EventPropCheck[] {
+/**
+ * The check of both parameter kinds of every layer of a network of `sizes` neurons per layer;
+ * with `readout` its last layer is a non-spiking readout and the loss weighs each readout
+ * neuron's integral of V (the term every voltage loss is built from).
+ */
+export function eventPropGradcheck(
+  seed: number,
+  sizes: readonly number[],
+  readout = false,
+): EventPropCheck[] {
   const { layers, input } = checkNetwork(seed, sizes);
   const rng = new Rng(seed + 100);
   const c = Array.from({ length: 64 }, () => rng.normal(0, 1));
   const run = () => {
-    const pass = forwardPass(LIF, layers, input, DURATION);
+    const pass = forwardPass(LIF, layers, input, DURATION, readout);
     // Every layer's spike counts: a hidden spike that appears or vanishes breaks the derivative too.
     const counts = pass.layers.flatMap((layer) => layer.neurons.map((n) => n.trace.spikes.length));
-    return { pass, counts, ...spikeTimeLoss(pass.layers.at(-1)!, c) };
+    const out = pass.layers.at(-1)!;
+    // A readout: L = sum of c_j x (integral of V_j), the form of the voltage losses' terms.
+    const loss = readout
+      ? {
+          loss: out.neurons.reduce((sum, n, j) => sum + c[j]! * n.trace.integral!, 0),
+          grads: new Float64Array(0),
+        }
+      : spikeTimeLoss(out, c);
+    return { pass, counts, ...loss };
   };
   const base = run();
-  const grads = eventPropBackward(LIF, layers, base.pass, base.grads);
+  const grads = eventPropBackward(
+    LIF,
+    layers,
+    base.pass,
+    base.grads,
+    readout ? { integralGrads: c.slice(0, sizes.at(-1)), duration: DURATION } : null,
+  );
   const sameSpikes = (x: readonly number[]): boolean => x.every((n, j) => n === base.counts[j]);
   return (['weights', 'delays'] as const).map((param) => {
     const analytic = Float64Array.from(grads[param].flatMap((g) => Array.from(g)));
