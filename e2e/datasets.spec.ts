@@ -121,6 +121,24 @@ async function startDataServer(files: Map<string, Buffer>): Promise<DataServer> 
   };
 }
 
+/** Drops an image set's two IDX files (`<prefix>-images-idx3-ubyte`, `-labels-`) onto the panel, as from a file manager. */
+async function dropImageSet(
+  page: Page,
+  files: { images: Buffer; labels: Buffer },
+  prefix: string,
+): Promise<void> {
+  const dataTransfer = await page.evaluateHandle(
+    ([images, labels, name]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(images)], `${name}-images-idx3-ubyte`));
+      dt.items.add(new File([new Uint8Array(labels)], `${name}-labels-idx1-ubyte`));
+      return dt;
+    },
+    [Array.from(files.images), Array.from(files.labels), prefix] as const,
+  );
+  await page.getByTestId('datasets-panel').dispatchEvent('drop', { dataTransfer });
+}
+
 function row(page: Page, name: string) {
   return page.getByRole('row').filter({ has: page.getByRole('rowheader').getByText(name, { exact: true }) });
 }
@@ -328,17 +346,7 @@ test('a corrupt upload shows the message and leaves stored data intact', async (
 test('deleting a data set frees it', async ({ page }) => {
   await openPanel(page);
   // Drop the files onto the panel (the drop zone), as a user dragging them from a file manager.
-  const files = imageSet(300, 5);
-  const dataTransfer = await page.evaluateHandle(
-    ([images, labels]) => {
-      const dt = new DataTransfer();
-      dt.items.add(new File([new Uint8Array(images)], 'drop-train-images-idx3-ubyte'));
-      dt.items.add(new File([new Uint8Array(labels)], 'drop-train-labels-idx1-ubyte'));
-      return dt;
-    },
-    [Array.from(files.images), Array.from(files.labels)] as const,
-  );
-  await page.getByTestId('datasets-panel').dispatchEvent('drop', { dataTransfer });
+  await dropImageSet(page, imageSet(300, 5), 'drop-train');
   const dropped = row(page, 'drop');
   await expect(dropped).toBeVisible();
   await expect(dropped.getByRole('cell').nth(0)).toHaveText('300 / 0');
@@ -375,17 +383,7 @@ test("Fashion-MNIST's files (named like MNIST's) are stored as 'fashion-mnist', 
 }) => {
   await openPanel(page);
   // Fashion-MNIST's training file starts with these labels (MNIST's with 5, 0, 4, 1, ...).
-  const files = imageSet(200, 3, [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]);
-  const dataTransfer = await page.evaluateHandle(
-    ([images, labels]) => {
-      const dt = new DataTransfer();
-      dt.items.add(new File([new Uint8Array(images)], 'train-images-idx3-ubyte'));
-      dt.items.add(new File([new Uint8Array(labels)], 'train-labels-idx1-ubyte'));
-      return dt;
-    },
-    [Array.from(files.images), Array.from(files.labels)] as const,
-  );
-  await page.getByTestId('datasets-panel').dispatchEvent('drop', { dataTransfer });
+  await dropImageSet(page, imageSet(200, 3, [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]), 'train');
   await expect(row(page, 'fashion-mnist')).toBeVisible();
   await expect(row(page, 'train-images')).toHaveCount(0);
 });

@@ -11,7 +11,7 @@ import { runsCsv } from '../core/analysis/runsCsv.ts';
 import { decodeCheckpoint } from '../core/checkpoint.ts';
 import { delayRange } from '../core/synapses/kernels.ts';
 import type { RunEntry } from '../storage/runStore.ts';
-import { useApp, type AppState } from '../store/index.ts';
+import { useApp } from '../store/index.ts';
 import { downloadText } from './download.ts';
 import { runStore } from './useTraining.ts';
 
@@ -58,8 +58,9 @@ function ComparisonChart({ data }: { data: RunComparisonData }) {
   return <div ref={host} className="chart-host tall" data-testid="comparison-chart" />;
 }
 
-const selectCompared = (s: AppState): RunEntry[] =>
-  s.compareIds.flatMap((id) => s.storedRuns.filter((r) => r.id === id));
+/** The stored runs picked for comparison, in the order picked. */
+const comparedRuns = (storedRuns: readonly RunEntry[], compareIds: readonly string[]): RunEntry[] =>
+  compareIds.flatMap((id) => storedRuns.filter((r) => r.id === id));
 
 /**
  * Stored runs picked in the runs table, side by side: their learning curves and first-layer
@@ -69,10 +70,7 @@ const selectCompared = (s: AppState): RunEntry[] =>
 export function RunComparison() {
   const storedRuns = useApp((s) => s.storedRuns);
   const compareIds = useApp((s) => s.compareIds);
-  const runs = useMemo(
-    () => selectCompared({ storedRuns, compareIds } as AppState),
-    [storedRuns, compareIds],
-  );
+  const runs = useMemo(() => comparedRuns(storedRuns, compareIds), [storedRuns, compareIds]);
   const [delays, setDelays] = useState<Record<string, ComparedRun['delays']>>({});
   const [problem, setProblem] = useState<string | null>(null);
   // Checkpoints being read (a re-render while one loads must not read it again).

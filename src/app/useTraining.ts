@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { decodeShareLink } from '../core/shareLink.ts';
+import { decodeShareLink, type DecodedShareLink } from '../core/shareLink.ts';
 import { configCheck } from '../core/shareLink/text.ts';
 import { addressIsOwn } from './addressBar.ts';
 import { probeWebGpu } from '../gpu/probe.ts';
@@ -45,8 +45,7 @@ async function openStartingRun(client: TrainingClient): Promise<void> {
     linked !== null &&
     linked.ignored.length === 0 &&
     configCheck(linked.config) === configCheck(resumable.config);
-  // The engine the address names is kept as the choice ('gpu' only where there is WebGPU).
-  if (linked?.engine && (linked.engine !== 'gpu' || 'gpu' in navigator)) state.setEngineChoice(linked.engine);
+  if (linked) chooseLinkedEngine(linked.engine);
   // This tab's own address (a reload after editing settings without a new run) resumes too.
   if (resumable && (linked === null || sameExperiment || addressIsOwn())) {
     state.setExperiment(resumable.config);
@@ -56,6 +55,14 @@ async function openStartingRun(client: TrainingClient): Promise<void> {
   }
   if (openLinkInAddress(client)) return;
   client.load(state.experiment, state.engineChoice);
+}
+
+/**
+ * The engine a link names becomes the choice: the sharer's preference, so 'gpu' is not forced on
+ * a browser without WebGPU.
+ */
+function chooseLinkedEngine(engine: DecodedShareLink['engine']): void {
+  if (engine && (engine !== 'gpu' || 'gpu' in navigator)) appStore.getState().setEngineChoice(engine);
 }
 
 /** Whether the address fragment holds an experiment link (`x=...`). */
@@ -72,8 +79,7 @@ function openLinkInAddress(client: TrainingClient): boolean {
   if (!hasLink()) return false;
   const state = appStore.getState();
   const { config, ignored, engine } = decodeShareLink(location.href);
-  // The sharer's engine is a preference: 'gpu' is not forced on a browser without WebGPU.
-  if (engine && (engine !== 'gpu' || 'gpu' in navigator)) state.setEngineChoice(engine);
+  chooseLinkedEngine(engine);
   state.setExperiment(config);
   state.setLinkMessages(ignored);
   // The address keeps the link (useAddressBarState rewrites it as the experiment is edited).

@@ -85,7 +85,7 @@ export class ParallelCpuEngine extends DataParallelEngine {
   ) {
     const { state, kernels: wanted, ...trainerOptions } = options;
     // This thread's kernels; the workers install the same ones.
-    const { kernels } = installCpuKernels(wanted ?? cpuKernelsFromEnv(process.env));
+    const kernels = installCpuKernels(wanted ?? cpuKernelsFromEnv(process.env));
     const precision = options.precision ?? 'f32';
     const shared = allocateShared(config, precision);
     const model = new Trainer(config, {

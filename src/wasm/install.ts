@@ -11,25 +11,21 @@ export const CPU_KERNEL_WORDS: Readonly<Record<CpuKernels, string>> = {
 };
 
 /**
- * Installs the CPU kernels for this thread; 'wasm-simd' falls back to the TypeScript loops, with
- * the reason returned, where the runtime cannot compile WebAssembly SIMD (very old browsers).
+ * Installs the CPU kernels for this thread and returns those installed: 'wasm-simd' falls back to
+ * the TypeScript loops where the runtime cannot compile WebAssembly SIMD (very old browsers);
+ * engines name the kernels they run in their descriptions, so the fallback is visible there.
  */
-export function installCpuKernels(kernels: CpuKernels): {
-  kernels: CpuKernels;
-  fallbackReason: string | null;
-} {
-  if (kernels === 'typescript') {
-    installLayerAccelerator(null);
-    return { kernels, fallbackReason: null };
+export function installCpuKernels(kernels: CpuKernels): CpuKernels {
+  if (kernels === 'wasm-simd') {
+    try {
+      installLayerAccelerator(createWasmLayerKernels());
+      return kernels;
+    } catch {
+      // Falls through to the reference loops.
+    }
   }
-  try {
-    installLayerAccelerator(createWasmLayerKernels());
-    return { kernels, fallbackReason: null };
-  } catch (e) {
-    installLayerAccelerator(null);
-    const reason = e instanceof Error ? e.message : String(e);
-    return { kernels: 'typescript', fallbackReason: `WebAssembly SIMD is not available (${reason})` };
-  }
+  installLayerAccelerator(null);
+  return 'typescript';
 }
 
 /** The kernels installed in this thread. */

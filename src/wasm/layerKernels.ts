@@ -168,10 +168,7 @@ export class WasmLayerKernels implements LayerAccelerator {
    * computes them and the backward that follows it reuses them (the parameters cannot change in
    * between). They lie below `cacheEnd`; each pass's own buffers start there.
    */
-  private readonly tableCache = new Map<
-    RealArray,
-    { at: SparseTableOffsets; bytes: number; valid: boolean }
-  >();
+  private readonly tableCache = new Map<RealArray, { at: SparseTableOffsets; bytes: number }>();
   private cacheEnd: number;
 
   constructor(module: WebAssembly.Module) {
@@ -355,11 +352,11 @@ export class WasmLayerKernels implements LayerAccelerator {
     const key = pass.weights;
     const bytes = 4 * pass.inputs * pass.outputs;
     let entry = this.tableCache.get(key);
-    if (entry && entry.bytes !== bytes) entry = undefined;
-    if (entry && reuse && entry.valid) return entry.at;
-    if (!entry) {
-      if (this.tableCache.size >= MAX_CACHED_LAYERS) {
-        // Start over (a new network, or many layers): every cached table is dropped at once.
+    if (entry && reuse && entry.bytes === bytes) return entry.at;
+    if (!entry || entry.bytes !== bytes) {
+      // A new layer, or one resized (its old region cannot be reused): past MAX_CACHED_LAYERS,
+      // or on a resize, every cached table is dropped at once and the cache starts over.
+      if (entry || this.tableCache.size >= MAX_CACHED_LAYERS) {
         this.tableCache.clear();
         this.cacheEnd = roundUp(this.heapBase, 16);
       }
@@ -374,11 +371,10 @@ export class WasmLayerKernels implements LayerAccelerator {
       };
       this.ensure(arena.bytes);
       this.cacheEnd = arena.bytes;
-      entry = { at, bytes, valid: false };
+      entry = { at, bytes };
       this.tableCache.set(key, entry);
     }
     this.fillSparseTables(pass, entry.at);
-    entry.valid = true;
     return entry.at;
   }
 

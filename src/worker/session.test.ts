@@ -68,6 +68,17 @@ function startSession(runs = new MemoryRuns()) {
   return { session, send, until, messages, epochs, runs };
 }
 
+/** A patterns run opened and trained one step in a session of `runs`, its checkpoint stored. */
+async function storedAfterOneStep(runs: MemoryRuns) {
+  const first = startSession(runs);
+  first.send(loadMessage(patternsConfig(2)));
+  const ready = await first.until((m) => m.type === 'ready');
+  if (ready.type !== 'ready') throw new Error('unreachable');
+  first.send({ type: 'step' });
+  await first.until((m) => m.type === 'saved' && m.step === 1);
+  return { id: ready.info.runId, ready, first };
+}
+
 const done = (m: FromWorker) => m.type === 'progress' && m.progress.done && !m.progress.running;
 
 /** A small labelled task that trains in well under a second per epoch. */
@@ -233,13 +244,7 @@ describe('TrainingSession', () => {
 
   it('a stored run resumes on its own engine, whatever the page chose, and says when it must switch', async () => {
     const runs = new MemoryRuns();
-    const first = startSession(runs);
-    first.send(loadMessage(patternsConfig(2)));
-    const ready = await first.until((m) => m.type === 'ready');
-    if (ready.type !== 'ready') throw new Error('unreachable');
-    first.send({ type: 'step' });
-    await first.until((m) => m.type === 'saved' && m.step === 1);
-    const id = ready.info.runId;
+    const { id } = await storedAfterOneStep(runs);
 
     // Trained on the CPU; the page now asks for the GPU (this session has none): it stays on the CPU.
     const cpuRun = startSession(runs);
@@ -263,14 +268,8 @@ describe('TrainingSession', () => {
 
   it('a run another tab holds opens read-only: it says why and trains nothing; once released it trains', async () => {
     const runs = new MemoryRuns();
-    const first = startSession(runs);
-    first.send(loadMessage(patternsConfig(2)));
-    const ready = await first.until((m) => m.type === 'ready');
-    if (ready.type !== 'ready') throw new Error('unreachable');
+    const { id, ready, first } = await storedAfterOneStep(runs);
     expect(ready.info.readOnly).toBeNull();
-    first.send({ type: 'step' });
-    await first.until((m) => m.type === 'saved' && m.step === 1);
-    const id = ready.info.runId;
 
     const second = startSession(runs);
     second.send(loadMessage(preset('toy')!, 'cpu', id));
