@@ -1,6 +1,5 @@
 // Why this file is over 400 lines: end-to-end tests of the `delaylab` command, one per command
 // and flag family, sharing its data fixtures (run-loop specific tests are in trainLoop.test.ts).
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeIdx } from '../core/data/idx.ts';
 import { preset } from '../core/presets.ts';
 import { encodeShareLink } from '../core/shareLink.ts';
-import { BENCH, BIN, killAfterFirstCheckpoint, run, tempFile } from './testUtils.ts';
+import { BENCH, BIN, killAfterFirstCheckpoint, run, tempFile, writeTinyShd } from './testUtils.ts';
 
 /** mnist-small with smaller layers (arrays replace whole in `extends` files, so give both layers). */
 function mnistSmallWith(opts: { outputs: number; hidden: number }): unknown {
@@ -112,24 +111,7 @@ describe('delaylab command', () => {
   });
 
   it('--data reads SHD-layout HDF5 files (written here with h5py) and trains an events task', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'delaylab-shd-'));
-    // Two classes: class 0 fires units 0-99 in the first 100 ms, class 1 units 600-699 after 100 ms.
-    const writer = `
-import h5py, numpy as np, sys
-rng = np.random.default_rng(0)
-for name, n in (('shd_train.h5', 60), ('shd_test.h5', 20)):
-    with h5py.File(sys.argv[1] + '/' + name, 'w') as f:
-        t = f.create_dataset('spikes/times', (n,), dtype=h5py.vlen_dtype(np.float32))
-        u = f.create_dataset('spikes/units', (n,), dtype=h5py.vlen_dtype(np.uint16))
-        labels = np.arange(n) % 2
-        for i in range(n):
-            k = 40
-            t[i] = np.sort(rng.uniform(0.0, 0.1, k) + 0.1 * labels[i]).astype(np.float32)
-            u[i] = (rng.integers(0, 100, k) + 600 * labels[i]).astype(np.uint16)
-        f.create_dataset('labels', data=labels.astype(np.uint16))
-`;
-    const py = spawnSync('/usr/bin/python3', ['-c', writer, dir], { encoding: 'utf8' });
-    expect(py.status, `h5py writer failed (apt-get install -y python3-h5py): ${py.stderr}`).toBe(0);
+    const dir = writeTinyShd();
     const config = preset('shd')!;
     config.network.timeSteps = 20;
     config.network.layers = config.network.layers.slice(1);
@@ -424,11 +406,11 @@ for name, n in (('shd_train.h5', 60), ('shd_test.h5', 20)):
     expect(
       bptt.filter((c) => c.param === 'delays').every((c) => c.kernel === 'gauss' || c.kernel === 'lerp'),
     ).toBe(true);
-    // EventProp's exact gradients: weights and delays of two networks, each with spike-time and
-    // readout losses, far below 1e-6.
+    // EventProp's exact gradients: weights and delays of two networks, each with a spike-time loss
+    // and losses on a readout's V integral and maximum, far below 1e-6.
     const eventprop = report.cases.filter((c) => c.method === 'eventprop');
-    expect(eventprop).toHaveLength(8);
-    expect(new Set(eventprop.map((c) => `${c.kernel} ${c.loss} ${c.param}`)).size).toBe(8);
+    expect(eventprop).toHaveLength(12);
+    expect(new Set(eventprop.map((c) => `${c.kernel} ${c.loss} ${c.param}`)).size).toBe(12);
     expect(Math.max(...eventprop.map((c) => c.maxRelError))).toBeLessThan(1e-6);
     expect(report.cases).toHaveLength(bptt.length + eventprop.length);
     expect(report.maxRelError).toBeLessThan(1e-4);

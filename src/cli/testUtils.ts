@@ -1,5 +1,6 @@
 /** Helpers of the CLI's tests: run the `delaylab` command (or the bench) and write temporary files. */
 import { spawn, spawnSync } from 'node:child_process';
+import { expect } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,4 +52,30 @@ export function killAfterFirstCheckpoint(args: string[], watch: string): Promise
     }, 5);
     child.once('error', reject);
   });
+}
+
+/**
+ * Writes SHD-layout HDF5 files (shd_train.h5: 60 samples, shd_test.h5: 20) with h5py into a new
+ * folder and returns it. Two classes: class 0 fires units 0-99 in the first 100 ms, class 1
+ * units 600-699 after 100 ms; 40 events per sample.
+ */
+export function writeTinyShd(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'delaylab-shd-'));
+  const writer = `
+import h5py, numpy as np, sys
+rng = np.random.default_rng(0)
+for name, n in (('shd_train.h5', 60), ('shd_test.h5', 20)):
+    with h5py.File(sys.argv[1] + '/' + name, 'w') as f:
+        t = f.create_dataset('spikes/times', (n,), dtype=h5py.vlen_dtype(np.float32))
+        u = f.create_dataset('spikes/units', (n,), dtype=h5py.vlen_dtype(np.uint16))
+        labels = np.arange(n) % 2
+        for i in range(n):
+            k = 40
+            t[i] = np.sort(rng.uniform(0.0, 0.1, k) + 0.1 * labels[i]).astype(np.float32)
+            u[i] = (rng.integers(0, 100, k) + 600 * labels[i]).astype(np.uint16)
+        f.create_dataset('labels', data=labels.astype(np.uint16))
+`;
+  const py = spawnSync('/usr/bin/python3', ['-c', writer, dir], { encoding: 'utf8' });
+  expect(py.status, `h5py writer failed (apt-get install -y python3-h5py): ${py.stderr}`).toBe(0);
+  return dir;
 }

@@ -182,6 +182,7 @@ export async function trainRun(config: ExperimentConfig, options: TrainOptions):
     await loop.engine.sync();
     const base = {
       config: config.name,
+      method: config.training.method,
       ...details,
       ...datasetFields(raw),
       epochs,

@@ -143,7 +143,8 @@ function experiment(
     },
     // Unused by the linear-interpolation gradient; kept for a switch to Gaussian delays.
     sigma: { kind: 'constant', initial: null, final: 0.5, fraction: 1 },
-    training: { epochs: 200, batchSize: 32, validationFraction: 0.2 },
+    training: { epochs: 200, batchSize: 32, validationFraction: 0.2, method: 'bptt' },
+    eventprop: null,
   };
 }
 

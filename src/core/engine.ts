@@ -4,11 +4,11 @@ import type { Precision } from './tensor.ts';
 import { Trainer, type TrainerState } from './trainer.ts';
 
 /**
- * How an engine computes gradients. BPTT (surrogate gradients through every time step) is the
- * only method today; EventProp (exact gradients from spike times) will be the second, built into
- * an engine beside it rather than threaded through the run loop.
+ * How an engine computes gradients: BPTT (surrogate gradients through every time step) or
+ * EventProp (exact gradients from spike times); the config's training.method chooses.
  */
-export type TrainingMethod = 'bptt';
+export type { TrainingMethod } from './experiment/types.ts';
+import type { TrainingMethod } from './experiment/types.ts';
 
 /**
  * Which synapses exist: every pair ('dense'), or a fixed random mask ('masked', a layer's
@@ -65,6 +65,18 @@ export class EngineLostError extends Error {
   }
 }
 
+/**
+ * What computes a CPU engine's steps, in words for its description: the kernels for BPTT
+ * (`kernelWords`, e.g. "WebAssembly SIMD"), EventProp and its simulation otherwise (EventProp
+ * runs in TypeScript: its work is per spike, not per synapse and step).
+ */
+export function cpuMethodWords(config: ExperimentConfig, kernelWords: string): string {
+  const ep = config.eventprop;
+  return config.training.method === 'eventprop' && ep
+    ? `EventProp, ${ep.simulation} simulation`
+    : kernelWords;
+}
+
 /** A config's connectivity as the engines report it. */
 export function connectivityOf(config: ExperimentConfig): Connectivity {
   return config.network.layers.some((l) => l.connectivity < 1) ? 'masked' : 'dense';
@@ -91,7 +103,7 @@ export class CpuEngine implements Engine {
   ) {
     this.info = {
       kind: 'cpu',
-      method: 'bptt',
+      method: model.config.training.method,
       connectivity: connectivityOf(model.config),
       description,
       details: { engine: 'cpu', threads: 1 },

@@ -15,11 +15,14 @@ export {
   taskClasses,
   taskDatasetName,
   type DelayInit,
+  type EventPropConfig,
+  type EventPropLoss,
   type ExperimentConfig,
   type LayerConfig,
   type NeuronConfig,
   type OptimizerGroup,
   type TaskConfig,
+  type TrainingMethod,
   type WeightInit,
 } from './experiment/types.ts';
 export {

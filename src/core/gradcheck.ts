@@ -139,13 +139,14 @@ export function runGradcheck(seed = 7): GradcheckReport {
     [3, 5, 2],
     [3, 4, 4, 2],
   ]) {
-    for (const readout of [false, true]) {
-      for (const check of eventPropGradcheck(seed, sizes, readout)) {
+    for (const output of ['spiking', 'integral', 'max'] as const) {
+      for (const check of eventPropGradcheck(seed, sizes, output)) {
         cases.push({
           method: 'eventprop',
           neuron: 'lif-exp-current (exact)',
           kernel: `real delays ${sizes.join('-')}`,
-          loss: readout ? 'readout V integral' : 'spike times',
+          loss:
+            output === 'spiking' ? 'spike times' : `readout V ${output === 'max' ? 'maximum' : 'integral'}`,
           param: check.param,
           maxRelError: check.maxRelError,
           gradScale: check.gradScale,

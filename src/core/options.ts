@@ -1,5 +1,5 @@
 import type { EncoderConfig } from './data/encoders.ts';
-import type { DelayInit, TaskConfig, WeightInit } from './experiment/types.ts';
+import type { DelayInit, EventPropLoss, TaskConfig, WeightInit } from './experiment/types.ts';
 import type { LifConfig } from './neurons/lif.ts';
 import type { SrmConfig } from './neurons/srm.ts';
 import type { LossConfig } from './train/losses.ts';
@@ -154,6 +154,50 @@ export const LOSSES = [
     help: "Pulls each output's first spike to its target step; silent outputs are pushed towards threshold. Needs target spike times (the toy task).",
   },
 ] as const satisfies readonly Option<LossConfig['kind']>[];
+
+export const TRAINING_METHODS = [
+  {
+    value: 'bptt',
+    label: 'BPTT (surrogate gradients)',
+    help: 'Backpropagation through every time step, with a smooth stand-in for the spike derivative. Works with every neuron, kernel and loss; memory grows with time steps x neurons.',
+  },
+  {
+    value: 'eventprop',
+    label: 'EventProp (exact, event-based)',
+    help: 'Exact gradients of weights and delays computed from spike times alone (Wunderlich & Pehle 2021, delays as in mlGeNN). LIF neurons with a synaptic current; memory grows with the number of spikes, not with time steps.',
+  },
+] as const satisfies readonly Option<string>[];
+
+export const EVENTPROP_SIMULATIONS = [
+  {
+    value: 'exact',
+    label: 'exact (event-driven)',
+    help: 'Closed-form solution between events: spike times to machine precision and real-valued delays, no time grid.',
+  },
+  {
+    value: 'stepped',
+    label: 'time-stepped',
+    help: 'Fixed steps of dt ms, arrivals delivered at the next step and spike times interpolated within the step, as mlGeNN runs it (and a GPU can). Its gradients approach the exact ones as dt shrinks.',
+  },
+] as const satisfies readonly Option<string>[];
+
+export const EVENTPROP_LOSSES = [
+  {
+    value: 'firstSpike',
+    label: 'first-spike time',
+    help: 'Cross-entropy over the output neurons’ first spike times (earliest wins), with a regulariser pulling the right one earlier: for latency-coded data such as Yin-Yang.',
+  },
+  {
+    value: 'voltageSum',
+    label: 'readout membrane, mean over time',
+    help: 'Cross-entropy over a non-spiking readout’s membrane averaged over the trial: for data such as SHD.',
+  },
+  {
+    value: 'voltageMax',
+    label: 'readout membrane, max over time',
+    help: 'Cross-entropy over a non-spiking readout’s highest membrane in the trial.',
+  },
+] as const satisfies readonly Option<EventPropLoss['kind']>[];
 
 export const READOUTS = [
   {

@@ -1,5 +1,6 @@
 import type { ExperimentConfig, LayerConfig, NeuronConfig } from './experiment.ts';
 import { DELAY_ONLY_PRESETS } from './delayOnlyPresets.ts';
+import { EVENTPROP_PRESETS } from './eventpropPresets.ts';
 import { delayRange, type KernelMode } from './synapses/kernels.ts';
 
 /** A LIF layer as the PyTorch peer uses it: Euler, tau 10.05 steps, threshold 1, hard reset, arctan(2). */
@@ -75,7 +76,8 @@ const toy: ExperimentConfig = {
   },
   // A wide Gaussian first (every input reaches the target step), narrowing to 0.5 over half the run.
   sigma: { kind: 'linear', initial: 8, final: 0.5, fraction: 0.5 },
-  training: { epochs: 300, batchSize: 1, validationFraction: 0 },
+  training: { epochs: 300, batchSize: 1, validationFraction: 0, method: 'bptt' },
+  eventprop: null,
 };
 
 const patterns: ExperimentConfig = {
@@ -107,7 +109,8 @@ const patterns: ExperimentConfig = {
     ...ADAM,
   },
   sigma: { kind: 'multiplicative', initial: null, final: 0.5, fraction: 0.5 },
-  training: { epochs: 15, batchSize: 16, validationFraction: 0.2 },
+  training: { epochs: 15, batchSize: 16, validationFraction: 0.2, method: 'bptt' },
+  eventprop: null,
 };
 
 /** The `mnist` benchmark case: 784-800-10, 10 steps, Td 10, one spike at t=0 on ~19 % of pixels, lerp. */
@@ -132,7 +135,8 @@ const mnistBench: ExperimentConfig = {
     ...ADAM,
   },
   sigma: { kind: 'linear', initial: null, final: 0.5, fraction: 1 },
-  training: { epochs: 1, batchSize: 32, validationFraction: 0 },
+  training: { epochs: 1, batchSize: 32, validationFraction: 0, method: 'bptt' },
+  eventprop: null,
 };
 
 /** The `shd` benchmark case: 700-256-256-20, 100 steps, Td 25, Bernoulli(0.03) input, DCLS Gaussian delays. */
@@ -171,7 +175,8 @@ const yinyang: ExperimentConfig = {
     dtMs: 1,
     layers: [kaimingLayer(64, 5, 5, 'gauss', 15, true), kaimingLayer(3, 64, 1, 'gauss', 15, false)],
   },
-  training: { epochs: 20, batchSize: 32, validationFraction: 0.2 },
+  training: { epochs: 20, batchSize: 32, validationFraction: 0.2, method: 'bptt' },
+  eventprop: null,
 };
 
 /**
@@ -206,7 +211,8 @@ const mnistSmall: ExperimentConfig = {
     ...ADAM,
   },
   sigma: { kind: 'linear', initial: null, final: 0.5, fraction: 1 },
-  training: { epochs: 5, batchSize: 32, validationFraction: 0.2 },
+  training: { epochs: 5, batchSize: 32, validationFraction: 0.2, method: 'bptt' },
+  eventprop: null,
 };
 
 /**
@@ -240,7 +246,8 @@ const shd: ExperimentConfig = {
     ...ADAM,
   },
   sigma: { kind: 'multiplicative', initial: null, final: 0.23, fraction: 0.25 },
-  training: { epochs: 50, batchSize: 256, validationFraction: 0.2 },
+  training: { epochs: 50, batchSize: 256, validationFraction: 0.2, method: 'bptt' },
+  eventprop: null,
 };
 
 export const PRESETS: Readonly<Record<string, ExperimentConfig>> = {
@@ -252,6 +259,7 @@ export const PRESETS: Readonly<Record<string, ExperimentConfig>> = {
   'shd-bench': shdBench,
   shd,
   ...DELAY_ONLY_PRESETS,
+  ...EVENTPROP_PRESETS,
 };
 
 /** A deep copy of a built-in preset, or undefined. */

@@ -1,5 +1,6 @@
 import { buildTaskData, gatherBatch, type SpikeDataset } from './data/tasks.ts';
 import type { ExperimentConfig } from './experiment.ts';
+import { EventPropModel } from './eventprop/model.ts';
 import { makeNeurons, Network, type ForwardRecord } from './network.ts';
 import { Rng, type RngState } from './rng.ts';
 import type { LayerStorage } from './synapses/delayLayer.ts';
@@ -64,6 +65,8 @@ export class Trainer {
   private order: Rng;
   private readonly weightStates: (AdamState | null)[];
   private readonly delayStates: (AdamState | null)[];
+  /** EventProp's forward pass and gradients (training.method 'eventprop'); null for BPTT. */
+  readonly eventprop: EventPropModel | null;
 
   constructor(
     readonly config: ExperimentConfig,
@@ -97,6 +100,8 @@ export class Trainer {
         : null,
     );
     this.net.setSigma(this.currentSigma());
+    this.eventprop =
+      config.training.method === 'eventprop' ? new EventPropModel(config, this.net, this.data) : null;
   }
 
   /** The batch-order generator's state (a checkpoint taken mid-epoch stores the one before the epoch). */
@@ -209,6 +214,11 @@ export class Trainer {
    * Returns the mean loss on these samples.
    */
   accumulateGradients(indices: ArrayLike<number>, batchTotal: number): number {
+    if (this.eventprop) {
+      const loss = this.eventprop.accumulate(indices, batchTotal);
+      if (!Number.isFinite(loss)) throw new TrainingDivergedError('the loss', this.step);
+      return loss;
+    }
     const batch = indices.length;
     const input = gatherBatch(this.data, indices);
     const rec = this.net.forward(input, batch);
@@ -271,6 +281,12 @@ export class Trainer {
     const all = Array.from(indices);
     for (let k = 0; k < all.length; k += bs) {
       const idx = all.slice(k, k + bs);
+      if (this.eventprop) {
+        const r = this.eventprop.evaluate(idx, predictions, k);
+        loss += r.lossSum;
+        correct += r.correct;
+        continue;
+      }
       const rec = this.net.forward(gatherBatch(this.data, idx), idx.length);
       const out = this.outputRecord(rec);
       const targets = this.targetsFor(idx);
@@ -285,9 +301,25 @@ export class Trainer {
     return { loss: n ? loss / n : 0, accuracy: this.data.labels && n ? correct / n : null, samples: n };
   }
 
+  /**
+   * One sample through the network as the views draw it: per layer its input current, membrane
+   * and spikes per time step (EventProp's model sampled on the step grid).
+   */
+  record(sample: number): ForwardRecord {
+    return this.eventprop
+      ? this.eventprop.record(sample)
+      : this.net.forward(gatherBatch(this.data, [sample]), 1);
+  }
+
+  /** The class predicted for one sample from its record (-1: no output spike where spikes decide). */
+  predictSample(sample: number, rec: ForwardRecord): number {
+    if (this.eventprop) return this.eventprop.predict(sample);
+    return predict(this.outputRecord(rec), this.readout, this.config.loss)[0]!;
+  }
+
   /** Output record of one sample, for traces and first-spike reports. */
   probe(sample: number): OutputRecord {
-    return this.outputRecord(this.net.forward(gatherBatch(this.data, [sample]), 1));
+    return this.outputRecord(this.record(sample));
   }
 
   /** First output spike steps of one sample with the training kernels: [outputs], -1 = silent. */

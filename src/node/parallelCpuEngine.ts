@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { DataParallelEngine, type GradientReplica, type ReplicaRequest } from '../core/dataParallel.ts';
-import { connectivityOf } from '../core/engine.ts';
+import { connectivityOf, cpuMethodWords } from '../core/engine.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { RealArray, Precision } from '../core/tensor.ts';
 import type { SpikeDataset } from '../core/data/tasks.ts';
@@ -108,9 +108,9 @@ export class ParallelCpuEngine extends DataParallelEngine {
     }
     super(model, replicas, {
       kind: 'cpu',
-      method: 'bptt',
+      method: config.training.method,
       connectivity: connectivityOf(config),
-      description: `CPU engine (${threads} thread${threads === 1 ? '' : 's'}, ${CPU_KERNEL_WORDS[kernels]})`,
+      description: `CPU engine (${threads} thread${threads === 1 ? '' : 's'}, ${cpuMethodWords(config, CPU_KERNEL_WORDS[kernels])})`,
       details: { engine: 'cpu', threads, kernels },
     });
   }

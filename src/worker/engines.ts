@@ -1,9 +1,9 @@
 import type { SpikeDataset } from '../core/data/tasks.ts';
-import { connectivityOf, CpuEngine, type Engine } from '../core/engine.ts';
+import { CpuEngine, type Engine } from '../core/engine.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { TrainerState } from '../core/trainer.ts';
 import { GpuDeviceLostError } from '../gpu/device.ts';
-import { GpuEngine, SoftwareAdapterError } from '../gpu/engine/GpuEngine.ts';
+import { GpuEngine, gpuUnsupportedReason, SoftwareAdapterError } from '../gpu/engine/GpuEngine.ts';
 import { probeVerdict, timeSteps } from './engineProbe.ts';
 import type { EngineChoice, EngineReport } from './protocol.ts';
 
@@ -18,12 +18,6 @@ export type CpuEngineFactory = (
 /** The CPU engine in the calling thread alone (tests, and where no Worker can be started). */
 export const singleThreadCpuEngine: CpuEngineFactory = (config, data, state) =>
   Promise.resolve(CpuEngine.create(config, { data, state }, 'CPU engine (1 thread, in a Worker)'));
-
-/** Why the GPU engine cannot run this config, or null when it can. */
-function gpuUnsupported(config: ExperimentConfig): string | null {
-  if (connectivityOf(config) !== 'dense') return 'the GPU engine does not support connectivity masks yet';
-  return null;
-}
 
 function reportOf(engine: Engine, notice: string | null): EngineReport {
   return { engine: engine.info.kind, description: engine.info.description, notice };
@@ -52,7 +46,9 @@ export async function createEngine(
     return { engine, report: reportOf(engine, notice) };
   };
   if (choice === 'cpu') return cpu(null);
-  const reason = gpu ? gpuUnsupported(config) : 'this browser exposes no WebGPU (navigator.gpu is missing)';
+  const reason = gpu
+    ? gpuUnsupportedReason(config)
+    : 'this browser exposes no WebGPU (navigator.gpu is missing)';
   if (reason !== null) {
     if (choice === 'gpu') throw new Error(`cannot train on the GPU engine: ${reason}`);
     return cpu(`Training on the CPU: ${reason}.`);

@@ -4,7 +4,7 @@ import { hiddenField, outputField } from '../core/analysis/receptiveFields.ts';
 import { gatherBatch, type SpikeDataset } from '../core/data/tasks.ts';
 import { delayRange } from '../core/synapses/kernels.ts';
 import type { Trainer } from '../core/trainer.ts';
-import { firstSpikeSteps, predict } from '../core/train/losses.ts';
+import { firstSpikeSteps } from '../core/train/losses.ts';
 import type { HistogramRecord, LayerRecord, TestReport, ViewSelection, ViewSnapshot } from './protocol.ts';
 
 /** Bars of the delay and weight histograms. */
@@ -78,7 +78,7 @@ export function computeViews(trainer: Trainer, selection: ViewSelection): ViewSn
   const split = viewSplit(data);
   const sample = split[sel.sample] ?? 0;
   const input = gatherBatch(data, [sample]);
-  const rec = net.forward(input, 1);
+  const rec = trainer.record(sample);
   const layersCfg = config.network.layers;
   const layers: LayerRecord[] = [
     { name: 'input', neurons: config.network.inputs, spikes: toSpikes(input), membrane: null },
@@ -89,8 +89,7 @@ export function computeViews(trainer: Trainer, selection: ViewSelection): ViewSn
       membrane: Float32Array.from(l.neurons.membrane),
     })),
   ];
-  const out = trainer.outputRecord(rec);
-  const prediction = data.labels ? predict(out, trainer.readout, config.loss)[0]! : -1;
+  const prediction = data.labels ? trainer.predictSample(sample, rec) : -1;
   const first = net.synapses[0]!;
   const hidden = layersCfg.length > 1;
   let outputFieldView: ViewSnapshot['outputField'] = null;
@@ -139,7 +138,7 @@ export function computeViews(trainer: Trainer, selection: ViewSelection): ViewSn
     toy:
       config.task.kind === 'toy'
         ? {
-            firstSpikes: Array.from(firstSpikeSteps(out)),
+            firstSpikes: Array.from(firstSpikeSteps(trainer.outputRecord(rec))),
             quantisedFirstSpikes: trainer.quantisedFirstSpikes(sample),
             delays: Array.from(first.delays),
           }

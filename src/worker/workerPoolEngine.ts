@@ -5,7 +5,7 @@ import {
   type LayerGradients,
   type ReplicaRequest,
 } from '../core/dataParallel.ts';
-import { connectivityOf } from '../core/engine.ts';
+import { connectivityOf, cpuMethodWords } from '../core/engine.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import { Trainer, type TrainerState } from '../core/trainer.ts';
 import { CPU_KERNEL_WORDS, installedCpuKernels } from '../wasm/install.ts';
@@ -132,9 +132,9 @@ export async function createWorkerPoolEngine(
   const kernels = installedCpuKernels();
   return new DataParallelEngine(model, replicas, {
     kind: 'cpu',
-    method: 'bptt',
+    method: config.training.method,
     connectivity: connectivityOf(config),
-    description: `CPU engine (${count === 1 ? '1 thread' : `${count} threads`}, ${CPU_KERNEL_WORDS[kernels]}, ${count === 1 ? 'in a Worker' : 'in Workers'})`,
+    description: `CPU engine (${count === 1 ? '1 thread' : `${count} threads`}, ${cpuMethodWords(config, CPU_KERNEL_WORDS[kernels])}, ${count === 1 ? 'in a Worker' : 'in Workers'})`,
     details: { engine: 'cpu', threads: count, kernels },
   });
 }

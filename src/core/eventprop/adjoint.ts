@@ -1,4 +1,4 @@
-import type { ExactLayer, ExactLifParams, LayerPass, Spike } from './exactLif.ts';
+import type { ExactLayer, ExactLifParams, ForwardPass } from './exactLif.ts';
 
 /**
  * EventProp's backward pass (Wunderlich & Pehle 2021; delays as in mlGeNN) for the exact
@@ -50,6 +50,10 @@ function backwards(
   return [a + b * eMem, k + c * eMem + (lambdaI - k - c) * Math.exp(-s / p.tauSyn)];
 }
 
+/** What a loss on a readout layer gives the backward pass. */
+export type ReadoutGrads =
+  { integralGrads: ArrayLike<number>; duration: number } | { maxGrads: ArrayLike<number>; duration: number };
+
 /**
  * The gradients from the forward pass and dL/dt of each spike of the last layer (`outputTimeGrads`,
  * in its sorted spike order; the loss's own dependence on spike times).
@@ -57,38 +61,45 @@ function backwards(
 export function eventPropBackward(
   p: ExactLifParams,
   layers: readonly ExactLayer[],
-  pass: { input: Spike[]; layers: LayerPass[] },
+  pass: ForwardPass,
   outputTimeGrads: ArrayLike<number>,
   /**
-   * A non-spiking readout as the last layer (forwardPass with `readout`): dL/d(integral of V) of
-   * each of its neurons, and the trial's length (ms), over which that loss term acts.
+   * A non-spiking readout as the last layer (forwardPass with a readout output): the trial's
+   * length (ms), and dL/d(integral of V) of each of its neurons (a loss term acting over the
+   * whole trial) or dL/d(max of V) (acting at the time of each neuron's maximum).
    */
-  readout: { integralGrads: ArrayLike<number>; duration: number } | null = null,
+  readout: ReadoutGrads | null = null,
 ): EventPropGradients {
   const weights = layers.map((l) => new Float64Array(l.inputs * l.outputs));
   const delays = layers.map((l) => new Float64Array(l.inputs * l.outputs));
   let timeGrads = Float64Array.from(outputTimeGrads);
   for (let l = layers.length - 1; l >= 0; l--) {
     const layer = layers[l]!;
-    const { spikes, neurons } = pass.layers[l]!;
+    const { spikes, traces } = pass.layers[l]!;
     if (timeGrads.length !== spikes.length)
       throw new Error(`layer ${l}: ${timeGrads.length} spike-time gradients for ${spikes.length} spikes`);
     // Each neuron's spikes' places in the layer's sorted spike list.
-    const spikeIndex: number[][] = neurons.map(() => []);
+    const spikeIndex: number[][] = traces.map(() => []);
     spikes.forEach((s, k) => spikeIndex[s.neuron]!.push(k));
     const previousSpikes = l === 0 ? pass.input : pass.layers[l - 1]!.spikes;
     const previousGrads = new Float64Array(previousSpikes.length);
-    neurons.forEach(({ arrivals, trace }, j) => {
+    traces.forEach((trace, j) => {
+      const arrivals = pass.arrivals(l, j);
+      const isReadout = readout !== null && l === layers.length - 1;
+      // A readout's maximum is a point event: going backwards, lambda_V jumps by dL/d(max) there.
+      // At equal times it comes before the arrivals (the maximum is V there, continuous in t).
+      const peak =
+        isReadout && 'maxGrads' in readout ? { time: trace.maxTime ?? 0, grad: readout.maxGrads[j]! } : null;
       // Own spikes and arrivals, latest first; at equal times the arrival (which the forward pass
       // applied after a spike at that instant) is undone first.
       const events: { time: number; spike: number; arrival: number }[] = [
         ...trace.spikes.map((time, n) => ({ time, spike: n, arrival: -1 })),
         ...arrivals.map((a, n) => ({ time: a.time, spike: -1, arrival: n })),
-      ].sort((x, y) => y.time - x.time || (x.spike >= 0 ? 1 : 0) - (y.spike >= 0 ? 1 : 0));
-      // A readout's loss acts over the whole trial, so its adjoint starts at the trial's end;
-      // arrivals after the end changed nothing.
-      const isReadout = readout !== null && l === layers.length - 1;
-      const forcing = isReadout ? readout.integralGrads[j]! : 0;
+        ...(peak ? [{ time: peak.time, spike: -1, arrival: -1 }] : []),
+      ].sort((x, y) => y.time - x.time || rank(x) - rank(y));
+      // A readout's integral loss acts over the whole trial, so its adjoint starts at the trial's
+      // end; arrivals after the end changed nothing.
+      const forcing = isReadout && 'integralGrads' in readout ? readout.integralGrads[j]! : 0;
       const end = readout ? readout.duration : Infinity;
       let lambdaV = 0;
       let lambdaI = 0;
@@ -97,7 +108,9 @@ export function eventPropBackward(
         if (e.time > end) continue;
         [lambdaV, lambdaI] = backwards(p, lambdaV, lambdaI, t - e.time, forcing);
         t = e.time;
-        if (e.spike >= 0) {
+        if (e.spike < 0 && e.arrival < 0) {
+          lambdaV += peak!.grad;
+        } else if (e.spike >= 0) {
           const current = trace.currents[e.spike]!;
           const before = (current - p.threshold) / p.tauMem;
           const after = current / p.tauMem;
@@ -117,4 +130,9 @@ export function eventPropBackward(
     timeGrads = previousGrads;
   }
   return { weights, delays, inputTimes: timeGrads };
+}
+
+/** Order of simultaneous events going backwards: arrivals undone first, then a readout's peak, then own spikes. */
+function rank(e: { spike: number; arrival: number }): number {
+  return e.arrival >= 0 ? 0 : e.spike < 0 ? 1 : 2;
 }

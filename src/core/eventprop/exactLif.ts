@@ -45,6 +45,9 @@ export interface NeuronTrace {
   currents: number[];
   /** A non-spiking readout's integral of V over the trial (ms x membrane units); absent for spiking neurons. */
   integral?: number;
+  /** A non-spiking readout's highest V in the trial, and when (ms); absent for spiking neurons. */
+  max?: number;
+  maxTime?: number;
 }
 
 /** Refuses parameters the closed form cannot take, with the reason. */
@@ -144,19 +147,32 @@ export function simulateNeuron(
   return { spikes, currents };
 }
 
-/** The arrivals at each postsynaptic neuron of a layer from its input spikes, sorted by time. */
-export function arrivalsOf(layer: ExactLayer, input: readonly Spike[]): Arrival[][] {
-  const out: Arrival[][] = Array.from({ length: layer.outputs }, () => []);
-  input.forEach((s, index) => {
-    const row = s.neuron * layer.outputs;
-    for (let j = 0; j < layer.outputs; j++) {
-      // Zero weights arrive too: they change nothing forward, but have a gradient.
-      const w = layer.weights[row + j]!;
-      out[j]!.push({ time: s.time + layer.delays[row + j]!, jump: w, from: s.neuron, spike: index });
-    }
-  });
-  for (const list of out) list.sort((x, y) => x.time - y.time || x.spike - y.spike);
-  return out;
+/**
+ * The arrivals at neuron `j` of a layer from its input spikes (sorted by time, then by spike).
+ * Built per neuron and on demand, so a pass holds one neuron's list at a time: memory grows with
+ * the number of spikes, not with spikes x fan-out. `onGrid` moves each arrival time (the
+ * time-stepped variant delivers at step boundaries).
+ */
+export function neuronArrivals(
+  layer: ExactLayer,
+  input: readonly Spike[],
+  j: number,
+  onGrid: ((time: number) => number) | null = null,
+): Arrival[] {
+  const out: Arrival[] = new Array<Arrival>(input.length);
+  for (let index = 0; index < input.length; index++) {
+    const s = input[index]!;
+    const q = s.neuron * layer.outputs + j;
+    // Zero weights arrive too: they change nothing forward, but have a gradient.
+    const time = s.time + layer.delays[q]!;
+    out[index] = {
+      time: onGrid ? onGrid(time) : time,
+      jump: layer.weights[q]!,
+      from: s.neuron,
+      spike: index,
+    };
+  }
+  return out.sort((x, y) => x.time - y.time || x.spike - y.spike);
 }
 
 /**
@@ -188,6 +204,43 @@ export function readoutIntegral(
   return integral;
 }
 
+/**
+ * A non-spiking readout's highest V in [0, duration] and when (the first time it is reached).
+ * Between events V has at most one extremum (see firstCrossing), so the maximum is at an event,
+ * at the trial's end, or at an interior extremum found in closed form. V starts at 0, so the
+ * maximum is at least 0 (at t = 0 when V never rises).
+ */
+export function readoutMax(
+  p: ExactLifParams,
+  arrivals: readonly { time: number; jump: number }[],
+  duration: number,
+): { value: number; time: number } {
+  let t = 0;
+  let v = 0;
+  let current = 0;
+  let k = 0;
+  let best = { value: 0, time: 0 };
+  const consider = (value: number, time: number) => {
+    if (value > best.value) best = { value, time };
+  };
+  while (t < duration) {
+    while (k < arrivals.length && arrivals[k]!.time <= t) current += arrivals[k++]!.jump;
+    const next = k < arrivals.length ? Math.min(arrivals[k]!.time, duration) : duration;
+    const span = next - t;
+    const a = (current * p.tauSyn) / (p.tauSyn - p.tauMem);
+    const ratio = (a - v) / p.tauMem / (a / p.tauSyn);
+    if (a !== 0 && ratio > 0) {
+      const s = Math.log(ratio) / (1 / p.tauMem - 1 / p.tauSyn);
+      if (s > 0 && s < span) consider(membraneAt(p, v, current, s), t + s);
+    }
+    v = membraneAt(p, v, current, span);
+    current *= Math.exp(-span / p.tauSyn);
+    t = next;
+    consider(v, t);
+  }
+  return best;
+}
+
 /** An arrival of a presynaptic spike at a neuron: when, its current jump, and which input spike it was. */
 export interface Arrival {
   time: number;
@@ -202,55 +255,88 @@ export interface Arrival {
 export interface LayerPass {
   /** The layer's spikes, sorted by time. */
   spikes: Spike[];
-  /** Per neuron: its arrivals (sorted), its spike times and the current at each. */
-  neurons: { arrivals: Arrival[]; trace: NeuronTrace }[];
+  /** Per neuron: its spike times and the current at each (a readout: its integral or maximum). */
+  traces: NeuronTrace[];
+}
+
+/** A network's forward pass: the input spikes (sorted), each layer's pass, and how to rebuild arrivals. */
+export interface ForwardPass {
+  input: Spike[];
+  layers: LayerPass[];
+  /** The arrivals at neuron j of layer l, sorted, as the forward pass used them (rebuilt on each call). */
+  arrivals(l: number, j: number): Arrival[];
 }
 
 /**
- * A feed-forward pass: each layer's neurons from the previous layer's spikes (`neuronsOf`: their
- * arrivals and simulation), and the layer's spikes collected and sorted by time.
+ * A feed-forward pass: each neuron of each layer simulated on its arrivals from the previous
+ * layer's spikes (`arrivalsAt`, `simulate`), and the layer's spikes collected and sorted by time.
  */
 export function runLayers(
   layers: readonly ExactLayer[],
   input: readonly Spike[],
-  neuronsOf: (layer: ExactLayer, previous: Spike[]) => LayerPass['neurons'],
-): { input: Spike[]; layers: LayerPass[] } {
+  arrivalsAt: (layer: ExactLayer, previous: readonly Spike[], j: number) => Arrival[],
+  simulate: (arrivals: Arrival[], l: number) => NeuronTrace,
+): ForwardPass {
   const sortedInput = [...input].sort((a, b) => a.time - b.time || a.neuron - b.neuron);
   const passes: LayerPass[] = [];
   let previous = sortedInput;
-  for (const layer of layers) {
-    const neurons = neuronsOf(layer, previous);
+  layers.forEach((layer, l) => {
+    const traces: NeuronTrace[] = [];
+    for (let j = 0; j < layer.outputs; j++) traces.push(simulate(arrivalsAt(layer, previous, j), l));
     const spikes: Spike[] = [];
-    neurons.forEach(({ trace }, j) => {
+    traces.forEach((trace, j) => {
       for (const time of trace.spikes) spikes.push({ time, neuron: j });
     });
     spikes.sort((a, b) => a.time - b.time || a.neuron - b.neuron);
-    passes.push({ spikes, neurons });
+    passes.push({ spikes, traces });
     previous = spikes;
-  }
-  return { input: sortedInput, layers: passes };
+  });
+  return {
+    input: sortedInput,
+    layers: passes,
+    arrivals: (l, j) => arrivalsAt(layers[l]!, l === 0 ? sortedInput : passes[l - 1]!.spikes, j),
+  };
+}
+
+/** What the last layer is: spiking neurons, or a non-spiking readout reporting its integral or its maximum of V. */
+export type OutputKind = 'spiking' | 'integral' | 'max';
+
+/** A readout neuron's trace: no spikes, its integral of V or its maximum (and when). */
+export function readoutTrace(
+  p: ExactLifParams,
+  arrivals: readonly { time: number; jump: number }[],
+  duration: number,
+  kind: Exclude<OutputKind, 'spiking'>,
+): NeuronTrace {
+  if (kind === 'integral')
+    return { spikes: [], currents: [], integral: readoutIntegral(p, arrivals, duration) };
+  const { value, time } = readoutMax(p, arrivals, duration);
+  return { spikes: [], currents: [], max: value, maxTime: time };
 }
 
 /**
- * The exact forward pass of every layer (the input spikes are `input`, sorted); with `readout`
- * the last layer does not spike and reports each neuron's integral of V instead.
+ * The exact forward pass of every layer (the input spikes are `input`, sorted); with `output`
+ * other than 'spiking' the last layer does not spike and reports each neuron's integral or
+ * maximum of V instead (`true` is the integral, as before).
  */
 export function forwardPass(
   p: ExactLifParams,
   layers: readonly ExactLayer[],
   input: readonly Spike[],
   duration: number,
-  readout = false,
-): { input: Spike[]; layers: LayerPass[] } {
+  output: OutputKind | boolean = 'spiking',
+): ForwardPass {
   checkLifParams(p);
-  return runLayers(layers, input, (layer, previous) =>
-    arrivalsOf(layer, previous).map((arrivals) => ({
-      arrivals,
-      trace:
-        readout && layer === layers.at(-1)
-          ? { spikes: [], currents: [], integral: readoutIntegral(p, arrivals, duration) }
-          : simulateNeuron(p, arrivals, duration),
-    })),
+  const kind: OutputKind = output === true ? 'integral' : output === false ? 'spiking' : output;
+  const last = layers.length - 1;
+  return runLayers(
+    layers,
+    input,
+    (layer, previous, j) => neuronArrivals(layer, previous, j),
+    (arrivals, l) =>
+      kind !== 'spiking' && l === last
+        ? readoutTrace(p, arrivals, duration, kind)
+        : simulateNeuron(p, arrivals, duration),
   );
 }
 

@@ -1,6 +1,13 @@
 import { Rng } from '../rng.ts';
 import { eventPropBackward } from './adjoint.ts';
-import { forwardPass, type ExactLayer, type ExactLifParams, type LayerPass, type Spike } from './exactLif.ts';
+import {
+  forwardPass,
+  type ExactLayer,
+  type ExactLifParams,
+  type LayerPass,
+  type OutputKind,
+  type Spike,
+} from './exactLif.ts';
 
 /**
  * EventProp's gradients against central finite differences of the same event-based loss, on a
@@ -74,26 +81,27 @@ function spikeTimeLoss(out: LayerPass, c: readonly number[]): { loss: number; gr
 
 /**
  * The check of both parameter kinds of every layer of a network of `sizes` neurons per layer;
- * with `readout` its last layer is a non-spiking readout and the loss weighs each readout
- * neuron's integral of V (the term every voltage loss is built from).
+ * with `output` 'integral' or 'max' its last layer is a non-spiking readout and the loss weighs
+ * each readout neuron's integral or maximum of V (the terms the voltage losses are built from).
  */
 export function eventPropGradcheck(
   seed: number,
   sizes: readonly number[],
-  readout = false,
+  output: OutputKind = 'spiking',
 ): EventPropCheck[] {
+  const readout = output !== 'spiking';
   const { layers, input } = checkNetwork(seed, sizes);
   const rng = new Rng(seed + 100);
   const c = Array.from({ length: 64 }, () => rng.normal(0, 1));
   const run = () => {
-    const pass = forwardPass(LIF, layers, input, DURATION, readout);
+    const pass = forwardPass(LIF, layers, input, DURATION, output);
     // Every layer's spike counts: a hidden spike that appears or vanishes breaks the derivative too.
-    const counts = pass.layers.flatMap((layer) => layer.neurons.map((n) => n.trace.spikes.length));
+    const counts = pass.layers.flatMap((layer) => layer.traces.map((n) => n.spikes.length));
     const out = pass.layers.at(-1)!;
-    // A readout: L = sum of c_j x (integral of V_j), the form of the voltage losses' terms.
+    // A readout: L = sum of c_j x (integral or max of V_j), the form of the voltage losses' terms.
     const loss = readout
       ? {
-          loss: out.neurons.reduce((sum, n, j) => sum + c[j]! * n.trace.integral!, 0),
+          loss: out.traces.reduce((sum, n, j) => sum + c[j]! * (output === 'max' ? n.max! : n.integral!), 0),
           grads: new Float64Array(0),
         }
       : spikeTimeLoss(out, c);
@@ -105,7 +113,11 @@ export function eventPropGradcheck(
     layers,
     base.pass,
     base.grads,
-    readout ? { integralGrads: c.slice(0, sizes.at(-1)), duration: DURATION } : null,
+    output === 'integral'
+      ? { integralGrads: c.slice(0, sizes.at(-1)), duration: DURATION }
+      : output === 'max'
+        ? { maxGrads: c.slice(0, sizes.at(-1)), duration: DURATION }
+        : null,
   );
   const sameSpikes = (x: readonly number[]): boolean => x.every((n, j) => n === base.counts[j]);
   return (['weights', 'delays'] as const).map((param) => {

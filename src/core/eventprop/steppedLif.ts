@@ -1,12 +1,14 @@
 import {
-  arrivalsOf,
   checkLifParams,
   membraneAt,
+  neuronArrivals,
+  readoutTrace,
+  runLayers,
   type ExactLayer,
   type ExactLifParams,
-  runLayers,
-  type LayerPass,
+  type ForwardPass,
   type NeuronTrace,
+  type OutputKind,
   type Spike,
 } from './exactLif.ts';
 
@@ -55,22 +57,29 @@ export function simulateNeuronStepped(
   return { spikes, currents };
 }
 
-/** The forward pass of every layer on the grid (arrival times rounded up to it; see above). */
+/**
+ * The forward pass of every layer on the grid (arrival times rounded up to it; see above). A
+ * readout (`output` other than 'spiking') integrates its gridded arrivals exactly, as its steps
+ * would: between steps the solution is the closed form either way.
+ */
 export function forwardPassStepped(
   p: ExactLifParams,
   layers: readonly ExactLayer[],
   input: readonly Spike[],
   duration: number,
   dt: number,
-): { input: Spike[]; layers: LayerPass[] } {
+  output: OutputKind = 'spiking',
+): ForwardPass {
   checkLifParams(p);
   if (!(dt > 0)) throw new RangeError(`dt must be a positive number of ms, got ${dt}`);
-  return runLayers(layers, input, (layer, previous) =>
-    arrivalsOf(layer, previous).map((list) => {
-      const arrivals = list
-        .map((a) => ({ ...a, time: onGrid(a.time, dt) }))
-        .sort((x, y) => x.time - y.time || x.spike - y.spike);
-      return { arrivals, trace: simulateNeuronStepped(p, arrivals, duration, dt) };
-    }),
+  const last = layers.length - 1;
+  return runLayers(
+    layers,
+    input,
+    (layer, previous, j) => neuronArrivals(layer, previous, j, (time) => onGrid(time, dt)),
+    (arrivals, l) =>
+      output !== 'spiking' && l === last
+        ? readoutTrace(p, arrivals, duration, output)
+        : simulateNeuronStepped(p, arrivals, duration, dt),
   );
 }

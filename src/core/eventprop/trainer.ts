@@ -53,7 +53,7 @@ export function yinYangTrials(points: PointSet, first = 0, last = 30, bias = 0):
 function firstTimes(setup: EventPropSetup, layers: readonly ExactLayer[], input: readonly Spike[]) {
   const pass = forwardPass(setup.lif, layers, input, setup.duration);
   const out = pass.layers.at(-1)!;
-  return { pass, first: out.neurons.map((n) => n.trace.spikes[0] ?? null) };
+  return { pass, first: out.traces.map((n) => n.spikes[0] ?? null) };
 }
 
 export class EventPropTrainer {

@@ -2,6 +2,7 @@ import type { EncoderConfig } from '../data/encoders.ts';
 import type { LifConfig } from '../neurons/lif.ts';
 import type { SrmConfig } from '../neurons/srm.ts';
 import type { DelayKernelConfig } from '../synapses/kernels.ts';
+import type { EVENTPROP_SIMULATIONS, OptionValue, TRAINING_METHODS } from '../options.ts';
 import type { LossConfig, Readout } from '../train/losses.ts';
 import type { LrSchedule, SigmaSchedule } from '../train/schedules.ts';
 
@@ -100,6 +101,30 @@ export interface OptimizerGroup {
   schedule: LrSchedule;
 }
 
+/** How gradients are computed: BPTT with surrogate gradients, or EventProp's exact ones from spike times. */
+export type TrainingMethod = OptionValue<typeof TRAINING_METHODS>;
+
+/** EventProp's losses (eventprop/firstSpikeLoss.ts, eventprop/voltageLoss.ts). */
+export type EventPropLoss =
+  /** Cross-entropy over first spike times (softness tau0, ms) plus alpha (e^(t_label / tau1) - 1). */
+  | { kind: 'firstSpike'; tau0Ms: number; tau1Ms: number; alpha: number }
+  /** Cross-entropy over a non-spiking readout's mean membrane over the trial. */
+  | { kind: 'voltageSum' }
+  /** Cross-entropy over a non-spiking readout's highest membrane in the trial. */
+  | { kind: 'voltageMax' };
+
+/**
+ * What EventProp needs besides the network: its neuron is LIF (each layer's tauMs and threshold,
+ * reset to 0) with an exponentially decaying synaptic current of time constant tauSynMs.
+ */
+export interface EventPropConfig {
+  /** Synaptic current time constant (ms); must differ from every layer's tauMs. */
+  tauSynMs: number;
+  /** exact: event-driven, closed form, real-valued times; stepped: on the network.dtMs grid (as mlGeNN and the GPU run it). */
+  simulation: OptionValue<typeof EVENTPROP_SIMULATIONS>;
+  loss: EventPropLoss;
+}
+
 export interface ExperimentConfig {
   version: 1;
   name: string;
@@ -124,5 +149,13 @@ export interface ExperimentConfig {
     epsilon: number;
   };
   sigma: SigmaSchedule;
-  training: { epochs: number; batchSize: number; validationFraction: number };
+  training: {
+    epochs: number;
+    batchSize: number;
+    validationFraction: number;
+    /** Added after version 1 shipped: absent (older files, links, checkpoints) = 'bptt'. */
+    method: TrainingMethod;
+  };
+  /** EventProp's settings (used when training.method is 'eventprop'); absent in older files = null. */
+  eventprop: EventPropConfig | null;
 }

@@ -1,11 +1,26 @@
-import { LOSSES, LR_SCHEDULES, READOUTS, SIGMA_SCHEDULES } from '../options.ts';
+import {
+  EVENTPROP_LOSSES,
+  EVENTPROP_SIMULATIONS,
+  LOSSES,
+  LR_SCHEDULES,
+  READOUTS,
+  SIGMA_SCHEDULES,
+  TRAINING_METHODS,
+} from '../options.ts';
 import type { LossConfig } from '../train/losses.ts';
 import type { LrSchedule } from '../train/schedules.ts';
 import { ConfigError, configProblem, describe, type ConfigPath } from './problems.ts';
 import { readLayer } from './readLayer.ts';
 import { readTask } from './readTask.ts';
 import { Reader } from './reader.ts';
-import { EXPERIMENT_VERSION, taskClasses, type ExperimentConfig, type OptimizerGroup } from './types.ts';
+import {
+  EXPERIMENT_VERSION,
+  taskClasses,
+  type EventPropConfig,
+  type EventPropLoss,
+  type ExperimentConfig,
+  type OptimizerGroup,
+} from './types.ts';
 
 /**
  * Checks an untrusted object and returns a typed config, or throws ConfigError listing every
@@ -80,9 +95,16 @@ export function validateExperiment(value: unknown): ExperimentConfig {
       epochs: r.num(tr, 'epochs', trPath, { int: true, min: 1, max: 1_000_000 }),
       batchSize: r.num(tr, 'batchSize', trPath, { int: true, min: 1, max: 65_536 }),
       validationFraction: r.num(tr, 'validationFraction', trPath, { min: 0, max: 0.9 }),
+      // Added after version 1 shipped: absent = BPTT, the only method there was.
+      method: tr['method'] === undefined ? 'bptt' : r.oneOf(tr, 'method', trPath, TRAINING_METHODS),
     },
+    eventprop:
+      o['eventprop'] === undefined || o['eventprop'] === null
+        ? null
+        : readEventProp(r, o['eventprop'], ['eventprop']),
   };
   checkTaskFitsNetwork(r, config);
+  checkEventProp(r, config);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }
@@ -188,4 +210,108 @@ function readLoss(r: Reader, v: unknown, path: ConfigPath): LossConfig {
         silentMargin: r.num(o, 'silentMargin', path, { gt: 0 }),
       };
   }
+}
+
+function readEventProp(r: Reader, v: unknown, path: ConfigPath): EventPropConfig {
+  const o = r.obj(v, path);
+  return {
+    tauSynMs: r.num(o, 'tauSynMs', path, { gt: 0 }),
+    simulation: r.oneOf(o, 'simulation', path, EVENTPROP_SIMULATIONS),
+    loss: readEventPropLoss(r, o['loss'], [...path, 'loss']),
+  };
+}
+
+function readEventPropLoss(r: Reader, v: unknown, path: ConfigPath): EventPropLoss {
+  const o = r.obj(v, path);
+  const kind = r.oneOf(o, 'kind', path, EVENTPROP_LOSSES);
+  switch (kind) {
+    case 'firstSpike':
+      return {
+        kind,
+        tau0Ms: r.num(o, 'tau0Ms', path, { gt: 0 }),
+        tau1Ms: r.num(o, 'tau1Ms', path, { gt: 0 }),
+        alpha: r.num(o, 'alpha', path, { min: 0 }),
+      };
+    case 'voltageSum':
+    case 'voltageMax':
+      return { kind };
+  }
+}
+
+/**
+ * What EventProp's model needs of the network: LIF neurons reset to 0 (the adjoint's jump
+ * assumes it), a synaptic time constant apart from each membrane's, spiking hidden layers, and a
+ * last layer that spikes for the first-spike loss and is a non-spiking readout for the voltage
+ * losses; a task with class labels.
+ */
+function checkEventProp(r: Reader, config: ExperimentConfig): void {
+  if (config.training.method !== 'eventprop') return;
+  const ep = config.eventprop;
+  if (!ep) {
+    r.report(
+      ['eventprop'],
+      'required',
+      "training.method 'eventprop' needs an eventprop section (tauSynMs, simulation, loss)",
+    );
+    return;
+  }
+  const layers = config.network.layers;
+  layers.forEach((layer, l) => {
+    const path = ['network', 'layers', l, 'neuron'];
+    const n = layer.neuron;
+    if (n.model !== 'lif') {
+      r.report(
+        [...path, 'model'],
+        'cross-field',
+        "EventProp's neuron is LIF with a synaptic current; got srm",
+      );
+      return;
+    }
+    // One set of neuron constants for the whole network (the exact solver's parameters).
+    const first = layers[0]!.neuron;
+    if (first.model === 'lif' && l > 0) {
+      if (n.tauMs !== first.tauMs)
+        r.report(
+          [...path, 'tauMs'],
+          'cross-field',
+          `EventProp needs every layer's tauMs equal to layer 0's (${first.tauMs} ms)`,
+        );
+      if (n.threshold !== first.threshold)
+        r.report(
+          [...path, 'threshold'],
+          'cross-field',
+          `EventProp needs every layer's threshold equal to layer 0's (${first.threshold})`,
+        );
+    }
+    if (n.reset !== 'hard')
+      r.report(
+        [...path, 'reset'],
+        'cross-field',
+        'EventProp resets the membrane to 0 after a spike: use hard',
+      );
+    if (Math.abs(n.tauMs - ep.tauSynMs) < 1e-9 * n.tauMs)
+      r.report(
+        ['eventprop', 'tauSynMs'],
+        'cross-field',
+        `must differ from layer ${l}'s tauMs (${n.tauMs} ms)`,
+      );
+    const last = l === layers.length - 1;
+    const readout = ep.loss.kind !== 'firstSpike';
+    if (!last && !n.spiking)
+      r.report([...path, 'spiking'], 'cross-field', 'hidden layers must spike (EventProp passes spikes on)');
+    if (last && n.spiking === readout)
+      r.report(
+        [...path, 'spiking'],
+        'cross-field',
+        readout
+          ? `the ${ep.loss.kind} loss reads a non-spiking readout: set spiking to false`
+          : 'the firstSpike loss reads output spikes: set spiking to true',
+      );
+  });
+  if (config.task.kind === 'toy')
+    r.report(
+      ['task', 'kind'],
+      'cross-field',
+      "EventProp's losses need class labels; the toy task has target spike times",
+    );
 }

@@ -47,8 +47,8 @@ export class GpuEngine implements Engine {
 
   /** Opens a device on `gpu` (navigator.gpu or Dawn) and builds the engine on it. */
   static async open(gpu: GPU, config: ExperimentConfig, options: GpuEngineOptions = {}): Promise<GpuEngine> {
-    if (connectivityOf(config) !== 'dense')
-      throw new GpuUnavailableError('the GPU engine does not support connectivity masks yet');
+    const unsupported = gpuUnsupportedReason(config);
+    if (unsupported) throw new GpuUnavailableError(unsupported);
     const ctx = await openDevice(gpu, (trouble) => {
       if (trouble.kind === 'lost' && trouble.reason === 'destroyed') return;
       options.onTrouble?.(trouble);
@@ -123,4 +123,13 @@ export class SoftwareAdapterError extends GpuUnavailableError {
     super(message);
     this.name = 'SoftwareAdapterError';
   }
+}
+
+/** Why the GPU engine cannot train this config, or null when it can. */
+export function gpuUnsupportedReason(config: ExperimentConfig): string | null {
+  if (connectivityOf(config) !== 'dense') return 'the GPU engine does not support connectivity masks yet';
+  // EventProp's WGSL kernels (its time-stepped variant) are not written yet: the CPU engine trains it.
+  if (config.training.method !== 'bptt')
+    return 'the GPU engine trains with BPTT only; EventProp runs on the CPU engine';
+  return null;
 }
