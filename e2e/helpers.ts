@@ -5,11 +5,16 @@ export async function waitForStatus(page: Page, statuses: RegExp, timeout = 120_
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', statuses, { timeout });
 }
 
-/** Opens the settings and sets a field (committed with Enter, as a keyboard user would). */
-export async function setField(page: Page, testId: string, value: string): Promise<void> {
+/** Opens the settings (the experiment editor) where they are closed. */
+export async function openSettings(page: Page): Promise<void> {
   const details = page.locator('details.settings');
   if (!(await details.evaluate((d) => (d as HTMLDetailsElement).open)))
     await details.locator('summary').click();
+}
+
+/** Opens the settings and sets a field (committed with Enter, as a keyboard user would). */
+export async function setField(page: Page, testId: string, value: string): Promise<void> {
+  await openSettings(page);
   const field = page.getByTestId(testId);
   await field.fill(value);
   await field.press('Enter');

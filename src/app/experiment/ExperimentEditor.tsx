@@ -2,12 +2,15 @@ import { BUILTIN_MNIST } from '../../core/data/builtinMnist.ts';
 import type { ConfigProblem, ExperimentConfig, NeuronConfig } from '../../core/experiment.ts';
 import {
   ENCODERS,
+  EVENTPROP_LOSSES,
+  EVENTPROP_SIMULATIONS,
   KERNEL_MODES,
   NEURON_MODELS,
   optionFor,
   SIGMA_SCHEDULES,
   SURROGATES,
   TASKS,
+  TRAINING_METHODS,
   WEIGHT_INITS,
 } from '../../core/options.ts';
 import { delayRange } from '../../core/synapses/kernels.ts';
@@ -20,8 +23,10 @@ import {
   hiddenSizesText,
   parseSizes,
   setHiddenSizes,
+  setEventPropLoss,
   setNeuronModel,
   setTrainedParameters,
+  setTrainingMethod,
   setWeightInitKind,
   TRAINED_PARAMETERS,
   trainedParameters,
@@ -329,6 +334,43 @@ function DelaySection({ config, edit }: { config: ExperimentConfig; edit: Edit }
   );
 }
 
+/** EventProp's own settings: synaptic time constant, simulation, loss. */
+function EventPropFields({
+  eventprop,
+  edit,
+}: {
+  eventprop: NonNullable<ExperimentConfig['eventprop']>;
+  edit: Edit;
+}) {
+  return (
+    <>
+      <NumberField
+        label="Synaptic τ (ms)"
+        testId="tau-syn"
+        configPath={['eventprop', 'tauSynMs']}
+        value={eventprop.tauSynMs}
+        onCommit={(v) => v !== null && edit((d) => void (d.eventprop!.tauSynMs = v))}
+      />
+      <SelectField
+        label="Simulation"
+        testId="eventprop-simulation"
+        configPath={['eventprop', 'simulation']}
+        value={eventprop.simulation}
+        options={EVENTPROP_SIMULATIONS}
+        onChange={(simulation) => edit((d) => void (d.eventprop!.simulation = simulation))}
+      />
+      <SelectField
+        label="EventProp loss"
+        testId="eventprop-loss"
+        configPath={['eventprop', 'loss', 'kind']}
+        value={eventprop.loss.kind}
+        options={EVENTPROP_LOSSES}
+        onChange={(kind) => edit((d) => setEventPropLoss(d, kind))}
+      />
+    </>
+  );
+}
+
 function TrainingSection({ config, edit }: { config: ExperimentConfig; edit: Edit }) {
   const init = config.network.layers[0]!.weightInit;
   const fixedInit = init.kind === 'normal' || init.kind === 'ternary' ? init.kind : null;
@@ -336,6 +378,17 @@ function TrainingSection({ config, edit }: { config: ExperimentConfig; edit: Edi
   return (
     <fieldset>
       <legend>Training</legend>
+      <SelectField
+        label="Gradients"
+        testId="method"
+        configPath={['training', 'method']}
+        value={config.training.method}
+        options={TRAINING_METHODS}
+        onChange={(method) => edit((d) => setTrainingMethod(d, method))}
+      />
+      {config.training.method === 'eventprop' && config.eventprop && (
+        <EventPropFields eventprop={config.eventprop} edit={edit} />
+      )}
       <SelectField
         label="What trains"
         testId="trained"

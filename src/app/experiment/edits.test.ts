@@ -6,8 +6,10 @@ import {
   hiddenSizesText,
   parseSizes,
   setHiddenSizes,
+  setEventPropLoss,
   setNeuronModel,
   setTrainedParameters,
+  setTrainingMethod,
   setWeightInitKind,
   trainedParameters,
 } from './edits.ts';
@@ -60,5 +62,23 @@ describe('experiment edits', () => {
       c.task.encoder = defaultEncoder(kind, c.network.timeSteps);
       expect(() => validateExperiment(c), kind).not.toThrow();
     }
+  });
+
+  it('switching patterns (LIF, a non-spiking readout) to EventProp gives a valid config with the voltage loss', () => {
+    const c = preset('patterns')!;
+    setTrainingMethod(c, 'eventprop');
+    expect(c.eventprop).toEqual({ tauSynMs: 5, simulation: 'exact', loss: { kind: 'voltageSum' } });
+    expect(validateExperiment(c).training.method).toBe('eventprop');
+    // The first-spike loss needs a spiking output: the edit switches the layer with it.
+    setEventPropLoss(c, 'firstSpike');
+    expect(c.network.layers.at(-1)!.neuron.spiking).toBe(true);
+    expect(() => validateExperiment(c)).not.toThrow();
+    setEventPropLoss(c, 'voltageMax');
+    expect(c.network.layers.at(-1)!.neuron.spiking).toBe(false);
+    expect(() => validateExperiment(c)).not.toThrow();
+    // Back to BPTT keeps the section (unused) so a second switch restores it.
+    setTrainingMethod(c, 'bptt');
+    expect(c.eventprop?.loss.kind).toBe('voltageMax');
+    expect(validateExperiment(c).training.method).toBe('bptt');
   });
 });

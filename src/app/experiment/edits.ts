@@ -1,5 +1,11 @@
 import type { EncoderConfig } from '../../core/data/encoders.ts';
-import type { ExperimentConfig, LayerConfig, NeuronConfig } from '../../core/experiment.ts';
+import type {
+  EventPropLoss,
+  ExperimentConfig,
+  LayerConfig,
+  NeuronConfig,
+  TrainingMethod,
+} from '../../core/experiment.ts';
 import type { Option, OptionValue } from '../../core/options.ts';
 
 /**
@@ -117,4 +123,33 @@ export function defaultEncoder(kind: EncoderConfig['kind'], timeSteps: number): 
     case 'intensityBins':
       return { kind, bins: Math.min(3, timeSteps) };
   }
+}
+
+/** EventProp's settings for a config that has none: tau_syn 5 ms (the EventProp papers), exact simulation, a loss that fits its output layer. */
+export function defaultEventProp(draft: ExperimentConfig): NonNullable<ExperimentConfig['eventprop']> {
+  const spikingOutput = draft.network.layers.at(-1)!.neuron.spiking;
+  return {
+    tauSynMs: 5,
+    simulation: 'exact',
+    loss: spikingOutput
+      ? { kind: 'firstSpike', tau0Ms: 0.5, tau1Ms: 6.4, alpha: 3e-3 }
+      : { kind: 'voltageSum' },
+  };
+}
+
+/** Switches the gradient method; EventProp gets default settings where the config has none. */
+export function setTrainingMethod(draft: ExperimentConfig, method: TrainingMethod): void {
+  draft.training.method = method;
+  if (method === 'eventprop') draft.eventprop ??= defaultEventProp(draft);
+}
+
+/**
+ * Sets EventProp's loss, and the output layer with it: the first-spike loss reads output spikes,
+ * the voltage losses a non-spiking readout (the validator refuses any other pairing).
+ */
+export function setEventPropLoss(draft: ExperimentConfig, kind: EventPropLoss['kind']): void {
+  const ep = (draft.eventprop ??= defaultEventProp(draft));
+  ep.loss = kind === 'firstSpike' ? { kind, tau0Ms: 0.5, tau1Ms: 6.4, alpha: 3e-3 } : { kind };
+  const out = draft.network.layers.at(-1)!;
+  out.neuron = { ...out.neuron, spiking: kind === 'firstSpike' };
 }
