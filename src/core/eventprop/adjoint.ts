@@ -40,14 +40,16 @@ function backwards(
   lambdaV: number,
   lambdaI: number,
   s: number,
-  forcing = 0,
-): [number, number] {
+  forcing: number,
+  out: Float64Array,
+): void {
   const a = forcing * p.tauMem;
   const b = lambdaV - a;
   const k = (a * p.tauSyn) / p.tauMem;
   const c = (b * p.tauSyn) / (p.tauMem - p.tauSyn);
   const eMem = Math.exp(-s / p.tauMem);
-  return [a + b * eMem, k + c * eMem + (lambdaI - k - c) * Math.exp(-s / p.tauSyn)];
+  out[0] = a + b * eMem;
+  out[1] = k + c * eMem + (lambdaI - k - c) * Math.exp(-s / p.tauSyn);
 }
 
 /** What a loss on a readout layer gives the backward pass. */
@@ -73,6 +75,8 @@ export function eventPropBackward(
   const weights = layers.map((l) => new Float64Array(l.inputs * l.outputs));
   const delays = layers.map((l) => new Float64Array(l.inputs * l.outputs));
   let timeGrads = Float64Array.from(outputTimeGrads);
+  // (lambda_V, lambda_I) after each backward stretch (one array: no allocation per event).
+  const state = new Float64Array(2);
   for (let l = layers.length - 1; l >= 0; l--) {
     const layer = layers[l]!;
     const { spikes, traces } = pass.layers[l]!;
@@ -90,40 +94,54 @@ export function eventPropBackward(
       // At equal times it comes before the arrivals (the maximum is V there, continuous in t).
       const peak =
         isReadout && 'maxGrads' in readout ? { time: trace.maxTime ?? 0, grad: readout.maxGrads[j]! } : null;
-      // Own spikes and arrivals, latest first; at equal times the arrival (which the forward pass
-      // applied after a spike at that instant) is undone first.
-      const events: { time: number; spike: number; arrival: number }[] = [
-        ...trace.spikes.map((time, n) => ({ time, spike: n, arrival: -1 })),
-        ...arrivals.map((a, n) => ({ time: a.time, spike: -1, arrival: n })),
-        ...(peak ? [{ time: peak.time, spike: -1, arrival: -1 }] : []),
-      ].sort((x, y) => y.time - x.time || rank(x) - rank(y));
       // A readout's integral loss acts over the whole trial, so its adjoint starts at the trial's
       // end; arrivals after the end changed nothing.
       const forcing = isReadout && 'integralGrads' in readout ? readout.integralGrads[j]! : 0;
       const end = readout ? readout.duration : Infinity;
+      const own = trace.spikes;
+      // Own spikes, arrivals and a readout's peak, latest first: a merge of the sorted lists run
+      // backwards. At equal times the arrival (which the forward pass applied after a spike at
+      // that instant) is undone first, then the peak, then the spike.
+      let a = arrivals.length - 1;
+      let n = own.length - 1;
+      let peakLeft = peak !== null;
       let lambdaV = 0;
       let lambdaI = 0;
-      let t = isReadout ? end : (events[0]?.time ?? 0);
-      for (const e of events) {
-        if (e.time > end) continue;
-        [lambdaV, lambdaI] = backwards(p, lambdaV, lambdaI, t - e.time, forcing);
-        t = e.time;
-        if (e.spike < 0 && e.arrival < 0) {
+      let t = isReadout ? end : Math.max(own[n] ?? -Infinity, arrivals[a]?.time ?? -Infinity, 0);
+      for (;;) {
+        const arrivalTime = a >= 0 ? arrivals[a]!.time : -Infinity;
+        const spikeTime = n >= 0 ? own[n]! : -Infinity;
+        const peakTime = peakLeft ? peak!.time : -Infinity;
+        const time = Math.max(arrivalTime, spikeTime, peakTime);
+        if (time === -Infinity) break;
+        const kind = arrivalTime === time ? ARRIVAL : peakTime === time ? PEAK : SPIKE;
+        if (time > end) {
+          // Only arrivals can lie past a readout's end (its spikes and peak lie within).
+          a--;
+          continue;
+        }
+        backwards(p, lambdaV, lambdaI, t - time, forcing, state);
+        lambdaV = state[0]!;
+        lambdaI = state[1]!;
+        t = time;
+        if (kind === PEAK) {
           lambdaV += peak!.grad;
-        } else if (e.spike >= 0) {
-          const current = trace.currents[e.spike]!;
+          peakLeft = false;
+        } else if (kind === SPIKE) {
+          const current = trace.currents[n]!;
           const before = (current - p.threshold) / p.tauMem;
           const after = current / p.tauMem;
-          const k = spikeIndex[j]![e.spike]!;
-          const dLdt = timeGrads[k]!;
+          const dLdt = timeGrads[spikeIndex[j]![n]!]!;
           lambdaV = (after / before) * lambdaV - dLdt / before;
+          n--;
         } else {
-          const a = arrivals[e.arrival]!;
-          const q = a.from * layer.outputs + j;
-          const dLda = a.jump * (lambdaI / p.tauSyn - lambdaV / p.tauMem);
+          const arrival = arrivals[a]!;
+          const q = arrival.from * layer.outputs + j;
+          const dLda = arrival.jump * (lambdaI / p.tauSyn - lambdaV / p.tauMem);
           weights[l]![q]! += lambdaI;
           delays[l]![q]! += dLda;
-          previousGrads[a.spike]! += dLda;
+          previousGrads[arrival.spike]! += dLda;
+          a--;
         }
       }
     });
@@ -132,7 +150,7 @@ export function eventPropBackward(
   return { weights, delays, inputTimes: timeGrads };
 }
 
-/** Order of simultaneous events going backwards: arrivals undone first, then a readout's peak, then own spikes. */
-function rank(e: { spike: number; arrival: number }): number {
-  return e.arrival >= 0 ? 0 : e.spike < 0 ? 1 : 2;
-}
+/** Kinds of backward events. */
+const ARRIVAL = 0;
+const PEAK = 1;
+const SPIKE = 2;

@@ -92,9 +92,8 @@ export function firstCrossing(p: ExactLifParams, v0: number, i0: number, span: n
     const s = Math.log(ratio) / (1 / p.tauMem - 1 / p.tauSyn);
     if (s > 0 && s < span) peak = s;
   }
-  const at = (s: number): number => membraneAt(p, v0, i0, s);
   if (v0 >= theta) return 0;
-  if (at(peak) < theta) {
+  if (membraneAt(p, v0, i0, peak) < theta) {
     // Past the extremum V falls (or keeps rising to the end, which `peak = span` covered).
     return null;
   }
@@ -103,7 +102,7 @@ export function firstCrossing(p: ExactLifParams, v0: number, i0: number, span: n
   for (let k = 0; k < MAX_BISECTIONS && hi - lo > 0; k++) {
     const mid = lo + (hi - lo) / 2;
     if (mid <= lo || mid >= hi) break;
-    if (at(mid) >= theta) hi = mid;
+    if (membraneAt(p, v0, i0, mid) >= theta) hi = mid;
     else lo = mid;
   }
   return hi;
@@ -147,6 +146,15 @@ export function simulateNeuron(
   return { spikes, currents };
 }
 
+// Comparators at module level: one function, not a closure per call (sorts run per neuron).
+function byTimeThenSpike(x: Arrival, y: Arrival): number {
+  return x.time - y.time || x.spike - y.spike;
+}
+
+function byTimeThenNeuron(a: Spike, b: Spike): number {
+  return a.time - b.time || a.neuron - b.neuron;
+}
+
 /**
  * The arrivals at neuron `j` of a layer from its input spikes (sorted by time, then by spike).
  * Built per neuron and on demand, so a pass holds one neuron's list at a time: memory grows with
@@ -159,20 +167,57 @@ export function neuronArrivals(
   j: number,
   onGrid: ((time: number) => number) | null = null,
 ): Arrival[] {
-  const out: Arrival[] = new Array<Arrival>(input.length);
-  for (let index = 0; index < input.length; index++) {
+  const count = input.length;
+  const made: Arrival[] = new Array<Arrival>(count);
+  let first = Infinity;
+  let last = -Infinity;
+  for (let index = 0; index < count; index++) {
     const s = input[index]!;
     const q = s.neuron * layer.outputs + j;
     // Zero weights arrive too: they change nothing forward, but have a gradient.
-    const time = s.time + layer.delays[q]!;
-    out[index] = {
-      time: onGrid ? onGrid(time) : time,
-      jump: layer.weights[q]!,
-      from: s.neuron,
-      spike: index,
-    };
+    const shifted = s.time + layer.delays[q]!;
+    const time = onGrid ? onGrid(shifted) : shifted;
+    made[index] = { time, jump: layer.weights[q]!, from: s.neuron, spike: index };
+    if (time < first) first = time;
+    if (time > last) last = time;
   }
-  return out.sort((x, y) => x.time - y.time || x.spike - y.spike);
+  return sortArrivals(made, first, last);
+}
+
+/**
+ * Arrivals sorted by time, then by spike: a bucket sort over [first, last] (one bucket per
+ * arrival on average) with an insertion sort inside each bucket. The arrivals of a neuron are
+ * spread over the trial, so this is linear in their number, where a comparison sort of a few
+ * thousand per neuron dominated a training step.
+ */
+function sortArrivals(made: Arrival[], first: number, last: number): Arrival[] {
+  const count = made.length;
+  if (count < 32 || !(last > first)) return made.sort(byTimeThenSpike);
+  const buckets = count;
+  const scale = (buckets - 1) / (last - first);
+  const starts = new Int32Array(buckets + 1);
+  const bucketOf = new Int32Array(count);
+  for (let k = 0; k < count; k++) {
+    const b = Math.floor((made[k]!.time - first) * scale);
+    bucketOf[k] = b;
+    starts[b + 1]!++;
+  }
+  for (let b = 0; b < buckets; b++) starts[b + 1]! += starts[b]!;
+  const out: Arrival[] = new Array<Arrival>(count);
+  // Placed in spike order, so equal times stay in spike order within a bucket.
+  for (let k = 0; k < count; k++) out[starts[bucketOf[k]!]!++] = made[k]!;
+  // starts[b] is now the end of bucket b: insertion-sort the whole array, whose elements are at
+  // most one bucket away from their places (cheap: buckets hold about one arrival each).
+  for (let k = 1; k < count; k++) {
+    const item = out[k]!;
+    let m = k - 1;
+    while (m >= 0 && byTimeThenSpike(out[m]!, item) > 0) {
+      out[m + 1] = out[m]!;
+      m--;
+    }
+    out[m + 1] = item;
+  }
+  return out;
 }
 
 /**
@@ -219,10 +264,8 @@ export function readoutMax(
   let v = 0;
   let current = 0;
   let k = 0;
-  let best = { value: 0, time: 0 };
-  const consider = (value: number, time: number) => {
-    if (value > best.value) best = { value, time };
-  };
+  let bestValue = 0;
+  let bestTime = 0;
   while (t < duration) {
     while (k < arrivals.length && arrivals[k]!.time <= t) current += arrivals[k++]!.jump;
     const next = k < arrivals.length ? Math.min(arrivals[k]!.time, duration) : duration;
@@ -231,14 +274,21 @@ export function readoutMax(
     const ratio = (a - v) / p.tauMem / (a / p.tauSyn);
     if (a !== 0 && ratio > 0) {
       const s = Math.log(ratio) / (1 / p.tauMem - 1 / p.tauSyn);
-      if (s > 0 && s < span) consider(membraneAt(p, v, current, s), t + s);
+      const peak = s > 0 && s < span ? membraneAt(p, v, current, s) : -Infinity;
+      if (peak > bestValue) {
+        bestValue = peak;
+        bestTime = t + s;
+      }
     }
     v = membraneAt(p, v, current, span);
     current *= Math.exp(-span / p.tauSyn);
     t = next;
-    consider(v, t);
+    if (v > bestValue) {
+      bestValue = v;
+      bestTime = t;
+    }
   }
-  return best;
+  return { value: bestValue, time: bestTime };
 }
 
 /** An arrival of a presynaptic spike at a neuron: when, its current jump, and which input spike it was. */
@@ -277,7 +327,7 @@ export function runLayers(
   arrivalsAt: (layer: ExactLayer, previous: readonly Spike[], j: number) => Arrival[],
   simulate: (arrivals: Arrival[], l: number) => NeuronTrace,
 ): ForwardPass {
-  const sortedInput = [...input].sort((a, b) => a.time - b.time || a.neuron - b.neuron);
+  const sortedInput = [...input].sort(byTimeThenNeuron);
   const passes: LayerPass[] = [];
   let previous = sortedInput;
   layers.forEach((layer, l) => {
@@ -287,7 +337,7 @@ export function runLayers(
     traces.forEach((trace, j) => {
       for (const time of trace.spikes) spikes.push({ time, neuron: j });
     });
-    spikes.sort((a, b) => a.time - b.time || a.neuron - b.neuron);
+    spikes.sort(byTimeThenNeuron);
     passes.push({ spikes, traces });
     previous = spikes;
   });
