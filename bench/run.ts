@@ -5,9 +5,13 @@
  * own. With --peer, the PyTorch peer (../shared/peer/dcls_peer.py) runs the same case right
  * after, and a ratio line follows.
  *
- *   npm run bench -- [--engine cpu|gpu] [--config mnist|shd|delay-only-fashion|all] [--batch B[,B2...]] [--steps N]
+ *   npm run bench -- [--engine cpu|gpu] [--config mnist|shd|delay-only-fashion|shd-eventprop|all|A,B...]
+ *                    [--batch B[,B2...]] [--steps N]
  *                    [--threads T] [--peer] [--peer-device cpu|cuda] [--peer-script F] [--hardware-gpu]
  *
+ * shd-eventprop: the `shd` case's network and data trained with EventProp (exact simulation, mean
+ *   readout membrane loss); run with `shd` (`--config shd,shd-eventprop`, or all) a comparison
+ *   line follows: bytes held per sample between the passes, samples/s and peak RSS of both.
  * --threads (default 2, as the peer runs with 2 threads): data-parallel worker threads.
  * --batch: one batch size or a comma-separated list (each one is its own case).
  * --peer-device cuda: the peer on an NVIDIA GPU (a lent GPU machine, bench/gpu-machine/).
@@ -21,7 +25,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { gatherBatch } from '../src/core/data/tasks.ts';
 import { preset } from '../src/core/presets.ts';
 import type { ExperimentConfig } from '../src/core/experiment.ts';
 import type { Engine } from '../src/core/engine.ts';
@@ -33,7 +36,12 @@ import { dawnGpu, explainMissingAdapter } from '../src/node/dawn.ts';
 import { ParallelCpuEngine } from '../src/node/parallelCpuEngine.ts';
 import { checkKnown, intFlag, parseArgs, UsageError } from '../src/cli/args.ts';
 
-const CASES = { mnist: 'mnist-bench', shd: 'shd-bench', 'delay-only-fashion': 'delay-only-fashion' } as const;
+const CASES = {
+  mnist: 'mnist-bench',
+  shd: 'shd-bench',
+  'delay-only-fashion': 'delay-only-fashion',
+  'shd-eventprop': 'shd-bench',
+} as const;
 type CaseName = keyof typeof CASES;
 /** Share of Fashion-MNIST's 47,040,000 training pixels above 127 (measured: 0.3147). */
 const FASHION_PIXELS_ABOVE_127 = 0.315;
@@ -57,20 +65,62 @@ function caseConfig(name: CaseName, batch: number, batches: number): ExperimentC
           firstStepOnly: true,
         };
   // One epoch of exactly `batches` batches, no validation split.
-  return {
+  const run: ExperimentConfig = {
     ...config,
     task: { ...task, samples: batch * batches },
     training: { ...config.training, batchSize: batch, epochs: 1, validationFraction: 0 },
   };
+  return name === 'shd-eventprop' ? asEventProp(run) : run;
+}
+
+/** EventProp's synaptic time constant in the shd-eventprop case (ms), as in the EventProp papers. */
+const EVENTPROP_TAU_SYN_MS = 5;
+
+/**
+ * The same network and data trained with EventProp: exact simulation, cross-entropy on the
+ * readout's mean membrane. EventProp's neuron integrates a synaptic current (tau_syn) where
+ * BPTT's LIF takes each spike's weight at once, so the initial weights are scaled by
+ * dt / tau_syn: a spike then puts the same charge (time integral of V) into its target, and the
+ * hidden layers spike at rates close to BPTT's (both are reported).
+ */
+function asEventProp(config: ExperimentConfig): ExperimentConfig {
+  const scale = config.network.dtMs / EVENTPROP_TAU_SYN_MS;
+  return {
+    ...config,
+    training: { ...config.training, method: 'eventprop' },
+    eventprop: { tauSynMs: EVENTPROP_TAU_SYN_MS, simulation: 'exact', loss: { kind: 'voltageSum' } },
+    network: {
+      ...config.network,
+      layers: config.network.layers.map((l) => ({
+        ...l,
+        weightInit:
+          l.weightInit.kind === 'uniform'
+            ? { kind: 'uniform', low: l.weightInit.low * scale, high: l.weightInit.high * scale }
+            : l.weightInit,
+      })),
+    },
+  };
 }
 /** Timed steps per case by default: enough for a stable mean on a 2-core machine (seconds each). */
-const DEFAULT_STEPS: Record<CaseName, number> = { mnist: 40, shd: 6, 'delay-only-fashion': 40 };
+const DEFAULT_STEPS: Record<CaseName, number> = {
+  mnist: 40,
+  shd: 6,
+  'delay-only-fashion': 40,
+  'shd-eventprop': 4,
+};
 /** The peer's kernel mode for each case (the issue's `mnist` case uses lerp delays). */
 const PEER_MODE: Partial<Record<CaseName, string>> = { mnist: 'lerp', shd: 'gauss' };
 const DEFAULT_PEER = fileURLToPath(new URL('../../shared/peer/dcls_peer.py', import.meta.url));
 
 interface BenchResult {
   engine: string;
+  /** 'bptt' or 'eventprop'. */
+  method: string;
+  /**
+   * Bytes the method holds per sample between its forward and backward passes, mean over the
+   * first samples of the batch (eventprop/memory.ts: BPTT's activations, EventProp's spikes).
+   */
+  heldBytesPerSample: number;
   adapter?: unknown;
   threads?: number;
   config: CaseName;
@@ -138,7 +188,12 @@ function timerOf(engine: Engine): KernelTimer {
  */
 const RUN_FRACTIONS = [0.1, 0.3, 0.5, 0.7, 0.9];
 /** Timed steps at each of those points (after one untimed step). */
-const STEPS_PER_POINT: Record<CaseName, number> = { mnist: 10, shd: 2, 'delay-only-fashion': 10 };
+const STEPS_PER_POINT: Record<CaseName, number> = {
+  mnist: 10,
+  shd: 2,
+  'delay-only-fashion': 10,
+  'shd-eventprop': 0,
+};
 
 /**
  * ms per step of the case at each point of RUN_FRACTIONS, with sigma held at the value the
@@ -156,6 +211,8 @@ async function wholeRunPoints(
   log: (s: string) => void,
 ): Promise<{ fraction: number; sigma: number; msPerStep: number }[]> {
   const points: { fraction: number; sigma: number; msPerStep: number }[] = [];
+  // EventProp's cost does not depend on sigma (its delays are exact, no kernel): no points.
+  if (STEPS_PER_POINT[name] === 0) return points;
   for (const fraction of RUN_FRACTIONS) {
     const steps = Math.min(maxSteps, STEPS_PER_POINT[name]);
     const config = caseConfig(name, batch, 1 + steps);
@@ -228,25 +285,37 @@ async function runCase(
     for (const [label, perStep] of Object.entries(kernelMsPerStep)) log(`    ${label}: ${perStep} ms / step`);
   }
   await engine.dispose();
-  const indices = Array.from(model.data.train.subarray(0, batch));
-  const rec = model.net.forward(gatherBatch(model.data, indices), batch);
-  const hiddenSpikeRates = rec.layers.slice(0, -1).map((l) => {
+  // Spike rates and held bytes over the first samples (one at a time, as the views draw them).
+  const probed = Array.from(model.data.train.subarray(0, Math.min(batch, 4)));
+  const records = probed.map((sample) => model.record(sample));
+  const hiddenSpikeRates = records[0]!.layers.slice(0, -1).map((_, l) => {
     let s = 0;
-    for (let q = 0; q < l.neurons.spikes.length; q++) s += l.neurons.spikes[q]!;
-    return Number((s / l.neurons.spikes.length).toFixed(4));
+    let n = 0;
+    for (const rec of records) {
+      const spikes = rec.layers[l]!.neurons.spikes;
+      for (let q = 0; q < spikes.length; q++) s += spikes[q]!;
+      n += spikes.length;
+    }
+    return Number((s / n).toFixed(4));
   });
+  const heldBytesPerSample = Math.round(
+    probed.reduce((sum, sample) => sum + model.heldBytesPerSample(sample), 0) / probed.length,
+  );
   const gpu = engine.info.kind === 'gpu';
   const wholeRun = await wholeRunPoints(name, engineName, batch, steps, threads, hardwareGpu, log);
-  const wholeRunMs = wholeRun.reduce((s, p) => s + p.msPerStep, 0) / wholeRun.length;
+  const wholeRunMs = wholeRun.length ? wholeRun.reduce((s, p) => s + p.msPerStep, 0) / wholeRun.length : ms;
   return {
     ...engine.info.details,
+    method: engine.info.method,
+    heldBytesPerSample,
     config: name,
     batch,
     samplesPerSecond: Number(((1000 * batch) / ms).toFixed(2)),
     msPerStep: Number(ms.toFixed(1)),
     peakRssMb: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
     steps,
-    kernel: config.network.layers[0]!.kernel.mode,
+    // EventProp's delays are exact real numbers: no kernel.
+    kernel: engine.info.method === 'eventprop' ? 'none (EventProp)' : config.network.layers[0]!.kernel.mode,
     hiddenSpikeRates,
     wholeRunSamplesPerSecond: Number(((1000 * batch) / wholeRunMs).toFixed(2)),
     secondsPer60kEpoch: Math.round((60000 * wholeRunMs) / (1000 * batch)),
@@ -371,6 +440,33 @@ function formatTable(rows: TableRow[], peerDevice: string): string {
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
+/** EventProp against BPTT on the shd shape, for each batch size both ran at. */
+function methodComparisons(results: readonly BenchResult[]) {
+  return results
+    .filter((r) => r.config === 'shd-eventprop')
+    .flatMap((ep) => {
+      const bptt = results.find((r) => r.config === 'shd' && r.batch === ep.batch);
+      if (!bptt) return [];
+      return [
+        {
+          comparison: 'eventprop-vs-bptt',
+          shape: 'shd',
+          batch: ep.batch,
+          bpttHeldBytesPerSample: bptt.heldBytesPerSample,
+          eventpropHeldBytesPerSample: ep.heldBytesPerSample,
+          memoryRatio: Number((bptt.heldBytesPerSample / ep.heldBytesPerSample).toFixed(1)),
+          bpttSamplesPerSecond: bptt.samplesPerSecond,
+          eventpropSamplesPerSecond: ep.samplesPerSecond,
+          speedRatio: Number((ep.samplesPerSecond / bptt.samplesPerSecond).toFixed(3)),
+          bpttPeakRssMb: bptt.peakRssMb,
+          eventpropPeakRssMb: ep.peakRssMb,
+          bpttHiddenSpikeRates: bptt.hiddenSpikeRates,
+          eventpropHiddenSpikeRates: ep.hiddenSpikeRates,
+        },
+      ];
+    });
+}
+
 function batchList(flags: Map<string, string | true>): number[] {
   const raw = flags.get('batch');
   if (raw === undefined) return [32];
@@ -406,10 +502,17 @@ async function main(): Promise<number> {
   if (engine !== 'cpu' && engine !== 'gpu')
     throw new UsageError(`--engine must be cpu or gpu, got '${String(engine)}'`);
   const engineName: 'cpu' | 'gpu' = engine;
-  const which = flags.get('config') ?? 'all';
-  if (which !== 'all' && !(typeof which === 'string' && which in CASES))
-    throw new UsageError(`--config must be mnist, shd, delay-only-fashion or all, got '${String(which)}'`);
-  const names: CaseName[] = which === 'all' ? ['mnist', 'shd', 'delay-only-fashion'] : [which as CaseName];
+  const which = String(flags.get('config') ?? 'all');
+  const names: CaseName[] =
+    which === 'all'
+      ? ['mnist', 'shd', 'delay-only-fashion', 'shd-eventprop']
+      : (which.split(',') as CaseName[]);
+  for (const name of names) {
+    if (!Object.hasOwn(CASES, name))
+      throw new UsageError(
+        `--config must be ${Object.keys(CASES).join(', ')}, all, or a comma-separated list of cases; got '${which}'`,
+      );
+  }
   const batches = batchList(flags);
   const peerDevice = flags.get('peer-device') ?? 'cpu';
   if (peerDevice !== 'cpu' && peerDevice !== 'cuda')
@@ -437,6 +540,7 @@ async function main(): Promise<number> {
   // This program itself (bench/bench.js under tsx, or the bundled bench.mjs of bench/gpu-machine/).
   const self = process.argv[1]!;
   const rows: TableRow[] = [];
+  const results: BenchResult[] = [];
   for (const name of names) {
     for (const batch of batches) {
       const steps = intFlag(flags, 'steps', 1) ?? DEFAULT_STEPS[name];
@@ -466,6 +570,7 @@ async function main(): Promise<number> {
       const line = child.stdout.trim().split('\n').at(-1)!;
       process.stdout.write(`${line}\n`);
       const ours = JSON.parse(line) as BenchResult;
+      results.push(ours);
       const row: TableRow = {
         config: name,
         batch,
@@ -494,6 +599,12 @@ async function main(): Promise<number> {
     }
   }
   log(`\n${formatTable(rows, peer.device)}`);
+  for (const line of methodComparisons(results)) {
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+    log(
+      `EventProp vs BPTT (shd shape, batch ${line.batch}): ${line.memoryRatio}x less held per sample (${line.eventpropHeldBytesPerSample} vs ${line.bpttHeldBytesPerSample} bytes), ${line.speedRatio}x the samples/s, peak RSS ${line.eventpropPeakRssMb} vs ${line.bpttPeakRssMb} MB`,
+    );
+  }
   return 0;
 }
 

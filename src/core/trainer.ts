@@ -1,5 +1,6 @@
 import { buildTaskData, gatherBatch, type SpikeDataset } from './data/tasks.ts';
 import type { ExperimentConfig } from './experiment.ts';
+import { activationBytes } from './eventprop/memory.ts';
 import { EventPropModel } from './eventprop/model.ts';
 import { makeNeurons, Network, type ForwardRecord } from './network.ts';
 import { Rng, type RngState } from './rng.ts';
@@ -315,6 +316,16 @@ export class Trainer {
   predictSample(sample: number, rec: ForwardRecord): number {
     if (this.eventprop) return this.eventprop.predict(sample);
     return predict(this.outputRecord(rec), this.readout, this.config.loss)[0]!;
+  }
+
+  /**
+   * Bytes the training method holds for one sample between its forward and backward passes:
+   * BPTT's activations (every step of every layer), or EventProp's spikes (eventprop/memory.ts).
+   */
+  heldBytesPerSample(sample: number): number {
+    if (this.eventprop) return this.eventprop.heldBytes(sample);
+    const input = gatherBatch(this.data, [sample]);
+    return activationBytes(this.net.forward(input, 1), input);
   }
 
   /** Output record of one sample, for traces and first-spike reports. */

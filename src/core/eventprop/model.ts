@@ -15,6 +15,7 @@ import {
   type Spike,
 } from './exactLif.ts';
 import { firstSpikeClass, firstSpikeLoss } from './firstSpikeLoss.ts';
+import { eventStateBytes } from './memory.ts';
 import { forwardPassStepped } from './steppedLif.ts';
 import { maxMembraneLoss, meanMembraneLoss } from './voltageLoss.ts';
 
@@ -209,6 +210,11 @@ export class EventPropModel {
       if (predictions) predictions[offset + b] = r.predicted;
     }
     return { lossSum, correct };
+  }
+
+  /** Bytes EventProp holds for one sample between its passes (eventprop/memory.ts). */
+  heldBytes(sample: number): number {
+    return eventStateBytes(this.forward(this.layers(), sample));
   }
 
   /** The predicted class of one sample (-1: no output spiked, first-spike loss). */
