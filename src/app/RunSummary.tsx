@@ -1,3 +1,4 @@
+import { sigmaMatters } from '../core/train/schedules.ts';
 import { delayRange } from '../core/synapses/kernels.ts';
 import { useApp, type RunStatus, type RunView } from '../store/index.ts';
 import { formatLoss, formatStep } from './format.ts';
@@ -100,12 +101,15 @@ export function RunNumbers() {
             {formatLoss(loss)}
           </dd>
         </div>
-        <div>
-          <dt>
-            <abbr title="Standard deviation of the Gaussian delay kernels, in time steps">σ</abbr>
-          </dt>
-          <dd data-testid="sigma-value">{sigma.toFixed(2)}</dd>
-        </div>
+        {/* Only where a Gaussian kernel trains (not lerp / integer kernels, not EventProp). */}
+        {(!info || sigmaMatters(info.config)) && (
+          <div>
+            <dt>
+              <abbr title="Standard deviation of the Gaussian delay kernels, in time steps">σ</abbr>
+            </dt>
+            <dd data-testid="sigma-value">{sigma.toFixed(2)}</dd>
+          </div>
+        )}
         <div>
           <dt>Validation</dt>
           <dd data-testid="validation-accuracy">{pct(last?.validationAccuracy)}</dd>

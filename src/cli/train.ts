@@ -1,6 +1,7 @@
 import { buildTaskData, type SpikeDataset } from '../core/data/tasks.ts';
 import type { RawDataset } from '../core/data/types.ts';
 import type { Engine } from '../core/engine.ts';
+import { sigmaMatters } from '../core/train/schedules.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { Checkpoint } from '../core/checkpoint.ts';
 import { RunLoop, type RunEvent } from '../core/runLoop.ts';
@@ -127,8 +128,9 @@ function progressLogger(
       const pct = (label: string, v: number | null) =>
         v === null ? '' : ` ${label} ${(100 * v).toFixed(1)}%`;
       const spikes = isToy ? ` first spikes [${firstSpikes().join(', ')}]` : '';
+      const sigma = sigmaMatters(config) ? `  sigma ${m.sigma.toFixed(2)}` : '';
       log(
-        `epoch ${m.epoch}/${epochs}  loss ${m.trainLoss.toPrecision(4)}${pct('train acc', m.trainAccuracy)}${pct('val acc', m.validationAccuracy)}${pct('test acc', m.testAccuracy)}  sigma ${m.sigma.toFixed(2)}${spikes}  (${m.ms.toFixed(0)} ms)`,
+        `epoch ${m.epoch}/${epochs}  loss ${m.trainLoss.toPrecision(4)}${pct('train acc', m.trainAccuracy)}${pct('val acc', m.validationAccuracy)}${pct('test acc', m.testAccuracy)}${sigma}${spikes}  (${m.ms.toFixed(0)} ms)`,
       );
     }
   };

@@ -82,7 +82,7 @@ function yinYang(name: string, description: string, learnDelays: boolean): Exper
     eventprop: {
       tauSynMs: 5,
       simulation: 'exact',
-      loss: { kind: 'firstSpike', tau0Ms: 0.5, tau1Ms: 6.4, alpha: 3e-3 },
+      loss: { kind: 'firstSpike', tau0Ms: 0.5, tau1Ms: 6.4, alpha: 3e-3, silentPush: 1 },
     },
   };
 }

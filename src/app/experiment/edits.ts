@@ -132,7 +132,7 @@ export function defaultEventProp(draft: ExperimentConfig): NonNullable<Experimen
     tauSynMs: 5,
     simulation: 'exact',
     loss: spikingOutput
-      ? { kind: 'firstSpike', tau0Ms: 0.5, tau1Ms: 6.4, alpha: 3e-3 }
+      ? { kind: 'firstSpike', tau0Ms: 0.5, tau1Ms: 6.4, alpha: 3e-3, silentPush: 1 }
       : { kind: 'voltageSum' },
   };
 }
@@ -149,7 +149,7 @@ export function setTrainingMethod(draft: ExperimentConfig, method: TrainingMetho
  */
 export function setEventPropLoss(draft: ExperimentConfig, kind: EventPropLoss['kind']): void {
   const ep = (draft.eventprop ??= defaultEventProp(draft));
-  ep.loss = kind === 'firstSpike' ? { kind, tau0Ms: 0.5, tau1Ms: 6.4, alpha: 3e-3 } : { kind };
+  ep.loss = kind === 'firstSpike' ? { kind, tau0Ms: 0.5, tau1Ms: 6.4, alpha: 3e-3, silentPush: 1 } : { kind };
   const out = draft.network.layers.at(-1)!;
   out.neuron = { ...out.neuron, spiking: kind === 'firstSpike' };
 }

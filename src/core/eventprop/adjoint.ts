@@ -71,6 +71,12 @@ export function eventPropBackward(
    * whole trial) or dL/d(max of V) (acting at the time of each neuron's maximum).
    */
   readout: ReadoutGrads | null = null,
+  /**
+   * Loss terms on the highest V of output neurons that did not spike (the first-spike loss's
+   * push for a silent label neuron): by output neuron, when its maximum was and dL/d(max).
+   * Without spikes its V is a readout's, so the term's adjoint is the readout maximum's.
+   */
+  silentPeaks: ReadonlyMap<number, { time: number; grad: number }> | null = null,
 ): EventPropGradients {
   const weights = layers.map((l) => new Float64Array(l.inputs * l.outputs));
   const delays = layers.map((l) => new Float64Array(l.inputs * l.outputs));
@@ -93,7 +99,11 @@ export function eventPropBackward(
       // A readout's maximum is a point event: going backwards, lambda_V jumps by dL/d(max) there.
       // At equal times it comes before the arrivals (the maximum is V there, continuous in t).
       const peak =
-        isReadout && 'maxGrads' in readout ? { time: trace.maxTime ?? 0, grad: readout.maxGrads[j]! } : null;
+        isReadout && 'maxGrads' in readout
+          ? { time: trace.maxTime ?? 0, grad: readout.maxGrads[j]! }
+          : l === layers.length - 1
+            ? (silentPeaks?.get(j) ?? null)
+            : null;
       // A readout's integral loss acts over the whole trial, so its adjoint starts at the trial's
       // end; arrivals after the end changed nothing.
       const forcing = isReadout && 'integralGrads' in readout ? readout.integralGrads[j]! : 0;
@@ -107,7 +117,9 @@ export function eventPropBackward(
       let peakLeft = peak !== null;
       let lambdaV = 0;
       let lambdaI = 0;
-      let t = isReadout ? end : Math.max(own[n] ?? -Infinity, arrivals[a]?.time ?? -Infinity, 0);
+      let t = isReadout
+        ? end
+        : Math.max(own[n] ?? -Infinity, arrivals[a]?.time ?? -Infinity, peak?.time ?? -Infinity, 0);
       for (;;) {
         const arrivalTime = a >= 0 ? arrivals[a]!.time : -Infinity;
         const spikeTime = n >= 0 ? own[n]! : -Infinity;

@@ -6,7 +6,9 @@ import { Trainer } from '../trainer.ts';
 import { inputSpikes } from './model.ts';
 
 /** eventprop-yinyang made small, on a 0.5 ms grid (so the delay unit conversion is exercised). */
-function smallYinYang(loss: 'firstSpike' | 'voltageSum' | 'voltageMax' = 'firstSpike'): ExperimentConfig {
+type Case = 'firstSpike' | 'firstSpike, silent outputs' | 'voltageSum' | 'voltageMax';
+
+function smallYinYang(loss: Case = 'firstSpike'): ExperimentConfig {
   const c = preset('eventprop-yinyang')!;
   c.task = { kind: 'yinyang', trainSamples: 24, testSamples: 12, firstStep: 0, lastStep: 60, biasStep: 0 };
   c.network.dtMs = 0.5;
@@ -16,8 +18,12 @@ function smallYinYang(loss: 'firstSpike' | 'voltageSum' | 'voltageMax' = 'firstS
     l.kernel.maxDelay = 40;
     l.delayInit = { kind: 'uniform', low: 0, high: 8 };
   });
-  c.network.layers[1]!.weightInit = { kind: 'normal', mean: 2.5, std: 1, scale: 1 };
-  if (loss !== 'firstSpike') {
+  // Strong enough that outputs spike; weak (the silent case) and no output spikes at all.
+  c.network.layers[1]!.weightInit =
+    loss === 'firstSpike, silent outputs'
+      ? { kind: 'normal', mean: 1, std: 0.5, scale: 1 }
+      : { kind: 'normal', mean: 2.5, std: 1, scale: 1 };
+  if (loss === 'voltageSum' || loss === 'voltageMax') {
     c.network.layers[1]!.neuron = { ...c.network.layers[1]!.neuron, spiking: false };
     c.eventprop = { tauSynMs: 5, simulation: 'exact', loss: { kind: loss } };
   }
@@ -30,7 +36,7 @@ function meanLoss(trainer: Trainer, batch: number[]): number {
 }
 
 describe('EventProp as a training method of the Trainer (network parameters, run-loop data)', () => {
-  for (const loss of ['firstSpike', 'voltageSum', 'voltageMax'] as const) {
+  for (const loss of ['firstSpike', 'firstSpike, silent outputs', 'voltageSum', 'voltageMax'] as const) {
     it(`${loss}: the gradients it accumulates are those of the mean batch loss in the network's units (delays in steps)`, () => {
       const trainer = new Trainer(smallYinYang(loss), { precision: 'f64' });
       const batch = Array.from(trainer.data.train.subarray(0, 6));
@@ -125,5 +131,27 @@ describe('EventProp as a training method of the Trainer (network parameters, run
         return p[0];
       })(),
     );
+  });
+
+  it("a silent label output is pushed towards the threshold (the first-spike loss's silentPush) until it spikes", () => {
+    const config = smallYinYang('firstSpike, silent outputs');
+    // Adam moves a weight by about the learning rate per step.
+    config.optimizer.weights = { lr: 0.05, schedule: { kind: 'constant' } };
+    const trainer = new Trainer(config, { precision: 'f64' });
+    const sample = trainer.data.train[0]!;
+    const label = trainer.data.labels![sample]!;
+    const labelSpikes = () => {
+      const out = trainer.record(sample).layers[1]!.neurons.spikes;
+      let n = 0;
+      for (let t = label; t < out.length; t += 3) n += out[t]!;
+      return n;
+    };
+    expect(labelSpikes()).toBe(0);
+    let steps = 0;
+    while (labelSpikes() === 0 && steps < 100) {
+      trainer.trainStep([sample]);
+      steps++;
+    }
+    expect(labelSpikes(), `no label spike after ${steps} steps`).toBeGreaterThan(0);
   });
 });

@@ -13,6 +13,7 @@ import {
   type NeuronTrace,
   type OutputKind,
   type Spike,
+  readoutMax,
 } from './exactLif.ts';
 import { firstSpikeClass, firstSpikeLoss } from './firstSpikeLoss.ts';
 import { eventStateBytes } from './memory.ts';
@@ -77,6 +78,8 @@ interface SampleResult {
   predicted: number;
   outputTimeGrads: Float64Array;
   readout: ReadoutGrads | null;
+  /** The silent label neuron's push (first-spike loss): when its V peaked and dL/d(max V). */
+  silentPeaks: Map<number, { time: number; grad: number }> | null;
 }
 
 export class EventPropModel {
@@ -123,7 +126,7 @@ export class EventPropModel {
     const loss = this.ep.loss;
     if (loss.kind !== 'firstSpike') {
       const r = this.readoutLoss(out.traces, label, loss.kind);
-      return { pass, ...r, outputTimeGrads: new Float64Array(0) };
+      return { pass, ...r, outputTimeGrads: new Float64Array(0), silentPeaks: null };
     }
     const first = out.traces.map((t) => t.spikes[0] ?? null);
     const r = firstSpikeLoss(first, label, this.durationMs, {
@@ -138,7 +141,22 @@ export class EventPropModel {
       seen.add(s.neuron);
       return r.grads[s.neuron]!;
     });
-    return { pass, loss: r.loss, predicted: firstSpikeClass(first), outputTimeGrads, readout: null };
+    // A silent label neuron has no spike time to move: push its highest V towards the threshold.
+    let silentLoss = 0;
+    let silentPeaks: SampleResult['silentPeaks'] = null;
+    if (first[label] === null && loss.silentPush > 0) {
+      const peak = readoutMax(this.lif, pass.arrivals(pass.layers.length - 1, label), this.durationMs);
+      silentLoss = loss.silentPush * (this.lif.threshold - peak.value);
+      silentPeaks = new Map([[label, { time: peak.time, grad: -loss.silentPush }]]);
+    }
+    return {
+      pass,
+      loss: r.loss + silentLoss,
+      predicted: firstSpikeClass(first),
+      outputTimeGrads,
+      readout: null,
+      silentPeaks,
+    };
   }
 
   /** A voltage loss on the readout's traces, and the readout gradients the backward pass takes. */
@@ -176,7 +194,7 @@ export class EventPropModel {
     for (let b = 0; b < indices.length; b++) {
       const r = this.run(layers, indices[b]!);
       total += r.loss;
-      const g = eventPropBackward(this.lif, layers, r.pass, r.outputTimeGrads, r.readout);
+      const g = eventPropBackward(this.lif, layers, r.pass, r.outputTimeGrads, r.readout, r.silentPeaks);
       this.net.synapses.forEach((syn, l) => {
         const mask = syn.mask;
         if (syn.computeWeightGrad) {

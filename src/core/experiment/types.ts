@@ -106,8 +106,12 @@ export type TrainingMethod = OptionValue<typeof TRAINING_METHODS>;
 
 /** EventProp's losses (eventprop/firstSpikeLoss.ts, eventprop/voltageLoss.ts). */
 export type EventPropLoss =
-  /** Cross-entropy over first spike times (softness tau0, ms) plus alpha (e^(t_label / tau1) - 1). */
-  | { kind: 'firstSpike'; tau0Ms: number; tau1Ms: number; alpha: number }
+  /**
+   * Cross-entropy over first spike times (softness tau0, ms) plus alpha (e^(t_label / tau1) - 1),
+   * plus silentPush x (threshold - max V) while the label's output does not spike (EventProp has
+   * no spike time to move there; 0 leaves a silent label without gradient).
+   */
+  | { kind: 'firstSpike'; tau0Ms: number; tau1Ms: number; alpha: number; silentPush: number }
   /** Cross-entropy over a non-spiking readout's mean membrane over the trial. */
   | { kind: 'voltageSum' }
   /** Cross-entropy over a non-spiking readout's highest membrane in the trial. */

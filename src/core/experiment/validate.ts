@@ -231,6 +231,8 @@ function readEventPropLoss(r: Reader, v: unknown, path: ConfigPath): EventPropLo
         tau0Ms: r.num(o, 'tau0Ms', path, { gt: 0 }),
         tau1Ms: r.num(o, 'tau1Ms', path, { gt: 0 }),
         alpha: r.num(o, 'alpha', path, { min: 0 }),
+        // Absent (configs written before it existed) = no push.
+        silentPush: o['silentPush'] === undefined ? 0 : r.num(o, 'silentPush', path, { min: 0 }),
       };
     case 'voltageSum':
     case 'voltageMax':

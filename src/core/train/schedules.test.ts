@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { learningRate, sigmaAt, type LrSchedule, type SigmaSchedule } from './schedules.ts';
+import { preset } from '../presets.ts';
+import { learningRate, sigmaAt, sigmaMatters, type LrSchedule, type SigmaSchedule } from './schedules.ts';
 
 describe('learningRate', () => {
   it('constant', () => {
@@ -99,5 +100,19 @@ describe('sigmaAt', () => {
     const s: SigmaSchedule = { kind: 'multiplicative', initial: 4, final: 1, fraction: 0.01 };
     expect(sigmaAt(s, 10, 0, 10)).toBe(4);
     expect(sigmaAt(s, 10, 1, 10)).toBeCloseTo(1, 14);
+  });
+});
+
+describe('sigmaMatters', () => {
+  it('only where a Gaussian kernel trains with BPTT', () => {
+    expect(sigmaMatters(preset('shd')!)).toBe(true); // gauss
+    expect(sigmaMatters(preset('mnist-small')!)).toBe(false); // lerp
+    expect(sigmaMatters(preset('delay-only-mnist')!)).toBe(false); // hardware, lerp backward
+    const hardwareGauss = preset('delay-only-mnist')!;
+    hardwareGauss.network.layers.forEach((l) => (l.kernel.hardwareBackward = 'gauss'));
+    expect(sigmaMatters(hardwareGauss)).toBe(true);
+    const eventprop = preset('shd')!;
+    eventprop.training.method = 'eventprop';
+    expect(sigmaMatters(eventprop)).toBe(false);
   });
 });

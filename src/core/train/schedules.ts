@@ -1,3 +1,4 @@
+import type { ExperimentConfig } from '../experiment/types.ts';
 import type { OptionValue, SIGMA_SCHEDULES } from '../options.ts';
 
 /**
@@ -53,4 +54,18 @@ export function sigmaAt(schedule: SigmaSchedule, maxDelay: number, step: number,
   const p = Math.min(1, step / span);
   if (schedule.kind === 'linear') return s0 + (schedule.final - s0) * p;
   return s0 * Math.pow(schedule.final / s0, p);
+}
+
+/**
+ * Whether the kernel width sigma changes what trains: some layer has a Gaussian (DCLS) kernel, or
+ * the hardware mode with the Gaussian backward, under BPTT (EventProp's delays have no kernel).
+ */
+export function sigmaMatters(config: ExperimentConfig): boolean {
+  return (
+    config.training.method === 'bptt' &&
+    config.network.layers.some(
+      (l) =>
+        l.kernel.mode === 'gauss' || (l.kernel.mode === 'hardware' && l.kernel.hardwareBackward === 'gauss'),
+    )
+  );
 }
