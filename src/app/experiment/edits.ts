@@ -6,6 +6,7 @@ import type {
   NeuronConfig,
   TrainingMethod,
 } from '../../core/experiment.ts';
+import { EVENTPROP_FIRST_SPIKE_LOSS } from '../../core/eventpropPresets.ts';
 import type { Option, OptionValue } from '../../core/options.ts';
 
 /**
@@ -131,9 +132,7 @@ export function defaultEventProp(draft: ExperimentConfig): NonNullable<Experimen
   return {
     tauSynMs: 5,
     simulation: 'exact',
-    loss: spikingOutput
-      ? { kind: 'firstSpike', tau0Ms: 0.5, tau1Ms: 6.4, alpha: 3e-3, silentPush: 1 }
-      : { kind: 'voltageSum' },
+    loss: spikingOutput ? { ...EVENTPROP_FIRST_SPIKE_LOSS } : { kind: 'voltageSum' },
   };
 }
 
@@ -149,7 +148,7 @@ export function setTrainingMethod(draft: ExperimentConfig, method: TrainingMetho
  */
 export function setEventPropLoss(draft: ExperimentConfig, kind: EventPropLoss['kind']): void {
   const ep = (draft.eventprop ??= defaultEventProp(draft));
-  ep.loss = kind === 'firstSpike' ? { kind, tau0Ms: 0.5, tau1Ms: 6.4, alpha: 3e-3, silentPush: 1 } : { kind };
+  ep.loss = kind === 'firstSpike' ? { ...EVENTPROP_FIRST_SPIKE_LOSS } : { kind };
   const out = draft.network.layers.at(-1)!;
   out.neuron = { ...out.neuron, spiking: kind === 'firstSpike' };
 }

@@ -22,10 +22,16 @@ import {
  * gradients approach the exact variant's as dt shrinks (tested).
  */
 
+/**
+ * Steps by which an arrival may pass a step boundary and still land on it: float noise in a time
+ * computed as t + d, not a real lateness. The WGSL kernels (float32) use the same value.
+ */
+export const GRID_TOLERANCE = 1e-6;
+
 /** An arrival time on the grid: the first step boundary at or after it (ms). */
 export function onGrid(time: number, dt: number): number {
   // + 0: a time of 0 gives 0, not -0.
-  return Math.ceil(time / dt - 1e-9) * dt + 0;
+  return Math.ceil(time / dt - GRID_TOLERANCE) * dt + 0;
 }
 
 /** One neuron on the grid; `arrivals` sorted, their times already on the grid. */
