@@ -13,7 +13,9 @@ import type { LifConfig } from './neurons/lif.ts';
  * - `eventprop-yinyang-fixed-delays`: the same with the delays left at their start.
  * - `eventprop-shd`: SHD's 700 channels as recorded (real-valued times) -> 256 LIF -> 20
  *   non-spiking readouts over 1 s, voltage (mean membrane) cross-entropy, delays up to 150 ms on
- *   the 1 ms grid as mlGeNN runs it ('stepped'). SHD is not shipped: load it (CLI --data).
+ *   the 1 ms grid as mlGeNN runs it ('stepped'). SHD is not shipped: load it (CLI --data). The
+ *   seed text lacks the paper's SHD settings table: this is its kind of network (feed-forward,
+ *   one hidden layer, learned delays), not its verified hyperparameters.
  *
  * The `loss`, `readout` and `sigma` fields are BPTT's and unused here; they are kept valid so the
  * same config trains with BPTT when training.method is switched.
