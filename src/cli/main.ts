@@ -18,6 +18,7 @@ import { readCheckpoint, RunOutputError } from './runOutput.ts';
 import { groupBySeed, readRun, reportMarkdown } from './report.ts';
 import { loadConfig } from './loadConfig.ts';
 import { trainRun } from './train.ts';
+import { analyzeMarkdown, analyzeRuns } from './analyze.ts';
 
 const HELP = `delaylab: learn synaptic delays in spiking neural networks
 
@@ -35,6 +36,10 @@ Usage:
   delaylab report <run dir>... [--json] a results table of run folders (written by --out): last-epoch
                                         train / validation accuracy, the best-validation model's test
                                         accuracy, the train - validation gap, s / epoch; mean ± sd over seeds
+  delaylab analyze <run dir>... [--permutations K] [--seed S] [--json]
+                                        receptive-field structure of two-layer runs: each output neuron's
+                                        maximum Moran's I over K random input orders (default 2000), trained
+                                        and at the seed's initialisation, and their Mann-Whitney U test
   delaylab gradcheck [--json]           finite-difference check of every gradient (Float64)
   delaylab help
 
@@ -95,9 +100,9 @@ async function main(argv: readonly string[]): Promise<number> {
     return command === undefined && !flags.has('help') ? 2 : 0;
   }
   const json = flags.get('json') === true;
-  if (!['presets', 'gradcheck', 'train', 'report'].includes(command))
+  if (!['presets', 'gradcheck', 'train', 'report', 'analyze'].includes(command))
     throw new UsageError(`unknown command '${command}' (try: delaylab help)`);
-  if (command !== 'report' && operands.length > 0)
+  if (command !== 'report' && command !== 'analyze' && operands.length > 0)
     throw new UsageError(`unexpected argument '${operands[0]}'`);
   switch (command) {
     case 'report': {
@@ -106,6 +111,18 @@ async function main(argv: readonly string[]): Promise<number> {
         throw new UsageError('report needs one or more run folders (written by train --out)');
       const rows = operands.map(readRun);
       out(json ? JSON.stringify({ runs: rows, configs: groupBySeed(rows) }) : reportMarkdown(rows));
+      return 0;
+    }
+    case 'analyze': {
+      checkKnown(flags, ['json', 'permutations', 'seed']);
+      if (operands.length === 0)
+        throw new UsageError('analyze needs one or more run folders (written by train --out)');
+      const result = analyzeRuns(
+        operands,
+        { permutations: intFlag(flags, 'permutations', 1) ?? 2000, seed: intFlag(flags, 'seed', 0) ?? 0 },
+        err,
+      );
+      out(json ? JSON.stringify(result) : analyzeMarkdown(result));
       return 0;
     }
     case 'presets': {

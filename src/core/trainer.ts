@@ -52,6 +52,25 @@ export interface EvalResult {
   samples: number;
 }
 
+/** The generators a run draws from its seed: the initialisation's, then the batch order's. */
+export function runGenerators(seed: number): { init: Rng; order: Rng } {
+  const rng = new Rng(seed);
+  const init = rng.fork();
+  return { init, order: rng.fork() };
+}
+
+/** A config's parameters before training, as a run of its seed starts (float64 copies). */
+export function initialParameters(
+  config: ExperimentConfig,
+): { weights: Float64Array; delays: Float64Array }[] {
+  const net = new Network(config.network, 'f64');
+  net.initialise(runGenerators(config.seed).init);
+  return net.synapses.map((s) => ({
+    weights: Float64Array.from(s.weights),
+    delays: Float64Array.from(s.delays),
+  }));
+}
+
 /**
  * Trains an experiment on the CPU reference engine: mini-batches in a seeded order, BPTT, Adam
  * with separate weight and delay groups, delay clamping and the sigma schedule after every step.
@@ -84,10 +103,9 @@ export class Trainer {
     } = {},
   ) {
     this.net = new Network(config.network, options.precision ?? 'f32', 'heaviside', options.storage);
-    const rng = new Rng(config.seed);
-    const initRng = rng.fork();
-    if (options.initialise !== false) this.net.initialise(initRng);
-    this.order = rng.fork();
+    const generators = runGenerators(config.seed);
+    if (options.initialise !== false) this.net.initialise(generators.init);
+    this.order = generators.order;
     this.data = options.data ?? buildTaskData(config);
     this.stepsPerEpoch = Math.max(1, Math.ceil(this.data.train.length / config.training.batchSize));
     this.totalSteps =
