@@ -200,6 +200,28 @@ const VIEWS: ViewSpec[] = [
   }),
 ];
 
+/** Rewired layers: active synapses (fixed by DEEP R / RigL) and the last step's pruning and regrowth. */
+function StructureLine() {
+  const structure = useApp((s) => s.views?.structure ?? null);
+  const step = useApp((s) => s.views?.step ?? 0);
+  if (!structure) return null;
+  return (
+    <p className="structure-line" data-testid="active-synapses" data-active={structure.active.join(' ')}>
+      <strong>Active synapses</strong> (step {step}):{' '}
+      {structure.active.map((active, l) => {
+        const last = structure.lastStep[l];
+        return (
+          <span key={l}>
+            {l > 0 && '; '}
+            layer {l + 1}: {active.toLocaleString('en')} of {structure.total[l]!.toLocaleString('en')}
+            {last && ` (last step: ${last.pruned} dormant, ${last.regrown} regrown)`}
+          </span>
+        );
+      })}
+    </p>
+  );
+}
+
 /** Which sample and neurons the views show (sent to the worker, which recomputes the views). */
 function SelectionBar({ client }: { client: TrainingClient | null }) {
   const selection = useApp((s) => s.views?.selection ?? null);
@@ -253,6 +275,7 @@ export function Views({ client }: { client: TrainingClient | null }) {
       <RunComparison />
       <h2 id="views-heading">Live views</h2>
       <SelectionBar client={client} />
+      <StructureLine />
       <div className="view-grid">
         {VIEWS.filter((v) => v.shows(shape)).map((v) => (
           <figure className="view" key={v.testId}>

@@ -238,6 +238,13 @@ async function classifierSummary(base: Record<string, unknown>, loop: RunLoop): 
     ),
     trainLoss: round(last.trainLoss),
     valLoss: round(last.validationLoss),
+    // Rewired runs: active synapses per layer at the end (fixed by DEEP R / RigL) of how many possible.
+    ...(model.config.network.layers.some((l) => l.rewiring)
+      ? {
+          activeSynapses: model.activeSynapses(),
+          possibleSynapses: model.net.synapses.map((s) => s.weights.length),
+        }
+      : {}),
     samples: {
       train: model.data.train.length,
       validation: model.data.validation.length,

@@ -12,9 +12,11 @@ import type { AdamSnapshot, Trainer, TrainerState } from './trainer.ts';
  * Version 2 adds the best model's kernel width (sigma) and the loss sum of an epoch the
  * checkpoint was taken in; version 1 files are still read (both then null). Version 4 adds every
  * step's loss and the last epoch's predictions on the view split, so a reopened run shows its
- * loss curve and confusion matrix again (null in older files).
+ * loss curve and confusion matrix again (null in older files). Version 5 adds a rewired layer's
+ * structure (its mask, the synapses' signs and the rewiring generator), without which a resumed
+ * run would fall back to the seed's starting mask.
  */
-export const CHECKPOINT_VERSION = 4;
+export const CHECKPOINT_VERSION = 5;
 const OLDEST_READABLE_VERSION = 1;
 /** Version 3 added the trailing CRC-32: a checkpoint damaged after writing is refused, not resumed. */
 const CHECKSUM_FROM_VERSION = 3;
@@ -64,6 +66,8 @@ export interface Checkpoint {
 interface LayerHeader {
   adamWeightsStep: number | null;
   adamDelaysStep: number | null;
+  /** A rewired layer's generator state (its mask and signs are arrays); absent before version 5. */
+  rewiringRng?: RngState | null;
 }
 
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
@@ -79,7 +83,16 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
       arrays[`${i}.adamDelays.m`] = l.adamDelays.m;
       arrays[`${i}.adamDelays.v`] = l.adamDelays.v;
     }
-    return { adamWeightsStep: l.adamWeights?.step ?? null, adamDelaysStep: l.adamDelays?.step ?? null };
+    if (l.structure) {
+      arrays[`${i}.mask`] = l.structure.mask;
+      // Signs as 0 / 2 (sign + 1): the bundle holds unsigned arrays.
+      arrays[`${i}.signs`] = Uint8Array.from(l.structure.signs, (x) => x + 1);
+    }
+    return {
+      adamWeightsStep: l.adamWeights?.step ?? null,
+      adamDelaysStep: l.adamDelays?.step ?? null,
+      rewiringRng: l.structure?.rng ?? null,
+    };
   });
   c.best?.layers.forEach((l, i) => {
     arrays[`best.${i}.weights`] = l.weights;
@@ -130,6 +143,12 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
       return fail(`holds an invalid config: ${e.problems.map((p) => p.message).join('; ')}`);
     throw e;
   }
+  const rngState = (v: unknown, what: string): RngState => {
+    const state = v as RngState | undefined;
+    return state && Array.isArray(state.words) && state.words.length === 4
+      ? state
+      : fail(`has a bad ${what}`);
+  };
   const int = (v: unknown, what: string): number =>
     typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : fail(`has a bad ${what}`);
   const layersHeader = header['layers'];
@@ -155,10 +174,18 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     delays: array(`${i}.delays`, 'f64', sizes[i]!),
     adamWeights: adam(i, 'adamWeights', h.adamWeightsStep, sizes[i]!),
     adamDelays: adam(i, 'adamDelays', h.adamDelaysStep, sizes[i]!),
+    structure:
+      version >= 5 && h.rewiringRng
+        ? {
+            mask: array(`${i}.mask`, 'u8', sizes[i]!),
+            signs: Int8Array.from(array(`${i}.signs`, 'u8', sizes[i]!), (x) =>
+              x === 0 || x === 2 ? x - 1 : fail(`has a bad sign in layer ${i}`),
+            ),
+            rng: rngState(h.rewiringRng, `layer ${i} rewiring state`),
+          }
+        : null,
   }));
-  const order = header['order'] as RngState | undefined;
-  if (!order || !Array.isArray(order.words) || order.words.length !== 4)
-    return fail('has a bad batch-order state');
+  const order = rngState(header['order'], 'batch-order state');
   const history = header['history'];
   if (!Array.isArray(history)) return fail('has no history');
   const bestHeader = header['best'] as { epoch: number; validationAccuracy: number; sigma?: unknown } | null;

@@ -103,6 +103,7 @@ function layer(
     // never spike and weight training gets no gradient: 0 % after 4 MNIST epochs).
     delayInit: { kind: 'uniform', low: 0, high: variant.delayInitHigh },
     connectivity: 1,
+    rewiring: null,
   };
 }
 

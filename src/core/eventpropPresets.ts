@@ -51,6 +51,7 @@ function layer(
     weightInit,
     delayInit: { kind: 'uniform', low: 0, high: delayHigh },
     connectivity: 1,
+    rewiring: null,
   };
 }
 

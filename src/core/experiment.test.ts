@@ -77,6 +77,7 @@ describe('presets', () => {
       'weights-only-fashion',
       'weights-only-fashion-authors-code',
       'yinyang',
+      'yinyang-rewired',
     ]);
     const toy = PRESETS['toy']!;
     expect(toy.task).toEqual({ kind: 'toy', inputTimes: [10, 20, 30], targetTimes: [38, 55] });

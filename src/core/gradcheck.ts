@@ -102,6 +102,7 @@ function networkConfig(neuron: NeuronConfig, kernel: DelayKernelConfig): Experim
     weightInit: { kind: 'constant' as const, value: 0 },
     delayInit: { kind: 'constant' as const, value: 0 },
     connectivity: 1,
+    rewiring: null,
   });
   return { inputs: INPUTS, timeSteps: STEPS, dtMs: 1, layers: [layer(HIDDEN), layer(OUTPUTS)] };
 }

@@ -1,5 +1,6 @@
 import type { EncoderConfig } from './data/encoders.ts';
 import type { DelayInit, EventPropLoss, TaskConfig, WeightInit } from './experiment/types.ts';
+import type { RewiringConfig } from './structure/rewiring.ts';
 import type { LifConfig } from './neurons/lif.ts';
 import type { SrmConfig } from './neurons/srm.ts';
 import type { LossConfig } from './train/losses.ts';
@@ -198,6 +199,19 @@ export const EVENTPROP_LOSSES = [
     help: 'Cross-entropy over a non-spiking readout’s highest membrane in the trial.',
   },
 ] as const satisfies readonly Option<EventPropLoss['kind']>[];
+
+export const REGROWTHS = [
+  {
+    value: 'random',
+    label: 'random (DEEP R)',
+    help: 'Dormant synapses chosen uniformly at random take the place of those that went dormant.',
+  },
+  {
+    value: 'gradient',
+    label: 'largest gradient (RigL)',
+    help: 'The dormant synapses whose loss gradient is largest in magnitude regrow: they would have helped most.',
+  },
+] as const satisfies readonly Option<RewiringConfig['regrowth']>[];
 
 export const READOUTS = [
   {

@@ -35,6 +35,7 @@ function kaimingLayer(
     weightInit: { kind: 'uniform', low: -bound, high: bound },
     delayInit: { kind: 'uniform', low: delayRange(maxDelay).min, high: delayRange(maxDelay).max },
     connectivity: 1,
+    rewiring: null,
   };
 }
 
@@ -62,6 +63,7 @@ const toy: ExperimentConfig = {
         weightInit: { kind: 'uniform', low: 4.5, high: 5.5 },
         delayInit: { kind: 'constant', value: 2 },
         connectivity: 1,
+        rewiring: null,
       },
     ],
   },
@@ -180,6 +182,33 @@ const yinyang: ExperimentConfig = {
 };
 
 /**
+ * Yin-Yang with structure learning ("delays and structure pruning"): every layer keeps 25 % of
+ * its synapses active (75 % sparsity; with 5 inputs, about one per hidden neuron at a time) while DEEP R prunes those whose weight crosses zero and
+ * RigL regrows the dormant ones with the largest gradient; Dale's law (one sign per presynaptic
+ * neuron), L1 0.01, DEEP R temperature 1e-6.
+ */
+const yinyangRewired: ExperimentConfig = {
+  ...yinyang,
+  name: 'yinyang-rewired',
+  description:
+    'Yin-Yang -> 64 LIF -> 3 readouts at 75 % sparsity: DEEP R prunes, RigL regrows (largest gradient), Dale’s law; weights and DCLS delays learn.',
+  network: {
+    ...yinyang.network,
+    // Kaiming bounds for the active fan-in (a quarter of the synapses: bounds x 2), so a neuron
+    // gets the drive the dense preset gives it.
+    layers: yinyang.network.layers.map((l) => ({
+      ...l,
+      weightInit:
+        l.weightInit.kind === 'uniform'
+          ? { kind: 'uniform', low: 2 * l.weightInit.low, high: 2 * l.weightInit.high }
+          : l.weightInit,
+      connectivity: 0.25,
+      rewiring: { regrowth: 'gradient', dale: true, l1: 0.01, temperature: 1e-6 },
+    })),
+  },
+};
+
+/**
  * Small MNIST: 784-128-10, pixels > 127 spike once at t = 0 (the delay-only paper's code),
  * 10 steps, linear-interpolation delays. Uses the built-in 10,000 digits (8,000 for training
  * and validation, 2,000 test); `--data <dir>` swaps in full MNIST or Fashion-MNIST IDX files.
@@ -254,6 +283,7 @@ export const PRESETS: Readonly<Record<string, ExperimentConfig>> = {
   toy,
   patterns,
   yinyang,
+  'yinyang-rewired': yinyangRewired,
   'mnist-small': mnistSmall,
   'mnist-bench': mnistBench,
   'shd-bench': shdBench,

@@ -8,6 +8,7 @@ import type { LayerStorage } from './synapses/delayLayer.ts';
 import { ringBufferCurrent } from './synapses/ringBuffer.ts';
 import { allFinite, type Precision } from './tensor.ts';
 import { AdamState } from './train/adam.ts';
+import { activeCount, LayerRewiring, type RewiringEvents } from './structure/rewiring.ts';
 import {
   computeLoss,
   defaultReadout,
@@ -43,7 +44,17 @@ export interface TrainerState {
     delays: Float64Array;
     adamWeights: AdamSnapshot | null;
     adamDelays: AdamSnapshot | null;
+    /** A rewired layer's structure: which synapses are active, their signs, the rewiring generator. */
+    structure?: StructureSnapshot | null;
   }[];
+}
+
+/** What a rewired layer's resumption needs besides its parameters. */
+export interface StructureSnapshot {
+  mask: Uint8Array;
+  /** +1 / -1 per synapse. */
+  signs: Int8Array;
+  rng: RngState;
 }
 
 export interface EvalResult {
@@ -52,11 +63,15 @@ export interface EvalResult {
   samples: number;
 }
 
-/** The generators a run draws from its seed: the initialisation's, then the batch order's. */
-export function runGenerators(seed: number): { init: Rng; order: Rng } {
+/**
+ * The generators a run draws from its seed: the initialisation's, the batch order's, then the
+ * rewiring's (forked last, so the first two are what they were before rewiring existed).
+ */
+export function runGenerators(seed: number): { init: Rng; order: Rng; structure: Rng } {
   const rng = new Rng(seed);
   const init = rng.fork();
-  return { init, order: rng.fork() };
+  const order = rng.fork();
+  return { init, order, structure: rng.fork() };
 }
 
 /** A config's parameters before training, as a run of its seed starts (float64 copies). */
@@ -87,6 +102,10 @@ export class Trainer {
   private readonly delayStates: (AdamState | null)[];
   /** EventProp's forward pass and gradients (training.method 'eventprop'); null for BPTT. */
   readonly eventprop: EventPropModel | null;
+  /** Per layer: its rewiring (DEEP R / RigL), or null for a fixed structure. */
+  private readonly rewiring: (LayerRewiring | null)[];
+  /** What the last step's rewiring did, per layer (null for fixed layers). */
+  lastRewiring: (RewiringEvents | null)[];
 
   constructor(
     readonly config: ExperimentConfig,
@@ -106,6 +125,17 @@ export class Trainer {
     const generators = runGenerators(config.seed);
     if (options.initialise !== false) this.net.initialise(generators.init);
     this.order = generators.order;
+    // Replicas (initialise false) compute gradients only: the main trainer rewires.
+    this.rewiring = config.network.layers.map((l, i) => {
+      const syn = this.net.synapses[i]!;
+      if (!l.rewiring || options.initialise === false || !syn.mask) return null;
+      return LayerRewiring.create(
+        l.rewiring,
+        syn as typeof syn & { mask: Uint8Array },
+        generators.structure.fork(),
+      );
+    });
+    this.lastRewiring = this.rewiring.map(() => null);
     this.data = options.data ?? buildTaskData(config);
     this.stepsPerEpoch = Math.max(1, Math.ceil(this.data.train.length / config.training.batchSize));
     this.totalSteps =
@@ -141,6 +171,7 @@ export class Trainer {
         delays: Float64Array.from(s.delays),
         adamWeights: adam(this.weightStates[l]!),
         adamDelays: adam(this.delayStates[l]!),
+        structure: this.structureOf(l),
       })),
     };
   }
@@ -174,6 +205,19 @@ export class Trainer {
       put(`layer ${l} delays`, layers[l]!.delays, saved.delays);
       adam(`layer ${l} weight optimiser`, this.weightStates[l]!, saved.adamWeights);
       adam(`layer ${l} delay optimiser`, this.delayStates[l]!, saved.adamDelays);
+      const rewiring = this.rewiring[l];
+      if (rewiring) {
+        const structure = saved.structure;
+        if (!structure) throw new RangeError(`layer ${l}: the saved state has no structure for its rewiring`);
+        put(`layer ${l} mask`, layers[l]!.mask!, structure.mask);
+        this.rewiring[l] = new LayerRewiring(
+          rewiring.config,
+          rewiring.inputs,
+          rewiring.outputs,
+          Int8Array.from(structure.signs),
+          structure.rng,
+        );
+      }
     });
     this.step = state.step;
     this.epoch = state.epoch;
@@ -272,9 +316,48 @@ export class Trainer {
       this.weightStates[l]?.apply(s.weights, s.gradWeights, lrW, hyper);
       this.delayStates[l]?.apply(s.delays, s.gradDelays, lrD, hyper);
     });
+    this.rewire(lrW);
     this.net.constrain();
     this.step++;
     this.net.setSigma(this.currentSigma());
+  }
+
+  /**
+   * DEEP R / RigL on the rewired layers after the optimiser's step (structure/rewiring.ts): the
+   * same number of active synapses, regrown ones at weight 0 with a delay from the layer's delay
+   * initialisation and cleared optimiser moments.
+   */
+  private rewire(lr: number): void {
+    this.lastRewiring = this.rewiring.map((rewiring, l) => {
+      if (!rewiring) return null;
+      const syn = this.net.synapses[l]!;
+      const init = this.config.network.layers[l]!.delayInit;
+      const clear = (state: AdamState | null, q: number) => {
+        if (state) state.m[q] = state.v[q] = 0;
+      };
+      return rewiring.step(
+        syn as typeof syn & { mask: Uint8Array },
+        lr,
+        (rng) => (init.kind === 'uniform' ? rng.uniformIn(init.low, init.high) : init.value),
+        (q) => {
+          clear(this.weightStates[l]!, q);
+          clear(this.delayStates[l]!, q);
+        },
+      );
+    });
+  }
+
+  /** A rewired layer's structure for a checkpoint (null for fixed layers). */
+  private structureOf(l: number): StructureSnapshot | null {
+    const rewiring = this.rewiring[l];
+    const mask = this.net.synapses[l]!.mask;
+    if (!rewiring || !mask) return null;
+    return { mask: Uint8Array.from(mask), signs: Int8Array.from(rewiring.signs), rng: rewiring.rngState() };
+  }
+
+  /** Active synapses per layer (all of a dense layer's). */
+  activeSynapses(): number[] {
+    return this.net.synapses.map((s) => (s.mask ? activeCount(s.mask) : s.weights.length));
   }
 
   /**

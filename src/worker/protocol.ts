@@ -152,6 +152,16 @@ export interface ViewSnapshot {
    * the network is small enough to draw one by one (null otherwise).
    */
   network: { weights: Float32Array; delays: Float32Array }[] | null;
+  /**
+   * Rewired layers' structure (DEEP R / RigL), null when no layer rewires: per layer its active
+   * and possible synapses, and how many went dormant and regrew in the last step (null for a
+   * layer with a fixed structure).
+   */
+  structure: {
+    active: number[];
+    total: number[];
+    lastStep: ({ pruned: number; regrown: number } | null)[];
+  } | null;
   /** Toy extras: first output spike steps with training kernels and with integer delays; delays [input][output]. */
   toy: { firstSpikes: number[]; quantisedFirstSpikes: number[]; delays: number[] } | null;
 }

@@ -135,6 +135,13 @@ export function computeViews(trainer: Trainer, selection: ViewSelection): ViewSn
             delays: Float32Array.from(syn.delays),
           }))
         : null,
+    structure: config.network.layers.some((l) => l.rewiring)
+      ? {
+          active: trainer.activeSynapses(),
+          total: net.synapses.map((syn) => syn.weights.length),
+          lastStep: trainer.lastRewiring.map((e) => (e ? { pruned: e.pruned, regrown: e.regrown } : null)),
+        }
+      : null,
     toy:
       config.task.kind === 'toy'
         ? {

@@ -23,8 +23,12 @@ import {
   hiddenSizesText,
   parseSizes,
   setHiddenSizes,
+  setActiveFraction,
   setEventPropLoss,
   setNeuronModel,
+  setStructure,
+  STRUCTURES,
+  structureOf,
   setTrainedParameters,
   setTrainingMethod,
   setWeightInitKind,
@@ -187,6 +191,21 @@ function NetworkSection({ config, edit }: { config: ExperimentConfig; edit: Edit
           const sizes = parseSizes(text);
           return sizes !== null && edit((d) => setHiddenSizes(d, sizes));
         }}
+      />
+      <SelectField
+        label="Structure"
+        testId="structure"
+        configPath={layersField('rewiring')}
+        value={structureOf(config)}
+        options={STRUCTURES}
+        onChange={(structure) => edit((d) => setStructure(d, structure))}
+      />
+      <NumberField
+        label="Active fraction"
+        testId="active-fraction"
+        configPath={layersField('connectivity')}
+        value={config.network.layers[0]!.connectivity}
+        onCommit={(v) => v !== null && edit((d) => setActiveFraction(d, v))}
       />
       <NumberField
         label="Time steps"

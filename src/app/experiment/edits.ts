@@ -7,7 +7,7 @@ import type {
   TrainingMethod,
 } from '../../core/experiment.ts';
 import { EVENTPROP_FIRST_SPIKE_LOSS } from '../../core/eventpropPresets.ts';
-import type { Option, OptionValue } from '../../core/options.ts';
+import { REGROWTHS, type Option, type OptionValue } from '../../core/options.ts';
 
 /**
  * Edits of the experiment config that touch more than one field (pure; the editor passes them
@@ -151,4 +151,45 @@ export function setEventPropLoss(draft: ExperimentConfig, kind: EventPropLoss['k
   ep.loss = kind === 'firstSpike' ? { ...EVENTPROP_FIRST_SPIKE_LOSS } : { kind };
   const out = draft.network.layers.at(-1)!;
   out.neuron = { ...out.neuron, spiking: kind === 'firstSpike' };
+}
+
+/** The network's structure as the editor offers it: fixed (dense or a fixed mask), or rewired. */
+export const STRUCTURES = [
+  {
+    value: 'fixed',
+    label: 'fixed',
+    help: 'The synapses that exist never change (every pair, or a fixed random share: the active fraction).',
+  },
+  ...REGROWTHS.map((o) => ({ ...o, label: `rewired: ${o.label}` })),
+] as const satisfies readonly Option<string>[];
+
+export type Structure = OptionValue<typeof STRUCTURES>;
+
+/** A config's structure as one choice (the first rewired layer's regrowth). */
+export function structureOf(config: ExperimentConfig): Structure {
+  return config.network.layers.find((l) => l.rewiring)?.rewiring?.regrowth ?? 'fixed';
+}
+
+/** Active share a layer takes when rewiring starts on a dense one (75 % sparsity, as the paper's middle setting). */
+export const DEFAULT_ACTIVE_FRACTION = 0.25;
+
+/**
+ * Sets every layer's structure. Rewiring starts with Dale's law (the paper), a small L1 and
+ * DEEP R noise; a dense layer becomes DEFAULT_ACTIVE_FRACTION active. Back to fixed keeps the
+ * active fraction (a fixed random mask of that share).
+ */
+export function setStructure(draft: ExperimentConfig, structure: Structure): void {
+  for (const l of draft.network.layers) {
+    if (structure === 'fixed') {
+      l.rewiring = null;
+      continue;
+    }
+    if (l.connectivity >= 1) l.connectivity = DEFAULT_ACTIVE_FRACTION;
+    l.rewiring = { dale: true, l1: 0.01, temperature: 1e-6, ...l.rewiring, regrowth: structure };
+  }
+}
+
+/** The active fraction of every layer (the editor sets one share for all layers). */
+export function setActiveFraction(draft: ExperimentConfig, fraction: number): void {
+  for (const l of draft.network.layers) l.connectivity = fraction;
 }

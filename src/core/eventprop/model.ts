@@ -199,8 +199,9 @@ export class EventPropModel {
         const mask = syn.mask;
         if (syn.computeWeightGrad) {
           const gw = g.weights[l]!;
-          for (let q = 0; q < gw.length; q++)
-            if (!mask || mask[q]) syn.gradWeights[q]! += gw[q]! / batchTotal;
+          // Dormant synapses keep theirs where rewiring ranks them (RigL).
+          const all = !mask || syn.keepDormantGradients;
+          for (let q = 0; q < gw.length; q++) if (all || mask[q]) syn.gradWeights[q]! += gw[q]! / batchTotal;
         }
         if (syn.computeDelayGrad && syn.hasDelayGradient) {
           const gd = g.delays[l]!;

@@ -5,10 +5,12 @@ import {
   KERNEL_MODES,
   LIF_RESETS,
   NEURON_MODELS,
+  REGROWTHS,
   SURROGATES,
   WEIGHT_INITS,
 } from '../options.ts';
 import type { SurrogateConfig } from '../neurons/surrogates.ts';
+import type { RewiringConfig } from '../structure/rewiring.ts';
 import { delayRange, type DelayKernelConfig } from '../synapses/kernels.ts';
 import type { ConfigPath } from './problems.ts';
 import type { Reader } from './reader.ts';
@@ -29,7 +31,17 @@ export function readLayer(r: Reader, v: unknown, path: ConfigPath, timeSteps: nu
     weightInit: readWeightInit(r, o['weightInit'], [...path, 'weightInit']),
     delayInit,
     connectivity: r.num(o, 'connectivity', path, { gt: 0, max: 1 }),
+    rewiring:
+      o['rewiring'] === undefined || o['rewiring'] === null
+        ? null
+        : readRewiring(r, o['rewiring'], [...path, 'rewiring']),
   };
+  if (layer.rewiring && layer.connectivity >= 1)
+    r.report(
+      [...path, 'connectivity'],
+      'cross-field',
+      'rewiring keeps a fixed share of synapses active: it must be below 1',
+    );
   // After the layer's own fields, as problems have always been listed in this order (the
   // share-link decoder reports what it drops in the order it finds it).
   if (delayInit.kind === 'uniform' && delayInit.low > delayInit.high) {
@@ -41,6 +53,16 @@ export function readLayer(r: Reader, v: unknown, path: ConfigPath, timeSteps: nu
     r.report(delayInitPath, 'range', `delays must lie in [${range.min}, kernel.maxDelay - 1 = ${range.max}]`);
   }
   return layer;
+}
+
+function readRewiring(r: Reader, v: unknown, path: ConfigPath): RewiringConfig {
+  const o = r.obj(v, path);
+  return {
+    regrowth: r.oneOf(o, 'regrowth', path, REGROWTHS),
+    dale: r.bool(o, 'dale', path),
+    l1: r.num(o, 'l1', path, { min: 0 }),
+    temperature: r.num(o, 'temperature', path, { min: 0 }),
+  };
 }
 
 function readKernel(r: Reader, v: unknown, path: ConfigPath, timeSteps: number): DelayKernelConfig {

@@ -1,6 +1,7 @@
 import type { EncoderConfig } from '../data/encoders.ts';
 import type { LifConfig } from '../neurons/lif.ts';
 import type { SrmConfig } from '../neurons/srm.ts';
+import type { RewiringConfig } from '../structure/rewiring.ts';
 import type { DelayKernelConfig } from '../synapses/kernels.ts';
 import type { EVENTPROP_SIMULATIONS, OptionValue, TRAINING_METHODS } from '../options.ts';
 import type { LossConfig, Readout } from '../train/losses.ts';
@@ -33,8 +34,13 @@ export interface LayerConfig {
   trainDelays: boolean;
   weightInit: WeightInit;
   delayInit: DelayInit;
-  /** Fraction of synapses kept by a random fixed mask (1 = dense). */
+  /** Fraction of synapses kept by a random fixed mask (1 = dense); with rewiring, the fraction kept active. */
   connectivity: number;
+  /**
+   * Structure learning (DEEP R / RigL, structure/rewiring.ts): the active synapses change while
+   * their number stays fixed at `connectivity`. Added after version 1 shipped: absent = null.
+   */
+  rewiring: RewiringConfig | null;
 }
 
 export type TaskConfig =

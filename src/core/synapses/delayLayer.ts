@@ -56,6 +56,11 @@ export class DelayLayer {
   /** Skip gradients nobody will use (frozen weights or delays). */
   computeWeightGrad = true;
   computeDelayGrad = true;
+  /**
+   * Keep the weight gradients of masked (dormant) synapses: rewiring's RigL regrowth ranks them
+   * (structure/rewiring.ts). Otherwise they are zeroed after the backward pass.
+   */
+  keepDormantGradients = false;
 
   private events: EventsByNeuron | null = null;
   private rowEvents: EventsByRow | null = null;
@@ -257,7 +262,7 @@ export class DelayLayer {
     if (mask) {
       for (let q = 0; q < mask.length; q++) {
         if (mask[q] === 0) {
-          this.gradWeights[q] = 0;
+          if (!this.keepDormantGradients) this.gradWeights[q] = 0;
           this.gradDelays[q] = 0;
         }
       }

@@ -45,6 +45,7 @@ function layer(
     // Real-valued delays: integer and fractional parts both matter to the rounding.
     delayInit: { kind: 'uniform', low: 0, high: maxDelay - 1 },
     connectivity: 1,
+    rewiring: null,
   };
 }
 
