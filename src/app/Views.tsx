@@ -214,7 +214,8 @@ function StructureLine() {
           <span key={l}>
             {l > 0 && '; '}
             layer {l + 1}: {active.toLocaleString('en')} of {structure.total[l]!.toLocaleString('en')}
-            {last && ` (last step: ${last.pruned} dormant, ${last.regrown} regrown)`}
+            {last &&
+              ` (last step: ${last.pruned} dormant, ${last.regrown} regrown; ${structure.regrownSoFar[l]} regrown since opened)`}
           </span>
         );
       })}

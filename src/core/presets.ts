@@ -187,6 +187,15 @@ const yinyang: ExperimentConfig = {
  * RigL regrows the dormant ones with the largest gradient; Dale's law (one sign per presynaptic
  * neuron), L1 0.01, DEEP R temperature 1e-6.
  */
+
+/**
+ * Initial weight bounds of yinyang-rewired, x the dense preset's: 2 for the active fan-in (a
+ * quarter of the synapses) and 2 more, since with about one input per hidden neuron a single
+ * input spike must be able to reach the threshold (at x 2 and x 3 the network stayed silent for
+ * its first 120 steps, no gradient reaching it; at x 4 it learns from the first steps).
+ */
+const REWIRED_WEIGHT_GAIN = 4;
+
 const yinyangRewired: ExperimentConfig = {
   ...yinyang,
   name: 'yinyang-rewired',
@@ -194,13 +203,15 @@ const yinyangRewired: ExperimentConfig = {
     'Yin-Yang -> 64 LIF -> 3 readouts at 75 % sparsity: DEEP R prunes, RigL regrows (largest gradient), Dale’s law; weights and DCLS delays learn.',
   network: {
     ...yinyang.network,
-    // Kaiming bounds for the active fan-in (a quarter of the synapses: bounds x 2), so a neuron
-    // gets the drive the dense preset gives it.
     layers: yinyang.network.layers.map((l) => ({
       ...l,
       weightInit:
         l.weightInit.kind === 'uniform'
-          ? { kind: 'uniform', low: 2 * l.weightInit.low, high: 2 * l.weightInit.high }
+          ? {
+              kind: 'uniform',
+              low: REWIRED_WEIGHT_GAIN * l.weightInit.low,
+              high: REWIRED_WEIGHT_GAIN * l.weightInit.high,
+            }
           : l.weightInit,
       connectivity: 0.25,
       rewiring: { regrowth: 'gradient', dale: true, l1: 0.01, temperature: 1e-6 },

@@ -106,6 +106,8 @@ export class Trainer {
   private readonly rewiring: (LayerRewiring | null)[];
   /** What the last step's rewiring did, per layer (null for fixed layers). */
   lastRewiring: (RewiringEvents | null)[];
+  /** Synapses regrown per layer since this trainer was built (not checkpointed: a live count). */
+  regrownSoFar: number[];
 
   constructor(
     readonly config: ExperimentConfig,
@@ -136,6 +138,7 @@ export class Trainer {
       );
     });
     this.lastRewiring = this.rewiring.map(() => null);
+    this.regrownSoFar = this.rewiring.map(() => 0);
     this.data = options.data ?? buildTaskData(config);
     this.stepsPerEpoch = Math.max(1, Math.ceil(this.data.train.length / config.training.batchSize));
     this.totalSteps =
@@ -345,6 +348,7 @@ export class Trainer {
         },
       );
     });
+    this.lastRewiring.forEach((e, l) => (this.regrownSoFar[l]! += e?.regrown ?? 0));
   }
 
   /** A rewired layer's structure for a checkpoint (null for fixed layers). */

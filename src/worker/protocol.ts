@@ -161,6 +161,8 @@ export interface ViewSnapshot {
     active: number[];
     total: number[];
     lastStep: ({ pruned: number; regrown: number } | null)[];
+    /** Synapses regrown per layer since the run was opened on this page. */
+    regrownSoFar: number[];
   } | null;
   /** Toy extras: first output spike steps with training kernels and with integer delays; delays [input][output]. */
   toy: { firstSpikes: number[]; quantisedFirstSpikes: number[]; delays: number[] } | null;

@@ -140,6 +140,7 @@ export function computeViews(trainer: Trainer, selection: ViewSelection): ViewSn
           active: trainer.activeSynapses(),
           total: net.synapses.map((syn) => syn.weights.length),
           lastStep: trainer.lastRewiring.map((e) => (e ? { pruned: e.pruned, regrown: e.regrown } : null)),
+          regrownSoFar: [...trainer.regrownSoFar],
         }
       : null,
     toy:

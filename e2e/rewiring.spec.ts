@@ -1,0 +1,72 @@
+import { expect, test } from '@playwright/test';
+import { newRun, openSettings, setField, waitForStatus } from './helpers.ts';
+
+/** The per-layer active-synapse counts the views show, as numbers. */
+async function activeCounts(page: import('@playwright/test').Page): Promise<number[]> {
+  const attr = await page.getByTestId('active-synapses').getAttribute('data-active');
+  return (attr ?? '').split(' ').map(Number);
+}
+
+test('a rewired (sparse) network trains; its active-synapse count stays fixed while synapses are pruned and regrown', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await waitForStatus(page, /^ready$/);
+  await page.getByTestId('preset').selectOption('yinyang-rewired');
+  await waitForStatus(page, /^ready$/);
+  await openSettings(page);
+  await expect(page.getByTestId('structure')).toHaveValue('gradient');
+  await expect(page.getByTestId('active-fraction')).toHaveValue('0.25');
+  await setField(page, 'epochs', '2');
+  await newRun(page);
+  await expect(page.getByTestId('active-synapses')).toContainText('layer 1:');
+  const start = await activeCounts(page);
+  expect(start).toHaveLength(2);
+  // A quarter of 5 x 64 and of 64 x 3 synapses, as the seed's mask drew them.
+  expect(start[0]!).toBeLessThan(0.35 * 320);
+  await page.getByLabel('Steps/s').selectOption({ label: '30' });
+  await page.getByRole('button', { name: 'Play' }).click();
+  const seen = new Set<string>();
+  let regrowth = false;
+  await expect
+    .poll(
+      async () => {
+        expect(await activeCounts(page)).toEqual(start);
+        const text = (await page.getByTestId('active-synapses').textContent()) ?? '';
+        seen.add(text);
+        if (/[1-9]\d* regrown since opened/.test(text)) regrowth = true;
+        return Number(await page.getByTestId('step-count').textContent());
+      },
+      { timeout: 90_000 },
+    )
+    .toBeGreaterThan(60);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  expect(await activeCounts(page)).toEqual(start);
+  expect(seen.size, 'the line followed the training').toBeGreaterThan(1);
+  expect(regrowth, 'some step pruned and regrew synapses').toBe(true);
+  await page.screenshot({ path: 'test-results/rewiring.png', fullPage: true });
+});
+
+test('the structure choice turns rewiring on for every layer and travels in a share link', async ({
+  page,
+  browser,
+}) => {
+  await page.goto('/');
+  await waitForStatus(page, /^ready$/);
+  await page.getByTestId('preset').selectOption('patterns');
+  await waitForStatus(page, /^ready$/);
+  await openSettings(page);
+  await page.getByTestId('structure').selectOption('random');
+  await expect(page.getByTestId('active-fraction')).toHaveValue('0.25');
+  await page.getByTestId('copy-link').click();
+  await expect(page.getByTestId('share-link')).toHaveValue(/rewiring/);
+  const link = await page.getByTestId('share-link').inputValue();
+  const context = await browser.newContext();
+  const other = await context.newPage();
+  await other.goto(link);
+  await waitForStatus(other, /^ready$/);
+  await expect(other.getByTestId('link-messages')).toHaveCount(0);
+  await openSettings(other);
+  await expect(other.getByTestId('structure')).toHaveValue('random');
+  await context.close();
+});
