@@ -1,8 +1,8 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { newRun, openSettings, setField, waitForStatus } from './helpers.ts';
 
 /** The per-layer active-synapse counts the views show, as numbers. */
-async function activeCounts(page: import('@playwright/test').Page): Promise<number[]> {
+async function activeCounts(page: Page): Promise<number[]> {
   const attr = await page.getByTestId('active-synapses').getAttribute('data-active');
   return (attr ?? '').split(' ').map(Number);
 }
