@@ -44,6 +44,10 @@ test('a rewired (sparse) network trains; its active-synapse count stays fixed wh
   expect(await activeCounts(page)).toEqual(start);
   expect(seen.size, 'the line followed the training').toBeGreaterThan(1);
   expect(regrowth, 'some step pruned and regrew synapses').toBe(true);
+  // The chosen output neuron's receptive field and its Moran's I, live.
+  const moran = (await page.getByTestId('output-field-morans').textContent()) ?? '';
+  const value = Number(/Moran’s I (-?\d\.\d{4})/.exec(moran)?.[1]);
+  expect(Math.abs(value), moran).toBeLessThanOrEqual(1);
   await page.screenshot({ path: 'test-results/rewiring.png', fullPage: true });
 });
 

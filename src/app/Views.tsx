@@ -11,7 +11,7 @@ import { create as createRaster } from '../charts/spikeRaster.ts';
 import type { Chart } from '../charts/common.ts';
 import { useApp, type AppState } from '../store/index.ts';
 import type { TrainingClient } from '../worker/client.ts';
-import type { ViewSelection } from '../worker/protocol.ts';
+import { LIVE_MORAN_PERMUTATIONS, type ViewSelection } from '../worker/protocol.ts';
 import { D3Chart } from './D3Chart.tsx';
 import { NumberField } from './fields.tsx';
 import {
@@ -200,6 +200,22 @@ const VIEWS: ViewSpec[] = [
   }),
 ];
 
+/** The chosen output neuron's receptive-field autocorrelation (Moran's I), live. */
+function FieldMoranLine() {
+  const field = useApp((s) => s.views?.outputField ?? null);
+  if (!field) return null;
+  return (
+    <p className="structure-line" data-testid="output-field-morans">
+      <strong>Receptive field of output {field.neuron}</strong>: Moran’s I{' '}
+      {field.moransI === null ? 'undefined (a constant field)' : field.moransI.toFixed(4)}{' '}
+      <span className="muted">
+        (queen’s case, the maximum over {LIVE_MORAN_PERMUTATIONS} random input orders; 0 for no spatial
+        structure, trained fields score higher: see delaylab analyze)
+      </span>
+    </p>
+  );
+}
+
 /** Rewired layers: active synapses (fixed by DEEP R / RigL) and the last step's pruning and regrowth. */
 function StructureLine() {
   const structure = useApp((s) => s.views?.structure ?? null);
@@ -277,6 +293,7 @@ export function Views({ client }: { client: TrainingClient | null }) {
       <h2 id="views-heading">Live views</h2>
       <SelectionBar client={client} />
       <StructureLine />
+      <FieldMoranLine />
       <div className="view-grid">
         {VIEWS.filter((v) => v.shows(shape)).map((v) => (
           <figure className="view" key={v.testId}>

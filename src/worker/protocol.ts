@@ -132,6 +132,12 @@ export interface HistogramRecord {
 }
 
 /** What the live views draw; computed in the worker from the current parameters. */
+/**
+ * Random input orders the live output field's Moran's I is maximised over (fewer than the 2,000
+ * of `delaylab analyze`: the views are recomputed every half second while training).
+ */
+export const LIVE_MORAN_PERMUTATIONS = 200;
+
 export interface ViewSnapshot {
   step: number;
   selection: ViewSelection;
@@ -146,7 +152,16 @@ export interface ViewSnapshot {
   /** Receptive field points of the chosen hidden neuron: input, delay (steps), weight. */
   hiddenField: { neuron: number; points: { input: number; delay: number; weight: number }[] } | null;
   /** Receptive field grid [input][delay] of the chosen output neuron through the hidden layer. */
-  outputField: { neuron: number; delaySpan: number; grid: Float32Array } | null;
+  outputField: {
+    neuron: number;
+    delaySpan: number;
+    grid: Float32Array;
+    /**
+     * Its Moran's I (queen's case), the maximum over LIVE_MORAN_PERMUTATIONS random input orders
+     * (`delaylab analyze` takes 2,000); null for a constant field.
+     */
+    moransI: number | null;
+  } | null;
   /**
    * Every synapse's weight and delay per layer ([inputs][outputs]) for the network picture, when
    * the network is small enough to draw one by one (null otherwise).

@@ -1,11 +1,19 @@
 import { histogram } from '../core/analysis/histogram.ts';
 import { confusionMatrix, confusionStride, silentCounts } from '../core/analysis/confusion.ts';
+import { maxMoransIOverRowPermutations } from '../core/analysis/moransI.ts';
 import { hiddenField, outputField } from '../core/analysis/receptiveFields.ts';
 import { gatherBatch, type SpikeDataset } from '../core/data/tasks.ts';
 import { delayRange } from '../core/synapses/kernels.ts';
 import type { Trainer } from '../core/trainer.ts';
 import { firstSpikeSteps } from '../core/train/losses.ts';
-import type { HistogramRecord, LayerRecord, TestReport, ViewSelection, ViewSnapshot } from './protocol.ts';
+import {
+  LIVE_MORAN_PERMUTATIONS,
+  type HistogramRecord,
+  type LayerRecord,
+  type TestReport,
+  type ViewSelection,
+  type ViewSnapshot,
+} from './protocol.ts';
 
 /** Bars of the delay and weight histograms. */
 export const HISTOGRAM_BINS = 24;
@@ -107,7 +115,11 @@ export function computeViews(trainer: Trainer, selection: ViewSelection): ViewSn
       delaySpan,
       layersCfg[1]!.kernel.rounding,
     );
-    outputFieldView = { neuron: sel.outputNeuron, delaySpan, grid: field.grid };
+    const moran = maxMoransIOverRowPermutations(
+      { values: field.grid, rows: first.inputs, cols: delaySpan },
+      { permutations: LIVE_MORAN_PERMUTATIONS, seed: sel.outputNeuron },
+    );
+    outputFieldView = { neuron: sel.outputNeuron, delaySpan, grid: field.grid, moransI: moran.max.value };
   }
   return {
     step: trainer.step,

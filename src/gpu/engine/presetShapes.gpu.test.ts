@@ -58,18 +58,26 @@ function worstRelative(gpu: ArrayLike<number>, cpu: ArrayLike<number>): number {
 }
 
 describe('GPU parity at the presets’ layer shapes', () => {
-  const eventprop = Object.keys(PRESETS).filter((name) => PRESETS[name]!.training.method === 'eventprop');
+  // The presets the GPU engine refuses (EventProp, connectivity masks and rewiring), with reasons.
+  const refused = Object.keys(PRESETS).filter((name) => gpuUnsupportedReason(PRESETS[name]!) !== null);
   const names = Object.keys(PRESETS).filter(
-    (name) => PRESETS[name]!.task.kind !== 'toy' && !eventprop.includes(name),
+    (name) => PRESETS[name]!.task.kind !== 'toy' && !refused.includes(name),
   );
-  it('covers every BPTT preset but the toy (whose own task the GpuTrainer test runs)', () => {
-    expect(names.length).toBe(Object.keys(PRESETS).length - 1 - eventprop.length);
+  it('covers every preset the GPU engine takes but the toy (whose own task the GpuTrainer test runs)', () => {
+    expect(names.length).toBe(Object.keys(PRESETS).length - 1 - refused.length);
   });
 
-  it('the EventProp presets are refused with the reason (the GPU engine trains BPTT only)', () => {
-    expect(eventprop.length).toBeGreaterThanOrEqual(3);
-    for (const name of eventprop)
-      expect(gpuUnsupportedReason(PRESETS[name]!)).toMatch(/BPTT only; EventProp runs on the CPU engine/);
+  it('the presets it refuses are the EventProp and the rewired ones, each with the reason', () => {
+    expect(refused.sort()).toEqual([
+      'eventprop-shd',
+      'eventprop-yinyang',
+      'eventprop-yinyang-fixed-delays',
+      'yinyang-rewired',
+    ]);
+    for (const name of refused)
+      expect(gpuUnsupportedReason(PRESETS[name]!)).toMatch(
+        name.startsWith('eventprop') ? /BPTT only; EventProp runs on the CPU engine/ : /connectivity masks/,
+      );
   });
 
   for (const name of names) {
