@@ -1,5 +1,13 @@
 import { expect, test } from '@playwright/test';
-import { newRun, openSettings, readPercent, setField, trainToTheEnd, waitForStatus } from './helpers.ts';
+import {
+  newRun,
+  openPresetSettings,
+  readPercent,
+  reopenFromShareLink,
+  setField,
+  trainToTheEnd,
+  waitForStatus,
+} from './helpers.ts';
 
 /** The views an EventProp run on Yin-Yang draws (test ids of the chart hosts). */
 const VIEWS = ['raster-chart', 'trace-chart', 'hidden-trace-chart', 'delay-histogram', 'weight-histogram'];
@@ -33,23 +41,12 @@ test('EventProp trains eventprop-yinyang in the playground; rasters, traces and 
 });
 
 test('the gradient method is an editable field that a share link carries', async ({ page, browser }) => {
-  await page.goto('/');
-  await waitForStatus(page, /^ready$/);
-  await page.getByTestId('preset').selectOption('patterns');
-  await waitForStatus(page, /^ready$/);
-  await openSettings(page);
+  await openPresetSettings(page, 'patterns');
   await page.getByTestId('method').selectOption('eventprop');
   // patterns reads a non-spiking readout: EventProp's voltage loss goes with it.
   await expect(page.getByTestId('eventprop-loss')).toHaveValue('voltageSum');
   await page.getByTestId('eventprop-loss').selectOption('voltageMax');
-  await page.getByTestId('copy-link').click();
-  await expect(page.getByTestId('share-link')).toHaveValue(/training\.method=eventprop/);
-  const link = await page.getByTestId('share-link').inputValue();
-  const context = await browser.newContext();
-  const other = await context.newPage();
-  await other.goto(link);
-  await waitForStatus(other, /^ready$/);
-  await expect(other.getByTestId('link-messages')).toHaveCount(0);
+  const { other, context } = await reopenFromShareLink(page, browser, /training\.method=eventprop/);
   await expect(other.getByTestId('method')).toHaveValue('eventprop');
   await expect(other.getByTestId('eventprop-loss')).toHaveValue('voltageMax');
   await context.close();

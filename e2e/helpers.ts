@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 /** Waits until the run's status is one of `statuses` (data-status of the status line). */
 export async function waitForStatus(page: Page, statuses: RegExp, timeout = 120_000): Promise<void> {
@@ -47,4 +47,34 @@ export async function smallMnist(page: Page): Promise<void> {
 export async function readPercent(page: Page, testId: string): Promise<number> {
   const text = (await page.getByTestId(testId).textContent()) ?? '';
   return Number(text.replace('%', '').trim()) / 100;
+}
+
+/** Opens the page on a preset (ready) with its settings open. */
+export async function openPresetSettings(page: Page, name: string): Promise<void> {
+  await page.goto('/');
+  await waitForStatus(page, /^ready$/);
+  await page.getByTestId('preset').selectOption(name);
+  await waitForStatus(page, /^ready$/);
+  await openSettings(page);
+}
+
+/**
+ * Copies the share link (expecting it to match `pattern`) and opens it in a fresh browser context,
+ * ready, with no link messages and its settings open; close the returned context when done.
+ */
+export async function reopenFromShareLink(
+  page: Page,
+  browser: Browser,
+  pattern: RegExp,
+): Promise<{ other: Page; context: BrowserContext }> {
+  await page.getByTestId('copy-link').click();
+  await expect(page.getByTestId('share-link')).toHaveValue(pattern);
+  const link = await page.getByTestId('share-link').inputValue();
+  const context = await browser.newContext();
+  const other = await context.newPage();
+  await other.goto(link);
+  await waitForStatus(other, /^ready$/);
+  await expect(other.getByTestId('link-messages')).toHaveCount(0);
+  await openSettings(other);
+  return { other, context };
 }

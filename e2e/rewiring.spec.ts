@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { newRun, openSettings, setField, waitForStatus } from './helpers.ts';
+import { newRun, openPresetSettings, reopenFromShareLink, setField } from './helpers.ts';
 
 /** The per-layer active-synapse counts the views show, as numbers. */
 async function activeCounts(page: Page): Promise<number[]> {
@@ -10,11 +10,7 @@ async function activeCounts(page: Page): Promise<number[]> {
 test('a rewired (sparse) network trains; its active-synapse count stays fixed while synapses are pruned and regrown', async ({
   page,
 }) => {
-  await page.goto('/');
-  await waitForStatus(page, /^ready$/);
-  await page.getByTestId('preset').selectOption('yinyang-rewired');
-  await waitForStatus(page, /^ready$/);
-  await openSettings(page);
+  await openPresetSettings(page, 'yinyang-rewired');
   await expect(page.getByTestId('structure')).toHaveValue('gradient');
   await expect(page.getByTestId('active-fraction')).toHaveValue('0.25');
   await setField(page, 'epochs', '2');
@@ -55,22 +51,10 @@ test('the structure choice turns rewiring on for every layer and travels in a sh
   page,
   browser,
 }) => {
-  await page.goto('/');
-  await waitForStatus(page, /^ready$/);
-  await page.getByTestId('preset').selectOption('patterns');
-  await waitForStatus(page, /^ready$/);
-  await openSettings(page);
+  await openPresetSettings(page, 'patterns');
   await page.getByTestId('structure').selectOption('random');
   await expect(page.getByTestId('active-fraction')).toHaveValue('0.25');
-  await page.getByTestId('copy-link').click();
-  await expect(page.getByTestId('share-link')).toHaveValue(/rewiring/);
-  const link = await page.getByTestId('share-link').inputValue();
-  const context = await browser.newContext();
-  const other = await context.newPage();
-  await other.goto(link);
-  await waitForStatus(other, /^ready$/);
-  await expect(other.getByTestId('link-messages')).toHaveCount(0);
-  await openSettings(other);
+  const { other, context } = await reopenFromShareLink(page, browser, /rewiring/);
   await expect(other.getByTestId('structure')).toHaveValue('random');
   await context.close();
 });

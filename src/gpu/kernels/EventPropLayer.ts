@@ -179,11 +179,7 @@ export class EventPropLayer {
         scope.output('eventprop input time grads', batch * timeSteps * inputs),
       ];
       const used = (pipeline: GPUComputePipeline, bindings: number[]) =>
-        device.createBindGroup({
-          label: `${pipeline.label} bindings`,
-          layout: pipeline.getBindGroupLayout(0),
-          entries: bindings.map((binding) => ({ binding, resource: { buffer: buffers[binding]! } })),
-        });
+        this.bindGroup(pipeline, buffers, bindings);
       const encoder = device.createCommandEncoder({ label: 'eventprop backward' });
       dispatch(
         device,
@@ -216,11 +212,16 @@ export class EventPropLayer {
     }
   }
 
-  private bindGroup(pipeline: GPUComputePipeline, buffers: GPUBuffer[]): GPUBindGroup {
+  /** A bind group of `buffers` by binding number: all of them, or those the entry point uses. */
+  private bindGroup(
+    pipeline: GPUComputePipeline,
+    buffers: GPUBuffer[],
+    bindings: number[] = buffers.map((_, binding) => binding),
+  ): GPUBindGroup {
     return this.device.createBindGroup({
       label: `${pipeline.label} bindings`,
       layout: pipeline.getBindGroupLayout(0),
-      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      entries: bindings.map((binding) => ({ binding, resource: { buffer: buffers[binding]! } })),
     });
   }
 }
