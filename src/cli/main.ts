@@ -19,6 +19,18 @@ import { groupBySeed, readRun, reportMarkdown } from './report.ts';
 import { loadConfig } from './loadConfig.ts';
 import { trainRun } from './train.ts';
 import { analyzeMarkdown, analyzeRuns } from './analyze.ts';
+import { PAPER_SPARSITIES } from '../core/structure/ablation.ts';
+import {
+  MANIFEST_FILE,
+  numberList,
+  prepareSweep,
+  readManifest,
+  runSweep,
+  slurmScript,
+  summariseSweep,
+  sweepManifest,
+  sweepMarkdown,
+} from './sweep.ts';
 
 const HELP = `delaylab: learn synaptic delays in spiking neural networks
 
@@ -40,6 +52,15 @@ Usage:
                                         receptive-field structure of two-layer runs: each output neuron's
                                         maximum Moran's I over K random input orders (default 2000), trained
                                         and at the seed's initialisation, and their Mann-Whitney U test
+  delaylab sweep --config <dense config> --out <dir> [--sparsities 50,75,87.5,93.75] [--seeds 1,2,3]
+                 [--epochs N] [--data <dir | file>] [--processes P] [--slurm] [--json]
+                                        the four-way ablation (fixed / learned structure x fixed / learned
+                                        delays) at each sparsity and seed: one train process per cell, P at
+                                        a time (default: the cores); a folder's finished cells never rerun
+                                        (--slurm: write <dir>/sweep.slurm, a job array of one cell per task,
+                                         instead of running)
+  delaylab sweep --out <dir> [--processes P] [--summary] [--json]
+                                        resume that sweep, or (--summary) print its table as it stands
   delaylab gradcheck [--json]           finite-difference check of every gradient (Float64)
   delaylab help
 
@@ -94,13 +115,13 @@ async function main(argv: readonly string[]): Promise<number> {
   // DELAYLAB_CLI_FAULT=internal-error stands in for a bug (the tests check how one is reported).
   if (process.env['DELAYLAB_CLI_FAULT'] === 'internal-error')
     throw new TypeError('deliberate internal error');
-  const { command, flags, operands } = parseArgs(argv, ['json', 'help']);
+  const { command, flags, operands } = parseArgs(argv, ['json', 'help', 'slurm', 'summary']);
   if (command === undefined || command === 'help' || flags.has('help')) {
     out(HELP);
     return command === undefined && !flags.has('help') ? 2 : 0;
   }
   const json = flags.get('json') === true;
-  if (!['presets', 'gradcheck', 'train', 'report', 'analyze'].includes(command))
+  if (!['presets', 'gradcheck', 'train', 'report', 'analyze', 'sweep'].includes(command))
     throw new UsageError(`unknown command '${command}' (try: delaylab help)`);
   if (command !== 'report' && command !== 'analyze' && operands.length > 0)
     throw new UsageError(`unexpected argument '${operands[0]}'`);
@@ -124,6 +145,69 @@ async function main(argv: readonly string[]): Promise<number> {
       );
       out(json ? JSON.stringify(result) : analyzeMarkdown(result));
       return 0;
+    }
+    case 'sweep': {
+      checkKnown(flags, [
+        'config',
+        'out',
+        'sparsities',
+        'seeds',
+        'epochs',
+        'data',
+        'processes',
+        'slurm',
+        'summary',
+        'json',
+      ]);
+      const outDir = stringFlag(flags, 'out', 'a folder for the sweep');
+      if (outDir === undefined)
+        throw new UsageError('sweep needs --out <folder> (its cells are run folders inside it)');
+      if (existsSync(outDir) && !statSync(outDir).isDirectory())
+        throw new UsageError(`--out ${outDir}: is a file, not a folder`);
+      const spec = stringFlag(flags, 'config', 'a dense config (preset, file or share link)');
+      let manifest = readManifest(outDir);
+      if (spec !== undefined) {
+        const dataFlag = stringFlag(flags, 'data', 'a directory or file');
+        const wanted = sweepManifest({
+          base: loadConfig(spec),
+          sparsities: numberList(
+            stringFlag(flags, 'sparsities', 'a list') ?? PAPER_SPARSITIES.join(','),
+            'sparsities',
+            false,
+          ),
+          seeds: numberList(stringFlag(flags, 'seeds', 'a list') ?? '1,2,3', 'seeds', true),
+          epochs: intFlag(flags, 'epochs', 1),
+          data: dataFlag ?? null,
+        });
+        prepareSweep(outDir, wanted);
+        manifest = wanted;
+      } else {
+        for (const f of ['sparsities', 'seeds', 'epochs', 'data'])
+          if (flags.has(f)) throw new UsageError(`--${f} belongs to a new sweep: give --config too`);
+      }
+      if (!manifest)
+        throw new UsageError(
+          `${join(outDir, MANIFEST_FILE)} does not exist: start a sweep with --config <dense config>`,
+        );
+      if (flags.get('slurm') === true) {
+        const script = join(outDir, 'sweep.slurm');
+        writeFileSync(script, slurmScript(outDir, manifest), { mode: 0o755 });
+        out(
+          json
+            ? JSON.stringify({ script, cells: manifest.cells.length })
+            : `wrote ${script} (${manifest.cells.length} array tasks): sbatch ${script}`,
+        );
+        return 0;
+      }
+      let failed: string[] = [];
+      if (flags.get('summary') !== true) {
+        const processes = intFlag(flags, 'processes', 1) ?? availableParallelism();
+        failed = (await runSweep(outDir, manifest, processes, err)).failed;
+      }
+      const summary = summariseSweep(outDir, manifest);
+      out(json ? JSON.stringify({ ...summary, failed }) : sweepMarkdown(summary));
+      if (failed.length > 0) err(`delaylab: ${failed.length} cell(s) failed: ${failed.join(', ')}`);
+      return failed.length > 0 ? 1 : 0;
     }
     case 'presets': {
       checkKnown(flags, ['json']);

@@ -63,7 +63,7 @@ function describeWriteFailure(path: string, e: unknown): string {
  * loss leaves the old file or the new one, never a renamed empty one. On failure the temporary
  * file is removed and the old file stays as it was.
  */
-function writeAtomically(path: string, data: string | Uint8Array): void {
+export function writeAtomically(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp`;
   try {
     const fd = openSync(tmp, 'w');
