@@ -4,33 +4,43 @@ import { Trainer } from '../core/trainer.ts';
 import { ParallelCpuEngine } from './parallelCpuEngine.ts';
 
 describe('ParallelCpuEngine', () => {
-  it('takes the same steps as the single-thread trainer (up to float summation order)', async () => {
-    const config = preset('patterns')!;
-    const single = new Trainer(config, { precision: 'f64', epochs: 2 });
-    const parallel = new ParallelCpuEngine(config, 2, { precision: 'f64', epochs: 2 });
-    try {
-      const batch = Array.from(single.data.train.subarray(0, 16));
-      for (let step = 0; step < 4; step++) {
-        const a = single.trainStep(batch);
-        const b = await parallel.step(batch);
-        expect(b).toBeCloseTo(a, 10);
-      }
-      single.net.synapses.forEach((s, l) => {
-        const p = parallel.model.net.synapses[l]!;
-        for (let q = 0; q < s.weights.length; q++) {
-          expect(p.weights[q]).toBeCloseTo(s.weights[q]!, 8);
-          expect(p.delays[q]).toBeCloseTo(s.delays[q]!, 8);
+  for (const name of ['patterns', 'yinyang-rewired']) {
+    it(`${name}: takes the same steps as the single-thread trainer (up to float summation order)`, async () => {
+      const config = preset(name)!;
+      const single = new Trainer(config, { precision: 'f64', epochs: 2 });
+      const parallel = new ParallelCpuEngine(config, 2, { precision: 'f64', epochs: 2 });
+      try {
+        for (let step = 0; step < 30; step++) {
+          const from = (16 * step) % (single.data.train.length - 16);
+          const batch = Array.from(single.data.train.subarray(from, from + 16));
+          const a = single.trainStep(batch);
+          const b = await parallel.step(batch);
+          expect(b).toBeCloseTo(a, 10);
         }
-      });
-      // The parameters moved: the comparison above is not between two untouched copies.
-      const fresh = new Trainer(config, { precision: 'f64' });
-      expect(Array.from(fresh.net.synapses[0]!.delays)).not.toEqual(
-        Array.from(single.net.synapses[0]!.delays),
-      );
-    } finally {
-      await parallel.dispose();
-    }
-  });
+        single.net.synapses.forEach((s, l) => {
+          const p = parallel.model.net.synapses[l]!;
+          // Rewiring runs on the main thread; the gradient threads must see its masks.
+          expect(p.mask === null ? null : Array.from(p.mask)).toEqual(
+            s.mask === null ? null : Array.from(s.mask),
+          );
+          for (let q = 0; q < s.weights.length; q++) {
+            expect(p.weights[q]).toBeCloseTo(s.weights[q]!, 9);
+            expect(p.delays[q]).toBeCloseTo(s.delays[q]!, 9);
+          }
+        });
+        // The parameters moved: the comparison above is not between two untouched copies.
+        const fresh = new Trainer(config, { precision: 'f64' });
+        expect(Array.from(fresh.net.synapses[0]!.delays)).not.toEqual(
+          Array.from(single.net.synapses[0]!.delays),
+        );
+        // And for the rewired network, synapses were regrown (whose delay gradients the threads share).
+        if (name === 'yinyang-rewired')
+          expect(single.regrownSoFar.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      } finally {
+        await parallel.dispose();
+      }
+    });
+  }
 
   it('reports divergence during a parallel step as an error', async () => {
     const config = preset('patterns')!;

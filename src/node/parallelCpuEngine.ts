@@ -97,7 +97,15 @@ export class ParallelCpuEngine extends DataParallelEngine {
     // Workers get the built data (a structured-clone copy), not the config alone: loaded data
     // sets cannot be rebuilt from the config.
     const data = model.data;
-    const masks = model.net.synapses.map((s) => s.mask);
+    // Masks in shared memory: rewiring (main thread only) changes them, and every gradient
+    // thread must mask with the current ones (a copy would miss regrown synapses).
+    const masks = model.net.synapses.map((s) => {
+      if (!s.mask) return null;
+      const shared = new Uint8Array(new SharedArrayBuffer(s.mask.length));
+      shared.set(s.mask);
+      s.mask = shared;
+      return shared;
+    });
     const replicas: WorkerThreadReplica[] = [];
     for (let w = 1; w < threads; w++) {
       const ownGrads = allocateShared(config, precision);

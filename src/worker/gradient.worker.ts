@@ -18,7 +18,6 @@ function handle(msg: ToReplica): void {
   if (msg.type === 'init') {
     installCpuKernels(msg.kernels);
     replica = new Trainer(msg.config, { precision: 'f32', initialise: false, data: msg.data });
-    msg.masks.forEach((mask, l) => (replica!.net.synapses[l]!.mask = mask));
     scope.postMessage({ type: 'ready' }, []);
     return;
   }
@@ -27,6 +26,7 @@ function handle(msg: ToReplica): void {
   msg.parameters.forEach((p, l) => {
     net.synapses[l]!.weights.set(p.weights);
     net.synapses[l]!.delays.set(p.delays);
+    net.synapses[l]!.mask = p.mask;
   });
   replica.step = msg.step;
   net.setSigma(msg.sigma);

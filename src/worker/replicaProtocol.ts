@@ -10,11 +10,15 @@ export type ToReplica =
       config: ExperimentConfig;
       data: SpikeDataset;
       kernels: CpuKernels;
-      /** Each layer's connectivity mask (the training Worker's initialisation drew it), or null. */
-      masks: (Uint8Array | null)[];
     }
-  /** Gradients of a part of a batch on these parameters (float32 copies, transferred). */
-  | ({ type: 'step'; parameters: { weights: Float32Array; delays: Float32Array }[] } & ReplicaRequest);
+  /**
+   * Gradients of a part of a batch on these parameters (float32 copies, transferred) and each
+   * layer's current connectivity mask (null when dense): rewiring changes masks between steps.
+   */
+  | ({
+      type: 'step';
+      parameters: { weights: Float32Array; delays: Float32Array; mask: Uint8Array | null }[];
+    } & ReplicaRequest);
 
 /** Gradient Worker -> training Worker. */
 export type FromReplica =

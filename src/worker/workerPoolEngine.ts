@@ -58,7 +58,6 @@ class WorkerReplica implements GradientReplica {
   }
 
   async start(config: ExperimentConfig, data: SpikeDataset): Promise<void> {
-    const masks = this.model.net.synapses.map((s) => s.mask);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -71,7 +70,7 @@ class WorkerReplica implements GradientReplica {
     });
     try {
       const reply = await Promise.race([
-        this.send({ type: 'init', config, data, kernels: installedCpuKernels(), masks }, []),
+        this.send({ type: 'init', config, data, kernels: installedCpuKernels() }, []),
         timeout,
       ]);
       if (reply.type === 'error') throw new Error(`gradient Worker ${this.index}: ${reply.message}`);
@@ -84,10 +83,12 @@ class WorkerReplica implements GradientReplica {
     const parameters = this.model.net.synapses.map((s) => ({
       weights: Float32Array.from(s.weights),
       delays: Float32Array.from(s.delays),
+      // Rewiring (this Worker only) changes the masks between steps: each step sends the current ones.
+      mask: s.mask ? Uint8Array.from(s.mask) : null,
     }));
     const reply = await this.send(
       { type: 'step', parameters, ...request },
-      parameters.flatMap((p) => [p.weights.buffer, p.delays.buffer]),
+      parameters.flatMap((p) => [p.weights.buffer, p.delays.buffer, ...(p.mask ? [p.mask.buffer] : [])]),
     );
     if (reply.type === 'error') throw new Error(reply.message);
     if (reply.type !== 'gradients') throw new Error(`gradient Worker ${this.index} answered '${reply.type}'`);
