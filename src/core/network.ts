@@ -92,7 +92,7 @@ export class Network {
       // and must not compute the gradients of frozen parameters either.
       synapses.computeWeightGrad = layer.trainWeights;
       synapses.computeDelayGrad = layer.trainDelays;
-      synapses.keepDormantGradients = layer.rewiring !== null;
+      synapses.keepDormantGradients = layer.rewiring?.regrowth === 'gradient';
       this.synapses.push(synapses);
       this.neurons.push(makeNeurons(layer.size, layer.neuron, config.dtMs, precision, spikeMode));
       fanIn = layer.size;

@@ -1,0 +1,305 @@
+import type { EventsByNeuron, RealArray } from '../tensor.ts';
+import { delayRange, gaussianTaps, gaussWindow, quantiseDelay, type DelayKernelConfig } from './kernels.ts';
+
+/**
+ * The passes of a sparse delay layer over its active synapses only: work proportional to the
+ * synapses that exist, not to inputs x outputs. DelayLayer takes this path when its mask keeps
+ * few synapses (delayLayer.ts); the dense loops are the reference it is tested against.
+ *
+ * A synapse's kernel is a short list of taps: one (round, hardware forward), two (lerp), or the
+ * Gaussian's window (gauss). Each tap k carries the synapse's current k steps later with value
+ * w kappa(k); the weight gradient needs kappa(k), the delay gradient d(w kappa(k))/dd, which the
+ * hardware mode takes from its backward kernel (a Gaussian or the linear interpolation) while
+ * its forward stays the integer tap.
+ */
+
+/** Synapses of a layer grouped by presynaptic neuron (compressed rows). */
+export interface SynapseList {
+  /** Synapses of presynaptic neuron i: slots start[i] .. start[i + 1] - 1. */
+  start: Int32Array;
+  /** Postsynaptic neuron of each slot. */
+  post: Int32Array;
+  /** Parameter index of each slot (i * outputs + j in the layer's arrays). */
+  index: Int32Array;
+  count: number;
+}
+
+/** The synapses whose mask byte is `keep` (1: the active ones, 0: the dormant ones). */
+export function synapseList(mask: Uint8Array, inputs: number, outputs: number, keep: 0 | 1): SynapseList {
+  const start = new Int32Array(inputs + 1);
+  let count = 0;
+  for (let q = 0; q < mask.length; q++) if ((mask[q]! !== 0 ? 1 : 0) === keep) count++;
+  const post = new Int32Array(count);
+  const index = new Int32Array(count);
+  let s = 0;
+  for (let i = 0; i < inputs; i++) {
+    start[i] = s;
+    const row = i * outputs;
+    for (let j = 0; j < outputs; j++) {
+      if ((mask[row + j]! !== 0 ? 1 : 0) !== keep) continue;
+      post[s] = j;
+      index[s] = row + j;
+      s++;
+    }
+  }
+  start[inputs] = s;
+  return { start, post, index, count };
+}
+
+/** Per slot, its forward taps and (when asked) its delay-derivative taps. */
+export interface SlotTaps {
+  /** Forward taps of slot s: start[s] .. start[s + 1] - 1. */
+  start: Int32Array;
+  tap: Int32Array;
+  /** w kappa(k): the current a unit spike puts on tap k. */
+  value: Float64Array;
+  /** kappa(k) = d value / d w. */
+  kernel: Float64Array;
+  /** Delay-derivative taps of slot s: delayStart[s] .. delayStart[s + 1] - 1 (empty when not asked). */
+  delayStart: Int32Array;
+  delayTap: Int32Array;
+  /** d (w kappa(k)) / d delay. */
+  delayValue: Float64Array;
+}
+
+/** Growable tap storage: a slot's taps are appended one at a time. */
+class TapBuilder {
+  tap = new Int32Array(64);
+  a = new Float64Array(64);
+  b = new Float64Array(64);
+  length = 0;
+
+  push(k: number, a: number, b: number): void {
+    if (this.length === this.tap.length) {
+      const grow = <T extends Int32Array | Float64Array>(x: T, make: (n: number) => T): T => {
+        const y = make(2 * x.length);
+        y.set(x);
+        return y;
+      };
+      this.tap = grow(this.tap, (n) => new Int32Array(n));
+      this.a = grow(this.a, (n) => new Float64Array(n));
+      this.b = grow(this.b, (n) => new Float64Array(n));
+    }
+    this.tap[this.length] = k;
+    this.a[this.length] = a;
+    this.b[this.length] = b;
+    this.length++;
+  }
+}
+
+/**
+ * The taps of every slot of `list` under `kernel` at the Gaussian's `sigma` (time steps), with
+ * the Gaussian window of `radiusSigmas` (the precision's, as the dense loops use). The same
+ * truncation and normalisation as the dense path, so both give the same kernel.
+ */
+export function slotTaps(
+  list: SynapseList,
+  weights: ArrayLike<number>,
+  delays: ArrayLike<number>,
+  kernel: DelayKernelConfig,
+  sigma: number,
+  radiusSigmas: number,
+  wantDelay: boolean,
+): SlotTaps {
+  const td = kernel.maxDelay;
+  const forward = new TapBuilder();
+  const backward = new TapBuilder();
+  const start = new Int32Array(list.count + 1);
+  const delayStart = new Int32Array(list.count + 1);
+  const norm = new Float64Array(td);
+  const invVar = 1 / (sigma * sigma);
+  const gaussDelay =
+    kernel.mode === 'gauss' || (kernel.mode === 'hardware' && kernel.hardwareBackward === 'gauss');
+  const { max } = delayRange(td);
+  for (let s = 0; s < list.count; s++) {
+    start[s] = forward.length;
+    delayStart[s] = backward.length;
+    const q = list.index[s]!;
+    const w = weights[q]!;
+    const d = delays[q]!;
+    if (kernel.mode === 'gauss') {
+      const window = gaussWindow(d, sigma, td, radiusSigmas);
+      const mean = gaussianTaps(d, sigma, td, norm, 0, 1, window);
+      for (let k = window.lo; k <= window.hi; k++) {
+        const n = norm[k]!;
+        forward.push(k, w * n, n);
+        if (wantDelay) backward.push(k, w * invVar * n * (k - mean), 0);
+      }
+      continue;
+    }
+    // One or two taps; lerp and the hardware mode's lerp backward share the floor tap m.
+    let m = Math.floor(d);
+    if (m > max) m = max;
+    if (m < 0) m = 0;
+    const f = d - m;
+    if (kernel.mode === 'lerp') {
+      forward.push(m, w * (1 - f), 1 - f);
+      if (m + 1 < td) forward.push(m + 1, w * f, f);
+    } else {
+      forward.push(quantiseDelay(d, kernel.rounding, td), w, 1);
+    }
+    if (!wantDelay || kernel.mode === 'round') continue;
+    if (gaussDelay) {
+      const window = gaussWindow(d, sigma, td, radiusSigmas);
+      const mean = gaussianTaps(d, sigma, td, norm, 0, 1, window);
+      for (let k = window.lo; k <= window.hi; k++) backward.push(k, w * invVar * norm[k]! * (k - mean), 0);
+    } else {
+      backward.push(m, -w, 0);
+      if (m + 1 < td) backward.push(m + 1, w, 0);
+    }
+  }
+  start[list.count] = forward.length;
+  delayStart[list.count] = backward.length;
+  return {
+    start,
+    tap: forward.tap,
+    value: forward.a,
+    kernel: forward.b,
+    delayStart,
+    delayTap: backward.tap,
+    delayValue: backward.a,
+  };
+}
+
+/** current[b, t + k, post] += value(k) * spike[b, t, pre] over every event and every slot of its neuron. */
+export function sparseForward(
+  list: SynapseList,
+  taps: SlotTaps,
+  events: EventsByNeuron,
+  inputs: number,
+  outputs: number,
+  timeSteps: number,
+  current: RealArray,
+): void {
+  const { start: eventStart, batchTime, value: eventValue } = events;
+  const { start, tap, value } = taps;
+  const { start: slotStart, post } = list;
+  for (let i = 0; i < inputs; i++) {
+    const s0 = slotStart[i]!;
+    const s1 = slotStart[i + 1]!;
+    for (let e = eventStart[i]!; e < eventStart[i + 1]!; e++) {
+      const bt = batchTime[e]!;
+      const val = eventValue[e]!;
+      const remaining = timeSteps - (bt % timeSteps);
+      const base = bt * outputs;
+      for (let s = s0; s < s1; s++) {
+        const at = base + post[s]!;
+        for (let p = start[s]!; p < start[s + 1]!; p++) {
+          const k = tap[p]!;
+          if (k < remaining) current[at + k * outputs]! += val * value[p]!;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Accumulates dL/dw (into gradWeights, when given) and dL/dd (into gradDelays, when given) of
+ * every slot from dL/dcurrent, walking the input's events: sum over spikes of the spike times
+ * the gradient at the taps it reached, weighted by kappa (weights) or its delay derivative.
+ */
+export function sparseParameterGradients(
+  list: SynapseList,
+  taps: SlotTaps,
+  events: EventsByNeuron,
+  inputs: number,
+  outputs: number,
+  timeSteps: number,
+  gradCurrent: RealArray,
+  gradWeights: RealArray | null,
+  gradDelays: RealArray | null,
+): void {
+  if (gradWeights)
+    tapReduce(
+      list,
+      taps.start,
+      taps.tap,
+      taps.kernel,
+      events,
+      inputs,
+      outputs,
+      timeSteps,
+      gradCurrent,
+      gradWeights,
+    );
+  if (gradDelays)
+    tapReduce(
+      list,
+      taps.delayStart,
+      taps.delayTap,
+      taps.delayValue,
+      events,
+      inputs,
+      outputs,
+      timeSteps,
+      gradCurrent,
+      gradDelays,
+    );
+}
+
+/** into[index[s]] += sum over events of i, taps p of s: spike * coefficient[p] * dL/dcurrent[b, t + tap[p], post[s]]. */
+function tapReduce(
+  list: SynapseList,
+  start: Int32Array,
+  tap: Int32Array,
+  coefficient: Float64Array,
+  events: EventsByNeuron,
+  inputs: number,
+  outputs: number,
+  timeSteps: number,
+  gradCurrent: RealArray,
+  into: RealArray,
+): void {
+  const { start: eventStart, batchTime, value: eventValue } = events;
+  const { start: slotStart, post, index } = list;
+  for (let i = 0; i < inputs; i++) {
+    const s0 = slotStart[i]!;
+    const s1 = slotStart[i + 1]!;
+    for (let e = eventStart[i]!; e < eventStart[i + 1]!; e++) {
+      const bt = batchTime[e]!;
+      const val = eventValue[e]!;
+      const remaining = timeSteps - (bt % timeSteps);
+      const base = bt * outputs;
+      for (let s = s0; s < s1; s++) {
+        const at = base + post[s]!;
+        let g = 0;
+        for (let p = start[s]!; p < start[s + 1]!; p++) {
+          const k = tap[p]!;
+          if (k < remaining) g += coefficient[p]! * gradCurrent[at + k * outputs]!;
+        }
+        into[index[s]!]! += val * g;
+      }
+    }
+  }
+}
+
+/**
+ * dL/dinput[b, t, i] = sum over i's slots and their taps of value(k) dL/dcurrent[b, t + k, post],
+ * for every (b, t): the input gradient the layer below needs, spikes or not.
+ */
+export function sparseInputGradient(
+  list: SynapseList,
+  taps: SlotTaps,
+  inputs: number,
+  outputs: number,
+  batch: number,
+  timeSteps: number,
+  gradCurrent: RealArray,
+  gradInput: RealArray,
+): void {
+  const { start, tap, value } = taps;
+  for (let b = 0; b < batch; b++) {
+    const row0 = b * timeSteps;
+    for (let i = 0; i < inputs; i++) {
+      for (let s = list.start[i]!; s < list.start[i + 1]!; s++) {
+        const j = list.post[s]!;
+        for (let p = start[s]!; p < start[s + 1]!; p++) {
+          const k = tap[p]!;
+          const v = value[p]!;
+          for (let t = 0; t + k < timeSteps; t++)
+            gradInput[(row0 + t) * inputs + i]! += v * gradCurrent[(row0 + t + k) * outputs + j]!;
+        }
+      }
+    }
+  }
+}
