@@ -26,6 +26,7 @@ import {
   sparseInputGradient,
   sparseParameterGradients,
   synapseList,
+  type PassShape,
   type SlotTaps,
   type SynapseList,
 } from './sparseSynapses.ts';
@@ -196,7 +197,7 @@ export class DelayLayer {
       this.events = events;
       this.rowEvents = null;
       const { list, taps } = this.sparse;
-      sparseForward(list, taps, events, this.inputs, this.outputs, timeSteps, current);
+      sparseForward(list, taps, events, this.passShape(), current);
       return current;
     }
     if (this.kernel.mode === 'gauss') {
@@ -349,40 +350,31 @@ export class DelayLayer {
     wantDelay: boolean,
     gradInput: RealArray | null,
   ): void {
-    const { inputs, outputs, batch, timeSteps } = this;
+    const shape = this.passShape();
     const events = this.events!;
     const gradWeights = this.computeWeightGrad ? this.gradWeights : null;
     const gradDelays = wantDelay ? this.gradDelays : null;
     if (gradWeights || gradDelays)
-      sparseParameterGradients(
-        list,
-        taps,
-        events,
-        inputs,
-        outputs,
-        timeSteps,
-        gradCurrent,
-        gradWeights,
-        gradDelays,
-      );
-    if (gradInput) sparseInputGradient(list, taps, inputs, outputs, batch, timeSteps, gradCurrent, gradInput);
+      sparseParameterGradients(list, taps, events, shape, gradCurrent, gradWeights, gradDelays);
+    if (gradInput) sparseInputGradient(list, taps, shape, gradCurrent, gradInput);
     if (this.keepDormantGradients && gradWeights && this.mask) {
       // RigL ranks dormant synapses by dL/dw at their stored delays: the one part of a rewired
       // layer's step whose work grows with all possible synapses, not the active ones.
-      const dormant = synapseList(this.mask, inputs, outputs, 0);
-      const dormantTaps = this.tapsOf(dormant, false);
+      const dormant = synapseList(this.mask, this.inputs, this.outputs, 0);
       sparseParameterGradients(
         dormant,
-        dormantTaps,
+        this.tapsOf(dormant, false),
         events,
-        inputs,
-        outputs,
-        timeSteps,
+        shape,
         gradCurrent,
         gradWeights,
         null,
       );
     }
+  }
+
+  private passShape(): PassShape {
+    return { inputs: this.inputs, outputs: this.outputs, batch: this.batch, timeSteps: this.timeSteps };
   }
 
   // ---- Gaussian (dense-tap) path ------------------------------------------------------------

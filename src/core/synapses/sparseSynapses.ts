@@ -13,6 +13,14 @@ import { delayRange, gaussianTaps, gaussWindow, quantiseDelay, type DelayKernelC
  * its forward stays the integer tap.
  */
 
+/** The sizes of one pass: neurons on each side, samples, time steps per sample. */
+export interface PassShape {
+  inputs: number;
+  outputs: number;
+  batch: number;
+  timeSteps: number;
+}
+
 /** Synapses of a layer grouped by presynaptic neuron (compressed rows). */
 export interface SynapseList {
   /** Synapses of presynaptic neuron i: slots start[i] .. start[i + 1] - 1. */
@@ -166,9 +174,7 @@ export function sparseForward(
   list: SynapseList,
   taps: SlotTaps,
   events: EventsByNeuron,
-  inputs: number,
-  outputs: number,
-  timeSteps: number,
+  { inputs, outputs, timeSteps }: PassShape,
   current: RealArray,
 ): void {
   const { start: eventStart, batchTime, value: eventValue } = events;
@@ -202,39 +208,15 @@ export function sparseParameterGradients(
   list: SynapseList,
   taps: SlotTaps,
   events: EventsByNeuron,
-  inputs: number,
-  outputs: number,
-  timeSteps: number,
+  shape: PassShape,
   gradCurrent: RealArray,
   gradWeights: RealArray | null,
   gradDelays: RealArray | null,
 ): void {
   if (gradWeights)
-    tapReduce(
-      list,
-      taps.start,
-      taps.tap,
-      taps.kernel,
-      events,
-      inputs,
-      outputs,
-      timeSteps,
-      gradCurrent,
-      gradWeights,
-    );
+    tapReduce(list, taps.start, taps.tap, taps.kernel, events, shape, gradCurrent, gradWeights);
   if (gradDelays)
-    tapReduce(
-      list,
-      taps.delayStart,
-      taps.delayTap,
-      taps.delayValue,
-      events,
-      inputs,
-      outputs,
-      timeSteps,
-      gradCurrent,
-      gradDelays,
-    );
+    tapReduce(list, taps.delayStart, taps.delayTap, taps.delayValue, events, shape, gradCurrent, gradDelays);
 }
 
 /** into[index[s]] += sum over events of i, taps p of s: spike * coefficient[p] * dL/dcurrent[b, t + tap[p], post[s]]. */
@@ -244,9 +226,7 @@ function tapReduce(
   tap: Int32Array,
   coefficient: Float64Array,
   events: EventsByNeuron,
-  inputs: number,
-  outputs: number,
-  timeSteps: number,
+  { inputs, outputs, timeSteps }: PassShape,
   gradCurrent: RealArray,
   into: RealArray,
 ): void {
@@ -280,10 +260,7 @@ function tapReduce(
 export function sparseInputGradient(
   list: SynapseList,
   taps: SlotTaps,
-  inputs: number,
-  outputs: number,
-  batch: number,
-  timeSteps: number,
+  { inputs, outputs, batch, timeSteps }: PassShape,
   gradCurrent: RealArray,
   gradInput: RealArray,
 ): void {
