@@ -44,6 +44,20 @@ test('a rewired (sparse) network trains; its active-synapse count stays fixed wh
   const moran = (await page.getByTestId('output-field-morans').textContent()) ?? '';
   const value = Number(/Moran’s I (-?\d\.\d{4})/.exec(moran)?.[1]);
   expect(Math.abs(value), moran).toBeLessThanOrEqual(1);
+  // Every output's Moran's I against the untrained network's, with Mann-Whitney U and p.
+  await page.getByTestId('compare-fields').click();
+  const comparison = page.getByTestId('field-comparison');
+  await expect(comparison).toHaveAttribute('data-u', /^\d+(\.5)?$/, { timeout: 60_000 });
+  await expect(comparison).toHaveAttribute('data-trained', '3');
+  const u = Number(await comparison.getAttribute('data-u'));
+  const p = Number(await comparison.getAttribute('data-p'));
+  expect(u).toBeGreaterThanOrEqual(0);
+  expect(u).toBeLessThanOrEqual(9);
+  expect(p).toBeGreaterThan(0);
+  expect(p).toBeLessThanOrEqual(1);
+  await expect(comparison.getByTestId('field-comparison-u')).toHaveText(`U = ${u}`);
+  await expect(comparison.locator('circle.strip-dot.trained')).toHaveCount(3);
+  await expect(comparison.locator('circle.strip-dot.untrained')).toHaveCount(3);
   await page.screenshot({ path: 'test-results/rewiring.png', fullPage: true });
 });
 

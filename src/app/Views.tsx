@@ -1,4 +1,5 @@
 import { RunComparison } from './RunComparison.tsx';
+import { FieldComparisonPanel } from './FieldComparison.tsx';
 import { create as createConfusion } from '../charts/confusionChart.ts';
 import { create as createHistogram } from '../charts/histogramChart.ts';
 import { create as createLearningCurves } from '../charts/learningCurves.ts';
@@ -294,6 +295,7 @@ export function Views({ client }: { client: TrainingClient | null }) {
       <SelectionBar client={client} />
       <StructureLine />
       <FieldMoranLine />
+      <FieldComparisonPanel client={client} />
       <div className="view-grid">
         {VIEWS.filter((v) => v.shows(shape)).map((v) => (
           <figure className="view" key={v.testId}>

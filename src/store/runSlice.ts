@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import {
   DEFAULT_STEPS_PER_SECOND,
+  type FieldComparison,
   type FromWorker,
   type Progress,
   type RunInfo,
@@ -33,6 +34,8 @@ export interface RunView {
   notices: string[];
   /** Test accuracy of the latest on-demand evaluation (model import check). */
   evaluated: { step: number; accuracy: number | null; loss: number } | null;
+  /** The latest trained-vs-untrained receptive-field comparison (asked for with a button). */
+  fieldComparison: FieldComparison | null;
 }
 
 export interface RunSlice {
@@ -61,6 +64,7 @@ export const initialRun: RunView = {
   error: null,
   notices: [],
   evaluated: null,
+  fieldComparison: null,
 };
 
 function statusOf(p: Progress): RunStatus {
@@ -158,6 +162,9 @@ export const createRunSlice: StateCreator<AppState, [], [], RunSlice> = (set, ge
             evaluated: { step: message.step, accuracy: message.accuracy, loss: message.loss },
           },
         });
+        break;
+      case 'fieldComparison':
+        set({ run: { ...state.run, fieldComparison: message.comparison } });
         break;
       case 'export':
         // Handled by the client (a download); nothing to keep.

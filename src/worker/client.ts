@@ -13,6 +13,8 @@ export interface TrainingClient {
   /** Checkpoint now if anything trained since the last save (the page is being hidden or closed). */
   save: () => void;
   exportParameters: (what: ExportKind) => void;
+  /** Compare every output's receptive-field Moran's I with the untrained network's. */
+  compareFields: () => void;
   dispose: () => void;
 }
 
@@ -52,6 +54,7 @@ export function startTrainingWorker(
     evaluate: () => send({ type: 'evaluate' }),
     save: () => send({ type: 'save' }),
     exportParameters: (what) => send({ type: 'export', what }),
+    compareFields: () => send({ type: 'compareFields' }),
     dispose: () => worker.terminate(),
   };
 }

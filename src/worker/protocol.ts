@@ -4,6 +4,7 @@
  */
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { EpochRecord } from '../core/runRecord.ts';
+import type { TrainedVsUntrained } from '../core/analysis/fieldStatistics.ts';
 
 /** Default pace for the toy: it trains in ~0.1 s flat out, so it is slowed down enough to watch. */
 export const DEFAULT_STEPS_PER_SECOND = 120;
@@ -58,7 +59,9 @@ export type ToWorker =
   /** Evaluate the test split now (posts a 'test' report and an 'evaluated' message). */
   | { type: 'evaluate' }
   /** Export the current parameters: the model JSON or the quantised delay table. */
-  | { type: 'export'; what: ExportKind };
+  | { type: 'export'; what: ExportKind }
+  /** Compare every output's receptive-field Moran's I now with the seed's untrained network. */
+  | { type: 'compareFields' };
 
 export type ExportKind = 'model' | 'delayTableJson' | 'delayTableCsv';
 
@@ -183,6 +186,21 @@ export interface ViewSnapshot {
   toy: { firstSpikes: number[]; quantisedFirstSpikes: number[]; delays: number[] } | null;
 }
 
+/**
+ * Every output neuron's receptive-field Moran's I (maximum over `permutations` input orders) at
+ * `step` and in the untrained network the run's seed starts from, and their Mann-Whitney U test.
+ */
+export interface FieldComparison {
+  step: number;
+  permutations: number;
+  /** Per output neuron (null: a constant field, whose I is undefined). */
+  trained: (number | null)[];
+  untrained: (number | null)[];
+  /** The test, or null when one side has no defined value (`problem` says why). */
+  result: TrainedVsUntrained | null;
+  problem: string | null;
+}
+
 /** Evaluation of the test split after an epoch: the confusion matrix and a few samples. */
 export interface TestReport {
   epoch: number;
@@ -209,4 +227,5 @@ export type FromWorker =
   | { type: 'export'; what: ExportKind; fileName: string; mime: string; text: string }
   /** Accuracy and loss of the view split (test) with the current parameters. */
   | { type: 'evaluated'; step: number; accuracy: number | null; loss: number }
+  | { type: 'fieldComparison'; comparison: FieldComparison }
   | { type: 'error'; message: string };

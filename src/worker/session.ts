@@ -2,6 +2,7 @@ import type { ExperimentConfig } from '../core/experiment.ts';
 import { RunLoop, type RunEvent } from '../core/runLoop.ts';
 import { decodeModel, applyModel, type Model } from '../core/modelFile.ts';
 import { Trainer } from '../core/trainer.ts';
+import { compareFields } from './fieldComparison.ts';
 import { exportFile } from './exports.ts';
 import type { SessionHost } from './host.ts';
 import {
@@ -167,6 +168,10 @@ export class TrainingSession {
       }
       case 'export':
         this.whenIdleSoft(() => this.exportParameters(msg.what));
+        break;
+      case 'compareFields':
+        if (!this.run) break;
+        this.whenIdleSoft(() => this.compareFieldsNow());
         break;
       case 'select':
         this.selection = msg.selection;
@@ -405,6 +410,21 @@ export class TrainingSession {
     this.host.post({ type: 'evaluated', step: model.step, accuracy: result.accuracy, loss: result.loss }, []);
     const report = testReport(model, result.predictions, model.epoch);
     if (report) this.host.post({ type: 'test', report }, []);
+    this.postProgress();
+  }
+
+  /** Every output's receptive-field Moran's I, trained vs untrained (fieldComparison.ts), with progress. */
+  private async compareFieldsNow(): Promise<void> {
+    const run = this.run!;
+    await run.loop.engine.sync();
+    const comparison = compareFields(run.loop.model, (done, total) => {
+      this.activity = `comparing receptive fields with the untrained network (${done}/${total})`;
+      this.activityFraction = done / total;
+      if (this.host.now() - this.lastPost >= POST_INTERVAL_MS) this.postProgress();
+    });
+    this.activity = null;
+    this.activityFraction = null;
+    this.host.post({ type: 'fieldComparison', comparison }, []);
     this.postProgress();
   }
 

@@ -23,6 +23,8 @@ export interface FieldOptions {
   /** Seed of the row orders. */
   seed?: number;
   contiguity?: Contiguity;
+  /** Called after each output neuron's field (done of total), for progress displays. */
+  onField?: (done: number, total: number) => void;
 }
 
 /** Why a config's receptive fields cannot be built, or null. */
@@ -75,6 +77,7 @@ export function outputFieldMoransI(
         contiguity: options.contiguity ?? 'queen',
       },
     );
+    options.onField?.(neuron + 1, second.size);
     return result.max.value;
   });
 }
