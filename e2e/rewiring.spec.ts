@@ -17,9 +17,8 @@ test('a rewired (sparse) network trains; its active-synapse count stays fixed wh
   await newRun(page);
   await expect(page.getByTestId('active-synapses')).toContainText('layer 1:');
   const start = await activeCounts(page);
-  expect(start).toHaveLength(2);
-  // A quarter of 5 x 64 and of 64 x 3 synapses, as the seed's mask drew them.
-  expect(start[0]!).toBeLessThan(0.35 * 320);
+  // Exactly a quarter of 5 x 64 and of 64 x 3 synapses.
+  expect(start).toEqual([80, 48]);
   await page.getByLabel('Steps/s').selectOption({ label: '30' });
   await page.getByRole('button', { name: 'Play' }).click();
   const seen = new Set<string>();

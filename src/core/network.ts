@@ -18,6 +18,29 @@ export function makeNeurons(
     : new SrmLayer(size, config, dtMs, precision, spikeMode);
 }
 
+/**
+ * Active synapses of a layer of `possible` synapses at `connectivity`: round(connectivity x
+ * possible), at least one. Exact, so a layer's sparsity is what its config says (a coin per
+ * synapse would leave it off by a few percent of its count, more in small layers).
+ */
+export function activeSynapseCount(possible: number, connectivity: number): number {
+  return Math.max(1, Math.min(possible, Math.round(connectivity * possible)));
+}
+
+/** A mask with exactly `active` of `possible` synapses set, chosen uniformly (a partial Fisher-Yates). */
+export function randomMask(possible: number, active: number, rng: Rng): Uint8Array {
+  const order = Int32Array.from({ length: possible }, (_, q) => q);
+  const mask = new Uint8Array(possible);
+  for (let k = 0; k < active; k++) {
+    const m = k + rng.int(possible - k);
+    const chosen = order[m]!;
+    order[m] = order[k]!;
+    order[k] = chosen;
+    mask[chosen] = 1;
+  }
+  return mask;
+}
+
 /** Draws initial weights, delays and the connectivity mask of one layer. */
 export function initialiseLayer(layer: DelayLayer, config: LayerConfig, rng: Rng): void {
   const wi = config.weightInit;
@@ -43,11 +66,8 @@ export function initialiseLayer(layer: DelayLayer, config: LayerConfig, rng: Rng
   const di = config.delayInit;
   const d = layer.delays;
   for (let q = 0; q < d.length; q++) d[q] = di.kind === 'uniform' ? rng.uniformIn(di.low, di.high) : di.value;
-  if (config.connectivity < 1) {
-    const mask = new Uint8Array(w.length);
-    for (let q = 0; q < mask.length; q++) mask[q] = rng.uniform() < config.connectivity ? 1 : 0;
-    layer.mask = mask;
-  }
+  if (config.connectivity < 1)
+    layer.mask = randomMask(w.length, activeSynapseCount(w.length, config.connectivity), rng);
   layer.constrain();
 }
 

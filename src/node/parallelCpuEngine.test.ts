@@ -10,7 +10,13 @@ describe('ParallelCpuEngine', () => {
       const single = new Trainer(config, { precision: 'f64', epochs: 2 });
       const parallel = new ParallelCpuEngine(config, 2, { precision: 'f64', epochs: 2 });
       try {
-        for (let step = 0; step < 30; step++) {
+        // At least 30 steps, and (rewired) until some synapse has regrown.
+        const regrown = (): number => single.regrownSoFar.reduce((a, b) => a + b, 0);
+        for (
+          let step = 0;
+          step < 30 || (name === 'yinyang-rewired' && regrown() === 0 && step < 300);
+          step++
+        ) {
           const from = (16 * step) % (single.data.train.length - 16);
           const batch = Array.from(single.data.train.subarray(from, from + 16));
           const a = single.trainStep(batch);
