@@ -1,4 +1,6 @@
 import type { SpikeDataset } from '../../core/data/tasks.ts';
+export { gpuUnsupportedReason } from './support.ts';
+import { gpuUnsupportedReason } from './support.ts';
 import { connectivityOf, type Engine, type EngineInfo } from '../../core/engine.ts';
 import type { ExperimentConfig } from '../../core/experiment.ts';
 import type { Trainer, TrainerState } from '../../core/trainer.ts';
@@ -123,13 +125,4 @@ export class SoftwareAdapterError extends GpuUnavailableError {
     super(message);
     this.name = 'SoftwareAdapterError';
   }
-}
-
-/** Why the GPU engine cannot train this config, or null when it can. */
-export function gpuUnsupportedReason(config: ExperimentConfig): string | null {
-  if (connectivityOf(config) !== 'dense') return 'the GPU engine does not support connectivity masks yet';
-  // EventProp's WGSL kernels (its time-stepped variant) are not written yet: the CPU engine trains it.
-  if (config.training.method !== 'bptt')
-    return 'the GPU engine trains with BPTT only; EventProp runs on the CPU engine';
-  return null;
 }

@@ -44,8 +44,15 @@ async function compare(
     // Training moved the loss: the comparison is not between two idle runs.
     expect(Math.abs(cpuLosses.at(-1)! - cpuLosses[0]!)).toBeGreaterThan(10 * lossTol);
     const params = await gpu.readParameters();
+    const start = new Trainer(config, { precision: 'f32' });
     params.forEach((p, l) => {
       const s = cpu.net.synapses[l]!;
+      // A fixed mask's absent synapses: weight exactly 0, delay where it started, on the GPU too.
+      s.mask?.forEach((m, q) => {
+        if (m) return;
+        expect(p.weights[q], `layer ${l} absent synapse ${q}`).toBe(0);
+        expect(p.delays[q]).toBe(start.net.synapses[l]!.delays[q]);
+      });
       for (let q = 0; q < p.weights.length; q++) {
         expect(Math.abs(p.weights[q]! - s.weights[q]!), `layer ${l} weight ${q}`).toBeLessThanOrEqual(
           paramTol,
@@ -70,6 +77,28 @@ describe('GpuTrainer', () => {
     config.training.batchSize = 8;
     config.training.epochs = STEPS;
     await compare(config, [0, 1, 2, 3, 4, 5, 6, 7], 1e-3, 1e-3);
+  });
+
+  it('fixed connectivity masks (30 % lerp, 50 % Gaussian): 20 steps match, absent synapses stay absent', async () => {
+    const lerp = preset('mnist-bench')!;
+    lerp.network.layers[0]!.size = 32;
+    lerp.network.layers.forEach((l) => (l.connectivity = 0.3));
+    lerp.task = { kind: 'randomSpikes', samples: 8, classes: 10, rate: 0.19, firstStepOnly: true };
+    lerp.training.batchSize = 8;
+    lerp.training.epochs = STEPS;
+    await compare(lerp, [0, 1, 2, 3, 4, 5, 6, 7], 1e-3, 1e-3);
+    const gauss = preset('shd-bench')!;
+    gauss.network.inputs = 100;
+    gauss.network.timeSteps = 30;
+    gauss.network.layers = [
+      { ...gauss.network.layers[0]!, size: 24 },
+      { ...gauss.network.layers.at(-1)!, size: 5 },
+    ];
+    gauss.network.layers.forEach((l) => (l.connectivity = 0.5));
+    gauss.task = { kind: 'randomSpikes', samples: 8, classes: 5, rate: 0.1, firstStepOnly: false };
+    gauss.training.batchSize = 8;
+    gauss.training.epochs = STEPS;
+    await compare(gauss, [0, 1, 2, 3, 4, 5, 6, 7], 1e-3, 1e-3);
   });
 
   it('steps issued back to back give exactly the losses and parameters of awaited steps (deterministic)', async () => {

@@ -12,6 +12,8 @@ import { kernelTimer } from '../kernelTimer.ts';
 import { GpuLoss } from '../kernels/Loss.ts';
 import { NeuronBackward } from '../kernels/NeuronBackward.ts';
 import { NeuronForward } from '../kernels/NeuronForward.ts';
+import { MaskGradients } from '../kernels/MaskGradients.ts';
+import { gpuUnsupportedReason } from './support.ts';
 import { SparseDelayForward } from '../kernels/SparseDelayForward.ts';
 import { eventsByInput, spikeEventLists } from '../kernels/spikeEvents.ts';
 
@@ -43,6 +45,8 @@ interface GpuLayer {
   neuronBackward: NeuronBackward;
   adamWeights: GpuAdam | null;
   adamDelays: GpuAdam | null;
+  /** A layer with a fixed connectivity mask: zeroes its absent synapses' gradients. */
+  maskGradients: MaskGradients | null;
 }
 
 /** Activations of one batch size, [batch][T][n] per layer. */
@@ -76,8 +80,10 @@ interface Activations {
  * its bind groups by the buffers it binds, and loss readback buffers come from a pool.
  *
  * The first layer's forward runs the sparse gather when at most SPARSE_INPUT_DENSITY of the
- * inputs spike. Not yet: connectivity masks (rejected), a non-finite-gradient check before the
- * update (a non-finite loss is caught after the step), sparse backward passes.
+ * inputs spike. A layer with a fixed connectivity mask runs the dense kernels (its absent
+ * synapses hold weight 0) and has its absent synapses' gradients zeroed before Adam. Not yet:
+ * rewiring (refused: gpuUnsupportedReason), kernels that skip absent synapses, a
+ * non-finite-gradient check before the update (a non-finite loss is caught after the step).
  */
 export class GpuTrainer {
   readonly reference: Trainer;
@@ -108,9 +114,8 @@ export class GpuTrainer {
       fault?: GpuFault | null;
     } = {},
   ) {
-    if (config.network.layers.some((l) => l.connectivity < 1)) {
-      throw new Error('the GPU engine does not support connectivity masks yet; use --engine cpu');
-    }
+    const unsupported = gpuUnsupportedReason(config);
+    if (unsupported) throw new Error(`${unsupported}; use --engine cpu`);
     const { state, fault, ...trainerOptions } = options;
     this.fault = fault ?? null;
     this.reference = new Trainer(config, { precision: 'f32', ...trainerOptions });
@@ -155,6 +160,7 @@ export class GpuTrainer {
           cfg.trainDelays && hasDelayGradient(cfg.kernel.mode)
             ? new GpuAdam(device, n, `layer ${l} delays`, cfg.kernel.maxDelay)
             : null,
+        maskGradients: cpu.mask ? new MaskGradients(device, cpu.mask, `layer ${l}`) : null,
       };
     });
     const first = config.network.layers[0]!;
@@ -301,6 +307,7 @@ export class GpuTrainer {
         batch,
         sigma,
       );
+      layer.maskGradients?.encode(encoder, layer.gradWeights, layer.gradDelays);
     }
     const opt = this.config.optimizer;
     const hyper = { beta1: opt.beta1, beta2: opt.beta2, epsilon: opt.epsilon };
@@ -480,6 +487,7 @@ export class GpuTrainer {
       layer.neuronBackward.destroy();
       layer.adamWeights?.destroy();
       layer.adamDelays?.destroy();
+      layer.maskGradients?.destroy();
     }
     this.loss.destroy();
     this.sparseInput.destroy();

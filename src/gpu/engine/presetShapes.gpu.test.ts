@@ -58,7 +58,7 @@ function worstRelative(gpu: ArrayLike<number>, cpu: ArrayLike<number>): number {
 }
 
 describe('GPU parity at the presets’ layer shapes', () => {
-  // The presets the GPU engine refuses (EventProp, connectivity masks and rewiring), with reasons.
+  // The presets the GPU engine refuses (EventProp and rewiring), with reasons.
   const refused = Object.keys(PRESETS).filter((name) => gpuUnsupportedReason(PRESETS[name]!) !== null);
   const names = Object.keys(PRESETS).filter(
     (name) => PRESETS[name]!.task.kind !== 'toy' && !refused.includes(name),
@@ -76,7 +76,9 @@ describe('GPU parity at the presets’ layer shapes', () => {
     ]);
     for (const name of refused)
       expect(gpuUnsupportedReason(PRESETS[name]!)).toMatch(
-        name.startsWith('eventprop') ? /BPTT only; EventProp runs on the CPU engine/ : /connectivity masks/,
+        name.startsWith('eventprop')
+          ? /BPTT only; EventProp runs on the CPU engine/
+          : /does not rewire synapses/,
       );
   });
 
