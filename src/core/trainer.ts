@@ -8,7 +8,7 @@ import type { LayerStorage } from './synapses/delayLayer.ts';
 import { ringBufferCurrent } from './synapses/ringBuffer.ts';
 import { allFinite, type Precision } from './tensor.ts';
 import { AdamState } from './train/adam.ts';
-import { activeCount, LayerRewiring, type RewiringEvents } from './structure/rewiring.ts';
+import { activeCount, LayerRewiring, type RewiredLayer, type RewiringEvents } from './structure/rewiring.ts';
 import {
   computeLoss,
   defaultReadout,
@@ -331,24 +331,51 @@ export class Trainer {
    * initialisation and cleared optimiser moments.
    */
   private rewire(lr: number): void {
+    this.rewireLayers(
+      lr,
+      (l) => this.net.synapses[l]!,
+      (l, q) => {
+        for (const state of [this.weightStates[l], this.delayStates[l]])
+          if (state) state.m[q] = state.v[q] = 0;
+      },
+    );
+  }
+
+  /**
+   * The rewiring step on parameters held elsewhere (the GPU engine's read-back weights and
+   * gradients): `layerOf(l)` gives layer l's arrays (its mask must be this trainer's own, which
+   * stays the authoritative one), `onRegrow(l, q)` clears synapse q's optimiser moments there.
+   * Updates lastRewiring and regrownSoFar as a CPU step does.
+   */
+  rewireLayers(
+    lr: number,
+    layerOf: (l: number) => RewiredLayer | (Omit<RewiredLayer, 'mask'> & { mask: Uint8Array | null }),
+    onRegrow: (l: number, q: number) => void,
+  ): void {
     this.lastRewiring = this.rewiring.map((rewiring, l) => {
       if (!rewiring) return null;
-      const syn = this.net.synapses[l]!;
+      const layer = layerOf(l);
+      if (!layer.mask) throw new RangeError(`layer ${l} rewires but has no connectivity mask`);
       const init = this.config.network.layers[l]!.delayInit;
-      const clear = (state: AdamState | null, q: number) => {
-        if (state) state.m[q] = state.v[q] = 0;
-      };
       return rewiring.step(
-        syn as typeof syn & { mask: Uint8Array },
+        { ...layer, mask: layer.mask },
         lr,
         (rng) => (init.kind === 'uniform' ? rng.uniformIn(init.low, init.high) : init.value),
-        (q) => {
-          clear(this.weightStates[l]!, q);
-          clear(this.delayStates[l]!, q);
-        },
+        (q) => onRegrow(l, q),
       );
     });
     this.lastRewiring.forEach((e, l) => (this.regrownSoFar[l]! += e?.regrown ?? 0));
+  }
+
+  /** Whether some layer rewires (DEEP R / RigL) after each step. */
+  get rewires(): boolean {
+    return this.rewiring.some((r) => r !== null);
+  }
+
+  /** The weight learning rate of optimiser step `step` (rewiring's L1 and noise scale with it). */
+  weightLearningRate(step: number): number {
+    const opt = this.config.optimizer;
+    return learningRate(opt.weights.lr, opt.weights.schedule, step, this.totalSteps);
   }
 
   /** A rewired layer's structure for a checkpoint (null for fixed layers). */

@@ -101,6 +101,78 @@ describe('GpuTrainer', () => {
     await compare(gauss, [0, 1, 2, 3, 4, 5, 6, 7], 1e-3, 1e-3);
   });
 
+  for (const regrowth of ['gradient', 'random'] as const) {
+    it(`rewiring (DEEP R, ${regrowth} regrowth, Dale's law): the same synapses as the CPU engine prune and regrow, step by step`, async () => {
+      const config = preset('yinyang-rewired')!;
+      // A strong L1 and some noise, so synapses go dormant within the test's steps.
+      for (const l of config.network.layers)
+        l.rewiring = { ...l.rewiring!, regrowth, l1: 2, temperature: 1e-4 };
+      const cpu = new Trainer(config, { precision: 'f32' });
+      const gpu = new GpuTrainer(fixture.ctx, config);
+      // The same 40 steps issued back to back, none awaited: each must still wait for the one before.
+      const backToBack = new GpuTrainer(fixture.ctx, config);
+      fixture.ctx.device.pushErrorScope('validation');
+      try {
+        const batches = Array.from({ length: 40 }, (_, s) =>
+          Array.from(cpu.data.train.subarray(32 * s, 32 * s + 32)),
+        );
+        const issued = batches.map((batch) => backToBack.trainStep(batch));
+        let regrown = 0;
+        for (let s = 0; s < 40; s++) {
+          const batch = batches[s]!;
+          const want = cpu.trainStep(batch);
+          const got = await gpu.trainStep(batch);
+          expect(Math.abs(got - want), `loss at step ${s}`).toBeLessThanOrEqual(1e-3 * (1 + Math.abs(want)));
+          cpu.net.synapses.forEach((syn, l) => {
+            const g = gpu.reference.net.synapses[l]!;
+            expect(Array.from(g.mask!), `layer ${l} mask after step ${s}`).toEqual(Array.from(syn.mask!));
+          });
+          expect(gpu.reference.lastRewiring).toEqual(cpu.lastRewiring);
+          regrown += cpu.lastRewiring.reduce((n, e) => n + (e?.regrown ?? 0), 0);
+        }
+        expect(regrown, 'some synapses were pruned and regrown').toBeGreaterThan(0);
+        expect(gpu.reference.activeSynapses()).toEqual([80, 48]);
+        expect((await fixture.ctx.device.popErrorScope())?.message ?? null).toBeNull();
+        const params = await gpu.readParameters();
+        params.forEach((p, l) => {
+          const syn = cpu.net.synapses[l]!;
+          for (let q = 0; q < p.weights.length; q++) {
+            expect(Math.abs(p.weights[q]! - syn.weights[q]!), `layer ${l} weight ${q}`).toBeLessThanOrEqual(
+              1e-3,
+            );
+            expect(Math.abs(p.delays[q]! - syn.delays[q]!), `layer ${l} delay ${q}`).toBeLessThanOrEqual(
+              1e-3,
+            );
+            if (!syn.mask![q]) expect(p.weights[q]).toBe(0);
+          }
+        });
+        await Promise.all(issued);
+        const [awaited, pipelined] = [params, await backToBack.readParameters()];
+        awaited.forEach((p, l) => {
+          expect(Array.from(pipelined[l]!.weights)).toEqual(Array.from(p.weights));
+          expect(Array.from(backToBack.reference.net.synapses[l]!.mask!)).toEqual(
+            Array.from(gpu.reference.net.synapses[l]!.mask!),
+          );
+        });
+        // Regrown synapses started with cleared Adam moments on both engines.
+        const [got, want] = [await gpu.exportState(), cpu.exportState()];
+        want.layers.forEach((layer, l) => {
+          for (const which of ['adamWeights', 'adamDelays'] as const) {
+            const [a, b] = [got.layers[l]![which]!, layer[which]!];
+            for (let q = 0; q < b.m.length; q++) {
+              expect(Math.abs(a.m[q]! - b.m[q]!), `layer ${l} ${which} m ${q}`).toBeLessThanOrEqual(1e-4);
+              expect(Math.abs(a.v[q]! - b.v[q]!), `layer ${l} ${which} v ${q}`).toBeLessThanOrEqual(1e-6);
+            }
+          }
+          expect(Array.from(got.layers[l]!.structure!.mask)).toEqual(Array.from(layer.structure!.mask));
+        });
+      } finally {
+        gpu.destroy();
+        backToBack.destroy();
+      }
+    });
+  }
+
   it('steps issued back to back give exactly the losses and parameters of awaited steps (deterministic)', async () => {
     const config = preset('toy')!;
     const awaited = new GpuTrainer(fixture.ctx, config);

@@ -100,6 +100,8 @@ export class GpuTrainer {
   sparseSteps = 0;
   /** Loss readback buffers created so far (a test checks that steady training creates none). */
   readbackBuffersCreated = 0;
+  /** The last step of a rewired network (each waits for the one before: rewireOnHost). */
+  private previousRewiredStep: Promise<unknown> = Promise.resolve();
   private readonly fault: GpuFault | null;
 
   constructor(
@@ -160,7 +162,9 @@ export class GpuTrainer {
           cfg.trainDelays && hasDelayGradient(cfg.kernel.mode)
             ? new GpuAdam(device, n, `layer ${l} delays`, cfg.kernel.maxDelay)
             : null,
-        maskGradients: cpu.mask ? new MaskGradients(device, cpu.mask, `layer ${l}`) : null,
+        maskGradients: cpu.mask
+          ? new MaskGradients(device, cpu.mask, `layer ${l}`, cfg.rewiring?.regrowth === 'gradient')
+          : null,
       };
     });
     const first = config.network.layers[0]!;
@@ -200,6 +204,85 @@ export class GpuTrainer {
    * of an epoch.
    */
   trainStep(indices: readonly number[]): Promise<number> {
+    if (!this.reference.rewires) return this.recordStep(indices);
+    // Rewiring reads each step's weights back and writes the new structure before the next step
+    // is recorded: steps of a rewired network run one after another.
+    const step = this.previousRewiredStep.then(async () => {
+      const stepIndex = this.reference.step;
+      const loss = await this.recordStep(indices);
+      await this.rewireOnHost(stepIndex);
+      return loss;
+    });
+    this.previousRewiredStep = step.catch(() => undefined);
+    return step;
+  }
+
+  /**
+   * DEEP R / RigL after a finished step, on the host (the same LayerRewiring as the CPU engine,
+   * with the reference trainer's masks, signs and generators): reads back the rewired layers'
+   * weights (and, for RigL, their gradients), rewires, and writes back the weights, the masks,
+   * the regrown synapses' delays and their cleared Adam moments.
+   */
+  private async rewireOnHost(stepIndex: number): Promise<void> {
+    const t = this.reference;
+    const rewired = this.config.network.layers.flatMap((cfg, l) => (cfg.rewiring ? [l] : []));
+    const gradientRegrowth = (l: number): boolean =>
+      this.config.network.layers[l]!.rewiring?.regrowth === 'gradient';
+    const arrays = await this.readBuffers(
+      rewired.flatMap((l) => [
+        { label: `layer ${l} weights`, buffer: this.layers[l]!.weights },
+        ...(gradientRegrowth(l)
+          ? [{ label: `layer ${l} gradWeights`, buffer: this.layers[l]!.gradWeights }]
+          : []),
+      ]),
+    );
+    const host = new Map<number, { weights: Float32Array; gradWeights: Float32Array; regrown: number[] }>();
+    let k = 0;
+    for (const l of rewired) {
+      const weights = arrays[k++]!;
+      host.set(l, {
+        weights,
+        gradWeights: gradientRegrowth(l) ? arrays[k++]! : new Float32Array(0),
+        regrown: [],
+      });
+    }
+    t.rewireLayers(
+      t.weightLearningRate(stepIndex),
+      (l) => {
+        const cpu = t.net.synapses[l]!;
+        const { weights, gradWeights } = host.get(l)!;
+        // The CPU delays are stale (the GPU's are current), but only regrown synapses' delays are
+        // written here, and those are uploaded below.
+        return {
+          inputs: cpu.inputs,
+          outputs: cpu.outputs,
+          weights,
+          delays: cpu.delays,
+          gradWeights,
+          mask: cpu.mask,
+        };
+      },
+      (l, q) => host.get(l)!.regrown.push(q),
+    );
+    const queue = this.ctx.device.queue;
+    for (const l of rewired) {
+      const layer = this.layers[l]!;
+      const cpu = t.net.synapses[l]!;
+      const mask = cpu.mask!;
+      const { weights, regrown } = host.get(l)!;
+      // The constraint the CPU applies after rewiring: dormant synapses hold weight 0.
+      for (let q = 0; q < mask.length; q++) if (mask[q] === 0) weights[q] = 0;
+      queue.writeBuffer(layer.weights, 0, weights);
+      layer.maskGradients!.update(mask);
+      for (const q of regrown) {
+        queue.writeBuffer(layer.delays, q * 4, Float32Array.of(cpu.delays[q]!));
+        layer.adamWeights?.clearAt(q);
+        layer.adamDelays?.clearAt(q);
+      }
+    }
+  }
+
+  private recordStep(indices: readonly number[]): Promise<number> {
     if (this.lost !== null) return Promise.reject(new GpuDeviceLostError(this.lost));
     const { device } = this.ctx;
     const t = this.reference;
@@ -438,11 +521,13 @@ export class GpuTrainer {
       adam ? { m: next(), v: next(), step: adam.stepCount } : null;
     return {
       ...base,
-      layers: this.layers.map((layer) => ({
+      layers: this.layers.map((layer, l) => ({
         weights: next(),
         delays: next(),
         adamWeights: adamOf(layer.adamWeights),
         adamDelays: adamOf(layer.adamDelays),
+        // A rewired layer's mask, signs and generator live on the host (rewireOnHost).
+        structure: base.layers[l]!.structure ?? null,
       })),
     };
   }

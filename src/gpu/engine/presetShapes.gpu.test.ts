@@ -58,7 +58,7 @@ function worstRelative(gpu: ArrayLike<number>, cpu: ArrayLike<number>): number {
 }
 
 describe('GPU parity at the presets’ layer shapes', () => {
-  // The presets the GPU engine refuses (EventProp and rewiring), with reasons.
+  // The presets the GPU engine refuses (EventProp), with the reason.
   const refused = Object.keys(PRESETS).filter((name) => gpuUnsupportedReason(PRESETS[name]!) !== null);
   const names = Object.keys(PRESETS).filter(
     (name) => PRESETS[name]!.task.kind !== 'toy' && !refused.includes(name),
@@ -67,19 +67,10 @@ describe('GPU parity at the presets’ layer shapes', () => {
     expect(names.length).toBe(Object.keys(PRESETS).length - 1 - refused.length);
   });
 
-  it('the presets it refuses are the EventProp and the rewired ones, each with the reason', () => {
-    expect(refused.sort()).toEqual([
-      'eventprop-shd',
-      'eventprop-yinyang',
-      'eventprop-yinyang-fixed-delays',
-      'yinyang-rewired',
-    ]);
+  it('the presets it refuses are the EventProp ones, each with the reason', () => {
+    expect(refused.sort()).toEqual(['eventprop-shd', 'eventprop-yinyang', 'eventprop-yinyang-fixed-delays']);
     for (const name of refused)
-      expect(gpuUnsupportedReason(PRESETS[name]!)).toMatch(
-        name.startsWith('eventprop')
-          ? /BPTT only; EventProp runs on the CPU engine/
-          : /does not rewire synapses/,
-      );
+      expect(gpuUnsupportedReason(PRESETS[name]!)).toMatch(/BPTT only; EventProp runs on the CPU engine/);
   });
 
   for (const name of names) {

@@ -97,6 +97,13 @@ export class GpuAdam {
     this.steps = steps;
   }
 
+  /** Zeroes both moments of element q (a regrown synapse starts afresh; queued before the next step). */
+  clearAt(q: number): void {
+    const zero = new Float32Array(1);
+    this.device.queue.writeBuffer(this.moment1, q * 4, zero);
+    this.device.queue.writeBuffer(this.moment2, q * 4, zero);
+  }
+
   /** The two moment buffers, for a readback that the caller records and maps. */
   get moments(): [GPUBuffer, GPUBuffer] {
     return [this.moment1, this.moment2];

@@ -4,8 +4,9 @@ import { DEFAULT_WORKGROUP_SIZE, dispatch } from '../grid.ts';
 import { computePipeline, shaderModule } from '../pipelineCache.ts';
 
 /**
- * Zeroes the weight and delay gradients of the synapses a layer's fixed connectivity mask leaves
- * out (shaders/mask_gradients.wgsl), after its backward pass and before Adam.
+ * Zeroes the weight and delay gradients of the synapses a layer's connectivity mask leaves out
+ * (shaders/mask_gradients.wgsl), after its backward pass and before Adam; with
+ * `keepWeightGradients` (RigL) only the delay gradients. `update` replaces the mask (rewiring).
  */
 export class MaskGradients {
   private readonly pipeline: GPUComputePipeline;
@@ -16,6 +17,7 @@ export class MaskGradients {
     private readonly device: GPUDevice,
     mask: Uint8Array,
     label: string,
+    keepWeightGradients = false,
   ) {
     this.pipeline = computePipeline(device, {
       label: `mask gradients ${label}`,
@@ -23,7 +25,11 @@ export class MaskGradients {
       compute: {
         module: shaderModule(device, 'mask_gradients.wgsl', source),
         entryPoint: 'main',
-        constants: { WORKGROUP_SIZE: DEFAULT_WORKGROUP_SIZE, COUNT: mask.length },
+        constants: {
+          WORKGROUP_SIZE: DEFAULT_WORKGROUP_SIZE,
+          COUNT: mask.length,
+          KEEP_WEIGHT_GRADS: keepWeightGradients ? 1 : 0,
+        },
       },
     });
     this.mask = device.createBuffer({
@@ -31,12 +37,17 @@ export class MaskGradients {
       size: Math.max(4, mask.length * 4),
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
     });
-    device.queue.writeBuffer(this.mask, 0, Uint32Array.from(mask));
+    this.update(mask);
     this.bindGroups = new BindGroupCache(
       device,
       'mask gradients bindings',
       this.pipeline.getBindGroupLayout(0),
     );
+  }
+
+  /** Writes a new mask (queued before the next submitted step). */
+  update(mask: Uint8Array): void {
+    this.device.queue.writeBuffer(this.mask, 0, Uint32Array.from(mask));
   }
 
   /** Records the pass over one layer's gradient buffers. */
