@@ -63,9 +63,17 @@ describe('the four-way structure x delay ablation', () => {
     });
   });
 
+  it('makes EventProp cells too (their fixed delays keep the kernel: exact spike times use the real delays)', () => {
+    const cells = ablationCells(preset('eventprop-yinyang')!, { sparsities: [75], seeds: [1] });
+    expect(cells).toHaveLength(4);
+    for (const c of cells) {
+      expect(c.config.training.method).toBe('eventprop');
+      for (const l of c.config.network.layers) expect(l.trainDelays).toBe(c.model.delays === 'learned');
+    }
+  });
+
   it('refuses what cannot make the ablation', () => {
     expect(ablationProblem(preset('yinyang-rewired')!, [50])).toMatch(/already sparse/);
-    expect(ablationProblem(preset('eventprop-yinyang')!, [50])).toMatch(/EventProp/);
     expect(ablationProblem(base, [0])).toMatch(/strictly between 0 and 100/);
     expect(ablationProblem(base, [100])).toMatch(/strictly between/);
     expect(() => ablationCells(base, { sparsities: [120], seeds: [1] })).toThrow(/strictly between/);

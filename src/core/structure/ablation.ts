@@ -84,13 +84,15 @@ function scaledInit(init: WeightInit, gain: number): WeightInit {
  * paper. Fixed structure: a random fixed mask and no Dale's law (the paper leaves it out there,
  * since a poor draw of signs could not be undone). Fixed delays: the delays stay at their
  * initialisation and act as integer ring-buffer taps (kernel `round`), as a network without
- * delay learning runs them; learned delays keep the base config's kernel.
+ * delay learning runs them; learned delays keep the base config's kernel. EventProp's exact
+ * spike times use the real delays whatever the kernel: its fixed delays keep the kernel too.
  */
 function cellLayer(
   layer: LayerConfig,
   model: AblationModel,
   connectivity: number,
   rewiring: RewiringConfig,
+  eventprop: boolean,
 ): LayerConfig {
   const gain = layer.connectivity / connectivity;
   const learnDelays = model.delays === 'learned';
@@ -100,14 +102,12 @@ function cellLayer(
     connectivity,
     rewiring: model.structure === 'learned' ? { ...rewiring } : null,
     trainDelays: learnDelays,
-    kernel: learnDelays ? { ...layer.kernel } : { ...layer.kernel, mode: 'round' },
+    kernel: learnDelays || eventprop ? { ...layer.kernel } : { ...layer.kernel, mode: 'round' },
   };
 }
 
 /** Why a base config or sparsity list cannot make an ablation, or null. */
 export function ablationProblem(base: ExperimentConfig, sparsities: readonly number[]): string | null {
-  if (base.training.method === 'eventprop')
-    return 'the ablation trains with BPTT (rewiring is not implemented for EventProp)';
   if (base.network.layers.some((l) => l.connectivity < 1))
     return `the base config '${base.name}' is already sparse: give a dense config (connectivity 1 in every layer), the sweep sets the sparsity`;
   if (base.network.layers.some((l) => !l.trainWeights))
@@ -147,7 +147,9 @@ export function ablationCells(
           seed,
           network: {
             ...structuredClone(base.network),
-            layers: base.network.layers.map((l) => cellLayer(l, model, connectivity, rewiring)),
+            layers: base.network.layers.map((l) =>
+              cellLayer(l, model, connectivity, rewiring, base.training.method === 'eventprop'),
+            ),
           },
           training: { ...base.training, epochs: options.epochs ?? base.training.epochs },
         };
