@@ -63,7 +63,13 @@ export interface SlotTaps {
   value: Float64Array;
   /** kappa(k) = d value / d w. */
   kernel: Float64Array;
-  /** Delay-derivative taps of slot s: delayStart[s] .. delayStart[s + 1] - 1 (empty when not asked). */
+  /**
+   * Gauss and lerp: d value / d delay at each forward tap (the delay derivative has the forward
+   * kernel's taps, so one pass over them gives both gradients); null for the other modes, whose
+   * delay derivative (if any) is the delay list below.
+   */
+  delayAtTap: Float64Array | null;
+  /** Delay-derivative taps of slot s (hardware mode): delayStart[s] .. delayStart[s + 1] - 1. */
   delayStart: Int32Array;
   delayTap: Int32Array;
   /** d (w kappa(k)) / d delay. */
@@ -75,9 +81,10 @@ class TapBuilder {
   tap = new Int32Array(64);
   a = new Float64Array(64);
   b = new Float64Array(64);
+  c = new Float64Array(64);
   length = 0;
 
-  push(k: number, a: number, b: number): void {
+  push(k: number, a: number, b: number, c = 0): void {
     if (this.length === this.tap.length) {
       const grow = <T extends Int32Array | Float64Array>(x: T, make: (n: number) => T): T => {
         const y = make(2 * x.length);
@@ -87,10 +94,12 @@ class TapBuilder {
       this.tap = grow(this.tap, (n) => new Int32Array(n));
       this.a = grow(this.a, (n) => new Float64Array(n));
       this.b = grow(this.b, (n) => new Float64Array(n));
+      this.c = grow(this.c, (n) => new Float64Array(n));
     }
     this.tap[this.length] = k;
     this.a[this.length] = a;
     this.b[this.length] = b;
+    this.c[this.length] = c;
     this.length++;
   }
 }
@@ -130,8 +139,7 @@ export function slotTaps(
       const mean = gaussianTaps(d, sigma, td, norm, 0, 1, window);
       for (let k = window.lo; k <= window.hi; k++) {
         const n = norm[k]!;
-        forward.push(k, w * n, n);
-        if (wantDelay) backward.push(k, w * invVar * n * (k - mean), 0);
+        forward.push(k, w * n, n, w * invVar * n * (k - mean));
       }
       continue;
     }
@@ -141,11 +149,11 @@ export function slotTaps(
     if (m < 0) m = 0;
     const f = d - m;
     if (kernel.mode === 'lerp') {
-      forward.push(m, w * (1 - f), 1 - f);
-      if (m + 1 < td) forward.push(m + 1, w * f, f);
-    } else {
-      forward.push(quantiseDelay(d, kernel.rounding, td), w, 1);
+      forward.push(m, w * (1 - f), 1 - f, -w);
+      if (m + 1 < td) forward.push(m + 1, w * f, f, w);
+      continue;
     }
+    forward.push(quantiseDelay(d, kernel.rounding, td), w, 1);
     if (!wantDelay || kernel.mode === 'round') continue;
     if (gaussDelay) {
       const window = gaussWindow(d, sigma, td, radiusSigmas);
@@ -163,6 +171,7 @@ export function slotTaps(
     tap: forward.tap,
     value: forward.a,
     kernel: forward.b,
+    delayAtTap: kernel.mode === 'gauss' || kernel.mode === 'lerp' ? forward.c : null,
     delayStart,
     delayTap: backward.tap,
     delayValue: backward.a,
@@ -213,22 +222,44 @@ export function sparseParameterGradients(
   gradWeights: RealArray | null,
   gradDelays: RealArray | null,
 ): void {
-  if (gradWeights)
-    tapReduce(list, taps.start, taps.tap, taps.kernel, events, shape, gradCurrent, gradWeights);
-  if (gradDelays)
-    tapReduce(list, taps.delayStart, taps.delayTap, taps.delayValue, events, shape, gradCurrent, gradDelays);
+  const { start, tap, kernel, delayAtTap } = taps;
+  if (delayAtTap && gradWeights && gradDelays) {
+    tapReduce(list, start, tap, kernel, delayAtTap, events, shape, gradCurrent, gradWeights, gradDelays);
+    return;
+  }
+  if (gradWeights) tapReduce(list, start, tap, kernel, null, events, shape, gradCurrent, gradWeights, null);
+  if (gradDelays && delayAtTap)
+    tapReduce(list, start, tap, delayAtTap, null, events, shape, gradCurrent, gradDelays, null);
+  else if (gradDelays)
+    tapReduce(
+      list,
+      taps.delayStart,
+      taps.delayTap,
+      taps.delayValue,
+      null,
+      events,
+      shape,
+      gradCurrent,
+      gradDelays,
+      null,
+    );
 }
 
-/** into[index[s]] += sum over events of i, taps p of s: spike * coefficient[p] * dL/dcurrent[b, t + tap[p], post[s]]. */
+/**
+ * into[index[s]] += sum over events of i, taps p of s: spike * coefficient[p] * dL/dcurrent[b,
+ * t + tap[p], post[s]], and the same with `second` into `secondInto` in the same pass.
+ */
 function tapReduce(
   list: SynapseList,
   start: Int32Array,
   tap: Int32Array,
   coefficient: Float64Array,
+  second: Float64Array | null,
   events: EventsByNeuron,
   { inputs, outputs, timeSteps }: PassShape,
   gradCurrent: RealArray,
   into: RealArray,
+  secondInto: RealArray | null,
 ): void {
   const { start: eventStart, batchTime, value: eventValue } = events;
   const { start: slotStart, post, index } = list;
@@ -243,11 +274,17 @@ function tapReduce(
       for (let s = s0; s < s1; s++) {
         const at = base + post[s]!;
         let g = 0;
+        let h = 0;
         for (let p = start[s]!; p < start[s + 1]!; p++) {
           const k = tap[p]!;
-          if (k < remaining) g += coefficient[p]! * gradCurrent[at + k * outputs]!;
+          if (k >= remaining) continue;
+          const grad = gradCurrent[at + k * outputs]!;
+          g += coefficient[p]! * grad;
+          if (second) h += second[p]! * grad;
         }
-        into[index[s]!]! += val * g;
+        const q = index[s]!;
+        into[q]! += val * g;
+        if (secondInto) secondInto[q]! += val * h;
       }
     }
   }
