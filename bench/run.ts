@@ -5,13 +5,16 @@
  * own. With --peer, the PyTorch peer (../shared/peer/dcls_peer.py) runs the same case right
  * after, and a ratio line follows.
  *
- *   npm run bench -- [--engine cpu|gpu] [--config mnist|shd|delay-only-fashion|shd-eventprop|all|A,B...]
+ *   npm run bench -- [--engine cpu|gpu] [--config mnist|shd|delay-only-fashion|shd-eventprop|shd-sparse|all|A,B...]
  *                    [--batch B[,B2...]] [--steps N]
  *                    [--threads T] [--peer] [--peer-device cpu|cuda] [--peer-script F] [--hardware-gpu]
  *
  * shd-eventprop: the `shd` case's network and data trained with EventProp (exact simulation, mean
  *   readout membrane loss); run with `shd` (`--config shd,shd-eventprop`, or all) a comparison
  *   line follows: bytes held per sample between the passes, samples/s and peak RSS of both.
+ * shd-sparse: the `shd` case with a fixed mask keeping 1/32 of every layer's synapses (96.9 %
+ *   sparse; weights x 32, so each neuron's expected input stays the dense case's); with `shd`, a
+ *   comparison line follows: samples/s of both and their ratio against the synapse ratio.
  * --threads (default 2, as the peer runs with 2 threads): data-parallel worker threads.
  * --batch: one batch size or a comma-separated list (each one is its own case).
  * --peer-device cuda: the peer on an NVIDIA GPU (a lent GPU machine, bench/gpu-machine/).
@@ -26,7 +29,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { preset } from '../src/core/presets.ts';
-import type { ExperimentConfig } from '../src/core/experiment.ts';
+import type { ExperimentConfig, LayerConfig } from '../src/core/experiment.ts';
+import { scaledWeightInit } from '../src/core/structure/ablation.ts';
 import type { Engine } from '../src/core/engine.ts';
 import { RunLoop } from '../src/core/runLoop.ts';
 import { sigmaAt } from '../src/core/train/schedules.ts';
@@ -41,6 +45,7 @@ const CASES = {
   shd: 'shd-bench',
   'delay-only-fashion': 'delay-only-fashion',
   'shd-eventprop': 'shd-bench',
+  'shd-sparse': 'shd-bench',
 } as const;
 type CaseName = keyof typeof CASES;
 /** Share of Fashion-MNIST's 47,040,000 training pixels above 127 (measured: 0.3147). */
@@ -70,7 +75,25 @@ function caseConfig(name: CaseName, batch: number, batches: number): ExperimentC
     task: { ...task, samples: batch * batches },
     training: { ...config.training, batchSize: batch, epochs: 1, validationFraction: 0 },
   };
-  return name === 'shd-eventprop' ? asEventProp(run) : run;
+  if (name === 'shd-eventprop') return asEventProp(run);
+  return name === 'shd-sparse' ? asSparse(run) : run;
+}
+
+/** Share of synapses the shd-sparse case keeps per layer (DelayLayer's sparse path takes it). */
+const SPARSE_CASE_CONNECTIVITY = 1 / 32;
+
+/** The same network with a fixed random mask of SPARSE_CASE_CONNECTIVITY, weights scaled up to match. */
+function asSparse(config: ExperimentConfig): ExperimentConfig {
+  const gain = 1 / SPARSE_CASE_CONNECTIVITY;
+  return withLayers(config, (l) => ({
+    ...l,
+    connectivity: SPARSE_CASE_CONNECTIVITY,
+    weightInit: scaledWeightInit(l.weightInit, gain),
+  }));
+}
+
+function withLayers(config: ExperimentConfig, change: (l: LayerConfig) => LayerConfig): ExperimentConfig {
+  return { ...config, network: { ...config.network, layers: config.network.layers.map(change) } };
 }
 
 /** EventProp's synaptic time constant in the shd-eventprop case (ms), as in the EventProp papers. */
@@ -86,19 +109,9 @@ const EVENTPROP_TAU_SYN_MS = 5;
 function asEventProp(config: ExperimentConfig): ExperimentConfig {
   const scale = config.network.dtMs / EVENTPROP_TAU_SYN_MS;
   return {
-    ...config,
+    ...withLayers(config, (l) => ({ ...l, weightInit: scaledWeightInit(l.weightInit, scale) })),
     training: { ...config.training, method: 'eventprop' },
     eventprop: { tauSynMs: EVENTPROP_TAU_SYN_MS, simulation: 'exact', loss: { kind: 'voltageSum' } },
-    network: {
-      ...config.network,
-      layers: config.network.layers.map((l) => ({
-        ...l,
-        weightInit:
-          l.weightInit.kind === 'uniform'
-            ? { kind: 'uniform', low: l.weightInit.low * scale, high: l.weightInit.high * scale }
-            : l.weightInit,
-      })),
-    },
   };
 }
 /** Timed steps per case by default: enough for a stable mean on a 2-core machine (seconds each). */
@@ -107,6 +120,7 @@ const DEFAULT_STEPS: Record<CaseName, number> = {
   shd: 6,
   'delay-only-fashion': 40,
   'shd-eventprop': 4,
+  'shd-sparse': 6,
 };
 /** The peer's kernel mode for each case (the issue's `mnist` case uses lerp delays). */
 const PEER_MODE: Partial<Record<CaseName, string>> = { mnist: 'lerp', shd: 'gauss' };
@@ -193,6 +207,7 @@ const STEPS_PER_POINT: Record<CaseName, number> = {
   shd: 2,
   'delay-only-fashion': 10,
   'shd-eventprop': 0,
+  'shd-sparse': 2,
 };
 
 /**
@@ -467,6 +482,29 @@ function methodComparisons(results: readonly BenchResult[]) {
     });
 }
 
+/** The sparse shd case against the dense one, for each batch size both ran at. */
+function sparseComparisons(results: readonly BenchResult[]) {
+  return results
+    .filter((r) => r.config === 'shd-sparse')
+    .flatMap((sparse) => {
+      const dense = results.find((r) => r.config === 'shd' && r.batch === sparse.batch);
+      if (!dense) return [];
+      return [
+        {
+          comparison: 'sparse-vs-dense',
+          shape: 'shd',
+          batch: sparse.batch,
+          connectivity: SPARSE_CASE_CONNECTIVITY,
+          denseSamplesPerSecond: dense.samplesPerSecond,
+          sparseSamplesPerSecond: sparse.samplesPerSecond,
+          speedRatio: Number((sparse.samplesPerSecond / dense.samplesPerSecond).toFixed(2)),
+          denseHiddenSpikeRates: dense.hiddenSpikeRates,
+          sparseHiddenSpikeRates: sparse.hiddenSpikeRates,
+        },
+      ];
+    });
+}
+
 function batchList(flags: Map<string, string | true>): number[] {
   const raw = flags.get('batch');
   if (raw === undefined) return [32];
@@ -505,7 +543,7 @@ async function main(): Promise<number> {
   const which = String(flags.get('config') ?? 'all');
   const names: CaseName[] =
     which === 'all'
-      ? ['mnist', 'shd', 'delay-only-fashion', 'shd-eventprop']
+      ? ['mnist', 'shd', 'delay-only-fashion', 'shd-eventprop', 'shd-sparse']
       : (which.split(',') as CaseName[]);
   for (const name of names) {
     if (!Object.hasOwn(CASES, name))
@@ -603,6 +641,12 @@ async function main(): Promise<number> {
     process.stdout.write(`${JSON.stringify(line)}\n`);
     log(
       `EventProp vs BPTT (shd shape, batch ${line.batch}): ${line.memoryRatio}x less held per sample (${line.eventpropHeldBytesPerSample} vs ${line.bpttHeldBytesPerSample} bytes), ${line.speedRatio}x the samples/s, peak RSS ${line.eventpropPeakRssMb} vs ${line.bpttPeakRssMb} MB`,
+    );
+  }
+  for (const line of sparseComparisons(results)) {
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+    log(
+      `Sparse (${(100 * (1 - line.connectivity)).toFixed(1)} % of synapses absent) vs dense (shd shape, batch ${line.batch}): ${line.speedRatio}x the samples/s (${line.sparseSamplesPerSecond} vs ${line.denseSamplesPerSecond})`,
     );
   }
   return 0;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, run, tempFile } from './testUtils.ts';
+import { BENCH, BIN, run, tempFile } from './testUtils.ts';
 
 interface SweepJson {
   finished: number;
@@ -117,6 +117,26 @@ describe('delaylab sweep (the four-way ablation)', () => {
     const again = task();
     expect(again.status, String(again.stderr)).toBe(0);
     expect(String(again.stdout)).toMatch(/all 2 epochs are done/);
+  }, 240_000);
+
+  it('npm run bench times the shd shape at 96.9 % sparsity next to the dense case', () => {
+    const r = run(BENCH, ['--config', 'shd,shd-sparse', '--batch', '2', '--steps', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    const [dense, sparse, comparison] = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>) as [
+      Record<string, unknown>,
+      Record<string, unknown>,
+      Record<string, unknown>,
+    ];
+    expect([dense['config'], sparse['config']]).toEqual(['shd', 'shd-sparse']);
+    // The sparse case's layers hold 1/32 of the dense case's active synapses (parameters stay dense).
+    expect(comparison).toMatchObject({ comparison: 'sparse-vs-dense', connectivity: 1 / 32, batch: 2 });
+    expect(comparison['speedRatio'] as number).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(
+      /Sparse \(96\.9 % of synapses absent\) vs dense \(shd shape, batch 2\): [\d.]+x the samples\/s/,
+    );
   }, 240_000);
 
   it('lists failed cells and exits 1; refuses a bad list or a missing manifest', () => {

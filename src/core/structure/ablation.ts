@@ -67,7 +67,7 @@ function rewiringOf(base: ExperimentConfig): RewiringConfig {
  * neuron's expected summed input at the dense network's by weights 1/c as large (the
  * yinyang-rewired preset's factor 4 at c = 1/4).
  */
-function scaledInit(init: WeightInit, gain: number): WeightInit {
+export function scaledWeightInit(init: WeightInit, gain: number): WeightInit {
   switch (init.kind) {
     case 'uniform':
       return { kind: 'uniform', low: gain * init.low, high: gain * init.high };
@@ -98,7 +98,7 @@ function cellLayer(
   const learnDelays = model.delays === 'learned';
   return {
     ...structuredClone(layer),
-    weightInit: scaledInit(layer.weightInit, gain),
+    weightInit: scaledWeightInit(layer.weightInit, gain),
     connectivity,
     rewiring: model.structure === 'learned' ? { ...rewiring } : null,
     trainDelays: learnDelays,
