@@ -13,7 +13,7 @@
  *   readout membrane loss); run with `shd` (`--config shd,shd-eventprop`, or all) a comparison
  *   line follows: bytes held per sample between the passes, samples/s and peak RSS of both.
  * shd-sparse: the `shd` case with a fixed mask keeping 1/32 of every layer's synapses (96.9 %
- *   sparse; weights x 32, so each neuron's expected input stays the dense case's); with `shd`, a
+ *   sparse; weight bounds x sqrt(32), Kaiming's rule on the active fan-in); with `shd`, a
  *   comparison line follows: samples/s of both and their ratio against the synapse ratio.
  * --threads (default 2, as the peer runs with 2 threads): data-parallel worker threads.
  * --batch: one batch size or a comma-separated list (each one is its own case).
@@ -82,9 +82,14 @@ function caseConfig(name: CaseName, batch: number, batches: number): ExperimentC
 /** Share of synapses the shd-sparse case keeps per layer (DelayLayer's sparse path takes it). */
 const SPARSE_CASE_CONNECTIVITY = 1 / 32;
 
-/** The same network with a fixed random mask of SPARSE_CASE_CONNECTIVITY, weights scaled up to match. */
+/**
+ * The same network with a fixed random mask of SPARSE_CASE_CONNECTIVITY; weight bounds x
+ * 1 / sqrt(connectivity), Kaiming's rule on the active fan-in, which keeps each neuron's input
+ * variance and so its spike rate near the dense case's (both are reported: the work per step
+ * grows with the spikes).
+ */
 function asSparse(config: ExperimentConfig): ExperimentConfig {
-  const gain = 1 / SPARSE_CASE_CONNECTIVITY;
+  const gain = 1 / Math.sqrt(SPARSE_CASE_CONNECTIVITY);
   return withLayers(config, (l) => ({
     ...l,
     connectivity: SPARSE_CASE_CONNECTIVITY,

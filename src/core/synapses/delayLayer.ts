@@ -49,10 +49,10 @@ const WINDOWED_FRACTION = 0.5;
  * A masked layer runs its passes over its active synapses only (sparseSynapses.ts) when they are
  * at most this share of inputs x outputs (93.75 % sparse or more) and RigL does not want the
  * dormant synapses' gradients too. The sparse loops are TypeScript, the dense ones WebAssembly
- * with SIMD in float32, so the crossover is this far out; measured per step (batch 32, f32,
- * fixed masks): mnist-small 784-128-10 at 75 % sparse dense 8.5 ms vs sparse 11.7 ms, at
- * 87.5 % 8.4 vs 8.1, at 93.75 % 8.6 vs 8.1; shd-bench 700-256-256-20 (batch 8) at 90 % 442 vs
- * 711 ms, at 97 % 303 vs 268 ms.
+ * with SIMD in float32, so the crossover is this far out; measured per step on one thread
+ * (f32, fixed masks, the same network on both paths): mnist-small 784-128-10 (batch 32) at 75 %
+ * sparse dense 8.3 ms vs sparse 10.7 ms, at 87.5 % 8.2 vs 8.4, at 93.75 % 8.4 vs 6.6;
+ * shd-bench 700-256-256-20 (batch 8) at 90 % 471 vs 538 ms, at 97 % 315 vs 212 ms.
  */
 export const SPARSE_PATH_FRACTION = 1 / 16;
 

@@ -302,18 +302,31 @@ export function sparseInputGradient(
   gradInput: RealArray,
 ): void {
   const { start, tap, value } = taps;
+  // Per sample, dL/dcurrent by output neuron ([outputs][timeSteps]) and one input neuron's sums
+  // over time: the inner loop then runs over consecutive time steps of both.
+  const byOutput = new Float64Array(outputs * timeSteps);
+  const sum = new Float64Array(timeSteps);
   for (let b = 0; b < batch; b++) {
     const row0 = b * timeSteps;
+    for (let t = 0; t < timeSteps; t++) {
+      const from = (row0 + t) * outputs;
+      for (let j = 0; j < outputs; j++) byOutput[j * timeSteps + t] = gradCurrent[from + j]!;
+    }
     for (let i = 0; i < inputs; i++) {
-      for (let s = list.start[i]!; s < list.start[i + 1]!; s++) {
-        const j = list.post[s]!;
+      const s0 = list.start[i]!;
+      const s1 = list.start[i + 1]!;
+      if (s0 === s1) continue;
+      sum.fill(0);
+      for (let s = s0; s < s1; s++) {
+        const column = list.post[s]! * timeSteps;
         for (let p = start[s]!; p < start[s + 1]!; p++) {
           const k = tap[p]!;
           const v = value[p]!;
-          for (let t = 0; t + k < timeSteps; t++)
-            gradInput[(row0 + t) * inputs + i]! += v * gradCurrent[(row0 + t + k) * outputs + j]!;
+          const at = column + k;
+          for (let t = 0; t + k < timeSteps; t++) sum[t]! += v * byOutput[at + t]!;
         }
       }
+      for (let t = 0; t < timeSteps; t++) gradInput[(row0 + t) * inputs + i] = sum[t]!;
     }
   }
 }
