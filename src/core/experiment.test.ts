@@ -148,6 +148,28 @@ describe('validateExperiment rejects bad configs with the offending path', () =>
     expectProblem(toy, 'config.network.layers[0].delayInit');
   });
 
+  it('per-synapse delays: one per synapse, each in [0, Td - 1], numbers only', () => {
+    const ok = raw('toy'); // 3 inputs x 2 outputs, Td = 50
+    at(ok, 'network.layers[0]')['delayInit'] = { kind: 'values', values: [0, 1, 2, 3, 4, 49] };
+    expect(validateExperiment(ok).network.layers[0]!.delayInit).toEqual({
+      kind: 'values',
+      values: [0, 1, 2, 3, 4, 49],
+    });
+    const short = raw('toy');
+    at(short, 'network.layers[0]')['delayInit'] = { kind: 'values', values: [0, 1, 2] };
+    expectProblem(
+      short,
+      'config.network.layers[0].delayInit.values',
+      /one delay per synapse, 3 x 2 = 6, got 3/,
+    );
+    const far = raw('toy');
+    at(far, 'network.layers[0]')['delayInit'] = { kind: 'values', values: [0, 1, 2, 3, 4, 50] };
+    expectProblem(far, 'config.network.layers[0].delayInit', /\[0, kernel.maxDelay - 1 = 49\]/);
+    const text = raw('toy');
+    at(text, 'network.layers[0]')['delayInit'] = { kind: 'values', values: [0, 1, 2, 3, 4, 'x'] };
+    expectProblem(text, 'config.network.layers[0].delayInit.values', /array of numbers/);
+  });
+
   it('missing fields', () => {
     const seed = raw();
     delete seed['seed'];

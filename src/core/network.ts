@@ -1,4 +1,4 @@
-import type { ExperimentConfig, LayerConfig, NeuronConfig } from './experiment.ts';
+import type { DelayInit, ExperimentConfig, LayerConfig, NeuronConfig } from './experiment.ts';
 import { LifLayer } from './neurons/lif.ts';
 import { SrmLayer } from './neurons/srm.ts';
 import type { NeuronLayer, NeuronRecord, SpikeMode } from './neurons/types.ts';
@@ -41,6 +41,21 @@ export function randomMask(possible: number, active: number, rng: Rng): Uint8Arr
   return mask;
 }
 
+/**
+ * Synapse q's initial delay (time steps): drawn (uniform), the same for all (constant), or its
+ * own (values). Regrown synapses (rewiring) take theirs from here too.
+ */
+export function initialDelay(init: DelayInit, q: number, rng: Rng): number {
+  switch (init.kind) {
+    case 'uniform':
+      return rng.uniformIn(init.low, init.high);
+    case 'constant':
+      return init.value;
+    case 'values':
+      return init.values[q]!;
+  }
+}
+
 /** Draws initial weights, delays and the connectivity mask of one layer. */
 export function initialiseLayer(layer: DelayLayer, config: LayerConfig, rng: Rng): void {
   const wi = config.weightInit;
@@ -65,7 +80,7 @@ export function initialiseLayer(layer: DelayLayer, config: LayerConfig, rng: Rng
   }
   const di = config.delayInit;
   const d = layer.delays;
-  for (let q = 0; q < d.length; q++) d[q] = di.kind === 'uniform' ? rng.uniformIn(di.low, di.high) : di.value;
+  for (let q = 0; q < d.length; q++) d[q] = initialDelay(di, q, rng);
   if (config.connectivity < 1)
     layer.mask = randomMask(w.length, activeSynapseCount(w.length, config.connectivity), rng);
   layer.constrain();

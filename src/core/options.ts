@@ -301,6 +301,11 @@ export const WEIGHT_INITS = [
 export const DELAY_INITS = [
   { value: 'uniform', label: 'uniform', help: 'Delays uniform between low and high time steps.' },
   { value: 'constant', label: 'constant', help: 'Every delay the same number of time steps.' },
+  {
+    value: 'values',
+    label: 'per synapse',
+    help: 'One delay per synapse (time steps), as a Learn page set them up.',
+  },
 ] as const satisfies readonly Option<DelayInit['kind']>[];
 
 export const SIGMA_SCHEDULES = [

@@ -2,7 +2,7 @@ import { buildTaskData, gatherBatch, type SpikeDataset } from './data/tasks.ts';
 import type { ExperimentConfig } from './experiment.ts';
 import { activationBytes } from './eventprop/memory.ts';
 import { EventPropModel } from './eventprop/model.ts';
-import { makeNeurons, Network, type ForwardRecord } from './network.ts';
+import { initialDelay, makeNeurons, Network, type ForwardRecord } from './network.ts';
 import { Rng, type RngState } from './rng.ts';
 import type { LayerStorage } from './synapses/delayLayer.ts';
 import { ringBufferCurrent } from './synapses/ringBuffer.ts';
@@ -360,7 +360,7 @@ export class Trainer {
       return rewiring.step(
         { ...layer, mask: layer.mask },
         lr,
-        (rng) => (init.kind === 'uniform' ? rng.uniformIn(init.low, init.high) : init.value),
+        (rng, q) => initialDelay(init, q, rng),
         (q) => onRegrow(l, q),
       );
     });

@@ -48,7 +48,12 @@ export function readLayer(r: Reader, v: unknown, path: ConfigPath, timeSteps: nu
     r.report(delayInitPath, 'cross-field', `low (${delayInit.low}) must not exceed high (${delayInit.high})`);
   }
   const range = delayRange(kernel.maxDelay);
-  const values = delayInit.kind === 'uniform' ? [delayInit.low, delayInit.high] : [delayInit.value];
+  const values =
+    delayInit.kind === 'uniform'
+      ? [delayInit.low, delayInit.high]
+      : delayInit.kind === 'values'
+        ? delayInit.values
+        : [delayInit.value];
   if (values.some((d) => d < range.min || d > range.max)) {
     r.report(delayInitPath, 'range', `delays must lie in [${range.min}, kernel.maxDelay - 1 = ${range.max}]`);
   }
@@ -79,6 +84,7 @@ function readDelayInit(r: Reader, v: unknown, path: ConfigPath): DelayInit {
   const o = r.obj(v, path);
   const kind = r.oneOf(o, 'kind', path, DELAY_INITS);
   if (kind === 'constant') return { kind, value: r.num(o, 'value', path) };
+  if (kind === 'values') return { kind, values: r.numArray(o, 'values', path) };
   return { kind, low: r.num(o, 'low', path), high: r.num(o, 'high', path) };
 }
 

@@ -24,7 +24,14 @@ export type WeightInit =
   | { kind: 'uniform'; low: number; high: number }
   | { kind: 'constant'; value: number };
 
-export type DelayInit = { kind: 'uniform'; low: number; high: number } | { kind: 'constant'; value: number };
+export type DelayInit =
+  | { kind: 'uniform'; low: number; high: number }
+  | { kind: 'constant'; value: number }
+  /**
+   * One delay per synapse, [inputs][outputs] (time steps): an exact setup carried over from a
+   * Learn page. Added after version 1 shipped (a new kind; older configs never hold it).
+   */
+  | { kind: 'values'; values: number[] };
 
 export interface LayerConfig {
   size: number;

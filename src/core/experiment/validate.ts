@@ -49,6 +49,18 @@ export function validateExperiment(value: unknown): ExperimentConfig {
   const layers = (Array.isArray(layersRaw) ? layersRaw : []).map((l, i) =>
     readLayer(r, l, [...netPath, 'layers', i], timeSteps),
   );
+  layers.forEach((layer, i) => {
+    const inputs = net['inputs'];
+    if (typeof inputs !== 'number') return; // reported with the network below
+    const fanIn = i === 0 ? inputs : layers[i - 1]!.size;
+    const init = layer.delayInit;
+    if (init.kind === 'values' && init.values.length !== fanIn * layer.size)
+      r.report(
+        [...netPath, 'layers', i, 'delayInit', 'values'],
+        'cross-field',
+        `expected one delay per synapse, ${fanIn} x ${layer.size} = ${fanIn * layer.size}, got ${init.values.length}`,
+      );
+  });
   const optPath = ['optimizer'];
   const opt = r.obj(o['optimizer'], optPath);
   const group = (key: 'weights' | 'delays'): OptimizerGroup => {

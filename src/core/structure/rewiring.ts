@@ -100,13 +100,13 @@ export class LayerRewiring {
 
   /**
    * One rewiring step after the optimiser's (`lr`: the weight learning rate of that step);
-   * `newDelay` draws a regrown synapse's delay (time steps); `onRegrow(q)` clears synapse q's
+   * `newDelay(rng, q)` gives regrown synapse q's delay (time steps); `onRegrow(q)` clears synapse q's
    * optimiser moments.
    */
   step(
     layer: RewiredLayer,
     lr: number,
-    newDelay: (rng: Rng) => number,
+    newDelay: (rng: Rng, q: number) => number,
     onRegrow: (q: number) => void,
   ): RewiringEvents {
     const { weights, mask } = layer;
@@ -133,7 +133,7 @@ export class LayerRewiring {
     for (const q of chosen) {
       mask[q] = 1;
       weights[q] = 0;
-      layer.delays[q] = newDelay(this.rng);
+      layer.delays[q] = newDelay(this.rng, q);
       onRegrow(q);
     }
     return { pruned, regrown: chosen.length, active: active + chosen.length };
