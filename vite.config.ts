@@ -15,10 +15,11 @@ export default defineConfig({
     // h5wasm (the HDF5 C library as WebAssembly, ~4.8 MB) is its own chunk, loaded only when a
     // user opens an HDF5 file; the playground's own chunks stay far below this.
     chunkSizeWarningLimit: 5000,
-    // Two pages: the playground and the in-browser GPU-vs-CPU check (gpu-check.html).
+    // Three pages: the playground, the Learn section and the in-browser GPU-vs-CPU check.
     rollupOptions: {
       input: {
         main: fileURLToPath(new URL('./index.html', import.meta.url)),
+        learn: fileURLToPath(new URL('./learn.html', import.meta.url)),
         gpuCheck: fileURLToPath(new URL('./src/gpu/check/gpu-check.html', import.meta.url)),
       },
     },

@@ -16,7 +16,12 @@ export function App() {
     <div className="app">
       <header className="app-header">
         <h1>Delay Lab</h1>
-        <p className="tagline">Learning synaptic delays in spiking neural networks, live in your browser.</p>
+        <p className="tagline">
+          Learning synaptic delays in spiking neural networks, live in your browser.{' '}
+          <a href="./learn.html" data-testid="learn-link">
+            Learn how delays compute
+          </a>
+        </p>
       </header>
       <main className="layout">
         <div className="side">

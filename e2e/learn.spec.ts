@@ -1,0 +1,87 @@
+import { expect, test, type Page } from '@playwright/test';
+import { simulateTwoSpikes } from '../src/core/teaching/twoSpikes.ts';
+
+/** What the figure shows: output spike steps, arrival steps, and the peak membrane. */
+async function shown(page: Page): Promise<{ spikes: number[]; arrivals: number[]; peak: number }> {
+  const figure = page.getByTestId('two-spikes-figure');
+  const list = async (name: string): Promise<number[]> =>
+    ((await figure.getAttribute(name)) ?? '').split(' ').filter(Boolean).map(Number);
+  return {
+    spikes: await list('data-spikes'),
+    arrivals: await list('data-arrivals'),
+    peak: Number(await figure.getAttribute('data-peak')),
+  };
+}
+
+/** The CPU engine's prediction for delays (a, b), as the figure should show it. */
+function predicted(a: number, b: number): { spikes: number[]; arrivals: number[]; peak: number } {
+  const r = simulateTwoSpikes({ delays: [a, b] });
+  return { spikes: r.spikes, arrivals: r.arrivals, peak: r.peak.value };
+}
+
+test('Learn page 1: dragging a delay moves the arrival, and the neuron fires exactly when the engine says', async ({
+  page,
+}) => {
+  await page.goto('learn.html');
+  await expect(page.getByRole('heading', { name: 'One neuron, two input spikes' })).toBeVisible();
+  expect(await shown(page)).toEqual(predicted(0, 0));
+  await expect(page.getByTestId('outcome')).toHaveText('stays silent (below the threshold)');
+  // Keyboard: ten steps right on input A's slider delays it by 10 ms, onto B's arrival.
+  const sliderA = page.getByTestId('delay-A');
+  await sliderA.focus();
+  for (let k = 0; k < 10; k++) await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('delay-A-value')).toHaveText('10');
+  const together = predicted(10, 0);
+  expect(together.spikes.length).toBeGreaterThan(0);
+  expect(await shown(page)).toEqual(together);
+  await expect(page.getByTestId('outcome')).toHaveText(`fires at ${together.spikes.join(' and ')} ms`);
+  await expect(page).toHaveURL(/learn\.html#two-spikes&a=10&b=0$/);
+  // Dragging: input A all the way (19 ms) passes B, then delaying B instead keeps it silent.
+  const box = (await sliderA.boundingBox())!;
+  await page.mouse.click(box.x + box.width - 2, box.y + box.height / 2);
+  await expect(page.getByTestId('delay-A-value')).toHaveText('19');
+  expect(await shown(page)).toEqual(predicted(19, 0));
+  await sliderA.fill('0');
+  await page.getByTestId('delay-B').fill('10');
+  const apart = predicted(0, 10);
+  expect(apart.spikes).toEqual([]);
+  expect(await shown(page)).toEqual(apart);
+  await page.screenshot({ path: 'test-results/learn-two-spikes.png', fullPage: true });
+});
+
+test('Learn page 1: its link reopens it exactly, and "open in the playground" carries the exact setup', async ({
+  page,
+  browser,
+}) => {
+  await page.goto('learn.html#two-spikes&a=7&b=3');
+  await expect(page.getByTestId('delay-A-value')).toHaveText('7');
+  await expect(page.getByTestId('delay-B-value')).toHaveText('3');
+  expect(await shown(page)).toEqual(predicted(7, 3));
+  // A fresh tab from the page's own link.
+  const href = await page.getByTestId('page-link').getAttribute('href');
+  const context = await browser.newContext();
+  const other = await context.newPage();
+  await other.goto(`learn.html${href}`);
+  expect(await shown(other)).toEqual(predicted(7, 3));
+  await context.close();
+  // The playground opens the same two inputs, neuron and delays.
+  await page.getByTestId('open-in-playground').click();
+  await expect(page).toHaveURL(/index\.html#x=/);
+  await expect(page.getByTestId('delay-1-1')).toContainText('7.00', { timeout: 60_000 });
+  await expect(page.getByTestId('delay-2-1')).toContainText('3.00');
+  await expect(page.getByTestId('delays')).toContainText('1 (5)');
+  await expect(page.getByTestId('delays')).toContainText('2 (15)');
+});
+
+test('Learn page 1 on a phone: nothing wider than the screen, the sliders within reach', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('learn.html#two-spikes&a=10&b=0');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  const slider = page.getByTestId('delay-B');
+  await slider.scrollIntoViewIfNeeded();
+  await expect(slider).toBeInViewport();
+  // Most of the screen's width: a thumb's travel a finger can use.
+  expect((await slider.boundingBox())!.width).toBeGreaterThan(300);
+  await page.screenshot({ path: 'test-results/learn-two-spikes-phone.png', fullPage: true });
+});
