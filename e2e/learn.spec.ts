@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { delayKernelResponse, type TeachingKernel } from '../src/core/teaching/delayKernel.ts';
 import { simulateTwoSpikes } from '../src/core/teaching/twoSpikes.ts';
 
 /** What the figure shows: output spike steps, arrival steps, and the peak membrane. */
@@ -84,4 +85,51 @@ test('Learn page 1 on a phone: nothing wider than the screen, the sliders within
   // Most of the screen's width: a thumb's travel a finger can use.
   expect((await slider.boundingBox())!.width).toBeGreaterThan(300);
   await page.screenshot({ path: 'test-results/learn-two-spikes-phone.png', fullPage: true });
+});
+
+/** The current page 2's figure shows, and the engine's for a setup, to 6 decimals. */
+async function shownCurrent(page: Page): Promise<string | null> {
+  return page.getByTestId('kernel-figure').getAttribute('data-current');
+}
+function predictedCurrent(kernel: TeachingKernel, delay: number, sigma: number): string {
+  return delayKernelResponse({ kernel, delay, sigma })
+    .current.map((c) => c.toFixed(6))
+    .join(' ');
+}
+
+test('Learn page 2: each kernel delivers the spike as the engine does; sigma shrinks as training shrinks it', async ({
+  page,
+}) => {
+  await page.goto('learn.html#delay-kernel&k=round&d=7.3&s=2');
+  await expect(page.getByRole('heading', { name: 'The delay kernel' })).toBeVisible();
+  expect(await shownCurrent(page)).toBe(predictedCurrent('round', 7.3, 2));
+  await expect(page.getByTestId('spread')).toHaveText('1');
+  await expect(page.getByTestId('sigma')).toBeDisabled();
+  await page.getByTestId('kernel-lerp').check();
+  expect(await shownCurrent(page)).toBe(predictedCurrent('lerp', 7.3, 2));
+  await expect(page.getByTestId('spread')).toHaveText('2');
+  await expect(page.getByTestId('mean')).toHaveText('12.30 ms');
+  await page.getByTestId('kernel-gauss').check();
+  await page.getByTestId('sigma').fill('3');
+  expect(await shownCurrent(page)).toBe(predictedCurrent('gauss', 7.3, 3));
+  // Keyboard: one step right moves the delay by 0.1.
+  await page.getByTestId('delay').focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('delay-value')).toHaveText('7.4');
+  await expect(page).toHaveURL(/#delay-kernel&k=gauss&d=7\.4&s=3$/);
+  expect(await shownCurrent(page)).toBe(predictedCurrent('gauss', 7.4, 3));
+  // Training's schedule: 8 -> 0.5 steps; the bell ends on the taps around the delay.
+  await page.getByTestId('shrink-sigma').click();
+  await expect(page.getByTestId('sigma-value')).toHaveText('0.50', { timeout: 10_000 });
+  expect(await shownCurrent(page)).toBe(predictedCurrent('gauss', 7.4, 0.5));
+  await expect(page.getByTestId('spread')).toHaveText(
+    String(delayKernelResponse({ kernel: 'gauss', delay: 7.4, sigma: 0.5 }).spread),
+  );
+  await page.screenshot({ path: 'test-results/learn-delay-kernel.png', fullPage: true });
+  // The pages link to each other, and the playground opens this synapse.
+  await page.getByTestId('open-in-playground').click();
+  await expect(page.getByTestId('delay-1-1')).toContainText('7.40', { timeout: 60_000 });
+  await page.goto('learn.html#delay-kernel');
+  await page.getByTestId('nav-two-spikes').click();
+  await expect(page.getByRole('heading', { name: 'One neuron, two input spikes' })).toBeVisible();
 });

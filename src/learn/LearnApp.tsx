@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react';
-import { learnLink, parseLearnLink, type LearnState } from './learnLink.ts';
+import { useCallback, useEffect, useState } from 'react';
+import { DelayKernelPage } from './DelayKernelPage.tsx';
+import { defaultLearnState, LEARN_PAGES, learnLink, parseLearnLink, type LearnState } from './learnLink.ts';
 import { TwoSpikesPage } from './TwoSpikesPage.tsx';
 
 /**
@@ -18,6 +19,7 @@ export function LearnApp() {
     window.addEventListener('hashchange', opened);
     return () => window.removeEventListener('hashchange', opened);
   }, []);
+  const change = useCallback((next: LearnState) => setState(next), []);
   return (
     <div className="learn">
       <header className="learn-header">
@@ -26,12 +28,23 @@ export function LearnApp() {
         </p>
         <nav aria-label="Learn pages">
           <ol>
-            <li aria-current="page">One neuron, two input spikes</li>
+            {LEARN_PAGES.map((p) => (
+              <li key={p.id}>
+                <a
+                  href={learnLink(defaultLearnState(p.id))}
+                  aria-current={p.id === state.page ? 'page' : undefined}
+                  data-testid={`nav-${p.id}`}
+                >
+                  {p.title}
+                </a>
+              </li>
+            ))}
           </ol>
         </nav>
       </header>
       <main>
-        <TwoSpikesPage state={state} onChange={setState} />
+        {state.page === 'two-spikes' && <TwoSpikesPage state={state} onChange={change} />}
+        {state.page === 'delay-kernel' && <DelayKernelPage state={state} onChange={change} />}
       </main>
     </div>
   );

@@ -1,6 +1,5 @@
 import { line, scaleLinear } from 'd3';
 import { useMemo } from 'react';
-import { encodeShareLink } from '../core/shareLink.ts';
 import {
   simulateTwoSpikes,
   TWO_SPIKES_INPUT_STEPS,
@@ -11,11 +10,15 @@ import {
   twoSpikesConfig,
   type TwoSpikesResult,
 } from '../core/teaching/twoSpikes.ts';
-import { learnLink, type TwoSpikesState } from './learnLink.ts';
+import { AxisTitles, PageLinks, type FigureFrame } from './pageParts.tsx';
+import type { TwoSpikesState } from './learnLink.ts';
 
-const WIDTH = 640;
-const HEIGHT = 300;
-const MARGIN = { top: 16, right: 16, bottom: 56, left: 52 };
+const FRAME: FigureFrame = {
+  width: 640,
+  height: 300,
+  margin: { top: 16, right: 16, bottom: 56, left: 66 },
+};
+const { width: WIDTH, height: HEIGHT, margin: MARGIN } = FRAME;
 const INPUT_NAMES = ['A', 'B'] as const;
 
 /** The membrane over time (threshold units against ms), the threshold, the arrivals and the spikes. */
@@ -62,12 +65,7 @@ function MembraneFigure({ result }: { result: TwoSpikesResult }) {
           {v}
         </text>
       ))}
-      <text x={WIDTH - MARGIN.right} y={HEIGHT - 4} textAnchor="end" className="label">
-        time (ms, 1 ms steps)
-      </text>
-      <text x={12} y={MARGIN.top + 4} className="label" transform={`rotate(90 12 ${MARGIN.top + 4})`}>
-        membrane (threshold units)
-      </text>
+      <AxisTitles frame={FRAME} yLabel="membrane (threshold units)" />
       <line
         x1={MARGIN.left}
         x2={WIDTH - MARGIN.right}
@@ -115,10 +113,7 @@ export function TwoSpikesPage({
   onChange: (state: TwoSpikesState) => void;
 }) {
   const result = useMemo(() => simulateTwoSpikes({ delays: state.delays }), [state.delays]);
-  const playground = useMemo(
-    () => `./index.html${encodeShareLink(twoSpikesConfig({ delays: state.delays }))}`,
-    [state.delays],
-  );
+  const config = useMemo(() => twoSpikesConfig({ delays: state.delays }), [state.delays]);
   const setDelay = (i: 0 | 1, value: number): void => {
     const delays: [number, number] = [...state.delays];
     delays[i] = value;
@@ -189,15 +184,11 @@ export function TwoSpikesPage({
           </dd>
         </div>
       </dl>
-      <p className="learn-links">
-        <a href={playground} data-testid="open-in-playground">
-          Open this in the playground
-        </a>{' '}
-        (the same two inputs, neuron and delays; Play trains the delays toward a first spike at 30 ms) ·{' '}
-        <a href={learnLink(state)} data-testid="page-link">
-          Link to this page as it is
-        </a>
-      </p>
+      <PageLinks
+        config={config}
+        state={state}
+        holds="the same two inputs, neuron and delays; Play trains the delays toward a first spike at 30 ms"
+      />
     </article>
   );
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { TEACHING_KERNELS } from '../core/teaching/delayKernel.ts';
 import { TWO_SPIKES_MAX_DELAY } from '../core/teaching/twoSpikes.ts';
-import { learnLink, parseLearnLink } from './learnLink.ts';
+import { learnLink, parseLearnLink, type LearnState } from './learnLink.ts';
 
 describe('Learn page links', () => {
   it('round-trip every delay pair of page 1', () => {
@@ -12,11 +13,29 @@ describe('Learn page links', () => {
       }
   });
 
+  it('round-trip page 2 for every kernel, delay and sigma the page offers', () => {
+    for (const kernel of TEACHING_KERNELS)
+      for (const delay of [0, 0.1, 7.3, 12.5, 19])
+        for (const sigma of [0.3, 0.5, 1.25, 8]) {
+          const state: LearnState = { page: 'delay-kernel', kernel, delay, sigma };
+          expect(parseLearnLink(learnLink(state))).toEqual(state);
+        }
+  });
+
   it('open a hand-edited link as close as it can: clamped, rounded, defaults for what is missing', () => {
-    expect(parseLearnLink('#two-spikes&a=99&b=-3').delays).toEqual([TWO_SPIKES_MAX_DELAY - 1, 0]);
-    expect(parseLearnLink('two-spikes&a=4.6').delays).toEqual([5, 0]);
-    expect(parseLearnLink('#two-spikes&a=x&b=').delays).toEqual([0, 0]);
+    expect(parseLearnLink('#two-spikes&a=99&b=-3')).toEqual({
+      page: 'two-spikes',
+      delays: [TWO_SPIKES_MAX_DELAY - 1, 0],
+    });
+    expect(parseLearnLink('two-spikes&a=4.6')).toEqual({ page: 'two-spikes', delays: [5, 0] });
+    expect(parseLearnLink('#two-spikes&a=x&b=')).toEqual({ page: 'two-spikes', delays: [0, 0] });
     expect(parseLearnLink('#no-such-page&a=3')).toEqual({ page: 'two-spikes', delays: [3, 0] });
     expect(parseLearnLink('')).toEqual({ page: 'two-spikes', delays: [0, 0] });
+    expect(parseLearnLink('#delay-kernel&k=cubic&d=30&s=0.01')).toEqual({
+      page: 'delay-kernel',
+      kernel: 'gauss',
+      delay: 19,
+      sigma: 0.3,
+    });
   });
 });

@@ -1,13 +1,23 @@
+import {
+  clampKernelDelay,
+  clampSigma,
+  SIGMA_SCHEDULE,
+  TEACHING_KERNELS,
+  type TeachingKernel,
+} from '../core/teaching/delayKernel.ts';
 import { clampTwoSpikesDelay } from '../core/teaching/twoSpikes.ts';
 
 /**
  * The Learn section's address: `learn.html#<page>&<setting>=<value>...`, so every page's state
- * is a link that reopens it exactly (written with replaceState as the reader moves a slider).
+ * is a link that reopens it exactly (written with replaceState as the reader moves a control).
  */
 
-/** The pages the Learn section has, in reading order. */
-export const LEARN_PAGES = ['two-spikes'] as const;
-export type LearnPageId = (typeof LEARN_PAGES)[number];
+/** The pages the Learn section has, in reading order, with their titles. */
+export const LEARN_PAGES = [
+  { id: 'two-spikes', title: 'One neuron, two input spikes' },
+  { id: 'delay-kernel', title: 'The delay kernel' },
+] as const;
+export type LearnPageId = (typeof LEARN_PAGES)[number]['id'];
 
 export interface TwoSpikesState {
   page: 'two-spikes';
@@ -15,41 +25,69 @@ export interface TwoSpikesState {
   delays: [number, number];
 }
 
-export type LearnState = TwoSpikesState;
+export interface DelayKernelState {
+  page: 'delay-kernel';
+  kernel: TeachingKernel;
+  /** Delay (time steps, 0.1 resolution). */
+  delay: number;
+  /** The Gaussian's width (time steps). */
+  sigma: number;
+}
 
-/** Where each page starts: the two spikes 10 ms apart, neither delayed. */
+export type LearnState = TwoSpikesState | DelayKernelState;
+
+/** Where each page starts. */
 export function defaultLearnState(page: LearnPageId = 'two-spikes'): LearnState {
   switch (page) {
     case 'two-spikes':
       return { page, delays: [0, 0] };
+    case 'delay-kernel':
+      return { page, kernel: 'gauss', delay: 7.3, sigma: SIGMA_SCHEDULE.initial / 4 };
   }
 }
 
 /** Reads a fragment (with or without '#'); unknown pages and bad values fall back to defaults. */
 export function parseLearnLink(fragment: string): LearnState {
   const parts = fragment.replace(/^#/, '').split('&').filter(Boolean);
-  const page = (LEARN_PAGES as readonly string[]).includes(parts[0] ?? '')
-    ? (parts[0] as LearnPageId)
-    : LEARN_PAGES[0];
+  const known = LEARN_PAGES.find((p) => p.id === parts[0]);
+  const state = defaultLearnState(known?.id);
   const values = new Map<string, string>();
   for (const p of parts.slice(1)) {
     const eq = p.indexOf('=');
     if (eq > 0) values.set(p.slice(0, eq), p.slice(eq + 1));
   }
-  const state = defaultLearnState(page);
   const number = (key: string, fallback: number): number => {
     const v = values.get(key);
     const n = v === undefined || v === '' ? NaN : Number(v);
     return Number.isFinite(n) ? n : fallback;
   };
-  state.delays = [
-    clampTwoSpikesDelay(number('a', state.delays[0])),
-    clampTwoSpikesDelay(number('b', state.delays[1])),
-  ];
-  return state;
+  switch (state.page) {
+    case 'two-spikes':
+      return {
+        ...state,
+        delays: [
+          clampTwoSpikesDelay(number('a', state.delays[0])),
+          clampTwoSpikesDelay(number('b', state.delays[1])),
+        ],
+      };
+    case 'delay-kernel': {
+      const kernel = TEACHING_KERNELS.find((k) => k === values.get('k')) ?? state.kernel;
+      return {
+        ...state,
+        kernel,
+        delay: clampKernelDelay(number('d', state.delay)),
+        sigma: clampSigma(number('s', state.sigma)),
+      };
+    }
+  }
 }
 
 /** The fragment of a state, starting with '#'. */
 export function learnLink(state: LearnState): string {
-  return `#${state.page}&a=${state.delays[0]}&b=${state.delays[1]}`;
+  switch (state.page) {
+    case 'two-spikes':
+      return `#two-spikes&a=${state.delays[0]}&b=${state.delays[1]}`;
+    case 'delay-kernel':
+      return `#delay-kernel&k=${state.kernel}&d=${state.delay}&s=${state.sigma}`;
+  }
 }

@@ -1,0 +1,52 @@
+import { useMemo } from 'react';
+import type { ExperimentConfig } from '../core/experiment.ts';
+import { encodeShareLink } from '../core/shareLink.ts';
+import { learnLink, type LearnState } from './learnLink.ts';
+
+export interface FigureFrame {
+  width: number;
+  height: number;
+  margin: { top: number; right: number; bottom: number; left: number };
+}
+
+/** The titles of a Learn figure's axes: time along the bottom, `yLabel` (with its unit) up the side. */
+export function AxisTitles({ frame, yLabel }: { frame: FigureFrame; yLabel: string }) {
+  const { width, height, margin } = frame;
+  return (
+    <>
+      <text x={width - margin.right} y={height - 4} textAnchor="end" className="label">
+        time (ms, 1 ms steps)
+      </text>
+      <text x={12} y={margin.top + 4} className="label" transform={`rotate(90 12 ${margin.top + 4})`}>
+        {yLabel}
+      </text>
+    </>
+  );
+}
+
+/**
+ * The end of every Learn page: the exact setup opened in the playground (as a share link of
+ * `config`), with what it holds in words, and the link to the page as it is.
+ */
+export function PageLinks({
+  config,
+  state,
+  holds,
+}: {
+  config: ExperimentConfig;
+  state: LearnState;
+  holds: string;
+}) {
+  const playground = useMemo(() => `./index.html${encodeShareLink(config)}`, [config]);
+  return (
+    <p className="learn-links">
+      <a href={playground} data-testid="open-in-playground">
+        Open this in the playground
+      </a>{' '}
+      ({holds}) ·{' '}
+      <a href={learnLink(state)} data-testid="page-link">
+        Link to this page as it is
+      </a>
+    </p>
+  );
+}
