@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { delayKernelResponse, type TeachingKernel } from '../src/core/teaching/delayKernel.ts';
+import { TargetsRun, type TargetCase } from '../src/core/teaching/targets.ts';
 import { simulateTwoSpikes } from '../src/core/teaching/twoSpikes.ts';
 
 /** What the figure shows: output spike steps, arrival steps, and the peak membrane. */
@@ -132,4 +133,63 @@ test('Learn page 2: each kernel delivers the spike as the engine does; sigma shr
   await page.goto('learn.html#delay-kernel');
   await page.getByTestId('nav-two-spikes').click();
   await expect(page.getByRole('heading', { name: 'One neuron, two input spikes' })).toBeVisible();
+});
+
+/** The engine's targets run after `steps` steps, as the page shows its numbers. */
+function targetsAfter(
+  which: TargetCase,
+  steps: number,
+): { loss: string; delays: string; firstSpikes: number[] } {
+  const run = new TargetsRun(which);
+  run.advance(steps);
+  const snap = run.snapshot();
+  return {
+    loss: snap.losses.length > 0 ? snap.losses.at(-1)!.toFixed(6) : '–',
+    delays: `${snap.delays.map((d) => d.toFixed(1)).join(', ')} steps`,
+    firstSpikes: snap.firstSpikes,
+  };
+}
+
+test('Learn page 3: step, play and reset train the delays as the engine does, and the outputs reach their targets', async ({
+  page,
+}) => {
+  await page.goto('learn.html#targets');
+  await expect(page.getByRole('heading', { name: 'Learning target spike times' })).toBeVisible();
+  await expect(page.getByTestId('step-count')).toHaveText('0 of 300');
+  for (let k = 0; k < 3; k++) await page.getByTestId('step').click();
+  await expect(page.getByTestId('step-count')).toHaveText('3 of 300');
+  const three = targetsAfter('toy', 3);
+  await expect(page.getByTestId('loss')).toHaveText(three.loss);
+  await expect(page.getByTestId('delays')).toHaveText(three.delays);
+  await expect(page).toHaveURL(/#targets&case=toy&step=3$/);
+  // Play to the end: both outputs first fire at their targets (38 and 55 ms), as in Node.
+  await page.getByTestId('play').click();
+  await expect(page.getByTestId('step-count')).toHaveText('300 of 300', { timeout: 60_000 });
+  const end = targetsAfter('toy', 300);
+  expect(end.firstSpikes).toEqual([38, 55]);
+  await expect(page.getByTestId('timing-figure')).toHaveAttribute('data-first-spikes', '38 55');
+  await expect(page.getByTestId('delays')).toHaveText(end.delays);
+  await expect(page.getByTestId('outcome')).toHaveText('every output fires at its target');
+  await page.screenshot({ path: 'test-results/learn-targets.png', fullPage: true });
+  await page.getByTestId('reset').click();
+  await expect(page.getByTestId('step-count')).toHaveText('0 of 300');
+  await expect(page.getByTestId('loss')).toHaveText('–');
+});
+
+test('Learn page 3, the far target: one spike travels from 100 to 900 ms; a link reopens any step', async ({
+  page,
+}) => {
+  await page.goto('learn.html#targets&case=far&step=1000');
+  await expect(page.getByTestId('step-count')).toHaveText('1000 of 4000');
+  const mid = targetsAfter('far', 1000);
+  await expect(page.getByTestId('delays')).toHaveText(mid.delays);
+  await expect(page.getByTestId('timing-figure')).toHaveAttribute(
+    'data-first-spikes',
+    mid.firstSpikes.join(' '),
+  );
+  await page.getByTestId('play').click();
+  await expect(page.getByTestId('step-count')).toHaveText('4000 of 4000', { timeout: 90_000 });
+  await expect(page.getByTestId('timing-figure')).toHaveAttribute('data-first-spikes', '900');
+  await page.getByTestId('case-toy').check();
+  await expect(page.getByTestId('step-count')).toHaveText('0 of 300');
 });

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { DelayKernelPage } from './DelayKernelPage.tsx';
 import { defaultLearnState, LEARN_PAGES, learnLink, parseLearnLink, type LearnState } from './learnLink.ts';
+import { TargetsPage } from './TargetsPage.tsx';
 import { TwoSpikesPage } from './TwoSpikesPage.tsx';
 
 /**
@@ -45,6 +46,7 @@ export function LearnApp() {
       <main>
         {state.page === 'two-spikes' && <TwoSpikesPage state={state} onChange={change} />}
         {state.page === 'delay-kernel' && <DelayKernelPage state={state} onChange={change} />}
+        {state.page === 'targets' && <TargetsPage state={state} onChange={change} />}
       </main>
     </div>
   );

@@ -22,6 +22,19 @@ describe('Learn page links', () => {
         }
   });
 
+  it('round-trip page 3 for both cases and any step of their runs', () => {
+    for (const which of ['toy', 'far'] as const)
+      for (const step of [0, 1, 299, 4000]) {
+        const state: LearnState = { page: 'targets', which, step };
+        expect(parseLearnLink(learnLink(state))).toEqual(state);
+      }
+    expect(parseLearnLink('#targets&case=near&step=1e9')).toEqual({
+      page: 'targets',
+      which: 'toy',
+      step: 4000,
+    });
+  });
+
   it('open a hand-edited link as close as it can: clamped, rounded, defaults for what is missing', () => {
     expect(parseLearnLink('#two-spikes&a=99&b=-3')).toEqual({
       page: 'two-spikes',

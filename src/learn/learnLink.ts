@@ -5,6 +5,7 @@ import {
   TEACHING_KERNELS,
   type TeachingKernel,
 } from '../core/teaching/delayKernel.ts';
+import { TARGET_CASES, type TargetCase } from '../core/teaching/targets.ts';
 import { clampTwoSpikesDelay } from '../core/teaching/twoSpikes.ts';
 
 /**
@@ -16,6 +17,7 @@ import { clampTwoSpikesDelay } from '../core/teaching/twoSpikes.ts';
 export const LEARN_PAGES = [
   { id: 'two-spikes', title: 'One neuron, two input spikes' },
   { id: 'delay-kernel', title: 'The delay kernel' },
+  { id: 'targets', title: 'Learning target spike times' },
 ] as const;
 export type LearnPageId = (typeof LEARN_PAGES)[number]['id'];
 
@@ -34,7 +36,17 @@ export interface DelayKernelState {
   sigma: number;
 }
 
-export type LearnState = TwoSpikesState | DelayKernelState;
+export interface TargetsState {
+  page: 'targets';
+  which: TargetCase;
+  /** Optimiser steps taken (the page trains that many on opening: training is deterministic). */
+  step: number;
+}
+
+export type LearnState = TwoSpikesState | DelayKernelState | TargetsState;
+
+/** The longest run a link may ask the targets page to replay (the far case's 4,000 steps). */
+const MAX_TARGET_STEPS = 4000;
 
 /** Where each page starts. */
 export function defaultLearnState(page: LearnPageId = 'two-spikes'): LearnState {
@@ -43,6 +55,8 @@ export function defaultLearnState(page: LearnPageId = 'two-spikes'): LearnState 
       return { page, delays: [0, 0] };
     case 'delay-kernel':
       return { page, kernel: 'gauss', delay: 7.3, sigma: SIGMA_SCHEDULE.initial / 4 };
+    case 'targets':
+      return { page, which: 'toy', step: 0 };
   }
 }
 
@@ -79,6 +93,11 @@ export function parseLearnLink(fragment: string): LearnState {
         sigma: clampSigma(number('s', state.sigma)),
       };
     }
+    case 'targets': {
+      const which = TARGET_CASES.find((c) => c === values.get('case')) ?? state.which;
+      const step = Math.round(number('step', 0));
+      return { ...state, which, step: Math.min(MAX_TARGET_STEPS, Math.max(0, step)) };
+    }
   }
 }
 
@@ -89,5 +108,7 @@ export function learnLink(state: LearnState): string {
       return `#two-spikes&a=${state.delays[0]}&b=${state.delays[1]}`;
     case 'delay-kernel':
       return `#delay-kernel&k=${state.kernel}&d=${state.delay}&s=${state.sigma}`;
+    case 'targets':
+      return `#targets&case=${state.which}&step=${state.step}`;
   }
 }
