@@ -8,7 +8,7 @@ import {
   type TargetsSnapshot,
 } from '../core/teaching/targets.ts';
 import type { TargetsState } from './learnLink.ts';
-import { AxisTitles, PageLinks, type FigureFrame } from './pageParts.tsx';
+import { AxisTitles, BottomAxis, PageLinks, type FigureFrame } from './pageParts.tsx';
 
 const LOSS_FRAME: FigureFrame = {
   width: 640,
@@ -55,19 +55,8 @@ function LossFigure({ snap }: { snap: TargetsSnapshot }) {
       role="img"
       aria-label={`Loss over ${snap.step} steps`}
     >
-      <line
-        x1={margin.left}
-        x2={width - margin.right}
-        y1={height - margin.bottom}
-        y2={height - margin.bottom}
-        className="axis"
-      />
+      <BottomAxis frame={LOSS_FRAME} ticks={x.ticks(6)} x={x} />
       <line x1={margin.left} x2={margin.left} y1={margin.top} y2={height - margin.bottom} className="axis" />
-      {x.ticks(6).map((t) => (
-        <text key={t} x={x(t)} y={height - margin.bottom + 14} textAnchor="middle" className="tick">
-          {t}
-        </text>
-      ))}
       {decades.map((d) => (
         <text key={d} x={margin.left - 6} y={y(d) + 4} textAnchor="end" className="tick">
           {`1e${d}`}
@@ -101,18 +90,7 @@ function TimingFigure({ snap, steps }: { snap: TargetsSnapshot; steps: number })
       data-testid="timing-figure"
       data-first-spikes={snap.firstSpikes.join(' ')}
     >
-      <line
-        x1={margin.left}
-        x2={width - margin.right}
-        y1={height - margin.bottom}
-        y2={height - margin.bottom}
-        className="axis"
-      />
-      {x.ticks(10).map((t) => (
-        <text key={t} x={x(t)} y={height - margin.bottom + 14} textAnchor="middle" className="tick">
-          {t}
-        </text>
-      ))}
+      <BottomAxis frame={TIMING_FRAME} ticks={x.ticks(10)} x={x} />
       <AxisTitles frame={TIMING_FRAME} yLabel="" />
       <text x={margin.left - 6} y={rowY(0) + 4} textAnchor="end" className="tick">
         inputs

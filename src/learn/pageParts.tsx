@@ -9,6 +9,30 @@ export interface FigureFrame {
   margin: { top: number; right: number; bottom: number; left: number };
 }
 
+/** A figure's time axis along its bottom: the line and its ticks at `ticks` (x in px of each value). */
+export function BottomAxis({
+  frame,
+  ticks,
+  x,
+}: {
+  frame: FigureFrame;
+  ticks: readonly number[];
+  x: (value: number) => number;
+}) {
+  const { width, height, margin } = frame;
+  const y = height - margin.bottom;
+  return (
+    <>
+      <line x1={margin.left} x2={width - margin.right} y1={y} y2={y} className="axis" />
+      {ticks.map((t) => (
+        <text key={t} x={x(t)} y={y + 14} textAnchor="middle" className="tick">
+          {t}
+        </text>
+      ))}
+    </>
+  );
+}
+
 /** The titles of a Learn figure's axes: time along the bottom, `yLabel` (with its unit) up the side. */
 export function AxisTitles({ frame, yLabel }: { frame: FigureFrame; yLabel: string }) {
   const { width, height, margin } = frame;
