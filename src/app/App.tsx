@@ -7,11 +7,16 @@ import { DelaysTable, FirstSpikesTable, RunNumbers, StatusLine } from './RunSumm
 import { RunsPanel } from './RunsPanel.tsx';
 import { Views } from './Views.tsx';
 import { useGpuProbe, useTrainingClient } from './useTraining.ts';
+import { ClassroomBanner } from './ClassroomBanner.tsx';
+import { useHidden } from './useClassroom.ts';
 
 export function App() {
   const client = useTrainingClient();
   useGpuProbe();
   useAddressBarState();
+  const hideRuns = useHidden('runs');
+  const hideDatasets = useHidden('datasets');
+  const hideEngine = useHidden('engine');
   return (
     <div className="app">
       <header className="app-header">
@@ -23,6 +28,7 @@ export function App() {
           </a>
         </p>
       </header>
+      <ClassroomBanner />
       <main className="layout">
         <div className="side">
           <section className="panel run" aria-labelledby="run-heading">
@@ -34,9 +40,9 @@ export function App() {
             <DelaysTable />
           </section>
           <ExperimentPanel client={client} />
-          <RunsPanel client={client} />
-          <DatasetsPanel />
-          <EnginePanel />
+          {!hideRuns && <RunsPanel client={client} />}
+          {!hideDatasets && <DatasetsPanel />}
+          {!hideEngine && <EnginePanel />}
         </div>
         <Views client={client} />
       </main>

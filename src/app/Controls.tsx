@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import { useHidden } from './useClassroom.ts';
 import { appStore, useApp } from '../store/index.ts';
 import type { EngineChoice } from '../worker/protocol.ts';
 import type { TrainingClient } from '../worker/client.ts';
@@ -27,6 +28,9 @@ export function Controls({ client }: { client: TrainingClient | null }) {
   const running = status === 'running';
   // A run another tab holds is shown here read-only (the Worker says why in a notice).
   const readOnly = useApp((s) => s.run.info?.readOnly ?? null);
+  const hideNewRun = useHidden('new-run');
+  const hideSpeed = useHidden('speed');
+  const hideEngineChoice = useHidden('engine-choice');
   const canTrain =
     client !== null && readOnly === null && (status === 'ready' || status === 'paused' || running);
   const newRun = (): void => {
@@ -55,48 +59,54 @@ export function Controls({ client }: { client: TrainingClient | null }) {
       >
         Step
       </button>
-      <button
-        type="button"
-        data-testid="reset"
-        disabled={client === null || status === 'loading'}
-        onClick={newRun}
-        title="Start a new run from the experiment settings (the current run stays stored)"
-      >
-        New run
-      </button>
-      <label htmlFor={speedId}>Steps/s</label>
-      <select
-        id={speedId}
-        data-testid="speed"
-        value={stepsPerSecond === null ? 'max' : String(stepsPerSecond)}
-        onChange={(e) => {
-          const v = e.target.value === 'max' ? null : Number(e.target.value);
-          setStepsPerSecond(v);
-          client?.setSpeed(v);
-        }}
-      >
-        {SPEEDS.map((s) => (
-          <option key={s.label} value={s.value === null ? 'max' : String(s.value)}>
-            {s.label}
-          </option>
-        ))}
-      </select>
-      <label htmlFor={engineId}>Engine</label>
-      <select
-        id={engineId}
-        data-testid="engine-choice"
-        value={engineChoice}
-        onChange={(e) => {
-          const chosen = ENGINES.find((o) => o.value === e.target.value);
-          if (chosen) setEngineChoice(chosen.value);
-        }}
-      >
-        {ENGINES.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
+      {!hideNewRun && (
+        <button
+          type="button"
+          data-testid="reset"
+          disabled={client === null || status === 'loading'}
+          onClick={newRun}
+          title="Start a new run from the experiment settings (the current run stays stored)"
+        >
+          New run
+        </button>
+      )}
+      {!hideSpeed && <label htmlFor={speedId}>Steps/s</label>}
+      {!hideSpeed && (
+        <select
+          id={speedId}
+          data-testid="speed"
+          value={stepsPerSecond === null ? 'max' : String(stepsPerSecond)}
+          onChange={(e) => {
+            const v = e.target.value === 'max' ? null : Number(e.target.value);
+            setStepsPerSecond(v);
+            client?.setSpeed(v);
+          }}
+        >
+          {SPEEDS.map((s) => (
+            <option key={s.label} value={s.value === null ? 'max' : String(s.value)}>
+              {s.label}
+            </option>
+          ))}
+        </select>
+      )}
+      {!hideEngineChoice && <label htmlFor={engineId}>Engine</label>}
+      {!hideEngineChoice && (
+        <select
+          id={engineId}
+          data-testid="engine-choice"
+          value={engineChoice}
+          onChange={(e) => {
+            const chosen = ENGINES.find((o) => o.value === e.target.value);
+            if (chosen) setEngineChoice(chosen.value);
+          }}
+        >
+          {ENGINES.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      )}
     </div>
   );
 }

@@ -4,6 +4,8 @@ import { appStore, useApp } from '../store/index.ts';
 import type { TrainingClient } from '../worker/client.ts';
 import { linkFragment } from './addressBar.ts';
 import { ExperimentEditor } from './experiment/ExperimentEditor.tsx';
+import { ClassroomDialog } from './ClassroomDialog.tsx';
+import { useHidden } from './useClassroom.ts';
 
 /** The page's address without fragment or query: where a share link points. */
 function pageUrl(): string {
@@ -22,6 +24,8 @@ export function ExperimentPanel({ client }: { client: TrainingClient | null }) {
   const presetId = useId();
   const [copied, setCopied] = useState<string | null>(null);
   const names = Object.keys(PRESETS);
+  const hidePreset = useHidden('preset');
+  const hideSettings = useHidden('settings');
 
   const copyLink = async (): Promise<void> => {
     const { experiment, engineChoice } = appStore.getState();
@@ -40,51 +44,56 @@ export function ExperimentPanel({ client }: { client: TrainingClient | null }) {
   return (
     <section className="panel" aria-labelledby="experiment-heading">
       <h2 id="experiment-heading">Experiment</h2>
-      <div className="preset-row">
-        <label htmlFor={presetId}>Preset</label>
-        <select
-          id={presetId}
-          data-testid="preset"
-          value={names.includes(config.name) ? config.name : ''}
-          disabled={client === null}
-          onChange={(e) => {
-            const chosen = preset(e.target.value);
-            if (!chosen) return;
-            const state = appStore.getState();
-            state.setExperiment(chosen);
-            client?.load(chosen, state.engineChoice);
-          }}
-        >
-          {!names.includes(config.name) && <option value="">{config.name} (edited)</option>}
-          {names.map((n) => (
-            <option key={n} value={n}>
-              {n}
-            </option>
-          ))}
-        </select>
-        <button type="button" data-testid="copy-link" onClick={() => void copyLink()}>
-          Copy link
-        </button>
-      </div>
+      {!hidePreset && (
+        <div className="preset-row">
+          <label htmlFor={presetId}>Preset</label>
+          <select
+            id={presetId}
+            data-testid="preset"
+            value={names.includes(config.name) ? config.name : ''}
+            disabled={client === null}
+            onChange={(e) => {
+              const chosen = preset(e.target.value);
+              if (!chosen) return;
+              const state = appStore.getState();
+              state.setExperiment(chosen);
+              client?.load(chosen, state.engineChoice);
+            }}
+          >
+            {!names.includes(config.name) && <option value="">{config.name} (edited)</option>}
+            {names.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+          <button type="button" data-testid="copy-link" onClick={() => void copyLink()}>
+            Copy link
+          </button>
+          <ClassroomDialog />
+        </div>
+      )}
       <p className="task-description" data-testid="task-description">
         {config.description}
       </p>
-      <div className="share">
-        <label htmlFor="share-link-text" className="visually-hidden">
-          Share link
-        </label>
-        <input
-          id="share-link-text"
-          data-testid="share-link"
-          readOnly
-          placeholder="Copy link puts the link here too"
-        />
-        {copied && (
-          <span role="status" className="muted">
-            {copied}
-          </span>
-        )}
-      </div>
+      {!hidePreset && (
+        <div className="share">
+          <label htmlFor="share-link-text" className="visually-hidden">
+            Share link
+          </label>
+          <input
+            id="share-link-text"
+            data-testid="share-link"
+            readOnly
+            placeholder="Copy link puts the link here too"
+          />
+          {copied && (
+            <span role="status" className="muted">
+              {copied}
+            </span>
+          )}
+        </div>
+      )}
       {linkMessages.length > 0 && (
         <div role="alert" className="notice" data-testid="link-messages">
           <p>The link was opened, but some of it was ignored:</p>
@@ -108,10 +117,12 @@ export function ExperimentPanel({ client }: { client: TrainingClient | null }) {
           </ul>
         </div>
       )}
-      <details className="settings">
-        <summary>Settings (apply with New run)</summary>
-        <ExperimentEditor />
-      </details>
+      {!hideSettings && (
+        <details className="settings">
+          <summary>Settings (apply with New run)</summary>
+          <ExperimentEditor />
+        </details>
+      )}
     </section>
   );
 }

@@ -283,21 +283,28 @@ function SelectionBar({ client }: { client: TrainingClient | null }) {
   );
 }
 
+/** Every live view a classroom link can hide: id and title. */
+export const VIEW_ITEMS: readonly { id: string; label: string }[] = VIEWS.map((v) => ({
+  id: v.testId,
+  label: v.title,
+}));
+
 /** Every live view that applies to the loaded run; each chart redraws from the store outside React. */
 export function Views({ client }: { client: TrainingClient | null }) {
   const labelledRun = useApp((s) => s.run.info?.classes != null);
   const layers = useApp((s) => s.run.info?.config.network.layers.length ?? 0);
   const shape: RunShape = { labelled: labelledRun, layers };
+  const hidden = useApp((s) => s.classroom.hide);
   return (
     <section className="panel charts" aria-labelledby="views-heading">
-      <RunComparison />
+      {!hidden.includes('run-comparison') && <RunComparison />}
       <h2 id="views-heading">Live views</h2>
       <SelectionBar client={client} />
       <StructureLine />
       <FieldMoranLine />
-      <FieldComparisonPanel client={client} />
+      {!hidden.includes('field-comparison') && <FieldComparisonPanel client={client} />}
       <div className="view-grid">
-        {VIEWS.filter((v) => v.shows(shape)).map((v) => (
+        {VIEWS.filter((v) => v.shows(shape) && !hidden.includes(v.testId)).map((v) => (
           <figure className="view" key={v.testId}>
             <figcaption>
               <h3>{v.title}</h3>

@@ -3,6 +3,7 @@ import type { ExperimentConfig } from '../core/experiment.ts';
 import { encodeShareLink } from '../core/shareLink.ts';
 import { appStore } from '../store/index.ts';
 import type { EngineChoice } from '../worker/protocol.ts';
+import { parseClassroom, withClassroom } from './classroom.ts';
 
 /** Where the page remembers the fragment it wrote last (per tab: sessionStorage). */
 const OWN_FRAGMENT_KEY = 'delaylab:address-fragment';
@@ -27,17 +28,21 @@ export function linkFragment(config: ExperimentConfig, engine: EngineChoice): st
 
 /**
  * Keeps the address bar on the experiment being edited (and the engine chosen), as a share
- * link: copying the address shares it, and a reload opens it (resuming the stored run when it is
- * that run's experiment). Written with history.replaceState, which adds no history entries and
+ * link with the classroom flags in front (app/classroom.ts): copying the address shares it, and a
+ * reload opens it (resuming the stored run when it is that run's experiment). Written with history.replaceState, which adds no history entries and
  * fires no hashchange; at most once per animation frame while a field is being typed in.
  */
 export function useAddressBarState(): void {
   useEffect(() => {
     let frame = 0;
+    // Classroom flags come with the link the page opened (and with any link pasted later).
+    const readClassroom = (): void => appStore.getState().setClassroom(parseClassroom(location.hash));
+    readClassroom();
+    window.addEventListener('hashchange', readClassroom);
     const write = (): void => {
       frame = 0;
-      const { experiment, engineChoice } = appStore.getState();
-      const fragment = linkFragment(experiment, engineChoice);
+      const { experiment, engineChoice, classroom } = appStore.getState();
+      const fragment = withClassroom(linkFragment(experiment, engineChoice), classroom);
       if (location.hash === fragment) return;
       history.replaceState(history.state, '', `${location.pathname}${location.search}${fragment}`);
       try {
@@ -47,10 +52,16 @@ export function useAddressBarState(): void {
       }
     };
     const unsubscribe = appStore.subscribe((state, previous) => {
-      if (state.experiment === previous.experiment && state.engineChoice === previous.engineChoice) return;
+      if (
+        state.experiment === previous.experiment &&
+        state.engineChoice === previous.engineChoice &&
+        state.classroom === previous.classroom
+      )
+        return;
       if (frame === 0) frame = requestAnimationFrame(write);
     });
     return () => {
+      window.removeEventListener('hashchange', readClassroom);
       unsubscribe();
       if (frame !== 0) cancelAnimationFrame(frame);
     };

@@ -2,13 +2,20 @@ import { useEffect, useId, useState } from 'react';
 import type { ConfigProblem } from '../core/experiment.ts';
 import type { Option } from '../core/options.ts';
 import { useFieldProblem, type FieldPath } from './experiment/fieldProblems.ts';
+import { useFixed } from './useClassroom.ts';
 
 /**
  * Labelled form fields for the experiment editor. Number fields keep their own text while it is
  * being typed and commit on Enter or blur; a value the config refuses snaps back, and the store
  * shows why (configProblems). A field given the `configPath` it edits is marked invalid, with
- * the problem's message, while the last refused edit has a problem there.
+ * the problem's message, while the last refused edit has a problem there. A field whose setting
+ * a classroom link fixes is shown disabled, marked "fixed".
  */
+
+/** The label's mark of a setting a classroom link fixes. */
+function FixedMark({ fixed }: { fixed: boolean }) {
+  return fixed ? <span className="fixed-mark"> (fixed by this classroom link)</span> : null;
+}
 
 /** The message of the field's problem, which the control names as its error message. */
 function FieldError({ problem, id }: { problem: ConfigProblem | undefined; id: string }) {
@@ -47,6 +54,7 @@ export function NumberField({
   const id = useId();
   const errorId = useId();
   const problem = useFieldProblem(configPath);
+  const fixed = useFixed(configPath);
   const shown = value === null ? '' : String(value);
   const [text, setText] = useState(shown);
   // Text that is not a number at all never reaches the config: the field says so itself.
@@ -73,14 +81,16 @@ export function NumberField({
     if (why !== null || !onCommit(n)) setText(shown);
   };
   return (
-    <div className="field">
+    <div className="field" data-fixed={fixed || undefined}>
       <label htmlFor={id}>
         {label}
         {unit ? <span className="unit"> ({unit})</span> : null}
+        <FixedMark fixed={fixed} />
       </label>
       <input
         id={id}
         data-testid={testId}
+        disabled={fixed}
         inputMode={integer ? 'numeric' : 'decimal'}
         value={text}
         placeholder={placeholder}
@@ -128,15 +138,19 @@ export function SelectField<T extends string>({
   const id = useId();
   const errorId = useId();
   const problem = useFieldProblem(configPath);
+  const fixed = useFixed(configPath);
   const selected = options.find((o) => o.value === value);
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
+    <div className="field" data-fixed={fixed || undefined}>
+      <label htmlFor={id}>
+        {label}
+        <FixedMark fixed={fixed} />
+      </label>
       <select
         id={id}
         data-testid={testId}
         value={value}
-        disabled={disabled}
+        disabled={disabled || fixed}
         title={selected?.help}
         aria-invalid={problem ? true : undefined}
         aria-errormessage={problem ? errorId : undefined}
@@ -171,17 +185,22 @@ export function TextField({ label, value, onCommit, hint, testId, configPath }: 
   const hintId = useId();
   const errorId = useId();
   const problem = useFieldProblem(configPath);
+  const fixed = useFixed(configPath);
   const [text, setText] = useState(value);
   useEffect(() => setText(value), [value]);
   const commit = (): void => {
     if (text !== value && !onCommit(text)) setText(value);
   };
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
+    <div className="field" data-fixed={fixed || undefined}>
+      <label htmlFor={id}>
+        {label}
+        <FixedMark fixed={fixed} />
+      </label>
       <input
         id={id}
         data-testid={testId}
+        disabled={fixed}
         value={text}
         aria-describedby={hint ? hintId : undefined}
         aria-invalid={problem ? true : undefined}

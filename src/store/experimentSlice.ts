@@ -8,6 +8,7 @@ import {
 } from '../core/experiment.ts';
 import { preset } from '../core/presets.ts';
 import type { EngineChoice } from '../worker/protocol.ts';
+import { NO_CLASSROOM, type ClassroomSettings } from '../app/classroom.ts';
 import type { AppState } from './index.ts';
 
 /** The preset the page opens with when no link or stored run says otherwise. */
@@ -32,6 +33,9 @@ export interface ExperimentSlice {
   editExperiment: (edit: (draft: ExperimentConfig) => void) => boolean;
   setEngineChoice: (choice: EngineChoice) => void;
   setLinkMessages: (messages: string[]) => void;
+  /** Classroom mode: what the page's link hides and fixes (app/classroom.ts). */
+  classroom: ClassroomSettings;
+  setClassroom: (settings: ClassroomSettings) => void;
 }
 
 export const createExperimentSlice: StateCreator<AppState, [], [], ExperimentSlice> = (set, get) => ({
@@ -55,4 +59,6 @@ export const createExperimentSlice: StateCreator<AppState, [], [], ExperimentSli
   },
   setEngineChoice: (engineChoice) => set({ engineChoice }),
   setLinkMessages: (linkMessages) => set({ linkMessages }),
+  classroom: NO_CLASSROOM,
+  setClassroom: (classroom) => set({ classroom }),
 });
