@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { CoincidenceRun } from '../src/core/teaching/coincidence.ts';
 import { delayKernelResponse, type TeachingKernel } from '../src/core/teaching/delayKernel.ts';
 import { TargetsRun, type TargetCase } from '../src/core/teaching/targets.ts';
 import { simulateTwoSpikes } from '../src/core/teaching/twoSpikes.ts';
@@ -192,4 +193,27 @@ test('Learn page 3, the far target: one spike travels from 100 to 900 ms; a link
   await expect(page.getByTestId('timing-figure')).toHaveAttribute('data-first-spikes', '900');
   await page.getByTestId('case-toy').check();
   await expect(page.getByTestId('step-count')).toHaveText('0 of 300');
+});
+
+test('Learn page 4: delays learn to answer P and not its reversed twin; the rasters show it before and after', async ({
+  page,
+}) => {
+  await page.goto('learn.html#coincidence');
+  await expect(page.getByRole('heading', { name: 'Coincidence detection' })).toBeVisible();
+  // Before training neither pattern makes the neuron fire.
+  for (const id of ['raster-p-before', 'raster-r-before', 'raster-p-now', 'raster-r-now'])
+    await expect(page.getByTestId(id)).toHaveAttribute('data-spikes', '');
+  await page.getByTestId('play').click();
+  await expect(page.getByTestId('step-count')).toHaveText('200 of 200', { timeout: 60_000 });
+  const run = new CoincidenceRun();
+  run.advance(200);
+  const end = run.snapshot();
+  expect(end.now[0].spikes.length).toBeGreaterThan(0);
+  expect(end.now[1].spikes).toEqual([]);
+  await expect(page.getByTestId('raster-p-now')).toHaveAttribute('data-spikes', end.now[0].spikes.join(' '));
+  await expect(page.getByTestId('raster-r-now')).toHaveAttribute('data-spikes', '');
+  await expect(page.getByTestId('raster-p-before')).toHaveAttribute('data-spikes', '');
+  await expect(page.getByTestId('delays')).toHaveText(`${end.delays.map((d) => d.toFixed(1)).join(', ')} ms`);
+  await expect(page).toHaveURL(/#coincidence&step=200$/);
+  await page.screenshot({ path: 'test-results/learn-coincidence.png', fullPage: true });
 });

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { CoincidencePage } from './CoincidencePage.tsx';
 import { DelayKernelPage } from './DelayKernelPage.tsx';
 import { defaultLearnState, LEARN_PAGES, learnLink, parseLearnLink, type LearnState } from './learnLink.ts';
 import { TargetsPage } from './TargetsPage.tsx';
@@ -47,6 +48,7 @@ export function LearnApp() {
         {state.page === 'two-spikes' && <TwoSpikesPage state={state} onChange={change} />}
         {state.page === 'delay-kernel' && <DelayKernelPage state={state} onChange={change} />}
         {state.page === 'targets' && <TargetsPage state={state} onChange={change} />}
+        {state.page === 'coincidence' && <CoincidencePage state={state} onChange={change} />}
       </main>
     </div>
   );

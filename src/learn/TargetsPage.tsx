@@ -1,5 +1,5 @@
 import { line, scaleLinear } from 'd3';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo } from 'react';
 import {
   TARGET_CASES,
   TargetsRun,
@@ -8,6 +8,7 @@ import {
   type TargetsSnapshot,
 } from '../core/teaching/targets.ts';
 import type { TargetsState } from './learnLink.ts';
+import { useSteppedRun } from './useSteppedRun.ts';
 import { AxisTitles, BottomAxis, PageLinks, type FigureFrame } from './pageParts.tsx';
 
 const LOSS_FRAME: FigureFrame = {
@@ -126,33 +127,13 @@ export function TargetsPage({
   state: TargetsState;
   onChange: (state: TargetsState) => void;
 }) {
-  const runRef = useRef<TargetsRun | null>(null);
-  const [snap, setSnap] = useState<TargetsSnapshot>(() => new TargetsRun(state.which).snapshot());
-  const [playing, setPlaying] = useState(false);
-  const latest = useRef(state);
-  latest.current = state;
-  // The run follows the state: a new case or an earlier step starts over, a later one trains on.
-  useEffect(() => {
-    let run = runRef.current;
-    if (!run || run.which !== state.which || run.step > state.step) {
-      run = new TargetsRun(state.which);
-      runRef.current = run;
-    }
-    if (run.step < state.step) run.advance(state.step - run.step);
-    setSnap(run.snapshot());
-  }, [state.which, state.step]);
-  useEffect(() => {
-    if (!playing) return;
-    let frame = requestAnimationFrame(function tick() {
-      const run = runRef.current;
-      if (!run) return;
-      run.advance(STEPS_PER_FRAME[run.which]);
-      onChange({ ...latest.current, step: run.step });
-      if (run.done) setPlaying(false);
-      else frame = requestAnimationFrame(tick);
-    });
-    return () => cancelAnimationFrame(frame);
-  }, [playing, onChange]);
+  const { snap, playing, setPlaying } = useSteppedRun(
+    state.which,
+    () => new TargetsRun(state.which),
+    state.step,
+    STEPS_PER_FRAME[state.which],
+    (step) => onChange({ ...state, step }),
+  );
   const config = useMemo(() => targetsConfig(state.which), [state.which]);
   const done = snap.step >= snap.totalSteps;
   const reached = snap.firstSpikes.every((t, j) => t === snap.targets[j]);

@@ -35,6 +35,13 @@ describe('Learn page links', () => {
     });
   });
 
+  it('round-trip page 4 at any step, clamped to its run', () => {
+    for (const step of [0, 1, 200])
+      expect(parseLearnLink(learnLink({ page: 'coincidence', step }))).toEqual({ page: 'coincidence', step });
+    expect(parseLearnLink('#coincidence&step=-5')).toEqual({ page: 'coincidence', step: 0 });
+    expect(parseLearnLink('#coincidence&step=9999')).toEqual({ page: 'coincidence', step: 200 });
+  });
+
   it('open a hand-edited link as close as it can: clamped, rounded, defaults for what is missing', () => {
     expect(parseLearnLink('#two-spikes&a=99&b=-3')).toEqual({
       page: 'two-spikes',

@@ -5,6 +5,7 @@ import {
   TEACHING_KERNELS,
   type TeachingKernel,
 } from '../core/teaching/delayKernel.ts';
+import { COINCIDENCE_TRAINING_STEPS } from '../core/teaching/coincidence.ts';
 import { TARGET_CASES, type TargetCase } from '../core/teaching/targets.ts';
 import { clampTwoSpikesDelay } from '../core/teaching/twoSpikes.ts';
 
@@ -18,6 +19,7 @@ export const LEARN_PAGES = [
   { id: 'two-spikes', title: 'One neuron, two input spikes' },
   { id: 'delay-kernel', title: 'The delay kernel' },
   { id: 'targets', title: 'Learning target spike times' },
+  { id: 'coincidence', title: 'Coincidence detection' },
 ] as const;
 export type LearnPageId = (typeof LEARN_PAGES)[number]['id'];
 
@@ -43,7 +45,13 @@ export interface TargetsState {
   step: number;
 }
 
-export type LearnState = TwoSpikesState | DelayKernelState | TargetsState;
+export interface CoincidenceState {
+  page: 'coincidence';
+  /** Optimiser steps taken (replayed on opening). */
+  step: number;
+}
+
+export type LearnState = TwoSpikesState | DelayKernelState | TargetsState | CoincidenceState;
 
 /** The longest run a link may ask the targets page to replay (the far case's 4,000 steps). */
 const MAX_TARGET_STEPS = 4000;
@@ -57,6 +65,8 @@ export function defaultLearnState(page: LearnPageId = 'two-spikes'): LearnState 
       return { page, kernel: 'gauss', delay: 7.3, sigma: SIGMA_SCHEDULE.initial / 4 };
     case 'targets':
       return { page, which: 'toy', step: 0 };
+    case 'coincidence':
+      return { page, step: 0 };
   }
 }
 
@@ -98,6 +108,11 @@ export function parseLearnLink(fragment: string): LearnState {
       const step = Math.round(number('step', 0));
       return { ...state, which, step: Math.min(MAX_TARGET_STEPS, Math.max(0, step)) };
     }
+    case 'coincidence':
+      return {
+        ...state,
+        step: Math.min(COINCIDENCE_TRAINING_STEPS, Math.max(0, Math.round(number('step', 0)))),
+      };
   }
 }
 
@@ -110,5 +125,7 @@ export function learnLink(state: LearnState): string {
       return `#delay-kernel&k=${state.kernel}&d=${state.delay}&s=${state.sigma}`;
     case 'targets':
       return `#targets&case=${state.which}&step=${state.step}`;
+    case 'coincidence':
+      return `#coincidence&step=${state.step}`;
   }
 }
