@@ -44,6 +44,9 @@ export function ClassroomDialog() {
   const dialog = useRef<HTMLDialogElement>(null);
   const [chosen, setChosen] = useState<ClassroomSettings>({ hide: [], fix: [] });
   const [copied, setCopied] = useState(false);
+  // The checkboxes exist only while the dialog is open: their labels ("Epochs", "Speed (steps/s)")
+  // must not compete with the page's own controls for those names.
+  const [open, setOpen] = useState(false);
   const toggle = (key: keyof ClassroomSettings) => (id: string) =>
     setChosen((c) => ({
       ...c,
@@ -59,6 +62,7 @@ export function ClassroomDialog() {
         onClick={() => {
           setChosen(appStore.getState().classroom);
           setCopied(false);
+          setOpen(true);
           dialog.current?.showModal();
         }}
       >
@@ -69,52 +73,61 @@ export function ClassroomDialog() {
         className="classroom-dialog"
         aria-labelledby="classroom-title"
         data-testid="classroom-dialog"
+        onClose={() => setOpen(false)}
       >
-        <h2 id="classroom-title">Make a classroom link</h2>
-        <p className="muted">
-          The link opens this experiment with the chosen parts hidden and the chosen settings shown but not
-          editable. Students can always press “Show the full playground”.
-        </p>
-        <Choices
-          legend="Hide"
-          items={[...CLASSROOM_ITEMS, ...VIEW_ITEMS]}
-          chosen={chosen.hide}
-          onToggle={toggle('hide')}
-          prefix="hide"
-        />
-        <Choices
-          legend="Fix (shown, not editable)"
-          items={FIXABLE_SETTINGS.map((f) => ({ id: f.path, label: f.label }))}
-          chosen={chosen.fix}
-          onToggle={toggle('fix')}
-          prefix="fix"
-        />
-        <label className="classroom-link">
-          Link{' '}
-          <input
-            readOnly
-            value={link}
-            data-testid="classroom-link"
-            onFocus={(e) => e.currentTarget.select()}
-          />
-        </label>
-        <p>
-          <button
-            type="button"
-            onClick={() => {
-              navigator.clipboard.writeText(link).then(
-                () => setCopied(true),
-                () => setCopied(false),
-              );
-            }}
-          >
-            Copy link
-          </button>{' '}
-          <button type="button" data-testid="close-classroom-dialog" onClick={() => dialog.current?.close()}>
-            Close
-          </button>{' '}
-          {copied && <span role="status">Copied.</span>}
-        </p>
+        {open && (
+          <>
+            <h2 id="classroom-title">Make a classroom link</h2>
+            <p className="muted">
+              The link opens this experiment with the chosen parts hidden and the chosen settings shown but
+              not editable. Students can always press “Show the full playground”.
+            </p>
+            <Choices
+              legend="Hide"
+              items={[...CLASSROOM_ITEMS, ...VIEW_ITEMS]}
+              chosen={chosen.hide}
+              onToggle={toggle('hide')}
+              prefix="hide"
+            />
+            <Choices
+              legend="Fix (shown, not editable)"
+              items={FIXABLE_SETTINGS.map((f) => ({ id: f.path, label: f.label }))}
+              chosen={chosen.fix}
+              onToggle={toggle('fix')}
+              prefix="fix"
+            />
+            <label className="classroom-link">
+              Link{' '}
+              <input
+                readOnly
+                value={link}
+                data-testid="classroom-link"
+                onFocus={(e) => e.currentTarget.select()}
+              />
+            </label>
+            <p>
+              <button
+                type="button"
+                onClick={() => {
+                  navigator.clipboard.writeText(link).then(
+                    () => setCopied(true),
+                    () => setCopied(false),
+                  );
+                }}
+              >
+                Copy link
+              </button>{' '}
+              <button
+                type="button"
+                data-testid="close-classroom-dialog"
+                onClick={() => dialog.current?.close()}
+              >
+                Close
+              </button>{' '}
+              {copied && <span role="status">Copied.</span>}
+            </p>
+          </>
+        )}
       </dialog>
     </>
   );
