@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { CoincidencePage } from './CoincidencePage.tsx';
 import { DelayKernelPage } from './DelayKernelPage.tsx';
+import { DelaysVsWeightsPage } from './DelaysVsWeightsPage.tsx';
 import { defaultLearnState, LEARN_PAGES, learnLink, parseLearnLink, type LearnState } from './learnLink.ts';
 import { TargetsPage } from './TargetsPage.tsx';
 import { TwoSpikesPage } from './TwoSpikesPage.tsx';
@@ -49,6 +50,7 @@ export function LearnApp() {
         {state.page === 'delay-kernel' && <DelayKernelPage state={state} onChange={change} />}
         {state.page === 'targets' && <TargetsPage state={state} onChange={change} />}
         {state.page === 'coincidence' && <CoincidencePage state={state} onChange={change} />}
+        {state.page === 'delays-vs-weights' && <DelaysVsWeightsPage state={state} />}
       </main>
     </div>
   );

@@ -20,6 +20,7 @@ export const LEARN_PAGES = [
   { id: 'delay-kernel', title: 'The delay kernel' },
   { id: 'targets', title: 'Learning target spike times' },
   { id: 'coincidence', title: 'Coincidence detection' },
+  { id: 'delays-vs-weights', title: 'Delays vs weights' },
 ] as const;
 export type LearnPageId = (typeof LEARN_PAGES)[number]['id'];
 
@@ -51,7 +52,13 @@ export interface CoincidenceState {
   step: number;
 }
 
-export type LearnState = TwoSpikesState | DelayKernelState | TargetsState | CoincidenceState;
+/** Page 5 trains from the start each time it opens (it loads the digits first). */
+export interface DelaysVsWeightsState {
+  page: 'delays-vs-weights';
+}
+
+export type LearnState =
+  TwoSpikesState | DelayKernelState | TargetsState | CoincidenceState | DelaysVsWeightsState;
 
 /** The longest run a link may ask the targets page to replay (the far case's 4,000 steps). */
 const MAX_TARGET_STEPS = 4000;
@@ -67,6 +74,8 @@ export function defaultLearnState(page: LearnPageId = 'two-spikes'): LearnState 
       return { page, which: 'toy', step: 0 };
     case 'coincidence':
       return { page, step: 0 };
+    case 'delays-vs-weights':
+      return { page };
   }
 }
 
@@ -113,6 +122,8 @@ export function parseLearnLink(fragment: string): LearnState {
         ...state,
         step: Math.min(COINCIDENCE_TRAINING_STEPS, Math.max(0, Math.round(number('step', 0)))),
       };
+    case 'delays-vs-weights':
+      return state;
   }
 }
 
@@ -127,5 +138,7 @@ export function learnLink(state: LearnState): string {
       return `#targets&case=${state.which}&step=${state.step}`;
     case 'coincidence':
       return `#coincidence&step=${state.step}`;
+    case 'delays-vs-weights':
+      return '#delays-vs-weights';
   }
 }

@@ -33,6 +33,29 @@ export function BottomAxis({
   );
 }
 
+/** A figure's value axis along its left side: the line and its ticks at `ticks` (y in px of each value). */
+export function LeftAxis({
+  frame,
+  ticks,
+  y,
+}: {
+  frame: FigureFrame;
+  ticks: readonly number[];
+  y: (value: number) => number;
+}) {
+  const { height, margin } = frame;
+  return (
+    <>
+      <line x1={margin.left} x2={margin.left} y1={margin.top} y2={height - margin.bottom} className="axis" />
+      {ticks.map((v) => (
+        <text key={v} x={margin.left - 6} y={y(v) + 4} textAnchor="end" className="tick">
+          {v}
+        </text>
+      ))}
+    </>
+  );
+}
+
 /** The titles of a Learn figure's axes: time along the bottom, `yLabel` (with its unit) up the side. */
 export function AxisTitles({ frame, yLabel }: { frame: FigureFrame; yLabel: string }) {
   const { width, height, margin } = frame;
