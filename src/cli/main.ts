@@ -19,6 +19,17 @@ import { groupBySeed, readRun, reportMarkdown } from './report.ts';
 import { loadConfig } from './loadConfig.ts';
 import { trainRun } from './train.ts';
 import { analyzeMarkdown, analyzeRuns } from './analyze.ts';
+import {
+  EXPORT_FORMATS,
+  exportConfig,
+  exportSource,
+  exportText,
+  gapMarkdown,
+  roundingGap,
+  trainerOf,
+  type ExportFormat,
+} from './export.ts';
+import { writeAtomically } from './runOutput.ts';
 import { PAPER_SPARSITIES } from '../core/structure/ablation.ts';
 import {
   MANIFEST_FILE,
@@ -61,6 +72,12 @@ Usage:
                                          instead of running)
   delaylab sweep --out <dir> [--processes P] [--summary] [--json]
                                         resume that sweep, or (--summary) print its table as it stands
+  delaylab export <run dir | model file> --format model|delays-json|delays-csv|gap [--parameters best|final]
+                 [--data <dir | file>] [--out <file>] [--json]
+                                        the playground's model file or quantised delay table of a run's
+                                        best-validation (default) or last parameters; gap: the rounding-gap
+                                        report (test accuracy with the trained kernel, lerp, and integer ring
+                                        buffers rounding to the nearest step and down; delays at 0 and Td - 1)
   delaylab gradcheck [--json]           finite-difference check of every gradient (Float64)
   delaylab help
 
@@ -68,6 +85,11 @@ A config file holds a whole experiment config (version 1) or {"extends": "<prese
 Progress goes to stderr; --json prints one result object on stdout.`;
 
 const out = (s: string): void => void process.stdout.write(`${s}\n`);
+// A reader that stops early (`delaylab export ... | head`) closes the pipe: that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 const err = (s: string): void => void process.stderr.write(`${s}\n`);
 
 /**
@@ -121,9 +143,9 @@ async function main(argv: readonly string[]): Promise<number> {
     return command === undefined && !flags.has('help') ? 2 : 0;
   }
   const json = flags.get('json') === true;
-  if (!['presets', 'gradcheck', 'train', 'report', 'analyze', 'sweep'].includes(command))
+  if (!['presets', 'gradcheck', 'train', 'report', 'analyze', 'sweep', 'export'].includes(command))
     throw new UsageError(`unknown command '${command}' (try: delaylab help)`);
-  if (command !== 'report' && command !== 'analyze' && operands.length > 0)
+  if (command !== 'report' && command !== 'analyze' && command !== 'export' && operands.length > 0)
     throw new UsageError(`unexpected argument '${operands[0]}'`);
   switch (command) {
     case 'report': {
@@ -208,6 +230,39 @@ async function main(argv: readonly string[]): Promise<number> {
       out(json ? JSON.stringify({ ...summary, failed }) : sweepMarkdown(summary));
       if (failed.length > 0) err(`delaylab: ${failed.length} cell(s) failed: ${failed.join(', ')}`);
       return failed.length > 0 ? 1 : 0;
+    }
+    case 'export': {
+      checkKnown(flags, ['format', 'parameters', 'data', 'out', 'json']);
+      if (operands.length !== 1)
+        throw new UsageError('export takes one run folder (written by train --out) or model file');
+      const path = operands[0]!;
+      const format = stringFlag(flags, 'format', EXPORT_FORMATS.join(' | '));
+      if (!EXPORT_FORMATS.includes(format as ExportFormat))
+        throw new UsageError(`--format must be ${EXPORT_FORMATS.join(', ')}, got '${String(format)}'`);
+      const parameters = stringFlag(flags, 'parameters', 'best or final') ?? 'best';
+      if (parameters !== 'best' && parameters !== 'final')
+        throw new UsageError(`--parameters must be best or final, got '${parameters}'`);
+      const { config } = exportConfig(path);
+      const dataFlag = stringFlag(flags, 'data', 'a directory or file');
+      // The data set is loaded only where it is needed: the gap report's test split, and the
+      // schedules that give the kernel width of a model file or of a run's last parameters.
+      const needsData = format === 'gap' || format === 'model' || parameters === 'final';
+      const loaded = needsData ? await datasetFor(config, dataFlag, err) : null;
+      const source = exportSource(path, parameters, () => trainerOf(config, loaded));
+      const outPath = stringFlag(flags, 'out', 'a file');
+      if (format === 'gap') {
+        const report = roundingGap(source, loaded);
+        const text = json ? JSON.stringify(report) : gapMarkdown(report);
+        if (outPath) writeAtomically(outPath, `${text}\n`);
+        else out(text);
+        return 0;
+      }
+      const text = exportText(source, format as Exclude<ExportFormat, 'gap'>, loaded);
+      if (outPath) {
+        writeAtomically(outPath, text.endsWith('\n') ? text : `${text}\n`);
+        err(`export: wrote the ${source.what} to ${outPath}`);
+      } else out(text);
+      return 0;
     }
     case 'presets': {
       checkKnown(flags, ['json']);

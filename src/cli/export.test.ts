@@ -1,0 +1,119 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildTaskData } from '../core/data/tasks.ts';
+import { parseDelayTable } from '../core/delayTable.ts';
+import type { ExperimentConfig } from '../core/experiment.ts';
+import { applyModel, decodeModel } from '../core/modelFile.ts';
+import { setParameters } from '../core/runLoop.ts';
+import { quantiseDelay } from '../core/synapses/kernels.ts';
+import { Trainer } from '../core/trainer.ts';
+import { builtinMnistDataset } from '../node/builtinMnist.ts';
+import { readCheckpoint } from './runOutput.ts';
+import { BIN, run, tempFile } from './testUtils.ts';
+
+const SMALL_MNIST = JSON.stringify({
+  extends: 'mnist-small',
+  task: { trainLimit: 600, testLimit: 300 },
+  training: { epochs: 2 },
+});
+
+/** A short mnist-small run folder, its report line's test accuracy and its checkpoint. */
+function trainedRun(): { dir: string; testAccuracy: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'delaylab-export-'));
+  const r = run(BIN, ['train', '--config', tempFile('small.json', SMALL_MNIST), '--out', dir, '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  return { dir, testAccuracy: (JSON.parse(r.stdout) as { testAccuracy: number }).testAccuracy };
+}
+
+/** Test accuracy of `config` with the run's best parameters and kernel width, evaluated here. */
+function evaluateWith(config: ExperimentConfig, dir: string): number {
+  const c = readCheckpoint(dir);
+  const t = new Trainer(config, { precision: 'f32', data: buildTaskData(config, builtinMnistDataset()) });
+  setParameters(t, c.best!.layers);
+  t.net.setSigma(c.best!.sigma!);
+  return t.evaluate(t.data.test).accuracy!;
+}
+
+describe('delaylab export', () => {
+  const { dir, testAccuracy } = trainedRun();
+
+  it('writes the model file of the best-validation model, which re-loads to the same test accuracy', () => {
+    const file = join(dir, 'best.model.json');
+    const r = run(BIN, ['export', dir, '--format', 'model', '--out', file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/wrote the best-validation model \(epoch \d\)/);
+    const model = decodeModel(readFileSync(file, 'utf8'), file);
+    const t = new Trainer(model.config, {
+      precision: 'f32',
+      data: buildTaskData(model.config, builtinMnistDataset()),
+    });
+    applyModel(t, model);
+    expect(t.evaluate(t.data.test).accuracy).toBe(testAccuracy);
+    // And from the model file on, the same table as from the run folder.
+    const [fromFile, fromRun] = [join(dir, 'a.csv'), join(dir, 'b.csv')];
+    expect(run(BIN, ['export', file, '--format', 'delays-csv', '--out', fromFile]).code).toBe(0);
+    expect(run(BIN, ['export', dir, '--format', 'delays-csv', '--out', fromRun]).code).toBe(0);
+    expect(readFileSync(fromFile, 'utf8')).toBe(readFileSync(fromRun, 'utf8'));
+  });
+
+  it('writes the quantised delay table: every synapse at its rounded delay', () => {
+    // To a file: the table of 100,000 synapses is more than spawnSync buffers from stdout.
+    const file = join(dir, 'table.json');
+    const r = run(BIN, ['export', dir, '--format', 'delays-json', '--out', file]);
+    expect(r.code, r.stderr).toBe(0);
+    const table = parseDelayTable(readFileSync(file, 'utf8'), file);
+    const best = readCheckpoint(dir).best!;
+    const config = readCheckpoint(dir).config;
+    expect(table.layers).toHaveLength(2);
+    const first = table.layers[0]!;
+    const { size, kernel } = config.network.layers[0]!;
+    expect([first.fanIn, first.size, first.maxDelay]).toEqual([784, size, kernel.maxDelay]);
+    for (let pre = 0; pre < 784; pre += 37)
+      for (let post = 0; post < size; post += 11)
+        expect(first.delays[post]![pre]).toBe(
+          quantiseDelay(best.layers[0]!.delays[pre * size + post]!, kernel.rounding, kernel.maxDelay),
+        );
+  });
+
+  it('reports the rounding gap; each accuracy equals a separate evaluation with that kernel', () => {
+    const r = run(BIN, ['export', dir, '--format', 'gap', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as {
+      rows: { kernel: string; accuracy: number }[];
+      edges: { atZero: number; atMax: number }[];
+    };
+    const config = readCheckpoint(dir).config;
+    const withKernel = (mode: 'round', rounding: 'nearest' | 'floor'): ExperimentConfig => ({
+      ...config,
+      network: {
+        ...config.network,
+        layers: config.network.layers.map((l) => ({ ...l, kernel: { ...l.kernel, mode, rounding } })),
+      },
+    });
+    expect(report.rows.map((x) => x.kernel)).toEqual([
+      'lerp (as trained)',
+      'lerp (linear interpolation)',
+      'ring buffer, nearest step',
+      'ring buffer, floor',
+    ]);
+    expect(report.rows[0]!.accuracy).toBe(testAccuracy);
+    expect(report.rows[2]!.accuracy).toBe(evaluateWith(withKernel('round', 'nearest'), dir));
+    expect(report.rows[3]!.accuracy).toBe(evaluateWith(withKernel('round', 'floor'), dir));
+    for (const e of report.edges) {
+      expect(e.atZero).toBeGreaterThanOrEqual(0);
+      expect(e.atZero + e.atMax).toBeLessThanOrEqual(1);
+    }
+    const text = run(BIN, ['export', dir, '--format', 'gap']);
+    expect(text.stdout).toMatch(/\| ring buffer, floor \| \d+\.\d\d \|/);
+  });
+
+  it('refuses a bad format, a missing source and extra arguments with exit 2', () => {
+    expect(run(BIN, ['export', dir, '--format', 'onnx']).stderr).toMatch(
+      /--format must be model, delays-json, delays-csv, gap/,
+    );
+    expect(run(BIN, ['export', join(dir, 'missing.json'), '--format', 'model']).code).toBe(2);
+    expect(run(BIN, ['export', dir, dir, '--format', 'model']).stderr).toMatch(/one run folder/);
+  });
+});
