@@ -10,6 +10,7 @@ import {
   type ConfigProblemCode,
 } from './experiment.ts';
 import { preset, PRESETS } from './presets.ts';
+import { Trainer } from './trainer.ts';
 
 /** A mutable JSON copy of a preset, as a file or a share link would deliver it. */
 function raw(name = 'patterns'): Record<string, unknown> {
@@ -74,6 +75,7 @@ describe('presets', () => {
       'shd',
       'shd-bench',
       'toy',
+      'toy-far',
       'weights-only-fashion',
       'weights-only-fashion-authors-code',
       'yinyang',
@@ -83,6 +85,18 @@ describe('presets', () => {
     expect(toy.task).toEqual({ kind: 'toy', inputTimes: [10, 20, 30], targetTimes: [38, 55] });
     expect(toy.network.layers[0]!.trainWeights).toBe(false);
     expect(toy.network.layers[0]!.trainDelays).toBe(true);
+  });
+
+  it('toy-far reaches the report’s far target (step 900) within its 300 steps and stays there', () => {
+    const t = new Trainer(preset('toy-far')!, { precision: 'f64' });
+    let reached: number | null = null;
+    for (let s = 0; s < t.totalSteps; s++) {
+      t.trainStep([0]);
+      if (t.firstSpikes(0)[0] !== 900) reached = null;
+      else reached ??= s + 1;
+    }
+    expect(reached).not.toBeNull();
+    expect(reached!).toBeLessThan(250);
   });
 
   it('preset() returns a deep copy, and undefined for an unknown name', () => {
