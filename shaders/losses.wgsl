@@ -9,6 +9,8 @@ override STEPS: u32 = 1u;
 override LOSS: u32 = 0u;
 // Classification targets (labels) or target first-spike times.
 override LABELS: bool = true;
+// spikeTime's filter: SLAYER's alpha kernel (n / tau) e^(1 - n / tau) instead of exp(-n / tau).
+override ALPHA_TRACE: bool = false;
 
 struct Params {
   batch: u32,
@@ -116,23 +118,45 @@ fn target_spike(b: u32, t: u32, j: u32) -> f32 {
 fn spike_time(b: u32) -> f32 {
   let n = f32(params.batch);
   let decay = params.a;
+  // The alpha kernel is (e / tau) n decay^n, with decay = e^(-1 / tau): two recursions (x, y).
+  var scale = 1.0;
+  if (ALPHA_TRACE) {
+    scale = 2.718281828459045 * -log(decay);
+  }
   var loss = 0.0;
   for (var j = 0u; j < OUTPUTS; j++) {
-    var trace = 0.0;
-    var wanted = 0.0;
+    var x = 0.0;
+    var y = 0.0;
+    var x_hat = 0.0;
+    var y_hat = 0.0;
     for (var t = 0u; t < STEPS; t++) {
-      trace = decay * trace + spikes[at(b, t, j)];
-      wanted = decay * wanted + target_spike(b, t, j);
-      let e = trace - wanted;
+      if (ALPHA_TRACE) {
+        y = decay * (y + x);
+        y_hat = decay * (y_hat + x_hat);
+      }
+      x = decay * x + spikes[at(b, t, j)];
+      x_hat = decay * x_hat + target_spike(b, t, j);
+      var e = x - x_hat;
+      if (ALPHA_TRACE) {
+        e = scale * (y - y_hat);
+      }
       loss += 0.5 * e * e / n;
-      // The error is kept in the gradient buffer, then turned into its anti-causal trace below.
+      // The error is kept in the gradient buffer, then filtered backwards in time below.
       grad[at(b, t, j)] = e;
     }
     var back = 0.0;
+    var back_y = 0.0;
     for (var k = 0u; k < STEPS; k++) {
       let t = STEPS - 1u - k;
+      if (ALPHA_TRACE) {
+        back_y = decay * (back_y + back);
+      }
       back = decay * back + grad[at(b, t, j)];
-      grad[at(b, t, j)] = back / n;
+      if (ALPHA_TRACE) {
+        grad[at(b, t, j)] = scale * back_y / n;
+      } else {
+        grad[at(b, t, j)] = back / n;
+      }
     }
   }
   return loss;

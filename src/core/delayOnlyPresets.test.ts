@@ -106,7 +106,7 @@ describe('delay-only presets match the paper', () => {
         l.neuron = { ...l.neuron, tauSynMs: 10 } as typeof l.neuron;
         l.delayInit = { kind: 'uniform', low: 0, high: 4 };
       }
-      expected.loss = { kind: 'spikeTime', traceTauSteps: 10, targetSteps: window };
+      expected.loss = { kind: 'spikeTime', traceTauSteps: 10, traceKernel: 'alpha', targetSteps: window };
       expect(c).toEqual(expected);
     }
   });

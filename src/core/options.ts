@@ -3,7 +3,7 @@ import type { DelayInit, EventPropLoss, TaskConfig, WeightInit } from './experim
 import type { RewiringConfig } from './structure/rewiring.ts';
 import type { LifConfig } from './neurons/lif.ts';
 import type { SrmConfig } from './neurons/srm.ts';
-import type { LossConfig } from './train/losses.ts';
+import type { LossConfig, TraceKernel } from './train/losses.ts';
 import type { LrSchedule } from './train/schedules.ts';
 
 /**
@@ -297,6 +297,15 @@ export const WEIGHT_INITS = [
   { value: 'uniform', label: 'uniform', help: 'Weights uniform between low and high.' },
   { value: 'constant', label: 'constant', help: 'Every weight the same value.' },
 ] as const satisfies readonly Option<WeightInit['kind']>[];
+
+export const TRACE_KERNELS = [
+  { value: 'exponential', label: 'exponential', help: 'Spikes filtered by exp(-n / τ): a jump, then decay.' },
+  {
+    value: 'alpha',
+    label: 'alpha (SLAYER)',
+    help: 'Spikes filtered by (n / τ) e^(1 - n / τ): rising to 1 at τ steps, then falling (SLAYER, the delay-only authors’ code).',
+  },
+] as const satisfies readonly Option<TraceKernel>[];
 
 export const DELAY_INITS = [
   { value: 'uniform', label: 'uniform', help: 'Delays uniform between low and high time steps.' },

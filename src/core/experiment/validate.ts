@@ -2,6 +2,7 @@ import {
   EVENTPROP_LOSSES,
   EVENTPROP_SIMULATIONS,
   LOSSES,
+  TRACE_KERNELS,
   LR_SCHEDULES,
   READOUTS,
   SIGMA_SCHEDULES,
@@ -205,16 +206,23 @@ function readLoss(r: Reader, v: unknown, path: ConfigPath): LossConfig {
         trueRate: r.num(o, 'trueRate', path, { min: 0, max: 1 }),
         falseRate: r.num(o, 'falseRate', path, { min: 0, max: 1 }),
       };
-    case 'spikeTime':
+    case 'spikeTime': {
+      const traceTauSteps = r.num(o, 'traceTauSteps', path, { min: 0 });
+      const traceKernel =
+        o['traceKernel'] === undefined ? undefined : r.oneOf(o, 'traceKernel', path, TRACE_KERNELS);
+      if (traceKernel === 'alpha' && !(traceTauSteps > 0))
+        r.report([...path, 'traceTauSteps'], 'cross-field', 'the alpha kernel needs a time constant above 0');
       return {
         kind,
-        traceTauSteps: r.num(o, 'traceTauSteps', path, { min: 0 }),
+        traceTauSteps,
+        ...(traceKernel === undefined ? {} : { traceKernel }),
         // Added after version 1 shipped: absent (older files, links, checkpoints) = every step.
         targetSteps:
           o['targetSteps'] === null || o['targetSteps'] === undefined
             ? null
             : r.num(o, 'targetSteps', path, { int: true, min: 1 }),
       };
+    }
     case 'firstSpikeTime':
       return {
         kind,

@@ -87,6 +87,27 @@ describe('loss values on hand-computed cases', () => {
     expect(Array.from(r.gradSpikes!)).toEqual([1, -1, 0, 0, 0, 1]);
   });
 
+  it('spikeTime with the alpha kernel: the filtered train is (n / tau) e^(1 - n / tau), by hand', () => {
+    // One output, T 6, one spike at step 0, target at step 3, tau 2: k(n) = (n / 2) e^(1 - n / 2).
+    const k = (n: number): number => (n <= 0 ? 0 : (n / 2) * Math.exp(1 - n / 2));
+    expect(k(2)).toBeCloseTo(1, 15); // the peak: 1, tau steps after the spike
+    const out = record(1, 6, 1, new Float64Array(6), [1, 0, 0, 0, 0, 0]);
+    const r = computeLoss(
+      { kind: 'spikeTime', traceTauSteps: 2, traceKernel: 'alpha', targetSteps: null },
+      out,
+      times(3),
+      'f64',
+    );
+    const e = [0, 1, 2, 3, 4, 5].map((t) => k(t) - k(t - 3));
+    expect(r.loss).toBeCloseTo(0.5 * e.reduce((s, v) => s + v * v, 0), 14);
+    // dL/ds[t] = sum_{t' >= t} e[t'] k(t' - t).
+    for (let t = 0; t < 6; t++) {
+      let g = 0;
+      for (let u = t; u < 6; u++) g += e[u]! * k(u - t);
+      expect(r.gradSpikes![t]).toBeCloseTo(g, 14);
+    }
+  });
+
   it('spikeTime with an exponential trace against target spike times', () => {
     // One output, T 4, target at step 2, spike at step 0; decay c = exp(-1/2).
     const c = Math.exp(-0.5);
@@ -214,6 +235,14 @@ describe('loss gradients equal finite differences (membrane and spikes as free r
   it('spikeTime with labels and with target times, raw and traced', () => {
     for (const traceTauSteps of [0, 1.5, 4]) {
       const cfg: LossConfig = { kind: 'spikeTime', traceTauSteps, targetSteps: null };
+      fdCheck(cfg, labels(0, 1, 2), randomArray(0, 1), randomArray(0.3, 0.5), 'spikes');
+      fdCheck(cfg, times(1, 4, 7, 0, 2, 9, 3, 3, 6), randomArray(0, 1), randomArray(0.3, 0.5), 'spikes');
+    }
+  });
+
+  it('spikeTime with the alpha kernel (SLAYER), with labels and with target times', () => {
+    for (const traceTauSteps of [1, 2.5, 4]) {
+      const cfg: LossConfig = { kind: 'spikeTime', traceTauSteps, traceKernel: 'alpha', targetSteps: null };
       fdCheck(cfg, labels(0, 1, 2), randomArray(0, 1), randomArray(0.3, 0.5), 'spikes');
       fdCheck(cfg, times(1, 4, 7, 0, 2, 9, 3, 3, 6), randomArray(0, 1), randomArray(0.3, 0.5), 'spikes');
     }

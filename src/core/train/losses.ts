@@ -6,6 +6,9 @@ import { allocReal, type Precision, type RealArray } from '../tensor.ts';
  * mean loss over the batch and the gradients with respect to the output membrane and spikes,
  * which the output neurons' backward pass consumes.
  */
+/** How the spike-time loss filters spike trains (see LossConfig 'spikeTime'). */
+export type TraceKernel = 'exponential' | 'alpha';
+
 export type LossConfig =
   /** Cross-entropy on logits = membrane summed over time (a leaky readout, as DCLS does). */
   | { kind: 'ceSumMembrane' }
@@ -14,13 +17,17 @@ export type LossConfig =
   /** Squared error between spike counts and target counts (SLAYER's NumSpikes). */
   | { kind: 'spikeCount'; trueRate: number; falseRate: number }
   /**
-   * SLAYER spike-time loss: 0.5 sum_t (a(t) - a_target(t))^2 with a = exponential trace of the
-   * spike train (time constant `traceTauSteps`, 0 = raw spikes). Classification targets: the
+   * SLAYER spike-time loss: 0.5 sum_t (a(t) - a_target(t))^2 with a = the spike train filtered
+   * by a kernel of time constant `traceTauSteps` (0 = raw spikes): a decaying exponential
+   * exp(-n / tau) (the default), or SLAYER's rising alpha (n / tau) exp(1 - n / tau), which peaks
+   * at 1, tau steps after the spike (the delay-only authors' code). Classification targets: the
    * correct neuron spikes at every step, the others stay silent.
    */
   | {
       kind: 'spikeTime';
       traceTauSteps: number;
+      /** The filter; absent = 'exponential' (added after version 1 shipped). */
+      traceKernel?: TraceKernel;
       /** With labels, the true class's target spikes at steps [0, targetSteps); null = every step. */
       targetSteps: number | null;
     }
@@ -133,25 +140,37 @@ export function computeLoss(
     case 'spikeTime': {
       const gradSpikes = allocReal(precision, size);
       const decay = config.traceTauSteps > 0 ? Math.exp(-1 / config.traceTauSteps) : 0;
+      const alpha = config.traceKernel === 'alpha';
+      // The alpha kernel (n / tau) e^(1 - n / tau) = (e / tau) n decay^n, by two recursions.
+      const scale = alpha ? Math.E / config.traceTauSteps : 1;
       const target = targetSpikeTrains(targets, batch, T, n, config.targetSteps);
       const err = new Float64Array(T);
       for (let b = 0; b < batch; b++) {
         for (let j = 0; j < n; j++) {
-          // a[t] = decay * a[t-1] + s[t]; error e[t] = a[t] - a_target[t].
-          let a = 0;
-          let aHat = 0;
+          // Exponential: a[t] = decay a[t-1] + s[t]. Alpha: x[t] = decay x[t-1] + s[t] and
+          // y[t] = decay (y[t-1] + x[t-1]), a[t] = scale y[t]. Error e[t] = a[t] - a_target[t].
+          let x = 0;
+          let y = 0;
+          let xHat = 0;
+          let yHat = 0;
           for (let t = 0; t < T; t++) {
             const idx = (b * T + t) * n + j;
-            a = decay * a + spikes[idx]!;
-            aHat = decay * aHat + target[idx]!;
-            err[t] = a - aHat;
+            if (alpha) {
+              y = decay * (y + x);
+              yHat = decay * (yHat + xHat);
+            }
+            x = decay * x + spikes[idx]!;
+            xHat = decay * xHat + target[idx]!;
+            err[t] = alpha ? scale * (y - yHat) : x - xHat;
             loss += (0.5 * err[t]! * err[t]!) / batch;
           }
-          // dL/ds[t] = sum_{t' >= t} e[t'] decay^(t' - t): the anti-causal trace of the error.
+          // dL/ds[t] = sum_{t' >= t} e[t'] k(t' - t): the error filtered backwards in time.
           let back = 0;
+          let backY = 0;
           for (let t = T - 1; t >= 0; t--) {
+            if (alpha) backY = decay * (backY + back);
             back = decay * back + err[t]!;
-            gradSpikes[(b * T + t) * n + j] = back / batch;
+            gradSpikes[(b * T + t) * n + j] = (alpha ? scale * backY : back) / batch;
           }
         }
       }

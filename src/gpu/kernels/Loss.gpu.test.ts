@@ -22,12 +22,14 @@ const CASES: [LossConfig, 'labels' | 'spikeTimes'][] = [
   [{ kind: 'spikeTime', traceTauSteps: 4, targetSteps: null }, 'labels'],
   [{ kind: 'spikeTime', traceTauSteps: 0, targetSteps: null }, 'spikeTimes'],
   [{ kind: 'spikeTime', traceTauSteps: 2, targetSteps: 6 }, 'labels'],
+  [{ kind: 'spikeTime', traceTauSteps: 3, traceKernel: 'alpha', targetSteps: null }, 'labels'],
+  [{ kind: 'spikeTime', traceTauSteps: 5, traceKernel: 'alpha', targetSteps: 4 }, 'spikeTimes'],
   [{ kind: 'firstSpikeTime', timeScale: 10, silentMargin: 1.2 }, 'spikeTimes'],
 ];
 
 describe('losses.wgsl', () => {
   for (const [loss, targetKind] of CASES) {
-    it(`matches computeLoss: ${loss.kind}${loss.kind === 'spikeTime' && loss.targetSteps ? ` (window ${loss.targetSteps})` : ''} with ${targetKind}`, async () => {
+    it(`matches computeLoss: ${loss.kind}${loss.kind === 'spikeTime' && loss.traceKernel === 'alpha' ? ' (alpha kernel)' : ''}${loss.kind === 'spikeTime' && loss.targetSteps ? ` (window ${loss.targetSteps})` : ''} with ${targetKind}`, async () => {
       const rng = new Rng(9);
       const size = BATCH * STEPS * OUTPUTS;
       // Membranes rise towards the threshold at different speeds, so some outputs cross it and

@@ -60,6 +60,7 @@ export class GpuLoss {
           STEPS: timeSteps,
           LOSS: LOSS_CODE[config.kind],
           LABELS: labels ? 1 : 0,
+          ALPHA_TRACE: config.kind === 'spikeTime' && config.traceKernel === 'alpha' ? 1 : 0,
           WORKGROUP_SIZE: LOSS_WORKGROUP,
         },
       },
