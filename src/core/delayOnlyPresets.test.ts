@@ -103,7 +103,7 @@ describe('delay-only presets match the paper', () => {
       expected.description = c.description;
       expected.task = { ...text.task, encoder: { kind: 'intensityBins', bins: 3 } } as typeof text.task;
       for (const l of expected.network.layers) {
-        l.neuron = { ...l.neuron, tauSynMs: 10 } as typeof l.neuron;
+        l.neuron = { ...l.neuron, tauSynMs: 10, refractoryKernel: 'alpha' } as typeof l.neuron;
         l.delayInit = { kind: 'uniform', low: 0, high: 4 };
       }
       expected.loss = { kind: 'spikeTime', traceTauSteps: 10, traceKernel: 'alpha', targetSteps: window };

@@ -1,4 +1,5 @@
 import type { TraceKernel } from './train/losses.ts';
+import type { RefractoryKernel } from './neurons/srm.ts';
 import type { ExperimentConfig, LayerConfig, WeightInit } from './experiment.ts';
 import type { EncoderConfig } from './data/encoders.ts';
 import type { SrmConfig } from './neurons/srm.ts';
@@ -30,13 +31,14 @@ import type { SrmConfig } from './neurons/srm.ts';
  *   CLI's --epochs shortens a run.
  */
 
-function srm(tauSynMs: number): SrmConfig {
+function srm(variant: Variant): SrmConfig {
   return {
     model: 'srm',
-    tauSynMs,
+    tauSynMs: variant.tauSynMs,
     tauRefMs: 1,
     threshold: 10,
     refractoryScale: 2,
+    ...(variant.refractoryKernel ? { refractoryKernel: variant.refractoryKernel } : {}),
     spiking: true,
     surrogate: { kind: 'slayerExp', alpha: 0.1 },
     detachReset: true,
@@ -55,6 +57,8 @@ interface Variant {
   traceTauSteps: number;
   /** The loss's filter: absent = exponential (the text); the code's SLAYER filter is the alpha kernel. */
   traceKernel?: TraceKernel;
+  /** The refractory response: absent = exponential (the text); the code's SLAYER response is the alpha shape. */
+  refractoryKernel?: RefractoryKernel;
   targetSteps: number | null;
 }
 
@@ -73,7 +77,8 @@ const TEXT: Variant = {
  * three equal intensity bins spike at steps 0, 1, 2 (brightest first; the code's pixel 255 never
  * fires, a quirk not copied); delays U(0, 4); the loss filters spike trains with the tau = 10
  * kernel, SLAYER's rising alpha (n / tau) e^(1 - n / tau) (not the text's decaying
- * exponential); the Fashion target is the true class spiking at steps 0-5 (MNIST: every step). Kept as
+ * exponential), and so does the refractory response (scale 2: deepest, -2 theta, tau_r after a
+ * spike); the Fashion target is the true class spiking at steps 0-5 (MNIST: every step). Kept as
  * in the text: Adam without AMSGrad (the code uses AMSGrad), floored delays in the forward pass.
  */
 function authorsCode(targetSteps: number | null): Variant {
@@ -83,6 +88,7 @@ function authorsCode(targetSteps: number | null): Variant {
     delayInitHigh: 4,
     traceTauSteps: 10,
     traceKernel: 'alpha',
+    refractoryKernel: 'alpha',
     targetSteps,
   };
 }
@@ -97,7 +103,7 @@ function layer(
   const weightInit: WeightInit = { kind: init, mean: weights.mean, std: weights.std, scale: 10 };
   return {
     size,
-    neuron: srm(variant.tauSynMs),
+    neuron: srm(variant),
     kernel: { mode: 'hardware', maxDelay: 10, rounding: 'floor', hardwareBackward: 'lerp' },
     trainWeights: train === 'weights',
     trainDelays: train === 'delays',

@@ -162,6 +162,12 @@ describe('validateExperiment rejects bad configs with the offending path', () =>
     expectProblem(toy, 'config.network.layers[0].delayInit');
   });
 
+  it('the alpha refractory kernel needs detached resets', () => {
+    const c = raw('delay-only-mnist-authors-code');
+    at(c, 'network.layers[0].neuron')['detachReset'] = false;
+    expectProblem(c, 'config.network.layers[0].neuron.refractoryKernel', /needs detachReset: true/);
+  });
+
   it('per-synapse delays: one per synapse, each in [0, Td - 1], numbers only', () => {
     const ok = raw('toy'); // 3 inputs x 2 outputs, Td = 50
     at(ok, 'network.layers[0]')['delayInit'] = { kind: 'values', values: [0, 1, 2, 3, 4, 49] };

@@ -2,7 +2,7 @@ import type { EncoderConfig } from './data/encoders.ts';
 import type { DelayInit, EventPropLoss, TaskConfig, WeightInit } from './experiment/types.ts';
 import type { RewiringConfig } from './structure/rewiring.ts';
 import type { LifConfig } from './neurons/lif.ts';
-import type { SrmConfig } from './neurons/srm.ts';
+import type { RefractoryKernel, SrmConfig } from './neurons/srm.ts';
 import type { LossConfig, TraceKernel } from './train/losses.ts';
 import type { LrSchedule } from './train/schedules.ts';
 
@@ -306,6 +306,19 @@ export const TRACE_KERNELS = [
     help: 'Spikes filtered by (n / τ) e^(1 - n / τ): rising to 1 at τ steps, then falling (SLAYER, the delay-only authors’ code).',
   },
 ] as const satisfies readonly Option<TraceKernel>[];
+
+export const REFRACTORY_KERNELS = [
+  {
+    value: 'exponential',
+    label: 'exponential',
+    help: 'After a spike the membrane drops at once, then recovers.',
+  },
+  {
+    value: 'alpha',
+    label: 'alpha (SLAYER)',
+    help: 'After a spike the membrane is pulled down gradually, most at τr (SLAYER, the delay-only authors’ code); needs detached resets.',
+  },
+] as const satisfies readonly Option<RefractoryKernel>[];
 
 export const DELAY_INITS = [
   { value: 'uniform', label: 'uniform', help: 'Delays uniform between low and high time steps.' },

@@ -5,6 +5,7 @@ import {
   KERNEL_MODES,
   LIF_RESETS,
   NEURON_MODELS,
+  REFRACTORY_KERNELS,
   REGROWTHS,
   SURROGATES,
   WEIGHT_INITS,
@@ -128,11 +129,20 @@ function readNeuron(r: Reader, v: unknown, path: ConfigPath): NeuronConfig {
       ...common,
     };
   }
+  if (o['refractoryKernel'] === 'alpha' && o['detachReset'] === false)
+    r.report(
+      [...path, 'refractoryKernel'],
+      'cross-field',
+      'the alpha refractory kernel needs detachReset: true (its response to the own spikes is not backpropagated)',
+    );
   return {
     model,
     tauSynMs: r.num(o, 'tauSynMs', path, { gt: 0 }),
     tauRefMs: r.num(o, 'tauRefMs', path, { gt: 0 }),
     refractoryScale: r.num(o, 'refractoryScale', path, { min: 0 }),
+    ...(o['refractoryKernel'] === undefined
+      ? {}
+      : { refractoryKernel: r.oneOf(o, 'refractoryKernel', path, REFRACTORY_KERNELS) }),
     ...common,
   };
 }

@@ -26,8 +26,9 @@ function naiveSrm(
 ): { membrane: Float64Array; spikes: Float64Array } {
   const T = current.length;
   const eps = (n: number): number => ((n * dt) / cfg.tauSynMs) * Math.exp(1 - (n * dt) / cfg.tauSynMs);
+  const shape = (n: number): number => (cfg.refractoryKernel === 'alpha' ? (n * dt) / cfg.tauRefMs : 1);
   const nu = (n: number): number =>
-    -cfg.refractoryScale * cfg.threshold * Math.exp(1 - (n * dt) / cfg.tauRefMs);
+    -cfg.refractoryScale * cfg.threshold * shape(n) * Math.exp(1 - (n * dt) / cfg.tauRefMs);
   const membrane = new Float64Array(T);
   const spikes = new Float64Array(T);
   for (let t = 0; t < T; t++) {
@@ -62,6 +63,23 @@ describe('SrmLayer kernels', () => {
   });
 });
 
+describe('SrmLayer alpha refractory kernel', () => {
+  it('nu(n) = -scale theta (n dt / tau_r) exp(1 - n dt / tau_r): 0 at once, deepest at tau_r', () => {
+    const cfg = srmConfig({ refractoryKernel: 'alpha', tauRefMs: 2 });
+    const { nu } = new SrmLayer(1, cfg, 1, 'f64').kernels(8);
+    for (let n = 1; n < 8; n++) expect(nu[n]).toBeCloseTo(-2 * 1.5 * (n / 2) * Math.exp(1 - n / 2), 12);
+    // The deepest point, -scale theta, comes tau_r = 2 steps after the spike.
+    expect(nu[2]).toBeCloseTo(-3, 12);
+    expect(Math.min(...Array.from(nu))).toBe(nu[2]);
+  });
+
+  it('is refused without detachReset (its response to the own spikes is not backpropagated)', () => {
+    expect(
+      () => new SrmLayer(1, srmConfig({ refractoryKernel: 'alpha', detachReset: false }), 1, 'f64'),
+    ).toThrow(/needs detachReset/);
+  });
+});
+
 describe('SrmLayer forward', () => {
   it('answers a single input impulse with eps shifted to the impulse (eps(0) = 0)', () => {
     const cfg = srmConfig({ spiking: false });
@@ -82,10 +100,15 @@ describe('SrmLayer forward', () => {
     expect(rec.membrane[t0 + 1]).toBeGreaterThan(0);
   });
 
-  it('equals the naive convolution with refractory kernel, spikes included', () => {
+  it('equals the naive convolution with refractory kernel, spikes included (exponential and alpha)', () => {
     const rng = new Rng(5);
-    for (const dt of [1, 0.5]) {
-      const cfg = srmConfig();
+    for (const [dt, refractoryKernel] of [
+      [1, 'exponential'],
+      [0.5, 'exponential'],
+      [1, 'alpha'],
+      [0.5, 'alpha'],
+    ] as const) {
+      const cfg = srmConfig({ refractoryKernel });
       const T = 60;
       const current = Float64Array.from({ length: T }, () =>
         rng.uniform() < 0.3 ? rng.uniformIn(0, 1.5) : 0,

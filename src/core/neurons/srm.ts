@@ -2,6 +2,8 @@ import { allocReal, type Precision, type RealArray } from '../tensor.ts';
 import { makeSurrogate, type Surrogate, type SurrogateConfig } from './surrogates.ts';
 import type { NeuronLayer, NeuronRecord, SpikeMode } from './types.ts';
 
+export type RefractoryKernel = 'exponential' | 'alpha';
+
 export interface SrmConfig {
   model: 'srm';
   /** Spike-response (synaptic) kernel time constant tau_s (ms). */
@@ -11,6 +13,13 @@ export interface SrmConfig {
   threshold: number;
   /** Refractory kernel scale: nu(t) = -scale * threshold * exp(1 - t / tau_r). 2 in the paper. */
   refractoryScale: number;
+  /**
+   * The refractory response's shape: 'exponential' (absent; the jump above) or SLAYER's 'alpha'
+   * nu(t) = -scale * threshold * (t / tau_r) exp(1 - t / tau_r), which the delay-only authors'
+   * code uses. Added after version 1 shipped. The alpha shape needs detachReset (its response to
+   * the neuron's own spikes is not backpropagated through).
+   */
+  refractoryKernel?: RefractoryKernel;
   spiking: boolean;
   surrogate: SurrogateConfig;
   /** Treat the refractory response to the neuron's own spikes as a constant when backpropagating. */
@@ -20,7 +29,8 @@ export interface SrmConfig {
 /**
  * Spike response model with SLAYER's kernels (time in ms, step dt):
  *   eps(t) = t / tau_s * exp(1 - t / tau_s)           (synaptic response to input current)
- *   nu(t)  = -scale * theta * exp(1 - t / tau_r)      (refractory response, t >= dt)
+ *   nu(t)  = -scale * theta * exp(1 - t / tau_r)      (refractory response, t >= dt; or the alpha
+ *            -scale * theta * (t / tau_r) exp(1 - t / tau_r) with refractoryKernel 'alpha')
  *   u(t)   = sum_{t' <= t} eps(t - t') I(t') + sum_{spikes t_f < t} nu(t - t_f)
  * Both convolutions are evaluated exactly by recurrences (eps is an alpha function, nu an
  * exponential), so the cost is O(T) per neuron rather than O(T^2). eps(0) = 0: input at step t
@@ -35,6 +45,7 @@ export class SrmLayer implements NeuronLayer {
   /** nu(n) = refScale * refDecay^n for n >= 1. */
   private readonly refDecay: number;
   private readonly refScale: number;
+  private readonly refAlpha: boolean;
   private readonly surrogate: Surrogate;
   private record: NeuronRecord | null = null;
   private batch = 0;
@@ -52,7 +63,14 @@ export class SrmLayer implements NeuronLayer {
     this.synDecay = Math.exp(-dtMs / config.tauSynMs);
     this.synScale = (Math.E * dtMs) / config.tauSynMs;
     this.refDecay = Math.exp(-dtMs / config.tauRefMs);
-    this.refScale = -config.refractoryScale * config.threshold * Math.E;
+    this.refAlpha = config.refractoryKernel === 'alpha';
+    // Exponential: nu(n) = refScale refDecay^n; alpha: nu(n) = refScale n refDecay^n (n steps).
+    this.refScale =
+      -config.refractoryScale * config.threshold * Math.E * (this.refAlpha ? dtMs / config.tauRefMs : 1);
+    if (this.refAlpha && !config.detachReset)
+      throw new RangeError(
+        'the alpha refractory kernel needs detachReset (it is not backpropagated through)',
+      );
     this.surrogate = makeSurrogate(config.surrogate);
   }
 
@@ -62,7 +80,7 @@ export class SrmLayer implements NeuronLayer {
     const nu = new Float64Array(lags);
     for (let n = 1; n < lags; n++) {
       eps[n] = this.synScale * n * this.synDecay ** n;
-      nu[n] = this.refScale * this.refDecay ** n;
+      nu[n] = this.refScale * (this.refAlpha ? n : 1) * this.refDecay ** n;
     }
     return { eps, nu };
   }
@@ -75,22 +93,28 @@ export class SrmLayer implements NeuronLayer {
     const { synDecay, synScale, refDecay, refScale, threshold, spiking } = this;
     const smooth = this.spikeMode === 'smooth';
     const f = this.surrogate.f;
-    // x: exponentially filtered input; y: alpha-filtered input; r: filtered own spikes.
+    // x: exponentially filtered input; y: alpha-filtered input; r: filtered own spikes
+    // (exponentially, or with the alpha kernel through p, their exponential filter).
     const x = new Float64Array(n);
     const y = new Float64Array(n);
     const r = new Float64Array(n);
+    const p = new Float64Array(n);
     const lastSpike = new Float64Array(n);
+    const refAlpha = this.refAlpha;
     for (let b = 0; b < batch; b++) {
       x.fill(0);
       y.fill(0);
       r.fill(0);
+      p.fill(0);
       lastSpike.fill(0);
       for (let t = 0; t < timeSteps; t++) {
         const base = (b * timeSteps + t) * n;
         for (let j = 0; j < n; j++) {
           const yj = synDecay * (y[j]! + x[j]!);
           const xj = synDecay * x[j]! + current[base + j]!;
-          const rj = refDecay * (r[j]! + lastSpike[j]!);
+          // Exponential: r[t] = d (r[t-1] + s[t-1]); alpha: r[t] = d (r[t-1] + p[t-1]) with
+          // p[t] = d p[t-1] + s[t], so r[t] = sum over earlier spikes of (t - t') d^(t - t').
+          const rj = refDecay * (r[j]! + (refAlpha ? p[j]! : lastSpike[j]!));
           y[j] = yj;
           x[j] = xj;
           r[j] = rj;
@@ -99,6 +123,7 @@ export class SrmLayer implements NeuronLayer {
           const s = !spiking ? 0 : smooth ? f(u - threshold) : u >= threshold ? 1 : 0;
           spikes[base + j] = s;
           lastSpike[j] = s;
+          p[j] = refDecay * p[j]! + s;
         }
       }
     }

@@ -58,6 +58,12 @@ const cases: Case[] = [
   { name: 'LIF, soft reset', config: lif('soft', true), mean: 1.1, std: 2 },
   { name: 'LIF, non-spiking readout', config: lif('hard', false), mean: 0.6, std: 2 },
   { name: 'SRM, spiking', config: srm(true), mean: 0.15, std: 0.4 },
+  {
+    name: 'SRM, spiking, alpha refractory',
+    config: { ...srm(true), refractoryKernel: 'alpha' },
+    mean: 0.15,
+    std: 0.4,
+  },
   { name: 'SRM, non-spiking', config: srm(false), mean: 0.1, std: 0.4 },
 ];
 

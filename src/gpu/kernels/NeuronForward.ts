@@ -42,7 +42,11 @@ function paramBlock(config: LifConfig | SrmConfig, dtMs: number, batch: number):
     f[1] = Math.exp(-dtMs / config.tauSynMs);
     f[2] = (Math.E * dtMs) / config.tauSynMs;
     f[3] = Math.exp(-dtMs / config.tauRefMs);
-    f[4] = -config.refractoryScale * config.threshold * Math.E;
+    f[4] =
+      -config.refractoryScale *
+      config.threshold *
+      Math.E *
+      (config.refractoryKernel === 'alpha' ? dtMs / config.tauRefMs : 1);
   }
   return data;
 }
@@ -74,6 +78,9 @@ export class NeuronForward {
     if (config.model === 'lif') {
       constants['HARD_RESET'] = config.reset === 'hard' ? 1 : 0;
       if (config.spiking) variant += ` ${config.reset} reset`;
+    } else if (config.refractoryKernel === 'alpha') {
+      constants['REF_ALPHA'] = 1;
+      variant += ' alpha refractory';
     }
     const module = shaderModule(device, `${this.name}.wgsl`, lif ? lifSource : srmSource);
     this.pipeline = computePipeline(device, {
