@@ -47,7 +47,11 @@ export function makeSurrogate(config: SurrogateConfig): Surrogate {
         },
       };
     case 'slayerExp':
-      // SLAYER's spike-escape PDF: df = (a/2) exp(-a|x|), a Laplace density.
+      // SLAYER's spike-escape PDF: df = (a/2) exp(-a|x|), a Laplace density. Half of SLAYER's own
+      // scale: SLAYER's backward uses scaleRho / tau exp(-|x| / tau) (tau = tauRho theta = 1/a),
+      // which integrates to 2 scaleRho; ours integrates to 1, so f is its CDF and the smooth spike
+      // mode's f(u - theta) is a proper spike probability. With Adam the factor 2 on every
+      // gradient through a spike is mostly absorbed (Adam divides by the gradient's scale).
       return {
         f: (x) => (x < 0 ? 0.5 * Math.exp(a * x) : 1 - 0.5 * Math.exp(-a * x)),
         df: (x) => 0.5 * a * Math.exp(-a * Math.abs(x)),
