@@ -109,6 +109,44 @@ describe('delaylab export', () => {
     expect(text.stdout).toMatch(/\| ring buffer, floor \| \d+\.\d\d \|/);
   });
 
+  it('fits a delay table to a hardware target: clamps what it cannot hold, or refuses with --excess reject', () => {
+    const far = mkdtempSync(join(tmpdir(), 'delaylab-far-'));
+    expect(run(BIN, ['train', '--config', 'toy-far', '--epochs', '300', '--out', far]).code).toBe(0);
+    const file = join(far, 'loihi.csv');
+    const r = run(BIN, ['export', far, '--format', 'delays-csv', '--target', 'loihi2', '--out', file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/1 delays clamped to loihi2's largest \(62 steps\)/);
+    expect(readFileSync(file, 'utf8')).toMatch(/^0,0,0,62,25\n/m);
+    const refused = run(BIN, [
+      'export',
+      far,
+      '--format',
+      'delays-json',
+      '--target',
+      'loihi2',
+      '--excess',
+      'reject',
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/1 delays exceed loihi2's largest, 62 steps/);
+    // The mnist-small run's delays (Td 10) fit SpiNNaker's 16 slots: nothing clamped.
+    const fits = run(BIN, [
+      'export',
+      dir,
+      '--format',
+      'delays-csv',
+      '--target',
+      'spinnaker',
+      '--out',
+      join(dir, 's.csv'),
+    ]);
+    expect(fits.code, fits.stderr).toBe(0);
+    expect(fits.stderr).not.toMatch(/clamped/);
+    expect(run(BIN, ['export', far, '--format', 'model', '--target', 'loihi2']).stderr).toMatch(
+      /--target applies to delay tables/,
+    );
+  });
+
   it('refuses a bad format, a missing source and extra arguments with exit 2', () => {
     expect(run(BIN, ['export', dir, '--format', 'onnx']).stderr).toMatch(
       /--format must be model, delays-json, delays-csv, gap/,

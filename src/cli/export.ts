@@ -2,7 +2,8 @@ import { existsSync, statSync, readFileSync } from 'node:fs';
 import type { Checkpoint } from '../core/checkpoint.ts';
 import { buildTaskData } from '../core/data/tasks.ts';
 import type { RawDataset } from '../core/data/types.ts';
-import { delayTableCsv, delayTableJson } from '../core/delayTable.ts';
+import { buildDelayTable, tableCsv, tableJson } from '../core/delayTable.ts';
+import { fitDelayTable, targetMaxDelay, type HardwareTarget } from '../core/hardware.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import {
   decodeModel,
@@ -135,21 +136,39 @@ export function loadedTrainer(source: ExportSource, raw: RawDataset | null, conf
   return model;
 }
 
-/** The file text of a model or delay-table export. */
+/** Delays a hardware target cannot hold: clamp them to its largest, or refuse the export. */
+export type ExcessDelays = 'clamp' | 'reject';
+
+/** The file text of a model or delay-table export, and (tables) how many delays a target clamped. */
 export function exportText(
   source: ExportSource,
   format: Exclude<ExportFormat, 'gap'>,
   raw: RawDataset | null,
-): string {
-  if (format === 'delays-json') return delayTableJson(source.config, source.layers);
-  if (format === 'delays-csv') return delayTableCsv(source.config, source.layers);
+  target: HardwareTarget = 'unbounded',
+  excess: ExcessDelays = 'clamp',
+): { text: string; clamped: number[] } {
+  if (format === 'delays-json' || format === 'delays-csv') {
+    const fitted = fitDelayTable(buildDelayTable(source.config, source.layers), target);
+    const over = fitted.clamped.reduce((a, b) => a + b, 0);
+    if (over > 0 && excess === 'reject')
+      throw new UsageError(
+        `export: ${over} delays exceed ${target}'s largest, ${targetMaxDelay(target)} steps (per layer: ${fitted.clamped.join(', ')}); --excess clamp clamps them`,
+      );
+    const text = format === 'delays-json' ? tableJson(fitted.table) : tableCsv(fitted.table);
+    return { text, clamped: fitted.clamped };
+  }
+  if (target !== 'unbounded')
+    throw new UsageError(
+      'export: --target applies to delay tables (delays-json, delays-csv); a model file keeps real delays',
+    );
   const model = loadedTrainer(source, raw);
-  return encodeModel(
+  const text = encodeModel(
     modelFromTrainer(model, {
       dataset: source.dataset,
       ...(source.metrics ? { metrics: source.metrics } : {}),
     }),
   );
+  return { text, clamped: [] };
 }
 
 /** One way of running the trained delays, and its test accuracy. */

@@ -30,6 +30,7 @@ import {
   type ExportFormat,
 } from './export.ts';
 import { writeAtomically } from './runOutput.ts';
+import { HARDWARE_TARGETS, targetMaxDelay, type HardwareTarget } from '../core/hardware.ts';
 import { PAPER_SPARSITIES } from '../core/structure/ablation.ts';
 import {
   MANIFEST_FILE,
@@ -73,11 +74,13 @@ Usage:
   delaylab sweep --out <dir> [--processes P] [--summary] [--json]
                                         resume that sweep, or (--summary) print its table as it stands
   delaylab export <run dir | model file> --format model|delays-json|delays-csv|gap [--parameters best|final]
-                 [--data <dir | file>] [--out <file>] [--json]
+                 [--target unbounded|loihi2|spinnaker] [--excess clamp|reject] [--data <dir | file>] [--out <file>] [--json]
                                         the playground's model file or quantised delay table of a run's
                                         best-validation (default) or last parameters; gap: the rounding-gap
                                         report (test accuracy with the trained kernel, lerp, and integer ring
-                                        buffers rounding to the nearest step and down; delays at 0 and Td - 1)
+                                        buffers rounding to the nearest step and down; delays at 0 and Td - 1);
+                                        --target fits a delay table to a chip's delays (Loihi 2: 0-62 steps,
+                                        SpiNNaker: 0-15), clamping longer ones (or --excess reject: refusing)
   delaylab gradcheck [--json]           finite-difference check of every gradient (Float64)
   delaylab help
 
@@ -232,7 +235,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return failed.length > 0 ? 1 : 0;
     }
     case 'export': {
-      checkKnown(flags, ['format', 'parameters', 'data', 'out', 'json']);
+      checkKnown(flags, ['format', 'parameters', 'data', 'out', 'json', 'target', 'excess']);
       if (operands.length !== 1)
         throw new UsageError('export takes one run folder (written by train --out) or model file');
       const path = operands[0]!;
@@ -257,7 +260,26 @@ async function main(argv: readonly string[]): Promise<number> {
         else out(text);
         return 0;
       }
-      const text = exportText(source, format as Exclude<ExportFormat, 'gap'>, loaded);
+      const target =
+        stringFlag(flags, 'target', HARDWARE_TARGETS.map((t) => t.value).join(' | ')) ?? 'unbounded';
+      if (!HARDWARE_TARGETS.some((t) => t.value === target))
+        throw new UsageError(
+          `--target must be ${HARDWARE_TARGETS.map((t) => t.value).join(', ')}, got '${target}'`,
+        );
+      const excess = stringFlag(flags, 'excess', 'clamp or reject') ?? 'clamp';
+      if (excess !== 'clamp' && excess !== 'reject')
+        throw new UsageError(`--excess must be clamp or reject, got '${excess}'`);
+      const { text, clamped } = exportText(
+        source,
+        format as Exclude<ExportFormat, 'gap'>,
+        loaded,
+        target as HardwareTarget,
+        excess,
+      );
+      if (clamped.some((n) => n > 0))
+        err(
+          `export: ${clamped.join(' + ')} delays clamped to ${target}'s largest (${targetMaxDelay(target as HardwareTarget)} steps)`,
+        );
       if (outPath) {
         writeAtomically(outPath, text.endsWith('\n') ? text : `${text}\n`);
         err(`export: wrote the ${source.what} to ${outPath}`);

@@ -122,17 +122,26 @@ export function buildDelayTable(config: ExperimentConfig, layers: readonly Layer
 
 /** The delay table as JSON text, one matrix row per line. */
 export function delayTableJson(config: ExperimentConfig, layers: readonly LayerParameters[]): string {
-  return `${formatJson(buildDelayTable(config, layers), '')}\n`;
+  return tableJson(buildDelayTable(config, layers));
 }
 
-/** The delay table as CSV (`layer,post,pre,delay_steps,weight`), one line per synapse. */
+/** A built (or fitted, core/hardware.ts) delay table as JSON text. */
+export function tableJson(table: DelayTable): string {
+  return `${formatJson(table, '')}\n`;
+}
+
 export function delayTableCsv(
   config: ExperimentConfig,
   layers: readonly LayerParameters[],
   options: { omitZeroWeights?: boolean } = {},
 ): string {
+  return tableCsv(buildDelayTable(config, layers), options);
+}
+
+/** A built (or fitted) delay table as CSV: one synapse per line. */
+export function tableCsv(table: DelayTable, options: { omitZeroWeights?: boolean } = {}): string {
   const lines = ['layer,post,pre,delay_steps,weight'];
-  buildDelayTable(config, layers).layers.forEach((layer, l) => {
+  table.layers.forEach((layer, l) => {
     for (let post = 0; post < layer.size; post++) {
       const delays = layer.delays[post]!;
       const weights = layer.weights[post]!;

@@ -9,6 +9,7 @@ import {
 import { preset } from '../core/presets.ts';
 import type { EngineChoice } from '../worker/protocol.ts';
 import { NO_CLASSROOM, type ClassroomSettings } from '../app/classroom.ts';
+import type { HardwareTarget } from '../core/hardware.ts';
 import type { AppState } from './index.ts';
 
 /** The preset the page opens with when no link or stored run says otherwise. */
@@ -36,6 +37,9 @@ export interface ExperimentSlice {
   /** Classroom mode: what the page's link hides and fixes (app/classroom.ts). */
   classroom: ClassroomSettings;
   setClassroom: (settings: ClassroomSettings) => void;
+  /** The chip the network is meant for: the editor warns about delays it cannot hold. */
+  hardwareTarget: HardwareTarget;
+  setHardwareTarget: (target: HardwareTarget) => void;
 }
 
 export const createExperimentSlice: StateCreator<AppState, [], [], ExperimentSlice> = (set, get) => ({
@@ -61,4 +65,6 @@ export const createExperimentSlice: StateCreator<AppState, [], [], ExperimentSli
   setLinkMessages: (linkMessages) => set({ linkMessages }),
   classroom: NO_CLASSROOM,
   setClassroom: (classroom) => set({ classroom }),
+  hardwareTarget: 'unbounded',
+  setHardwareTarget: (hardwareTarget) => set({ hardwareTarget }),
 });

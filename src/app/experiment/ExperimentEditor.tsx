@@ -14,6 +14,7 @@ import {
   WEIGHT_INITS,
 } from '../../core/options.ts';
 import { delayRange } from '../../core/synapses/kernels.ts';
+import { HARDWARE_TARGETS, hardwareWarnings } from '../../core/hardware.ts';
 import { useApp } from '../../store/index.ts';
 import { NumberField, SelectField, TextField } from '../fields.tsx';
 import {
@@ -294,6 +295,34 @@ function NetworkSection({ config, edit }: { config: ExperimentConfig; edit: Edit
   );
 }
 
+/**
+ * The chip the delays are meant for (Loihi 2, SpiNNaker): not part of the experiment, a check on
+ * it. Layers whose Td reaches beyond the chip's delays are listed while the network is edited.
+ */
+function HardwareTargetField({ config }: { config: ExperimentConfig }) {
+  const target = useApp((s) => s.hardwareTarget);
+  const setTarget = useApp((s) => s.setHardwareTarget);
+  const warnings = hardwareWarnings(config, target);
+  return (
+    <>
+      <SelectField
+        label="Hardware target"
+        testId="hardware-target"
+        value={target}
+        options={HARDWARE_TARGETS}
+        onChange={setTarget}
+      />
+      {warnings.length > 0 && (
+        <ul className="field-warning" data-testid="hardware-warnings" role="status">
+          {warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
 function DelaySection({ config, edit }: { config: ExperimentConfig; edit: Edit }) {
   const kernel = config.network.layers[0]!.kernel;
   const sigma = config.sigma;
@@ -326,6 +355,7 @@ function DelaySection({ config, edit }: { config: ExperimentConfig; edit: Edit }
           )
         }
       />
+      <HardwareTargetField config={config} />
       <SelectField
         label="σ schedule"
         configPath={['sigma', 'kind']}
