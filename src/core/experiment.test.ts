@@ -79,6 +79,7 @@ describe('presets', () => {
       'weights-only-fashion',
       'weights-only-fashion-authors-code',
       'yinyang',
+      'yinyang-fine',
       'yinyang-rewired',
     ]);
     const toy = PRESETS['toy']!;

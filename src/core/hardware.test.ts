@@ -35,5 +35,8 @@ describe('hardware targets', () => {
     ]);
     expect(fitted.table.layers[0]!.maxDelay).toBe(16);
     expect(fitDelayTable(table, 'unbounded').table).toBe(table);
+    // Absent synapses (weight 0) are clamped too but not counted: they carry no spike.
+    const sparse = buildDelayTable(config, [{ weights: Float64Array.from([1, 1, 1, 0, 1, 1]), delays }]);
+    expect(fitDelayTable(sparse, 'spinnaker').clamped).toEqual([1]);
   });
 });

@@ -63,7 +63,7 @@ export function hardwareWarnings(config: ExperimentConfig, target: HardwareTarge
 /** A delay table fitted to a target: delays above its largest clamped, with how many were. */
 export interface FittedTable {
   table: DelayTable;
-  /** Per layer, synapses whose delay was clamped. */
+  /** Per layer, synapses whose delay was clamped (of weight 0 not counted: absent synapses carry no spike). */
   clamped: number[];
 }
 
@@ -74,10 +74,10 @@ export function fitDelayTable(table: DelayTable, target: HardwareTarget): Fitted
   const clamped: number[] = [];
   const layers = table.layers.map((layer) => {
     let n = 0;
-    const delays = layer.delays.map((row) =>
-      row.map((d) => {
+    const delays = layer.delays.map((row, post) =>
+      row.map((d, pre) => {
         if (d <= max) return d;
-        n++;
+        if (layer.weights[post]![pre] !== 0) n++;
         return max;
       }),
     );

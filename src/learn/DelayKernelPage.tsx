@@ -226,7 +226,11 @@ export function DelayKernelPage({
       <PageLinks
         config={config}
         state={state}
-        holds="one input, this synapse and kernel, one neuron; Play trains the delay toward a first spike 12 ms after the input"
+        holds={
+          state.kernel === 'round'
+            ? 'one input, this synapse and kernel, one neuron; a ring buffer has no delay gradient, so Play trains nothing'
+            : 'one input, this synapse and kernel, one neuron; Play trains the delay toward a first spike 12 ms after the input'
+        }
       />
     </article>
   );

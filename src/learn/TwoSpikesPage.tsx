@@ -187,7 +187,7 @@ export function TwoSpikesPage({
       <PageLinks
         config={config}
         state={state}
-        holds="the same two inputs, neuron and delays; Play trains the delays toward a first spike at 30 ms"
+        holds="the same two inputs, neuron and delays; Step and Play there run it, nothing trains"
       />
     </article>
   );

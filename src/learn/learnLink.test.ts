@@ -24,13 +24,19 @@ describe('Learn page links', () => {
 
   it('round-trip page 3 for both cases and any step of their runs', () => {
     for (const which of ['toy', 'far'] as const)
-      for (const step of [0, 1, 299, 4000]) {
+      for (const step of which === 'toy' ? [0, 1, 299, 300] : [0, 1, 299, 4000]) {
         const state: LearnState = { page: 'targets', which, step };
         expect(parseLearnLink(learnLink(state))).toEqual(state);
       }
+    // Each case's step is clamped to its own run (toy: 300 steps, far: 4,000).
     expect(parseLearnLink('#targets&case=near&step=1e9')).toEqual({
       page: 'targets',
       which: 'toy',
+      step: 300,
+    });
+    expect(parseLearnLink('#targets&case=far&step=1e9')).toEqual({
+      page: 'targets',
+      which: 'far',
       step: 4000,
     });
   });

@@ -60,8 +60,8 @@ export interface DelaysVsWeightsState {
 export type LearnState =
   TwoSpikesState | DelayKernelState | TargetsState | CoincidenceState | DelaysVsWeightsState;
 
-/** The longest run a link may ask the targets page to replay (the far case's 4,000 steps). */
-const MAX_TARGET_STEPS = 4000;
+/** Each case's whole run: the most steps a link may ask the targets page to replay. */
+const MAX_TARGET_STEPS: Record<TargetCase, number> = { toy: 300, far: 4000 };
 
 /** Where each page starts. */
 export function defaultLearnState(page: LearnPageId = 'two-spikes'): LearnState {
@@ -115,7 +115,7 @@ export function parseLearnLink(fragment: string): LearnState {
     case 'targets': {
       const which = TARGET_CASES.find((c) => c === values.get('case')) ?? state.which;
       const step = Math.round(number('step', 0));
-      return { ...state, which, step: Math.min(MAX_TARGET_STEPS, Math.max(0, step)) };
+      return { ...state, which, step: Math.min(MAX_TARGET_STEPS[which], Math.max(0, step)) };
     }
     case 'coincidence':
       return {

@@ -330,7 +330,7 @@ export class DelayLayer {
     const mask = this.mask;
     if (!mask || this.sparsePath === 'never') return null;
     // Rebuilt every forward (a byte scan of the mask): rewiring changes the mask between steps.
-    const list = synapseList(mask, this.inputs, this.outputs, 1);
+    const list = synapseList(mask, this.inputs, this.outputs, 1, this.weights);
     if (
       this.sparsePath === 'auto' &&
       (this.keepDormantGradients || list.count > SPARSE_PATH_FRACTION * mask.length)

@@ -97,6 +97,19 @@ describe('the sparse path of a masked DelayLayer (active synapses only)', () => 
     expect(Array.from(dormant.index)).toEqual([1, 3, 4, 5, 8]);
   });
 
+  it('counts a synapse of nonzero weight as active whatever its mask (a model evaluated under a later mask)', () => {
+    const { kernel } = MODES[0]!;
+    const input = spikes(41);
+    const rng = new Rng(42);
+    const R = Float64Array.from({ length: BATCH * T * OUTPUTS }, () => rng.normal(0, 1));
+    const sparse = maskedLayer(kernel, 'always', 9);
+    const dense = maskedLayer(kernel, 'never', 9);
+    // A synapse pruned since: mask 0, but the evaluated parameters still give it a weight.
+    const q = sparse.mask!.indexOf(0);
+    sparse.weights[q] = dense.weights[q] = 0.7;
+    expectClose(run(sparse, input, R).current, run(dense, input, R).current, 1e-13, 'current');
+  });
+
   for (const { name, kernel } of MODES) {
     it(`${name}: the same current and gradients as the dense loops, RigL's dormant gradients included`, () => {
       for (const keepDormant of [false, true]) {

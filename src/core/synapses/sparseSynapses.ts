@@ -32,11 +32,23 @@ export interface SynapseList {
   count: number;
 }
 
-/** The synapses whose mask byte is `keep` (1: the active ones, 0: the dormant ones). */
-export function synapseList(mask: Uint8Array, inputs: number, outputs: number, keep: 0 | 1): SynapseList {
+/**
+ * The synapses whose mask byte is `keep` (1: the active ones, 0: the dormant ones). With
+ * `weights`, a synapse of nonzero weight counts as active whatever its mask says: a model
+ * evaluated under a later mask (the best-validation parameters of a rewired run) keeps every
+ * synapse it had. During training the two agree: absent synapses are held at weight 0.
+ */
+export function synapseList(
+  mask: Uint8Array,
+  inputs: number,
+  outputs: number,
+  keep: 0 | 1,
+  weights: ArrayLike<number> | null = null,
+): SynapseList {
+  const isActive = (q: number): 0 | 1 => (mask[q]! !== 0 || (weights !== null && weights[q] !== 0) ? 1 : 0);
   const start = new Int32Array(inputs + 1);
   let count = 0;
-  for (let q = 0; q < mask.length; q++) if ((mask[q]! !== 0 ? 1 : 0) === keep) count++;
+  for (let q = 0; q < mask.length; q++) if (isActive(q) === keep) count++;
   const post = new Int32Array(count);
   const index = new Int32Array(count);
   let s = 0;
@@ -44,7 +56,7 @@ export function synapseList(mask: Uint8Array, inputs: number, outputs: number, k
     start[i] = s;
     const row = i * outputs;
     for (let j = 0; j < outputs; j++) {
-      if ((mask[row + j]! !== 0 ? 1 : 0) !== keep) continue;
+      if (isActive(row + j) !== keep) continue;
       post[s] = j;
       index[s] = row + j;
       s++;

@@ -32,12 +32,18 @@ export function describeAdapter(info: GpuContext['adapterInfo']): string {
  */
 export class GpuEngine implements Engine {
   readonly info: EngineInfo;
-  readonly pipelined = true;
+  /**
+   * Steps are issued without waiting, except for a rewired network: its steps wait for the host's
+   * rewiring of the step before, so the run loop must wait for each (its step count, the losses'
+   * steps, follow the trainer's).
+   */
+  readonly pipelined: boolean;
 
   private constructor(
     private readonly ctx: GpuContext,
     readonly trainer: GpuTrainer,
   ) {
+    this.pipelined = !trainer.reference.rewires;
     this.info = {
       kind: 'gpu',
       method: 'bptt',
