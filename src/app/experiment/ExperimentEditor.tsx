@@ -351,6 +351,9 @@ function DelaySection({ config, edit }: { config: ExperimentConfig; edit: Edit }
               // Keep the initial delays inside the new range rather than refuse a shorter Td.
               const longest = delayRange(v).max;
               if (l.delayInit.kind === 'uniform') l.delayInit.high = Math.min(l.delayInit.high, longest);
+              // Per-synapse delays beyond the new range give way to a uniform draw.
+              if (l.delayInit.kind === 'values' && l.delayInit.values.some((d) => d > longest))
+                l.delayInit = { kind: 'uniform', low: 0, high: longest };
             }),
           )
         }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateExperiment } from '../../core/experiment.ts';
 import { preset } from '../../core/presets.ts';
+import { twoSpikesConfig } from '../../core/teaching/twoSpikes.ts';
 import {
   defaultEncoder,
   hiddenSizesText,
@@ -28,6 +29,19 @@ describe('experiment edits', () => {
     expect(() => validateExperiment(c)).not.toThrow();
     setHiddenSizes(c, []);
     expect(c.network.layers).toHaveLength(1);
+    expect(() => validateExperiment(c)).not.toThrow();
+  });
+
+  it('per-synapse delays (a Learn setup) give way to a uniform draw when the shape changes, and only then', () => {
+    const c = twoSpikesConfig({ delays: [10, 3] }); // 2 inputs -> 1 output, Td 20
+    setHiddenSizes(c, []);
+    expect(c.network.layers[0]!.delayInit).toEqual({ kind: 'values', values: [10, 3] });
+    setHiddenSizes(c, [4]);
+    // Both layers changed shape (2 x 4 and 4 x 1 synapses): both draw their delays now.
+    expect(c.network.layers.map((l) => l.delayInit)).toEqual([
+      { kind: 'uniform', low: 0, high: 19 },
+      { kind: 'uniform', low: 0, high: 19 },
+    ]);
     expect(() => validateExperiment(c)).not.toThrow();
   });
 

@@ -77,6 +77,23 @@ export function setHiddenSizes(draft: ExperimentConfig, sizes: number[]): void {
     ...sizes.map((size, i) => ({ ...structuredClone(hidden[i] ?? template), size })),
     output,
   ];
+  freePerSynapseDelays(draft);
+}
+
+/**
+ * Per-synapse starting delays (a Learn page's exact setup) fit only the shape they were made
+ * for: where a layer's synapse count or Td no longer matches them, that layer draws its delays
+ * uniformly over the whole range instead, so an edit of the shape is applied rather than refused.
+ */
+export function freePerSynapseDelays(draft: ExperimentConfig): void {
+  let fanIn = draft.network.inputs;
+  for (const l of draft.network.layers) {
+    const init = l.delayInit;
+    const top = l.kernel.maxDelay - 1;
+    if (init.kind === 'values' && (init.values.length !== fanIn * l.size || init.values.some((d) => d > top)))
+      l.delayInit = { kind: 'uniform', low: 0, high: top };
+    fanIn = l.size;
+  }
 }
 
 /** Neuron defaults when switching model (keeps threshold, spiking and surrogate). */
