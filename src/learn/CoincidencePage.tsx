@@ -11,7 +11,7 @@ import {
   type PatternResponse,
 } from '../core/teaching/coincidence.ts';
 import type { CoincidenceState } from './learnLink.ts';
-import { BottomAxis, PageLinks, type FigureFrame } from './pageParts.tsx';
+import { BottomAxis, PageLinks, PlayControls, type FigureFrame } from './pageParts.tsx';
 import { useSteppedRun } from './useSteppedRun.ts';
 
 const FRAME: FigureFrame = { width: 320, height: 170, margin: { top: 22, right: 10, bottom: 30, left: 58 } };
@@ -117,29 +117,13 @@ export function CoincidencePage({
         grow until P's spikes arrive together, and the same delays scatter P′'s spikes even further apart. The
         neuron, with its delays, now detects the order of the spikes, not just their number.
       </p>
-      <p className="learn-buttons">
-        <button type="button" data-testid="play" disabled={done} onClick={() => setPlaying((p) => !p)}>
-          {playing ? 'Pause' : 'Play'}
-        </button>
-        <button
-          type="button"
-          data-testid="step"
-          disabled={playing || done}
-          onClick={() => onChange({ ...state, step: state.step + 1 })}
-        >
-          Step
-        </button>
-        <button
-          type="button"
-          data-testid="reset"
-          onClick={() => {
-            setPlaying(false);
-            onChange({ ...state, step: 0 });
-          }}
-        >
-          Reset
-        </button>
-      </p>
+      <PlayControls
+        playing={playing}
+        done={done}
+        setPlaying={setPlaying}
+        onStep={() => onChange({ ...state, step: state.step + 1 })}
+        onReset={() => onChange({ ...state, step: 0 })}
+      />
       <div className="raster-grid">
         <Raster title="P, before" response={snap.before[0]} reversed={false} testId="raster-p-before" />
         <Raster title="P′, before" response={snap.before[1]} reversed testId="raster-r-before" />

@@ -9,7 +9,7 @@ import {
 } from '../core/teaching/targets.ts';
 import type { TargetsState } from './learnLink.ts';
 import { useSteppedRun } from './useSteppedRun.ts';
-import { AxisTitles, BottomAxis, PageLinks, type FigureFrame } from './pageParts.tsx';
+import { AxisTitles, BottomAxis, PageLinks, PlayControls, type FigureFrame } from './pageParts.tsx';
 
 const LOSS_FRAME: FigureFrame = {
   width: 640,
@@ -169,29 +169,13 @@ export function TargetsPage({
           </label>
         ))}
       </fieldset>
-      <p className="learn-buttons">
-        <button type="button" data-testid="play" disabled={done} onClick={() => setPlaying((p) => !p)}>
-          {playing ? 'Pause' : 'Play'}
-        </button>
-        <button
-          type="button"
-          data-testid="step"
-          disabled={playing || done}
-          onClick={() => onChange({ ...state, step: state.step + 1 })}
-        >
-          Step
-        </button>
-        <button
-          type="button"
-          data-testid="reset"
-          onClick={() => {
-            setPlaying(false);
-            onChange({ ...state, step: 0 });
-          }}
-        >
-          Reset
-        </button>
-      </p>
+      <PlayControls
+        playing={playing}
+        done={done}
+        setPlaying={setPlaying}
+        onStep={() => onChange({ ...state, step: state.step + 1 })}
+        onReset={() => onChange({ ...state, step: 0 })}
+      />
       <figure className="learn-figure-box">
         <TimingFigure snap={snap} steps={config.network.timeSteps} />
         <figcaption>

@@ -97,3 +97,39 @@ export function PageLinks({
     </p>
   );
 }
+
+/** Play / Pause, Step and Reset of a Learn page's stepped training (useSteppedRun). */
+export function PlayControls({
+  playing,
+  done,
+  setPlaying,
+  onStep,
+  onReset,
+}: {
+  playing: boolean;
+  done: boolean;
+  setPlaying: (playing: boolean | ((p: boolean) => boolean)) => void;
+  onStep: () => void;
+  onReset: () => void;
+}) {
+  return (
+    <p className="learn-buttons">
+      <button type="button" data-testid="play" disabled={done} onClick={() => setPlaying((p) => !p)}>
+        {playing ? 'Pause' : 'Play'}
+      </button>
+      <button type="button" data-testid="step" disabled={playing || done} onClick={onStep}>
+        Step
+      </button>
+      <button
+        type="button"
+        data-testid="reset"
+        onClick={() => {
+          setPlaying(false);
+          onReset();
+        }}
+      >
+        Reset
+      </button>
+    </p>
+  );
+}

@@ -3,6 +3,7 @@ import { validateExperiment } from '../experiment.ts';
 import { Network } from '../network.ts';
 import { preset } from '../presets.ts';
 import { Rng } from '../rng.ts';
+import { teachingSrm } from './srmNeuron.ts';
 import { AdamState } from '../train/adam.ts';
 import { sigmaAt } from '../train/schedules.ts';
 
@@ -51,16 +52,7 @@ export function coincidenceConfig(): ExperimentConfig {
       layers: [
         {
           size: 1,
-          neuron: {
-            model: 'srm',
-            tauSynMs: 5,
-            tauRefMs: 5,
-            threshold: 1,
-            refractoryScale: 2,
-            spiking: true,
-            surrogate: { kind: 'slayerExp', alpha: 0.1 },
-            detachReset: true,
-          },
+          neuron: teachingSrm(5),
           kernel: {
             mode: 'gauss',
             maxDelay: COINCIDENCE_MAX_DELAY,

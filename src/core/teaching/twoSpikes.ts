@@ -3,6 +3,7 @@ import { validateExperiment } from '../experiment.ts';
 import { Network } from '../network.ts';
 import { preset } from '../presets.ts';
 import { Rng } from '../rng.ts';
+import { teachingSrm } from './srmNeuron.ts';
 
 /**
  * Learn page 1, "one neuron, two input spikes" (the delay-only paper's Figure 2): two inputs
@@ -68,16 +69,7 @@ export function twoSpikesConfig(setup: TwoSpikesSetup): ExperimentConfig {
       layers: [
         {
           size: 1,
-          neuron: {
-            model: 'srm',
-            tauSynMs: TWO_SPIKES_TAU_SYN_MS,
-            tauRefMs: 5,
-            threshold: 1,
-            refractoryScale: 2,
-            spiking: true,
-            surrogate: { kind: 'slayerExp', alpha: 0.1 },
-            detachReset: true,
-          },
+          neuron: teachingSrm(TWO_SPIKES_TAU_SYN_MS),
           kernel: {
             mode: 'round',
             maxDelay: TWO_SPIKES_MAX_DELAY,
