@@ -24,7 +24,7 @@ if (!vulkanLoader.some((p) => existsSync(p))) {
 }
 if (spawnSync('/usr/bin/python3', ['-c', 'import h5py'], { stdio: 'ignore' }).status !== 0) {
   problems.push(
-    "Python's h5py is missing (/usr/bin/python3 -c 'import h5py' fails): the HDF5 reader's test writes its SHD-layout file with it.\n" +
+    "Python's h5py is missing (/usr/bin/python3 -c 'import h5py' fails): the HDF5 reader's test writes its SHD-layout file with it, and the NIR test reads exported graphs with it as the NIR library does.\n" +
       '    Install it with:  sudo apt-get install -y python3-h5py',
   );
 }

@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildTaskData } from '../core/data/tasks.ts';
+import { buildTaskData, gatherBatch } from '../core/data/tasks.ts';
+import { simulateNir } from '../core/nir/simulate.ts';
+import { readNirFile } from '../io/nirFile.ts';
 import { parseDelayTable } from '../core/delayTable.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import { applyModel, decodeModel } from '../core/modelFile.ts';
@@ -147,9 +149,60 @@ describe('delaylab export', () => {
     );
   });
 
+  it('writes a NIR graph of the best-validation model that runs to the spikes of ring-buffer inference', async () => {
+    const file = join(dir, 'model.nir');
+    const r = run(BIN, ['export', dir, '--format', 'nir', '--out', file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/wrote the best-validation model \(epoch \d\) as a NIR graph/);
+    expect(r.stderr).toMatch(/layer 0: \d+ delay branches \(\d+-\d+ steps\)/);
+    expect(r.stderr).toMatch(/\d+ nodes, \d+ edges; \d+ stored weights for \d+ synapses \(\d+\.\dx\)/);
+    const graph = await readNirFile(readFileSync(file), file);
+    const c = readCheckpoint(dir);
+    const t = new Trainer(c.config, {
+      precision: 'f32',
+      data: buildTaskData(c.config, builtinMnistDataset()),
+    });
+    setParameters(t, c.best!.layers);
+    const { timeSteps } = c.config.network;
+    for (const sample of Array.from(t.data.test).slice(0, 10)) {
+      const reference = t.ringBufferRecords(sample);
+      const trace = simulateNir(
+        graph,
+        gatherBatch(t.data, [sample]),
+        timeSteps,
+        graph.metadata['dt'] as number,
+      );
+      expect(Array.from(trace.outputs.get('layer0.neurons')!)).toEqual(Array.from(reference[0]!.spikes));
+      const readout = trace.outputs.get('output')!;
+      reference[1]!.membrane.forEach((v, i) => expect(readout[i]).toBeCloseTo(v, 9));
+    }
+    const json = run(BIN, ['export', dir, '--format', 'nir', '--out', file, '--json']);
+    const summary = JSON.parse(json.stdout) as { nodes: number; synapses: number; bytes: number };
+    expect(summary.nodes).toBe(graph.nodes.size);
+    expect(summary.bytes).toBe(readFileSync(file).length);
+    expect(run(BIN, ['export', dir, '--format', 'nir']).stderr).toMatch(/give --out <file.nir>/);
+  });
+
+  it('refuses a NIR export of spike-response neurons, saying what to export instead', () => {
+    const model = join(dir, 'srm.model.json');
+    const srm = mkdtempSync(join(tmpdir(), 'delaylab-srm-'));
+    const config = tempFile(
+      'srm.json',
+      JSON.stringify({
+        extends: 'delay-only-mnist',
+        task: { trainLimit: 100, testLimit: 50 },
+        training: { epochs: 1 },
+      }),
+    );
+    expect(run(BIN, ['train', '--config', config, '--out', srm]).code).toBe(0);
+    const r = run(BIN, ['export', srm, '--format', 'nir', '--out', model]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/NIR has no spike-response model.*--format delays-json/);
+  });
+
   it('refuses a bad format, a missing source and extra arguments with exit 2', () => {
     expect(run(BIN, ['export', dir, '--format', 'onnx']).stderr).toMatch(
-      /--format must be model, delays-json, delays-csv, gap/,
+      /--format must be model, delays-json, delays-csv, nir, gap/,
     );
     expect(run(BIN, ['export', join(dir, 'missing.json'), '--format', 'model']).code).toBe(2);
     expect(run(BIN, ['export', dir, dir, '--format', 'model']).stderr).toMatch(/one run folder/);

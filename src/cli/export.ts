@@ -3,7 +3,15 @@ import type { Checkpoint } from '../core/checkpoint.ts';
 import { buildTaskData } from '../core/data/tasks.ts';
 import type { RawDataset } from '../core/data/types.ts';
 import { buildDelayTable, tableCsv, tableJson } from '../core/delayTable.ts';
-import { fitDelayTable, targetMaxDelay, type HardwareTarget } from '../core/hardware.ts';
+import { fitDelayTable, targetMaxDelay, type FittedTable, type HardwareTarget } from '../core/hardware.ts';
+import {
+  graphSize,
+  NirExportError,
+  nirGraphFromTable,
+  type NirGraphSize,
+  type NirLayerBranches,
+} from '../core/nir/graph.ts';
+import { writeNirFile } from '../io/nirFile.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import {
   decodeModel,
@@ -24,7 +32,7 @@ import { readCheckpoint } from './runOutput.ts';
  * ring buffer's integer taps costs.
  */
 
-export const EXPORT_FORMATS = ['model', 'delays-json', 'delays-csv', 'gap'] as const;
+export const EXPORT_FORMATS = ['model', 'delays-json', 'delays-csv', 'nir', 'gap'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Which parameters of a run folder: the best-validation model's (what `report` tests) or the last. */
@@ -139,21 +147,74 @@ export function loadedTrainer(source: ExportSource, raw: RawDataset | null, conf
 /** Delays a hardware target cannot hold: clamp them to its largest, or refuse the export. */
 export type ExcessDelays = 'clamp' | 'reject';
 
+/** The source's quantised delay table fitted to a target, refused when it must clamp and may not. */
+function fittedTable(source: ExportSource, target: HardwareTarget, excess: ExcessDelays): FittedTable {
+  const fitted = fitDelayTable(buildDelayTable(source.config, source.layers), target);
+  const over = fitted.clamped.reduce((a, b) => a + b, 0);
+  if (over > 0 && excess === 'reject')
+    throw new UsageError(
+      `export: ${over} delays exceed ${target}'s largest, ${targetMaxDelay(target)} steps (per layer: ${fitted.clamped.join(', ')}); --excess clamp clamps them`,
+    );
+  return fitted;
+}
+
+/** A NIR export: the file's bytes, what the per-delay expansion cost, and what a target clamped. */
+export interface NirExport {
+  bytes: Uint8Array;
+  size: NirGraphSize;
+  branches: NirLayerBranches[];
+  clamped: number[];
+}
+
+/**
+ * The source as a NIR graph (core/nir/graph.ts) in an HDF5 file: integer delays as inference
+ * runs them (fitted to `target`), one Linear + Delay branch per distinct delay of each layer.
+ */
+export async function exportNir(
+  source: ExportSource,
+  target: HardwareTarget = 'unbounded',
+  excess: ExcessDelays = 'clamp',
+): Promise<NirExport> {
+  const fitted = fittedTable(source, target, excess);
+  let built: ReturnType<typeof nirGraphFromTable>;
+  try {
+    built = nirGraphFromTable(source.config, fitted.table, {
+      generator: 'Delay Lab',
+      source: source.what,
+      delaylab_config: JSON.stringify(source.config),
+      hardware_target: target,
+    });
+  } catch (e) {
+    if (e instanceof NirExportError) throw new UsageError(`export: ${e.message}`);
+    throw e;
+  }
+  const bytes = await writeNirFile(built.graph);
+  return { bytes, size: graphSize(built.graph), branches: built.branches, clamped: fitted.clamped };
+}
+
+/** One line per layer and a total: what the NIR expansion holds. */
+export function nirSummary(result: NirExport): string {
+  const s = result.size;
+  const layers = result.branches.map(
+    (b) =>
+      `layer ${b.layer}: ${b.delays.length} delay branch${b.delays.length === 1 ? '' : 'es'} (${b.delays.length > 0 ? `${b.delays[0]}-${b.delays.at(-1)} steps` : 'no synapses'})`,
+  );
+  return [
+    ...layers,
+    `${s.nodes} nodes, ${s.edges} edges; ${s.storedWeights} stored weights for ${s.synapses} synapses (${s.expansion.toFixed(1)}x), ${s.delayElements} delay elements; ${result.bytes.length} bytes`,
+  ].join('\n');
+}
+
 /** The file text of a model or delay-table export, and (tables) how many delays a target clamped. */
 export function exportText(
   source: ExportSource,
-  format: Exclude<ExportFormat, 'gap'>,
+  format: Exclude<ExportFormat, 'gap' | 'nir'>,
   raw: RawDataset | null,
   target: HardwareTarget = 'unbounded',
   excess: ExcessDelays = 'clamp',
 ): { text: string; clamped: number[] } {
   if (format === 'delays-json' || format === 'delays-csv') {
-    const fitted = fitDelayTable(buildDelayTable(source.config, source.layers), target);
-    const over = fitted.clamped.reduce((a, b) => a + b, 0);
-    if (over > 0 && excess === 'reject')
-      throw new UsageError(
-        `export: ${over} delays exceed ${target}'s largest, ${targetMaxDelay(target)} steps (per layer: ${fitted.clamped.join(', ')}); --excess clamp clamps them`,
-      );
+    const fitted = fittedTable(source, target, excess);
     const text = format === 'delays-json' ? tableJson(fitted.table) : tableCsv(fitted.table);
     return { text, clamped: fitted.clamped };
   }

@@ -23,7 +23,9 @@ import {
   EXPORT_FORMATS,
   exportConfig,
   exportSource,
+  exportNir,
   exportText,
+  nirSummary,
   gapMarkdown,
   roundingGap,
   trainerOf,
@@ -73,7 +75,7 @@ Usage:
                                          instead of running)
   delaylab sweep --out <dir> [--processes P] [--summary] [--json]
                                         resume that sweep, or (--summary) print its table as it stands
-  delaylab export <run dir | model file> --format model|delays-json|delays-csv|gap [--parameters best|final]
+  delaylab export <run dir | model file> --format model|delays-json|delays-csv|nir|gap [--parameters best|final]
                  [--target unbounded|loihi2|spinnaker] [--excess clamp|reject] [--data <dir | file>] [--out <file>] [--json]
                                         the playground's model file or quantised delay table of a run's
                                         best-validation (default) or last parameters; gap: the rounding-gap
@@ -81,6 +83,8 @@ Usage:
                                         buffers rounding to the nearest step and down; delays at 0 and Td - 1);
                                         --target fits a delay table to a chip's delays (Loihi 2: 0-62 steps,
                                         SpiNNaker: 0-15), clamping longer ones (or --excess reject: refusing)
+                                        nir: a NIR graph (HDF5, --out needed) of LIF networks, one Linear +
+                                        Delay branch per distinct integer delay; prints what that costs
   delaylab gradcheck [--json]           finite-difference check of every gradient (Float64)
   delaylab help
 
@@ -269,9 +273,32 @@ async function main(argv: readonly string[]): Promise<number> {
       const excess = stringFlag(flags, 'excess', 'clamp or reject') ?? 'clamp';
       if (excess !== 'clamp' && excess !== 'reject')
         throw new UsageError(`--excess must be clamp or reject, got '${excess}'`);
+      if (format === 'nir') {
+        if (!outPath)
+          throw new UsageError('export --format nir writes a binary HDF5 file: give --out <file.nir>');
+        const result = await exportNir(source, target as HardwareTarget, excess);
+        if (result.clamped.some((n) => n > 0))
+          err(
+            `export: ${result.clamped.join(' + ')} delays clamped to ${target}'s largest (${targetMaxDelay(target as HardwareTarget)} steps)`,
+          );
+        writeAtomically(outPath, result.bytes);
+        err(`export: wrote the ${source.what} as a NIR graph to ${outPath}`);
+        if (json)
+          out(
+            JSON.stringify({
+              file: outPath,
+              ...result.size,
+              bytes: result.bytes.length,
+              branches: result.branches,
+              clamped: result.clamped,
+            }),
+          );
+        else err(nirSummary(result));
+        return 0;
+      }
       const { text, clamped } = exportText(
         source,
-        format as Exclude<ExportFormat, 'gap'>,
+        format as Exclude<ExportFormat, 'gap' | 'nir'>,
         loaded,
         target as HardwareTarget,
         excess,

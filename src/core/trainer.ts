@@ -7,6 +7,7 @@ import { Rng, type RngState } from './rng.ts';
 import type { LayerStorage } from './synapses/delayLayer.ts';
 import { ringBufferCurrent } from './synapses/ringBuffer.ts';
 import { allFinite, type Precision } from './tensor.ts';
+import type { NeuronRecord } from './neurons/types.ts';
 import { AdamState } from './train/adam.ts';
 import { activeCount, LayerRewiring, type RewiredLayer, type RewiringEvents } from './structure/rewiring.ts';
 import {
@@ -475,11 +476,30 @@ export class Trainer {
    * (each layer's `kernel.rounding`: floor or nearest) delivered by ring buffers.
    */
   quantisedFirstSpikes(sample = 0): number[] {
+    const layers = this.ringBufferRecords(sample);
+    const last = layers.at(-1)!;
+    const { timeSteps } = this.config.network;
+    return Array.from(
+      firstSpikeSteps({
+        ...last,
+        batch: 1,
+        timeSteps,
+        outputs: this.config.network.layers.at(-1)!.size,
+        threshold: this.config.network.layers.at(-1)!.neuron.threshold,
+      }),
+    );
+  }
+
+  /**
+   * Every layer's record (`[time][neuron]`, one sample) when the trained network runs as
+   * inference would: integer delays delivered by ring buffers, neurons in float64. The reference
+   * an exported graph (a delay table, NIR) is checked against.
+   */
+  ringBufferRecords(sample = 0): NeuronRecord[] {
     const { timeSteps: T, layers, dtMs, inputs } = this.config.network;
     let spikes: ArrayLike<number> = gatherBatch(this.data, [sample]);
     let fanIn = inputs;
-    let last: OutputRecord | null = null;
-    layers.forEach((cfg, l) => {
+    return layers.map((cfg, l) => {
       const syn = this.net.synapses[l]!;
       const current = ringBufferCurrent(
         spikes,
@@ -491,19 +511,10 @@ export class Trainer {
         cfg.kernel.maxDelay,
         cfg.kernel.rounding,
       );
-      const neurons = makeNeurons(cfg.size, cfg.neuron, dtMs, 'f64', 'heaviside');
-      const rec = neurons.forward(current, 1, T);
+      const rec = makeNeurons(cfg.size, cfg.neuron, dtMs, 'f64', 'heaviside').forward(current, 1, T);
       spikes = rec.spikes;
       fanIn = cfg.size;
-      last = {
-        membrane: rec.membrane,
-        spikes: rec.spikes,
-        batch: 1,
-        timeSteps: T,
-        outputs: cfg.size,
-        threshold: neurons.threshold,
-      };
+      return rec;
     });
-    return Array.from(firstSpikeSteps(last!));
   }
 }

@@ -1,16 +1,13 @@
 import type * as H5 from 'h5wasm';
 import { DataFormatError, type EventSet } from '../core/data/types.ts';
+import { freshMemoryPath, HDF5_SIGNATURE_BYTES, hasHdf5Signature, hdf5Reason, loadH5wasm } from './h5wasm.ts';
 
 /**
  * Reader for the HDF5 files of the Spiking Heidelberg Digits and Spiking Speech Commands (Cramer
  * et al.): `spikes/times` and `spikes/units` hold one variable-length array per sample (spike
  * times in seconds, input channels), `labels` one class per sample.
  *
- * HDF5 is read with h5wasm (the HDF5 C library compiled to WebAssembly). Its ESM build embeds the
- * wasm binary and imports no Node built-ins, so the same `import('h5wasm')` works in Node and in
- * the browser; it is imported lazily so the page only loads it when a user opens an HDF5 file.
- * (`h5wasm/node` is deliberately not used: it maps the host file system in place of the in-memory
- * one this reader writes the bytes into.)
+ * HDF5 is read with h5wasm (io/h5wasm.ts), loaded only when a user opens an HDF5 file.
  */
 
 /** Input channels of SHD and SSC (the cochlea model's 700 fibres). */
@@ -27,29 +24,6 @@ const LABELS = 'labels';
 const H5T_INTEGER = 0;
 const H5T_FLOAT = 1;
 const H5T_VLEN = 9;
-
-/** The 8-byte format signature; the superblock sits at 0, 512, 1024, 2048, ... (after a user block). */
-const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-
-interface Loaded {
-  h5: typeof H5;
-  module: Awaited<(typeof H5)['ready']>;
-}
-
-let loading: Promise<Loaded> | null = null;
-
-/** Imports and initialises h5wasm once (a failed load is retried on the next call). */
-function loadH5wasm(): Promise<Loaded> {
-  loading ??= import('h5wasm')
-    .then(async (h5) => ({ h5, module: await h5.ready }))
-    .catch((e: unknown) => {
-      loading = null;
-      throw e;
-    });
-  return loading;
-}
-
-let fileCounter = 0;
 
 /**
  * Parses an SHD/SSC HDF5 file's bytes: datasets `spikes/times` (variable-length float arrays,
@@ -73,16 +47,14 @@ export async function parseSpikeHdf5(
   if (!hasHdf5Signature(bytes)) {
     throw new DataFormatError(
       fileName,
-      bytes.length < SIGNATURE.length
+      bytes.length < HDF5_SIGNATURE_BYTES
         ? `is not an HDF5 file (only ${bytes.length} bytes long)`
         : 'is not an HDF5 file (no HDF5 signature at byte 0, 512, 1024, ...)',
     );
   }
   const { h5, module } = await loadH5wasm();
   const FS = module.FS;
-  let path: string;
-  do path = `/delaylab-spikes-${++fileCounter}.h5`;
-  while (FS.analyzePath(path).exists);
+  const path = freshMemoryPath(module, 'delaylab-spikes');
   let file: H5.File | null = null;
   try {
     // canOwn: MEMFS keeps a view of `bytes` instead of copying up to a gigabyte; the file is
@@ -114,22 +86,6 @@ export async function parseSpikeHdf5(
     module.deactivate_throwing_error_handler();
     if (FS.analyzePath(path).exists) FS.unlink(path);
   }
-}
-
-function hasHdf5Signature(bytes: Uint8Array): boolean {
-  for (let at = 0; at + SIGNATURE.length <= bytes.length; at = at === 0 ? 512 : at * 2) {
-    if (SIGNATURE.every((b, i) => bytes[at + i] === b)) return true;
-  }
-  return false;
-}
-
-/** The most specific line of an HDF5 error stack (or the error's message). */
-function hdf5Reason(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
-  const frames = [...message.matchAll(/#\d+: .*? in ([\w.]+)\(\): (.*)$/gm)];
-  const last = frames[frames.length - 1];
-  if (last) return `${last[2]!.trim()}, in ${last[1]}`;
-  return message.split('\n')[0]!.trim();
 }
 
 type NumberArray = ArrayLike<number> | ArrayLike<bigint>;
