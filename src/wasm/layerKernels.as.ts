@@ -500,3 +500,164 @@ export function sparseGather(
     }
   }
 }
+
+// ---- Active-synapse kernels (masked layers, src/core/synapses/sparseSynapses.ts) ----------------
+//
+// Scalar loops over a layer's active synapses only, grouped by presynaptic neuron (slots) with
+// each slot's taps, as sparseSynapses.ts lays them out: slotStart [inputs + 1], post [slots] (i32);
+// tapStart [slots + 1], tap [taps] (i32) and per-tap coefficients (f64); the input's events by
+// neuron: eventStart [inputs + 1], batchTime (i32, b * timeSteps + t) and value (f64). Activations
+// and their gradients are unpadded f32 [samples * timeSteps][outputs]. Products and sums are in
+// f64 with each stored cell rounded to f32, as the TypeScript loops do, so the two agree exactly
+// for the forward pass and up to the order of f64 sums for the gradients.
+
+function at32(base: usize, index: i32): usize {
+  return base + ((<usize>index) << 2);
+}
+
+function at64(base: usize, index: i32): usize {
+  return base + ((<usize>index) << 3);
+}
+
+/** current[b, t + tap, post] += value(tap) * spike[b, t, pre], for every event and active synapse. */
+export function maskedScatter(
+  slotStart: usize,
+  post: usize,
+  tapStart: usize,
+  tap: usize,
+  value: usize,
+  eventStart: usize,
+  batchTime: usize,
+  eventValue: usize,
+  inputs: i32,
+  outputs: i32,
+  timeSteps: i32,
+  current: usize,
+): void {
+  const rowBytes = (<usize>outputs) << 2;
+  for (let i = 0; i < inputs; i++) {
+    const s0 = load<i32>(at32(slotStart, i));
+    const s1 = load<i32>(at32(slotStart, i + 1));
+    if (s0 == s1) continue;
+    const e1 = load<i32>(at32(eventStart, i + 1));
+    for (let e = load<i32>(at32(eventStart, i)); e < e1; e++) {
+      const bt = load<i32>(at32(batchTime, e));
+      const v = load<f64>(at64(eventValue, e));
+      const remaining = timeSteps - (bt % timeSteps);
+      const base = current + <usize>bt * rowBytes;
+      for (let s = s0; s < s1; s++) {
+        const cell = base + ((<usize>load<i32>(at32(post, s))) << 2);
+        const p1 = load<i32>(at32(tapStart, s + 1));
+        for (let p = load<i32>(at32(tapStart, s)); p < p1; p++) {
+          const k = load<i32>(at32(tap, p));
+          if (k >= remaining) continue;
+          const c = cell + <usize>k * rowBytes;
+          store<f32>(c, <f32>(<f64>load<f32>(c) + v * load<f64>(at64(value, p))));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * into[s] += sum over events of slot s's neuron and its taps p: spike * coefficient[p] *
+ * grad[b, t + tap[p], post[s]], and the same with `second` into `secondInto` (0: none). `into`
+ * and `secondInto` are f64 per slot; the caller adds them to the parameters' gradients.
+ */
+export function maskedTapReduce(
+  slotStart: usize,
+  post: usize,
+  tapStart: usize,
+  tap: usize,
+  coefficient: usize,
+  second: usize,
+  eventStart: usize,
+  batchTime: usize,
+  eventValue: usize,
+  inputs: i32,
+  outputs: i32,
+  timeSteps: i32,
+  grad: usize,
+  into: usize,
+  secondInto: usize,
+): void {
+  const rowBytes = (<usize>outputs) << 2;
+  for (let i = 0; i < inputs; i++) {
+    const s0 = load<i32>(at32(slotStart, i));
+    const s1 = load<i32>(at32(slotStart, i + 1));
+    if (s0 == s1) continue;
+    const e1 = load<i32>(at32(eventStart, i + 1));
+    for (let e = load<i32>(at32(eventStart, i)); e < e1; e++) {
+      const bt = load<i32>(at32(batchTime, e));
+      const v = load<f64>(at64(eventValue, e));
+      const remaining = timeSteps - (bt % timeSteps);
+      const base = grad + <usize>bt * rowBytes;
+      for (let s = s0; s < s1; s++) {
+        const cell = base + ((<usize>load<i32>(at32(post, s))) << 2);
+        let g: f64 = 0;
+        let h: f64 = 0;
+        const p1 = load<i32>(at32(tapStart, s + 1));
+        for (let p = load<i32>(at32(tapStart, s)); p < p1; p++) {
+          const k = load<i32>(at32(tap, p));
+          if (k >= remaining) continue;
+          const gc = <f64>load<f32>(cell + <usize>k * rowBytes);
+          g += load<f64>(at64(coefficient, p)) * gc;
+          if (second) h += load<f64>(at64(second, p)) * gc;
+        }
+        store<f64>(at64(into, s), load<f64>(at64(into, s)) + v * g);
+        if (secondInto) store<f64>(at64(secondInto, s), load<f64>(at64(secondInto, s)) + v * h);
+      }
+    }
+  }
+}
+
+/**
+ * out[b, t, i] = sum over i's active synapses s and their taps k of value(k) grad[b, t + k,
+ * post[s]], for every (b, t): the input gradient, spikes or not. Scratch: byOutput (f64,
+ * outputs * timeSteps) and sum (f64, timeSteps).
+ */
+export function maskedGather(
+  slotStart: usize,
+  post: usize,
+  tapStart: usize,
+  tap: usize,
+  value: usize,
+  inputs: i32,
+  outputs: i32,
+  samples: i32,
+  timeSteps: i32,
+  grad: usize,
+  byOutput: usize,
+  sum: usize,
+  out: usize,
+): void {
+  for (let b = 0; b < samples; b++) {
+    const row0 = b * timeSteps;
+    for (let t = 0; t < timeSteps; t++) {
+      const from = grad + ((<usize>(row0 + t) * <usize>outputs) << 2);
+      for (let j = 0; j < outputs; j++)
+        store<f64>(at64(byOutput, j * timeSteps + t), <f64>load<f32>(at32(from, j)));
+    }
+    for (let i = 0; i < inputs; i++) {
+      const s0 = load<i32>(at32(slotStart, i));
+      const s1 = load<i32>(at32(slotStart, i + 1));
+      if (s0 == s1) continue;
+      memory.fill(sum, 0, (<usize>timeSteps) << 3);
+      for (let s = s0; s < s1; s++) {
+        const column = load<i32>(at32(post, s)) * timeSteps;
+        const p1 = load<i32>(at32(tapStart, s + 1));
+        for (let p = load<i32>(at32(tapStart, s)); p < p1; p++) {
+          const k = load<i32>(at32(tap, p));
+          const v = load<f64>(at64(value, p));
+          const source = at64(byOutput, column + k);
+          for (let t = 0; t + k < timeSteps; t++) {
+            const c = at64(sum, t);
+            store<f64>(c, load<f64>(c) + v * load<f64>(at64(source, t)));
+          }
+        }
+      }
+      for (let t = 0; t < timeSteps; t++)
+        store<f32>(at32(out, (row0 + t) * inputs + i), <f32>load<f64>(at64(sum, t)));
+    }
+  }
+}

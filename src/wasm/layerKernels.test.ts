@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Rng } from '../core/rng.ts';
 import { installLayerAccelerator } from '../core/synapses/layerAccelerator.ts';
-import { DelayLayer } from '../core/synapses/delayLayer.ts';
+import { DelayLayer, type SparsePath } from '../core/synapses/delayLayer.ts';
 import type { DelayKernelConfig } from '../core/synapses/kernels.ts';
-import { createWasmLayerKernels } from './layerKernels.ts';
+import { createWasmLayerKernels, type WasmLayerKernels } from './layerKernels.ts';
 
 interface Shape {
   inputs: number;
@@ -26,12 +26,14 @@ interface PassResult {
 function runPass(
   shape: Shape,
   seed: number,
-  wasm: boolean,
+  /** true: a fresh WebAssembly instance; or this instance. */
+  wasm: boolean | WasmLayerKernels,
   needInputGrad = true,
   mask = false,
   kernel: Partial<DelayKernelConfig> = {},
+  sparsePath: SparsePath = 'auto',
 ): PassResult {
-  installLayerAccelerator(wasm ? createWasmLayerKernels() : null);
+  installLayerAccelerator(wasm === true ? createWasmLayerKernels() : wasm === false ? null : wasm);
   const { inputs, outputs, timeSteps, taps, batch } = shape;
   const rng = new Rng(seed);
   const layer = new DelayLayer(
@@ -44,7 +46,11 @@ function runPass(
     layer.weights[q] = rng.normal(0, 1);
     layer.delays[q] = rng.uniform() * (taps - 1);
   }
-  if (mask) layer.mask = Uint8Array.from({ length: inputs * outputs }, () => (rng.uniform() < 0.7 ? 1 : 0));
+  if (mask) {
+    layer.mask = Uint8Array.from({ length: inputs * outputs }, () => (rng.uniform() < 0.7 ? 1 : 0));
+    layer.constrain(); // absent synapses hold weight 0, as in training
+  }
+  layer.sparsePath = sparsePath;
   layer.sigma = shape.sigma;
   const input = Float32Array.from({ length: batch * timeSteps * inputs }, () =>
     rng.uniform() < shape.density ? (rng.uniform() < 0.8 ? 1 : rng.normal(0, 1)) : 0,
@@ -168,6 +174,41 @@ describe('WebAssembly kernels against the TypeScript loops (float32)', () => {
     expectClose(wasm.gradWeights, reference.gradWeights, 'dL/dweights');
     expectClose(wasm.gradDelays, reference.gradDelays, 'dL/ddelays');
   });
+
+  const MASKED_MODES: Record<string, Partial<DelayKernelConfig>> = {
+    gauss: { mode: 'gauss' },
+    ...ONE_AND_TWO_TAPS,
+    'round (floor)': { mode: 'round', rounding: 'floor' },
+  };
+  for (const [name, kernel] of Object.entries(MASKED_MODES)) {
+    it(`agree on a masked layer's active-synapse path in kernel mode ${name}`, () => {
+      for (const shapeName of ['ragged small', 'taps longer than the sample', 'wide, early sigma']) {
+        const shape = SHAPES[shapeName]!;
+        const reference = runPass(shape, 31, false, true, true, kernel, 'always');
+        // The WebAssembly instance, counting its active-synapse passes: the test proves nothing
+        // if the layer quietly took another path.
+        const kernels = createWasmLayerKernels();
+        const calls = { forward: 0, backward: 0 };
+        const { maskedForward, maskedBackward } = kernels;
+        kernels.maskedForward = (pass, current) => {
+          calls.forward++;
+          maskedForward.call(kernels, pass, current);
+        };
+        kernels.maskedBackward = (pass, grads) => {
+          calls.backward++;
+          maskedBackward.call(kernels, pass, grads);
+        };
+        const wasm = runPass(shape, 31, kernels, true, true, kernel, 'always');
+        expect(calls, shapeName).toEqual({ forward: 1, backward: 1 });
+        // The forward adds the same f64 products into the same f32 cells in the same order.
+        expect(wasm.current, `${shapeName}: current`).toEqual(reference.current);
+        expectClose(wasm.gradWeights, reference.gradWeights, `${shapeName}: dL/dweights`);
+        if (kernel.mode !== 'round')
+          expectClose(wasm.gradDelays, reference.gradDelays, `${shapeName}: dL/ddelays`);
+        expectClose(wasm.gradInput!, reference.gradInput!, `${shapeName}: dL/dinput`);
+      }
+    });
+  }
 
   it('recompute cached one- and two-tap tables after the parameters change, and survive more layers than the cache holds', () => {
     // A deep stack of lerp layers run forward, all of them, then backward in reverse (as

@@ -2,10 +2,13 @@ import type {
   GaussBackward,
   GaussPass,
   LayerAccelerator,
+  MaskedBackward,
+  MaskedPass,
   SparseBackward,
   SparsePass,
 } from '../core/synapses/layerAccelerator.ts';
 import type { RealArray } from '../core/tensor.ts';
+import type { SynapseList } from '../core/synapses/sparseSynapses.ts';
 import { WASM_BASE64 } from './layerKernels.generated.ts';
 
 /** The exports of layerKernels.as.ts (pointers are byte offsets into `memory`). */
@@ -95,6 +98,52 @@ interface KernelExports {
     outputs: number,
     out: number,
   ): void;
+  maskedScatter(
+    slotStart: number,
+    post: number,
+    tapStart: number,
+    tap: number,
+    value: number,
+    eventStart: number,
+    batchTime: number,
+    eventValue: number,
+    inputs: number,
+    outputs: number,
+    timeSteps: number,
+    current: number,
+  ): void;
+  maskedTapReduce(
+    slotStart: number,
+    post: number,
+    tapStart: number,
+    tap: number,
+    coefficient: number,
+    second: number,
+    eventStart: number,
+    batchTime: number,
+    eventValue: number,
+    inputs: number,
+    outputs: number,
+    timeSteps: number,
+    grad: number,
+    into: number,
+    secondInto: number,
+  ): void;
+  maskedGather(
+    slotStart: number,
+    post: number,
+    tapStart: number,
+    tap: number,
+    value: number,
+    inputs: number,
+    outputs: number,
+    samples: number,
+    timeSteps: number,
+    grad: number,
+    byOutput: number,
+    sum: number,
+    out: number,
+  ): void;
   gatherProduct(
     grad: number,
     rows: number,
@@ -162,6 +211,7 @@ export class WasmLayerKernels implements LayerAccelerator {
   private readonly kernels: KernelExports;
   private readonly heapBase: number;
   private f32: Float32Array;
+  private f64: Float64Array;
   private i32: Int32Array;
   /**
    * The one- and two-tap tables of the layers seen last, by their weights array: a forward
@@ -183,6 +233,7 @@ export class WasmLayerKernels implements LayerAccelerator {
     this.heapBase = this.kernels.heapBase();
     this.cacheEnd = roundUp(this.heapBase, 16);
     this.f32 = new Float32Array(this.kernels.memory.buffer);
+    this.f64 = new Float64Array(this.kernels.memory.buffer);
     this.i32 = new Int32Array(this.kernels.memory.buffer);
   }
 
@@ -344,6 +395,158 @@ export class WasmLayerKernels implements LayerAccelerator {
     }
   }
 
+  maskedForward(pass: MaskedPass, current: RealArray): void {
+    const { inputs, outputs, timeSteps } = pass.shape;
+    const arena = new Arena(this.cacheEnd);
+    const at = this.takeMasked(arena, pass, current.length);
+    const value = arena.take(8 * pass.taps.tap.length);
+    this.ensure(arena.bytes);
+    this.uploadMasked(pass, at);
+    this.f64.set(pass.taps.value.subarray(0, pass.taps.start[pass.list.count]!), value >> 3);
+    this.f32.fill(0, at.activations >> 2, (at.activations >> 2) + current.length);
+    this.kernels.maskedScatter(
+      at.slotStart,
+      at.post,
+      at.tapStart,
+      at.tap,
+      value,
+      at.eventStart,
+      at.batchTime,
+      at.eventValue,
+      inputs,
+      outputs,
+      timeSteps,
+      at.activations,
+    );
+    current.set(this.f32.subarray(at.activations >> 2, (at.activations >> 2) + current.length));
+  }
+
+  maskedBackward(pass: MaskedPass, grads: MaskedBackward): void {
+    const { list, taps, shape } = pass;
+    const { inputs, outputs, batch, timeSteps } = shape;
+    const { gradCurrent, gradWeights, gradDelays, gradInput } = grads;
+    const slots = list.count;
+    const tapCount = taps.start[slots]!;
+    const delayCount = taps.delayStart[slots]!;
+    const arena = new Arena(this.cacheEnd);
+    const at = this.takeMasked(arena, pass, gradCurrent.length);
+    const value = gradInput ? arena.take(8 * tapCount) : 0;
+    const kernel = gradWeights ? arena.take(8 * tapCount) : 0;
+    const delayAtTap = gradDelays && taps.delayAtTap ? arena.take(8 * tapCount) : 0;
+    const delayLists = gradDelays && !taps.delayAtTap;
+    const delayStart = delayLists ? arena.take(4 * (slots + 1)) : 0;
+    const delayTap = delayLists ? arena.take(4 * delayCount) : 0;
+    const delayValue = delayLists ? arena.take(8 * delayCount) : 0;
+    const intoWeights = gradWeights ? arena.take(8 * slots) : 0;
+    const intoDelays = gradDelays ? arena.take(8 * slots) : 0;
+    const byOutput = gradInput ? arena.take(8 * outputs * timeSteps) : 0;
+    const sum = gradInput ? arena.take(8 * timeSteps) : 0;
+    const product = gradInput ? arena.take(4 * batch * timeSteps * inputs) : 0;
+    this.ensure(arena.bytes);
+    const { f64, i32, kernels } = this;
+    this.uploadMasked(pass, at);
+    this.f32.set(gradCurrent, at.activations >> 2);
+    if (value) f64.set(taps.value.subarray(0, tapCount), value >> 3);
+    if (kernel) f64.set(taps.kernel.subarray(0, tapCount), kernel >> 3);
+    if (delayAtTap) f64.set(taps.delayAtTap!.subarray(0, tapCount), delayAtTap >> 3);
+    if (delayLists) {
+      i32.set(taps.delayStart, delayStart >> 2);
+      i32.set(taps.delayTap.subarray(0, delayCount), delayTap >> 2);
+      f64.set(taps.delayValue.subarray(0, delayCount), delayValue >> 3);
+    }
+    if (intoWeights) f64.fill(0, intoWeights >> 3, (intoWeights >> 3) + slots);
+    if (intoDelays) f64.fill(0, intoDelays >> 3, (intoDelays >> 3) + slots);
+    const reduce = (
+      start: number,
+      tap: number,
+      coefficient: number,
+      second: number,
+      into: number,
+      secondInto: number,
+    ): void =>
+      kernels.maskedTapReduce(
+        at.slotStart,
+        at.post,
+        start,
+        tap,
+        coefficient,
+        second,
+        at.eventStart,
+        at.batchTime,
+        at.eventValue,
+        inputs,
+        outputs,
+        timeSteps,
+        at.activations,
+        into,
+        secondInto,
+      );
+    // As sparseParameterGradients: one pass for both where the delay derivative has the forward
+    // taps (gauss, lerp), else a pass each (the hardware mode's delay taps are their own list).
+    if (delayAtTap && kernel) reduce(at.tapStart, at.tap, kernel, delayAtTap, intoWeights, intoDelays);
+    else {
+      if (kernel) reduce(at.tapStart, at.tap, kernel, 0, intoWeights, 0);
+      if (delayAtTap) reduce(at.tapStart, at.tap, delayAtTap, 0, intoDelays, 0);
+      else if (delayLists) reduce(delayStart, delayTap, delayValue, 0, intoDelays, 0);
+    }
+    if (gradWeights) this.addSlotGrads(list, intoWeights, gradWeights);
+    if (gradDelays) this.addSlotGrads(list, intoDelays, gradDelays);
+    if (gradInput) {
+      this.f32.fill(0, product >> 2, (product >> 2) + batch * timeSteps * inputs);
+      kernels.maskedGather(
+        at.slotStart,
+        at.post,
+        at.tapStart,
+        at.tap,
+        value,
+        inputs,
+        outputs,
+        batch,
+        timeSteps,
+        at.activations,
+        byOutput,
+        sum,
+        product,
+      );
+      gradInput.set(this.f32.subarray(product >> 2, (product >> 2) + batch * timeSteps * inputs));
+    }
+  }
+
+  /** Regions of a masked pass's synapse lists, events and activations. */
+  private takeMasked(arena: Arena, pass: MaskedPass, activations: number): MaskedOffsets {
+    const { list, taps, events } = pass;
+    return {
+      slotStart: arena.take(4 * list.start.length),
+      post: arena.take(4 * list.count),
+      tapStart: arena.take(4 * (list.count + 1)),
+      tap: arena.take(4 * taps.start[list.count]!),
+      eventStart: arena.take(4 * events.start.length),
+      batchTime: arena.take(4 * events.batchTime.length),
+      eventValue: arena.take(8 * events.value.length),
+      activations: arena.take(4 * activations),
+    };
+  }
+
+  private uploadMasked(pass: MaskedPass, at: MaskedOffsets): void {
+    const { list, taps, events } = pass;
+    const { i32, f64 } = this;
+    i32.set(list.start, at.slotStart >> 2);
+    i32.set(list.post.subarray(0, list.count), at.post >> 2);
+    i32.set(taps.start.subarray(0, list.count + 1), at.tapStart >> 2);
+    i32.set(taps.tap.subarray(0, taps.start[list.count]!), at.tap >> 2);
+    i32.set(events.start, at.eventStart >> 2);
+    i32.set(events.batchTime, at.batchTime >> 2);
+    f64.set(events.value, at.eventValue >> 3);
+  }
+
+  /** grads[index[s]] += the slot sums at `at` (f64 per slot), rounded to the gradients' precision. */
+  private addSlotGrads(list: SynapseList, at: number, grads: RealArray): void {
+    const f64 = this.f64;
+    const base = at >> 3;
+    const index = list.index;
+    for (let s = 0; s < list.count; s++) grads[index[s]!] = grads[index[s]!]! + f64[base + s]!;
+  }
+
   /**
    * The one- and two-tap tables of the pass's layer: computed, or when `reuse` (a backward right
    * after its forward) those its forward computed, if still cached.
@@ -444,6 +647,7 @@ export class WasmLayerKernels implements LayerAccelerator {
     if (bytes <= memory.buffer.byteLength) return;
     memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES));
     this.f32 = new Float32Array(memory.buffer);
+    this.f64 = new Float64Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
   }
 
@@ -577,6 +781,19 @@ interface SampleLayout {
   outputs: number;
   width: number;
   rows: number;
+}
+
+/** Byte offsets of a masked pass's staged lists (see maskedScatter in layerKernels.as.ts). */
+interface MaskedOffsets {
+  slotStart: number;
+  post: number;
+  tapStart: number;
+  tap: number;
+  eventStart: number;
+  batchTime: number;
+  eventValue: number;
+  /** Activations or their gradients, f32 [samples * timeSteps][outputs]. */
+  activations: number;
 }
 
 /** Byte offsets of the one- and two-tap kernels' per-synapse tables (see sparseTables). */

@@ -48,11 +48,15 @@ const WINDOWED_FRACTION = 0.5;
 /**
  * A masked layer runs its passes over its active synapses only (sparseSynapses.ts) when they are
  * at most this share of inputs x outputs (93.75 % sparse or more) and RigL does not want the
- * dormant synapses' gradients too. The sparse loops are TypeScript, the dense ones WebAssembly
- * with SIMD in float32, so the crossover is this far out; measured per step on one thread
- * (f32, fixed masks, the same network on both paths): mnist-small 784-128-10 (batch 32) at 75 %
- * sparse dense 8.3 ms vs sparse 10.7 ms, at 87.5 % 8.2 vs 8.4, at 93.75 % 8.4 vs 6.6;
- * shd-bench 700-256-256-20 (batch 8) at 90 % 471 vs 538 ms, at 97 % 315 vs 212 ms.
+ * dormant synapses' gradients too. In float32 both paths run in WebAssembly: the dense loops with
+ * SIMD, the active-synapse ones scalar (one synapse's taps at a time), so the crossover is far
+ * out. Measured per training step on one thread (f32, fixed masks, the same network on both
+ * paths, nothing else running; `npx tsx bench/sparseCrossover.ts`):
+ *   mnist-small 784-128-10, lerp, batch 32: dense / sparse 8.3 / 9.3 ms at 75 %, 7.9 / 7.1 at
+ *     87.5 %, 8.3 / 6.6 at 93.75 % (the TypeScript sparse loops: 6.8 and 6.0 ms);
+ *   shd-bench 700-256-256-20, Gaussian, batch 8: 170 / 379 ms at 75 %, 169 / 177 at 87.5 %,
+ *     160 / 97 at 93.75 %, 159 / 57 at 97 % (the TypeScript sparse loops: 387, 197, 106 ms).
+ * From 87.5 % down the two are within 10 % of each other, so the threshold stays at 93.75 %.
  */
 export const SPARSE_PATH_FRACTION = 1 / 16;
 
@@ -198,7 +202,9 @@ export class DelayLayer {
       this.events = events;
       this.rowEvents = null;
       const { list, taps } = this.sparse;
-      sparseForward(list, taps, events, this.passShape(), current);
+      const accelerator = this.accelerator();
+      if (accelerator) accelerator.maskedForward({ list, taps, events, shape: this.passShape() }, current);
+      else sparseForward(list, taps, events, this.passShape(), current);
       return current;
     }
     if (this.kernel.mode === 'gauss') {
@@ -355,9 +361,17 @@ export class DelayLayer {
     const events = this.events!;
     const gradWeights = this.computeWeightGrad ? this.gradWeights : null;
     const gradDelays = wantDelay ? this.gradDelays : null;
-    if (gradWeights || gradDelays)
-      sparseParameterGradients(list, taps, events, shape, gradCurrent, gradWeights, gradDelays);
-    if (gradInput) sparseInputGradient(list, taps, shape, gradCurrent, gradInput);
+    const accelerator = this.accelerator();
+    if (accelerator) {
+      accelerator.maskedBackward(
+        { list, taps, events, shape },
+        { gradCurrent, gradWeights, gradDelays, gradInput },
+      );
+    } else {
+      if (gradWeights || gradDelays)
+        sparseParameterGradients(list, taps, events, shape, gradCurrent, gradWeights, gradDelays);
+      if (gradInput) sparseInputGradient(list, taps, shape, gradCurrent, gradInput);
+    }
     if (this.keepDormantGradients && gradWeights && this.mask) {
       // RigL ranks dormant synapses by dL/dw at their stored delays: the one part of a rewired
       // layer's step whose work grows with all possible synapses, not the active ones.

@@ -1,4 +1,5 @@
 import type { EventsByNeuron, EventsByRow, RealArray } from '../tensor.ts';
+import type { PassShape, SlotTaps, SynapseList } from './sparseSynapses.ts';
 
 /** What every pass of a float32 layer gives the accelerator. */
 export interface LayerPass {
@@ -59,6 +60,23 @@ export interface SparseBackward {
   tablesFromForward: boolean;
 }
 
+/** A float32 masked layer's pass over its active synapses only (sparseSynapses.ts's layouts). */
+export interface MaskedPass {
+  list: SynapseList;
+  taps: SlotTaps;
+  /** The layer's input events, by presynaptic neuron. */
+  events: EventsByNeuron;
+  shape: PassShape;
+}
+
+/** What a masked backward computes: parameter gradients added to (null: not wanted), dL/dinput written. */
+export interface MaskedBackward {
+  gradCurrent: RealArray;
+  gradWeights: RealArray | null;
+  gradDelays: RealArray | null;
+  gradInput: RealArray | null;
+}
+
 /**
  * The float32 layer passes done elsewhere: WebAssembly, with SIMD for the Gaussian (DCLS)
  * kernel (src/wasm/layerKernels.ts). The TypeScript loops of delayLayer.ts are the reference,
@@ -75,6 +93,10 @@ export interface LayerAccelerator {
   sparseForward(pass: SparsePass, current: RealArray): void;
   /** The one- and two-tap gradients. */
   sparseBackward(pass: SparsePass, grads: SparseBackward): void;
+  /** A masked layer's forward over its active synapses: into `current` (zeros on entry). */
+  maskedForward(pass: MaskedPass, current: RealArray): void;
+  /** A masked layer's gradients over its active synapses (sparseParameterGradients, sparseInputGradient). */
+  maskedBackward(pass: MaskedPass, grads: MaskedBackward): void;
 }
 
 let installed: LayerAccelerator | null = null;
