@@ -95,15 +95,8 @@ fn quantised(d: f32) -> u32 {
   return u32(clamp(q, 0.0, last_tap()));
 }
 
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn param_grads(
-  @builtin(global_invocation_id) gid: vec3u,
-  @builtin(num_workgroups) groups: vec3u,
-) {
-  let q = linear_index(gid, groups);
-  if (q >= INPUTS * OUTPUTS) {
-    return;
-  }
+// The weight and delay gradients of synapse q (written, not added).
+fn synapse_param_grads(q: u32) {
   let i = q / OUTPUTS;
   let j = q % OUTPUTS;
   let w = weights[q];
@@ -155,6 +148,73 @@ fn param_grads(
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
+fn param_grads(
+  @builtin(global_invocation_id) gid: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let q = linear_index(gid, groups);
+  if (q >= INPUTS * OUTPUTS) {
+    return;
+  }
+  synapse_param_grads(q);
+}
+
+// A masked layer's active synapses (host-built, ActiveSynapses.ts), u32: [0] = K; the lists by
+// output neuron (delay_forward.wgsl); by input neuron i: offsets [2 + OUTPUTS + K + i]
+// (i = 0..INPUTS), entries (output neurons) from 3 + OUTPUTS + K + INPUTS; then the K active
+// synapse indices from 3 + OUTPUTS + INPUTS + 2K. Read by the *_active entry points only.
+@group(0) @binding(9) var<storage, read> active_lists: array<u32>;
+
+// param_grads over the K active synapses only (one invocation each); the absent synapses'
+// gradients are not written (MaskGradients zeroes them).
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn param_grads_active(
+  @builtin(global_invocation_id) gid: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let a = linear_index(gid, groups);
+  let count = active_lists[0];
+  if (a >= count) {
+    return;
+  }
+  synapse_param_grads(active_lists[3u + OUTPUTS + INPUTS + 2u * count + a]);
+}
+
+// Synapse (i, j)'s term of dL/ds[b, t, i]: sum_k K_ij[k] g[b, t + k, j] (bt = b * STEPS + t).
+fn synapse_input_grad(i: u32, j: u32, bt: u32, remaining: u32) -> f32 {
+  var acc = 0.0;
+  let q = i * OUTPUTS + j;
+  let w = weights[q];
+  let d = delays[q];
+  let row = bt * OUTPUTS + j;
+  if (MODE == 0u) {
+    let g = gauss_window(d, params.sigma);
+    var walk = gauss_walk(d, g);
+    var s = 0.0;
+    for (var k = g.lo; k < min(g.hi + 1u, remaining); k++) {
+      s += walk.value * grad_current[row + k * OUTPUTS];
+      gauss_next(&walk);
+    }
+    acc += w * s * norms[2u * q];
+  } else if (MODE == 1u) {
+    let m = u32(clamp(floor(d), 0.0, last_tap()));
+    let f = d - f32(m);
+    if (m < remaining) {
+      acc += w * (1.0 - f) * grad_current[row + m * OUTPUTS];
+    }
+    if (m + 1u < remaining && m + 1u < MAX_DELAY) {
+      acc += w * f * grad_current[row + (m + 1u) * OUTPUTS];
+    }
+  } else {
+    let n = quantised(d);
+    if (n < remaining) {
+      acc += w * grad_current[row + n * OUTPUTS];
+    }
+  }
+  return acc;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn input_grads(
   @builtin(global_invocation_id) gid: vec3u,
   @builtin(num_workgroups) groups: vec3u,
@@ -165,38 +225,33 @@ fn input_grads(
   }
   let i = idx % INPUTS;
   let bt = idx / INPUTS;
-  let t = bt % STEPS;
-  let remaining = STEPS - t;
+  let remaining = STEPS - bt % STEPS;
   var acc = 0.0;
   for (var j = 0u; j < OUTPUTS; j++) {
-    let q = i * OUTPUTS + j;
-    let w = weights[q];
-    let d = delays[q];
-    let row = bt * OUTPUTS + j;
-    if (MODE == 0u) {
-      let g = gauss_window(d, params.sigma);
-      var walk = gauss_walk(d, g);
-      var s = 0.0;
-      for (var k = g.lo; k < min(g.hi + 1u, remaining); k++) {
-        s += walk.value * grad_current[row + k * OUTPUTS];
-        gauss_next(&walk);
-      }
-      acc += w * s * norms[2u * q];
-    } else if (MODE == 1u) {
-      let m = u32(clamp(floor(d), 0.0, last_tap()));
-      let f = d - f32(m);
-      if (m < remaining) {
-        acc += w * (1.0 - f) * grad_current[row + m * OUTPUTS];
-      }
-      if (m + 1u < remaining && m + 1u < MAX_DELAY) {
-        acc += w * f * grad_current[row + (m + 1u) * OUTPUTS];
-      }
-    } else {
-      let n = quantised(d);
-      if (n < remaining) {
-        acc += w * grad_current[row + n * OUTPUTS];
-      }
-    }
+    acc += synapse_input_grad(i, j, bt, remaining);
+  }
+  grad_input[idx] = acc;
+}
+
+// input_grads over input i's active synapses only (ascending outputs, as input_grads adds them).
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn input_grads_active(
+  @builtin(global_invocation_id) gid: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let idx = linear_index(gid, groups);
+  if (idx >= params.batch * STEPS * INPUTS) {
+    return;
+  }
+  let i = idx % INPUTS;
+  let bt = idx / INPUTS;
+  let remaining = STEPS - bt % STEPS;
+  let count = active_lists[0];
+  let offsets = 2u + OUTPUTS + count;
+  let entries = offsets + INPUTS + 1u;
+  var acc = 0.0;
+  for (var a = active_lists[offsets + i]; a < active_lists[offsets + i + 1u]; a++) {
+    acc += synapse_input_grad(i, active_lists[entries + a], bt, remaining);
   }
   grad_input[idx] = acc;
 }

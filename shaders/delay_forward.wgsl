@@ -19,6 +19,53 @@ fn spike_at(b: u32, t: u32, i: u32) -> f32 {
   return spikes[(b * STEPS + t) * INPUTS + i];
 }
 
+// A masked layer's active synapses (host-built, ActiveSynapses.ts), u32: [0] = K, then by output
+// neuron j: offsets [1 + j] (j = 0..OUTPUTS), entries (input neurons) from 2 + OUTPUTS; then the
+// lists by input neuron and the active synapse indices (read by delay_backward.wgsl). Only
+// main_active reads it.
+@group(0) @binding(6) var<storage, read> active_lists: array<u32>;
+
+// Synapse (i, j)'s contribution to current[b, t, j]: sum_k K_ij[k] spikes[b, t - k, i].
+fn synapse_current(b: u32, t: u32, i: u32, j: u32, last_tap: u32) -> f32 {
+  let q = i * OUTPUTS + j;
+  let w = weights[q];
+  let d = delays[q];
+  if (MODE == 0u) {
+    let g = gauss_window(d, params.sigma);
+    var walk = gauss_walk(d, g);
+    var s = 0.0;
+    for (var k = g.lo; k <= min(g.hi, last_tap); k++) {
+      let v = spike_at(b, t - k, i);
+      if (v != 0.0) {
+        s += v * walk.value;
+      }
+      gauss_next(&walk);
+    }
+    return w * s * norms[2u * q];
+  }
+  if (MODE == 1u) {
+    let n = u32(clamp(floor(d), 0.0, f32(MAX_DELAY - 1u)));
+    let f = d - f32(n);
+    var acc = 0.0;
+    if (n <= t) {
+      acc += w * (1.0 - f) * spike_at(b, t - n, i);
+    }
+    if (n + 1u < MAX_DELAY && n + 1u <= t) {
+      acc += w * f * spike_at(b, t - n - 1u, i);
+    }
+    return acc;
+  }
+  var q_steps = floor(d);
+  if (MODE == 3u) {
+    q_steps = round(d);
+  }
+  let n = u32(clamp(q_steps, 0.0, f32(MAX_DELAY - 1u)));
+  if (n <= t) {
+    return w * spike_at(b, t - n, i);
+  }
+  return 0.0;
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(
   @builtin(global_invocation_id) gid: vec3u,
@@ -35,40 +82,31 @@ fn main(
   let last_tap = min(MAX_DELAY - 1u, t);
   var acc = 0.0;
   for (var i = 0u; i < INPUTS; i++) {
-    let q = i * OUTPUTS + j;
-    let w = weights[q];
-    let d = delays[q];
-    if (MODE == 0u) {
-      let g = gauss_window(d, params.sigma);
-      var walk = gauss_walk(d, g);
-      var s = 0.0;
-      for (var k = g.lo; k <= min(g.hi, last_tap); k++) {
-        let v = spike_at(b, t - k, i);
-        if (v != 0.0) {
-          s += v * walk.value;
-        }
-        gauss_next(&walk);
-      }
-      acc += w * s * norms[2u * q];
-    } else if (MODE == 1u) {
-      let n = u32(clamp(floor(d), 0.0, f32(MAX_DELAY - 1u)));
-      let f = d - f32(n);
-      if (n <= t) {
-        acc += w * (1.0 - f) * spike_at(b, t - n, i);
-      }
-      if (n + 1u < MAX_DELAY && n + 1u <= t) {
-        acc += w * f * spike_at(b, t - n - 1u, i);
-      }
-    } else {
-      var q = floor(d);
-      if (MODE == 3u) {
-        q = round(d);
-      }
-      let n = u32(clamp(q, 0.0, f32(MAX_DELAY - 1u)));
-      if (n <= t) {
-        acc += w * spike_at(b, t - n, i);
-      }
-    }
+    acc += synapse_current(b, t, i, j, last_tap);
+  }
+  current[idx] = acc;
+}
+
+// The same sum over output j's active synapses only (ascending inputs, as main adds them): work
+// in proportion to the synapses that exist.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main_active(
+  @builtin(global_invocation_id) gid: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let idx = linear_index(gid, groups);
+  if (idx >= params.batch * STEPS * OUTPUTS) {
+    return;
+  }
+  let j = idx % OUTPUTS;
+  let bt = idx / OUTPUTS;
+  let t = bt % STEPS;
+  let b = bt / STEPS;
+  let last_tap = min(MAX_DELAY - 1u, t);
+  let entries = 2u + OUTPUTS;
+  var acc = 0.0;
+  for (var a = active_lists[1u + j]; a < active_lists[2u + j]; a++) {
+    acc += synapse_current(b, t, active_lists[entries + a], j, last_tap);
   }
   current[idx] = acc;
 }

@@ -69,7 +69,11 @@ fn main(
     for (var e = event_start[row]; e < event_start[row + 1u]; e++) {
       let i = event_input[e];
       let q = i * OUTPUTS + j;
-      acc += event_value[e] * weights[q] * tap(k, q);
+      let w = weights[q];
+      // An absent synapse (weight 0) adds nothing: its kernel is not evaluated.
+      if (w != 0.0) {
+        acc += event_value[e] * w * tap(k, q);
+      }
     }
   }
   current[idx] = acc;

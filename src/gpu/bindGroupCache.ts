@@ -14,9 +14,11 @@ export class BindGroupCache {
     private readonly layout: GPUBindGroupLayout,
     /** Distinct buffer sets kept (e.g. one per batch size); past it the cache starts over. */
     private readonly limit = 16,
+    /** The binding of each buffer given to `get`, where not 0, 1, 2, … (a layout with gaps). */
+    private readonly bindings: readonly number[] | null = null,
   ) {}
 
-  /** The bind group with `buffers` at bindings 0, 1, 2, … */
+  /** The bind group with `buffers` at bindings 0, 1, 2, … (or at `bindings`). */
   get(buffers: readonly GPUBuffer[]): GPUBindGroup {
     const key = buffers.map((b) => BindGroupCache.idOf(b)).join(',');
     let group = this.groups.get(key);
@@ -26,7 +28,7 @@ export class BindGroupCache {
       group = this.device.createBindGroup({
         label: this.label,
         layout: this.layout,
-        entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+        entries: buffers.map((buffer, k) => ({ binding: this.bindings?.[k] ?? k, resource: { buffer } })),
       });
       this.groups.set(key, group);
     }

@@ -12,6 +12,7 @@ import { kernelTimer } from '../kernelTimer.ts';
 import { GpuLoss } from '../kernels/Loss.ts';
 import { NeuronBackward } from '../kernels/NeuronBackward.ts';
 import { NeuronForward } from '../kernels/NeuronForward.ts';
+import { ActiveSynapses } from '../kernels/ActiveSynapses.ts';
 import { MaskGradients } from '../kernels/MaskGradients.ts';
 import { gpuUnsupportedReason } from './support.ts';
 import { SparseDelayForward } from '../kernels/SparseDelayForward.ts';
@@ -47,6 +48,10 @@ interface GpuLayer {
   adamDelays: GpuAdam | null;
   /** A layer with a fixed connectivity mask: zeroes its absent synapses' gradients. */
   maskGradients: MaskGradients | null;
+  /** A masked layer's active synapses: the delay passes visit only those. */
+  active: ActiveSynapses | null;
+  /** RigL ranks the dormant synapses by dL/dw: the parameter pass runs over every synapse. */
+  allParameterGradients: boolean;
 }
 
 /** Activations of one batch size, [batch][T][n] per layer. */
@@ -80,10 +85,13 @@ interface Activations {
  * its bind groups by the buffers it binds, and loss readback buffers come from a pool.
  *
  * The first layer's forward runs the sparse gather when at most SPARSE_INPUT_DENSITY of the
- * inputs spike. A layer with a fixed connectivity mask runs the dense kernels (its absent
- * synapses hold weight 0) and has its absent synapses' gradients zeroed before Adam. Not yet:
- * rewiring (refused: gpuUnsupportedReason), kernels that skip absent synapses, a
- * non-finite-gradient check before the update (a non-finite loss is caught after the step).
+ * inputs spike. A masked layer's delay passes visit only its active synapses (ActiveSynapses:
+ * lists by output for the forward, by input for the input gradient, and the synapses themselves
+ * for the parameter pass, except under RigL, which ranks the dormant ones by their gradient);
+ * the first layer's sparse gather skips synapses of weight 0. Absent synapses' gradients are
+ * zeroed before Adam. Parameter, gradient and Adam buffers stay dense [inputs][outputs]. Not
+ * yet: a non-finite-gradient check before the update (a non-finite loss is caught after the
+ * step).
  */
 export class GpuTrainer {
   readonly reference: Trainer;
@@ -165,6 +173,8 @@ export class GpuTrainer {
         maskGradients: cpu.mask
           ? new MaskGradients(device, cpu.mask, `layer ${l}`, cfg.rewiring?.regrowth === 'gradient')
           : null,
+        active: cpu.mask ? activeSynapsesOf(device, l, cpu.mask, cpu.weights, cpu.inputs, cfg.size) : null,
+        allParameterGradients: cfg.rewiring?.regrowth === 'gradient',
       };
     });
     const first = config.network.layers[0]!;
@@ -274,6 +284,7 @@ export class GpuTrainer {
       for (let q = 0; q < mask.length; q++) if (mask[q] === 0) weights[q] = 0;
       queue.writeBuffer(layer.weights, 0, weights);
       layer.maskGradients!.update(mask);
+      layer.active?.update(mask, weights, layer.inputs, layer.size);
       for (const q of regrown) {
         queue.writeBuffer(layer.delays, q * 4, Float32Array.of(cpu.delays[q]!));
         layer.adamWeights?.clearAt(q);
@@ -335,7 +346,14 @@ export class GpuTrainer {
       } else {
         layer.delayForward.encode(
           encoder,
-          { spikes: spikesIn, weights: layer.weights, delays: layer.delays, current: act.current[l]!, norms },
+          {
+            spikes: spikesIn,
+            weights: layer.weights,
+            delays: layer.delays,
+            current: act.current[l]!,
+            norms,
+            active: layer.active,
+          },
           batch,
           sigma,
         );
@@ -386,6 +404,8 @@ export class GpuTrainer {
           gradInput: l > 0 ? act.gradSpikes[l - 1]! : null,
           norms: layer.gaussNorms?.buffer ?? null,
           useInputEvents: l === 0 && sparseInput,
+          active: layer.active,
+          allParameterGradients: layer.allParameterGradients,
         },
         batch,
         sigma,
@@ -573,6 +593,7 @@ export class GpuTrainer {
       layer.adamWeights?.destroy();
       layer.adamDelays?.destroy();
       layer.maskGradients?.destroy();
+      layer.active?.destroy();
     }
     this.loss.destroy();
     this.sparseInput.destroy();
@@ -647,4 +668,17 @@ export class GpuTrainer {
     this.owned.push(buffer);
     return buffer;
   }
+}
+
+function activeSynapsesOf(
+  device: GPUDevice,
+  layer: number,
+  mask: Uint8Array,
+  weights: ArrayLike<number>,
+  inputs: number,
+  outputs: number,
+): ActiveSynapses {
+  const active = new ActiveSynapses(device, `layer ${layer}`);
+  active.update(mask, weights, inputs, outputs);
+  return active;
 }

@@ -6,6 +6,7 @@ import { eventsByInput, spikeEventLists, type InputEventLists } from './spikeEve
 import { DEFAULT_WORKGROUP_SIZE, dispatch } from '../grid.ts';
 import { normsPlaceholder, shaderMode, type DelayForwardShape } from './DelayForward.ts';
 import { BindGroupCache } from '../bindGroupCache.ts';
+import { ActiveSynapses } from './ActiveSynapses.ts';
 import { GaussNorms, usesGaussNorms } from './GaussNorms.ts';
 import { bindGroupLayout, computePipeline, pipelineLayout, shaderModule } from '../pipelineCache.ts';
 
@@ -19,6 +20,28 @@ function delayGradKind(kernel: DelayKernelConfig): number {
 
 /** Invocations per workgroup of both backward entry points. */
 export const DELAY_BACKWARD_WORKGROUP = DEFAULT_WORKGROUP_SIZE;
+
+/** The buffers of one backward pass (DelayBackward.encode). */
+export interface DelayBackwardIo {
+  spikes: GPUBuffer;
+  weights: GPUBuffer;
+  delays: GPUBuffer;
+  gradCurrent: GPUBuffer;
+  gradWeights: GPUBuffer;
+  gradDelays: GPUBuffer;
+  gradInput: GPUBuffer | null;
+  /** This step's GaussNorms buffer (the forward's) when the backward uses the Gaussian kernel. */
+  norms: GPUBuffer | null;
+  /** Walk the events given to uploadInputEvents (this batch's input) for the weight and delay gradients. */
+  useInputEvents?: boolean;
+  /**
+   * A masked layer's active synapses: the input gradient visits only those, and unless
+   * `allParameterGradients` (RigL ranks the dormant ones) so does the parameter pass, which then
+   * leaves the absent synapses' gradients unwritten (MaskGradients zeroes them).
+   */
+  active?: ActiveSynapses | null;
+  allParameterGradients?: boolean;
+}
 
 export interface DelayGradients {
   gradWeights: Float32Array;
@@ -87,7 +110,32 @@ export class DelayBackward {
       layout: sharedLayout,
       compute: { module, entryPoint: 'input_grads', constants },
     });
+    // Over a masked layer's active synapses (ActiveSynapses): each entry point its own layout
+    // (with the lists at binding 9, the parameter pass's would exceed 8 storage buffers if it
+    // also held the input gradient's binding 6).
+    const activePipeline = (entryPoint: string, events: boolean): GPUComputePipeline =>
+      computePipeline(device, {
+        label: `delay_backward ${entryPoint}${events ? ' from events' : ''} ${label}`,
+        layout: 'auto',
+        compute: { module, entryPoint, constants: { ...constants, USE_EVENTS: events ? 1 : 0 } },
+      });
+    this.active = {
+      params: activePipeline('param_grads_active', false),
+      paramsFromEvents: activePipeline('param_grads_active', true),
+      inputs: activePipeline('input_grads_active', false),
+    };
   }
+
+  private readonly active: {
+    params: GPUComputePipeline;
+    paramsFromEvents: GPUComputePipeline;
+    inputs: GPUComputePipeline;
+  };
+  private activeBindGroups: {
+    params: BindGroupCache;
+    paramsFromEvents: BindGroupCache;
+    inputs: BindGroupCache;
+  } | null = null;
 
   private readonly layout: GPUBindGroupLayout;
 
@@ -100,24 +148,7 @@ export class DelayBackward {
    * Records the parameter-gradient pass and, when `gradInput` is given, the input-gradient pass,
    * on GPU-resident buffers; batch and sigma go to this instance's own uniform buffer.
    */
-  encode(
-    encoder: GPUCommandEncoder,
-    io: {
-      spikes: GPUBuffer;
-      weights: GPUBuffer;
-      delays: GPUBuffer;
-      gradCurrent: GPUBuffer;
-      gradWeights: GPUBuffer;
-      gradDelays: GPUBuffer;
-      gradInput: GPUBuffer | null;
-      /** This step's GaussNorms buffer (the forward's) when the backward uses the Gaussian kernel. */
-      norms: GPUBuffer | null;
-      /** Walk the events given to uploadInputEvents (this batch's input) for the weight and delay gradients. */
-      useInputEvents?: boolean;
-    },
-    batch: number,
-    sigma: number,
-  ): void {
+  encode(encoder: GPUCommandEncoder, io: DelayBackwardIo, batch: number, sigma: number): void {
     const { device, shape } = this;
     this.uniforms ??= device.createBuffer({
       label: 'delay_backward params',
@@ -130,38 +161,95 @@ export class DelayBackward {
       usage: GPUBufferUsage.STORAGE,
     });
     device.queue.writeBuffer(this.uniforms, 0, batchSigmaUniform(batch, sigma));
+    // Its own stand-in: one buffer bound both read-write and read-only is invalid.
+    const norms = io.norms ?? (this.normsPlaceholder ??= normsPlaceholder(device));
+    const layerInput = io.useInputEvents ? this.uploadedEvents() : io.spikes;
+    const active = io.active ?? null;
     this.bindGroups ??= new BindGroupCache(device, 'delay_backward bindings', this.layout);
-    const bindGroup = this.bindGroups.get([
-      io.useInputEvents ? this.uploadedEvents() : io.spikes,
-      io.weights,
-      io.delays,
-      io.gradCurrent,
-      io.gradWeights,
-      io.gradDelays,
-      io.gradInput ?? this.placeholder,
-      this.uniforms,
-      // Its own stand-in: one buffer bound both read-write and read-only is invalid.
-      io.norms ?? (this.normsPlaceholder ??= normsPlaceholder(device)),
-    ]);
-    dispatch(
-      device,
-      encoder,
-      io.useInputEvents ? 'delay_backward params (events) pass' : 'delay_backward params pass',
-      io.useInputEvents ? this.paramEventsPipeline : this.paramPipeline,
-      bindGroup,
-      shape.inputs * shape.outputs,
-      DELAY_BACKWARD_WORKGROUP,
-    );
-    if (io.gradInput)
+    const denseGroup = (): GPUBindGroup =>
+      this.bindGroups!.get([
+        layerInput,
+        io.weights,
+        io.delays,
+        io.gradCurrent,
+        io.gradWeights,
+        io.gradDelays,
+        // A masked layer's input gradient is the active pass's: the dense group never writes it.
+        (!active && io.gradInput) || this.placeholder!,
+        this.uniforms!,
+        norms,
+      ]);
+    if (!active || io.allParameterGradients) {
       dispatch(
         device,
         encoder,
-        'delay_backward inputs pass',
-        this.inputPipeline,
-        bindGroup,
-        batch * shape.timeSteps * shape.inputs,
+        io.useInputEvents ? 'delay_backward params (events) pass' : 'delay_backward params pass',
+        io.useInputEvents ? this.paramEventsPipeline : this.paramPipeline,
+        denseGroup(),
+        shape.inputs * shape.outputs,
         DELAY_BACKWARD_WORKGROUP,
       );
+    } else if (active.count > 0) {
+      const groups = this.activeGroups();
+      const events = io.useInputEvents === true;
+      dispatch(
+        device,
+        encoder,
+        'delay_backward params (active synapses) pass',
+        events ? this.active.paramsFromEvents : this.active.params,
+        (events ? groups.paramsFromEvents : groups.params).get([
+          layerInput,
+          io.weights,
+          io.delays,
+          io.gradCurrent,
+          io.gradWeights,
+          io.gradDelays,
+          this.uniforms,
+          norms,
+          active.lists,
+        ]),
+        active.count,
+        DELAY_BACKWARD_WORKGROUP,
+      );
+    }
+    if (!io.gradInput) return;
+    dispatch(
+      device,
+      encoder,
+      active ? 'delay_backward inputs (active synapses) pass' : 'delay_backward inputs pass',
+      active ? this.active.inputs : this.inputPipeline,
+      active
+        ? this.activeGroups().inputs.get([
+            io.weights,
+            io.delays,
+            io.gradCurrent,
+            io.gradInput,
+            this.uniforms,
+            norms,
+            active.lists,
+          ])
+        : denseGroup(),
+      batch * shape.timeSteps * shape.inputs,
+      DELAY_BACKWARD_WORKGROUP,
+    );
+  }
+
+  /** Bind groups of the *_active entry points (their own layouts: bindings with gaps). */
+  private activeGroups(): NonNullable<DelayBackward['activeBindGroups']> {
+    const cache = (pipeline: GPUComputePipeline, name: string, bindings: number[]): BindGroupCache =>
+      new BindGroupCache(
+        this.device,
+        `delay_backward ${name} bindings`,
+        pipeline.getBindGroupLayout(0),
+        16,
+        bindings,
+      );
+    const paramBindings = [0, 1, 2, 3, 4, 5, 7, 8, 9];
+    return (this.activeBindGroups ??= {
+      params: cache(this.active.params, 'params (active)', paramBindings),
+      paramsFromEvents: cache(this.active.paramsFromEvents, 'params from events (active)', paramBindings),
+      inputs: cache(this.active.inputs, 'inputs (active)', [1, 2, 3, 6, 7, 8, 9]),
+    });
   }
 
   /**
@@ -205,10 +293,15 @@ export class DelayBackward {
     gradCurrent: Float32Array,
     batch: number,
     sigma: number,
-    /** Weight and delay gradients from the spikes' event lists (as for a first layer), not every (b, t). */
-    options: { fromEvents?: boolean } = {},
+    /**
+     * fromEvents: weight and delay gradients from the spikes' event lists (as for a first layer),
+     * not every (b, t). mask: over the active synapses only (absent ones' gradients: 0).
+     */
+    options: { fromEvents?: boolean; mask?: Uint8Array } = {},
   ): Promise<DelayGradients> {
     const { device, shape } = this;
+    const active = options.mask ? new ActiveSynapses(device, 'delay_backward') : null;
+    active?.update(options.mask!, weights, shape.inputs, shape.outputs);
     if (options.fromEvents) {
       const lists = spikeEventLists(spikes, batch, shape.timeSteps, shape.inputs)!;
       this.uploadInputEvents(eventsByInput(lists, shape.inputs));
@@ -237,6 +330,7 @@ export class DelayBackward {
           gradWeights,
           gradDelays,
           gradInput,
+          active,
         },
         batch,
         sigma,
@@ -246,6 +340,7 @@ export class DelayBackward {
     } finally {
       scope.destroy();
       norms?.destroy();
+      active?.destroy();
     }
   }
 }

@@ -6,6 +6,7 @@ import { BufferScope, batchSigmaUniform } from '../buffers.ts';
 import { DEFAULT_WORKGROUP_SIZE, dispatch } from '../grid.ts';
 import { BindGroupCache } from '../bindGroupCache.ts';
 import { computePipeline, shaderModule } from '../pipelineCache.ts';
+import { ActiveSynapses } from './ActiveSynapses.ts';
 import { GaussNorms, usesGaussNorms } from './GaussNorms.ts';
 
 /** Invocations per workgroup of the dense and sparse forward shaders (one per (b, t, j)). */
@@ -27,13 +28,14 @@ export function delayForwardPipeline(
   name: string,
   body: string,
   shape: DelayForwardShape,
+  entryPoint = 'main',
 ): GPUComputePipeline {
   return computePipeline(device, {
-    label: `${name} ${shape.inputs}x${shape.outputs} T${shape.timeSteps} ${shape.kernel.mode}`,
+    label: `${name} ${entryPoint} ${shape.inputs}x${shape.outputs} T${shape.timeSteps} ${shape.kernel.mode}`,
     layout: 'auto',
     compute: {
       module: shaderModule(device, `${name}.wgsl`, `${gaussSource}\n${prelude}\n${body}`),
-      entryPoint: 'main',
+      entryPoint,
       constants: {
         INPUTS: shape.inputs,
         OUTPUTS: shape.outputs,
@@ -71,6 +73,9 @@ export class DelayForward {
   private uniforms: GPUBuffer | null = null;
   private bindGroups: BindGroupCache | null = null;
   private placeholder: GPUBuffer | null = null;
+  /** The entry point over active synapses only (main_active), built on first use. */
+  private activePipeline: GPUComputePipeline | null = null;
+  private activeBindGroups: BindGroupCache | null = null;
 
   /**
    * Records the pass on GPU-resident buffers; batch and sigma go to this instance's own uniform
@@ -84,6 +89,8 @@ export class DelayForward {
       delays: GPUBuffer;
       current: GPUBuffer;
       norms: GPUBuffer | null;
+      /** A masked layer's active synapses: visit only those (same sums, in the same order). */
+      active?: ActiveSynapses | null;
     },
     batch: number,
     sigma: number,
@@ -95,25 +102,44 @@ export class DelayForward {
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     });
     device.queue.writeBuffer(this.uniforms, 0, batchSigmaUniform(batch, sigma));
-    this.bindGroups ??= new BindGroupCache(
-      device,
-      'delay_forward bindings',
-      this.pipeline.getBindGroupLayout(0),
-    );
     this.placeholder ??= normsPlaceholder(device);
-    const bindGroup = this.bindGroups.get([
+    const buffers = [
       io.spikes,
       io.weights,
       io.delays,
       io.current,
       this.uniforms,
       io.norms ?? this.placeholder,
-    ]);
+    ];
+    let pipeline = this.pipeline;
+    let bindGroup: GPUBindGroup;
+    if (io.active) {
+      pipeline = this.activePipeline ??= delayForwardPipeline(
+        device,
+        'delay_forward',
+        source,
+        shape,
+        'main_active',
+      );
+      this.activeBindGroups ??= new BindGroupCache(
+        device,
+        'delay_forward active bindings',
+        pipeline.getBindGroupLayout(0),
+      );
+      bindGroup = this.activeBindGroups.get([...buffers, io.active.lists]);
+    } else {
+      this.bindGroups ??= new BindGroupCache(
+        device,
+        'delay_forward bindings',
+        this.pipeline.getBindGroupLayout(0),
+      );
+      bindGroup = this.bindGroups.get(buffers);
+    }
     dispatch(
       device,
       encoder,
-      'delay_forward pass',
-      this.pipeline,
+      io.active ? 'delay_forward (active synapses) pass' : 'delay_forward pass',
+      pipeline,
       bindGroup,
       batch * shape.timeSteps * shape.outputs,
       DELAY_FORWARD_WORKGROUP,
@@ -125,13 +151,34 @@ export class DelayForward {
     this.placeholder?.destroy();
   }
 
-  /** spikes [batch][T][inputs], weights and delays [inputs][outputs] -> current [batch][T][outputs]. */
+  /**
+   * spikes [batch][T][inputs], weights and delays [inputs][outputs] -> current [batch][T][outputs];
+   * with `mask`, over the active synapses only (ActiveSynapses).
+   */
   async run(
     spikes: Float32Array,
     weights: Float32Array,
     delays: Float32Array,
     batch: number,
     sigma: number,
+    mask: Uint8Array | null = null,
+  ): Promise<Float32Array> {
+    const active = mask ? new ActiveSynapses(this.device, 'delay_forward') : null;
+    active?.update(mask!, weights, this.shape.inputs, this.shape.outputs);
+    try {
+      return await this.runOnce(spikes, weights, delays, batch, sigma, active);
+    } finally {
+      active?.destroy();
+    }
+  }
+
+  private runOnce(
+    spikes: Float32Array,
+    weights: Float32Array,
+    delays: Float32Array,
+    batch: number,
+    sigma: number,
+    active: ActiveSynapses | null,
   ): Promise<Float32Array> {
     return runDelayForwardOnce(
       this.device,
@@ -147,6 +194,7 @@ export class DelayForward {
             spikes: scope.input('delay_forward spikes', spikes),
             weights: scope.input('delay_forward weights', weights),
             ...io,
+            active,
           },
           batch,
           sigma,
