@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { readNirFile } from '../src/io/nirFile.ts';
 import { expect, test, type Page } from '@playwright/test';
 import { newRun, readPercent, setField, smallMnist, trainToTheEnd, waitForStatus } from './helpers.ts';
 
@@ -158,6 +159,16 @@ test('a reload mid-run resumes from the checkpoint; export -> import gives the s
   expect(model.name).toMatch(/\.model\.json$/);
   const table = await download(page, 'export-delays-csv');
   expect(table.text.split('\n')[0]).toBe('layer,post,pre,delay_steps,weight');
+  // The NIR graph of the same network: an HDF5 file that reads back to LIF -> LI with the
+  // patterns preset's shapes (the graph's equivalence with inference is unit-tested).
+  const [nirFile] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('export-nir').click(),
+  ]);
+  expect(nirFile.suggestedFilename()).toMatch(/\.nir$/);
+  const graph = await readNirFile(await readFile(await nirFile.path()), nirFile.suggestedFilename());
+  expect(graph.nodes.get('layer0.neurons')?.type).toBe('LIF');
+  expect(graph.nodes.get('output')).toEqual({ type: 'Output', shape: [3] });
 
   const runsBefore = await page.getByTestId('run-row').count();
   // Another experiment on screen: the imported model brings its own back (settings and link).

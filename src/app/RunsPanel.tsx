@@ -146,6 +146,15 @@ export function RunsPanel({ client }: { client: TrainingClient | null }) {
         >
           Delay table (JSON)
         </button>
+        <button
+          type="button"
+          data-testid="export-nir"
+          disabled={!ready}
+          title="The network with its delays rounded as inference runs them, as a NIR graph (HDF5) for Lava, Norse, snnTorch and neuromorphic toolchains; LIF networks only"
+          onClick={() => client?.exportParameters('nir')}
+        >
+          NIR graph
+        </button>
         <input
           id={importId}
           type="file"

@@ -1,5 +1,5 @@
-/** Saves text as a file through a temporary `<a download>` (no server round trip). */
-export function downloadText(text: string, fileName: string, mime: string): void {
+/** Saves text (or bytes) as a file through a temporary `<a download>` (no server round trip). */
+export function downloadText(text: string | Uint8Array<ArrayBuffer>, fileName: string, mime: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: mime }));
   const a = document.createElement('a');
   a.href = url;

@@ -97,7 +97,7 @@ export function useTrainingClient(): TrainingClient | null {
     const { receive, fail } = appStore.getState();
     let lastRefresh = -Infinity;
     const onMessage = (message: FromWorker): void => {
-      if (message.type === 'export') downloadText(message.text, message.fileName, message.mime);
+      if (message.type === 'export') downloadText(message.data, message.fileName, message.mime);
       // The list is read when a run opens, and after saves: at once for a run not listed yet,
       // else at most every RUNS_REFRESH_MS.
       if (

@@ -58,12 +58,12 @@ export type ToWorker =
   | { type: 'save' }
   /** Evaluate the test split now (posts a 'test' report and an 'evaluated' message). */
   | { type: 'evaluate' }
-  /** Export the current parameters: the model JSON or the quantised delay table. */
+  /** Export the current parameters: the model JSON, the quantised delay table, or a NIR graph. */
   | { type: 'export'; what: ExportKind }
   /** Compare every output's receptive-field Moran's I now with the seed's untrained network. */
   | { type: 'compareFields' };
 
-export type ExportKind = 'model' | 'delayTableJson' | 'delayTableCsv';
+export type ExportKind = 'model' | 'delayTableJson' | 'delayTableCsv' | 'nir';
 
 /** The engine a run trains on, and why (shown to the user: there is no silent fallback). */
 export interface EngineReport {
@@ -224,7 +224,14 @@ export type FromWorker =
   | { type: 'saved'; runId: string; step: number }
   /** Something went wrong that does not end the run (e.g. storage full); shown as a notice. */
   | { type: 'notice'; message: string }
-  | { type: 'export'; what: ExportKind; fileName: string; mime: string; text: string }
+  /** A file to download: text (model, delay tables) or bytes (a NIR graph, HDF5). */
+  | {
+      type: 'export';
+      what: ExportKind;
+      fileName: string;
+      mime: string;
+      data: string | Uint8Array<ArrayBuffer>;
+    }
   /** Accuracy and loss of the view split (test) with the current parameters. */
   | { type: 'evaluated'; step: number; accuracy: number | null; loss: number }
   | { type: 'fieldComparison'; comparison: FieldComparison }

@@ -185,6 +185,7 @@ describe('TrainingSession', () => {
     if (exported.type !== 'export' || before.type !== 'evaluated' || testBefore?.type !== 'test')
       throw new Error('unreachable');
     expect(exported.fileName).toMatch(/\.model\.json$/);
+    if (typeof exported.data !== 'string') throw new Error('a model file is text');
 
     s.messages.length = 0;
     s.send({
@@ -201,7 +202,7 @@ describe('TrainingSession', () => {
 
     s.send({
       type: 'importModel',
-      text: exported.text,
+      text: exported.data,
       fileName: 'model.json',
       engine: 'cpu',
       dataBaseUrl: '',

@@ -431,7 +431,8 @@ export class TrainingSession {
   private async exportParameters(what: ExportKind): Promise<void> {
     const run = this.run!;
     await run.loop.engine.sync();
-    this.host.post(exportFile(run.loop.model, what, run.storage.entry.dataset, run.loop.history.at(-1)), []);
+    const file = await exportFile(run.loop.model, what, run.storage.entry.dataset, run.loop.history.at(-1));
+    this.host.post(file, typeof file.data === 'string' ? [] : [file.data.buffer]);
   }
 
   private async chunk(): Promise<void> {
