@@ -1,6 +1,6 @@
 import type { Engine, EngineInfo } from './engine.ts';
 import type { RealArray } from './tensor.ts';
-import type { Trainer, TrainerState } from './trainer.ts';
+import type { EvalResult, Trainer, TrainerState } from './trainer.ts';
 
 /** One layer's gradients as a replica computed them. */
 export interface LayerGradients {
@@ -17,13 +17,31 @@ export interface ReplicaRequest {
   step: number;
 }
 
+/** A replica's share of an evaluation: forward passes only, on the model's current parameters. */
+export interface EvaluationRequest {
+  kind: 'evaluate';
+  indices: number[];
+  sigma: number;
+  /** Also answer each sample's predicted class (-1: no output spike). */
+  predictions: boolean;
+}
+
+/** Sums over the replica's share, so the parts add up exactly as one pass would count them. */
+export interface EvaluationReply {
+  lossSum: number;
+  correct: number;
+  predictions: Int32Array | null;
+}
+
 /**
  * A copy of the network in another thread (a Node worker thread, a browser Worker) that computes
- * gradients on the model's current parameters. How the parameters get there (shared memory, a
- * copy per step) is the replica's business.
+ * gradients on the model's current parameters, and (where it can) evaluates a share of a split.
+ * How the parameters get there (shared memory, a copy per step) is the replica's business.
  */
 export interface GradientReplica {
   compute(request: ReplicaRequest): Promise<{ loss: number; grads: LayerGradients[] }>;
+  /** Absent: evaluation stays on the calling thread. */
+  evaluate?(request: EvaluationRequest): Promise<EvaluationReply>;
   dispose(): Promise<void>;
 }
 
@@ -99,6 +117,56 @@ export class DataParallelEngine implements Engine {
     });
     t.applyUpdate();
     return loss;
+  }
+
+  /**
+   * Loss and accuracy on `indices` with the current parameters, the samples split across the
+   * threads as a batch is (contiguous parts, the calling thread's first); predictions, when
+   * asked, land in order. The same numbers as `model.evaluate` but for float summation order of
+   * the loss. Without replicas that evaluate, it is `model.evaluate`.
+   */
+  async evaluate(indices: Int32Array, predictions?: Int32Array): Promise<EvalResult> {
+    const t = this.model;
+    if (this.replicas.length === 0 || this.replicas.some((r) => !r.evaluate))
+      return t.evaluate(indices, predictions);
+    const chunks = splitBatch(Array.from(indices), this.threads);
+    const sigma = t.net.synapses[0]?.sigma ?? 1;
+    const replies = this.replicas.map((replica, w) => {
+      const chunk = chunks[w + 1]!;
+      return chunk.length === 0
+        ? null
+        : replica.evaluate!({
+            kind: 'evaluate',
+            indices: chunk,
+            sigma,
+            predictions: predictions !== undefined,
+          });
+    });
+    const settled = Promise.allSettled(replies.map((r) => r ?? Promise.resolve(null)));
+    const own = chunks[0]!;
+    let lossSum = 0;
+    let correct = 0;
+    try {
+      const r = t.evaluate(own, predictions?.subarray(0, own.length));
+      lossSum = r.loss * own.length;
+      correct = Math.round((r.accuracy ?? 0) * own.length);
+    } finally {
+      await settled;
+    }
+    let offset = own.length;
+    (await settled).forEach((answer, w) => {
+      if (answer.status === 'rejected') {
+        const why = answer.reason instanceof Error ? answer.reason.message : String(answer.reason);
+        throw new Error(`evaluation thread ${w + 1}: ${why}`, { cause: answer.reason });
+      }
+      if (answer.value === null) return;
+      lossSum += answer.value.lossSum;
+      correct += answer.value.correct;
+      if (predictions && answer.value.predictions) predictions.set(answer.value.predictions, offset);
+      offset += chunks[w + 1]!.length;
+    });
+    const n = indices.length;
+    return { loss: n ? lossSum / n : 0, accuracy: t.data.labels && n ? correct / n : null, samples: n };
   }
 
   /** The parameters live in the model's own arrays: nothing to copy. */

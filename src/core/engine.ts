@@ -1,7 +1,7 @@
 import type { ExperimentConfig } from './experiment.ts';
 import type { SpikeDataset } from './data/tasks.ts';
 import type { Precision } from './tensor.ts';
-import { Trainer, type TrainerState } from './trainer.ts';
+import { Trainer, type EvalResult, type TrainerState } from './trainer.ts';
 
 /**
  * How an engine computes gradients: BPTT (surrogate gradients through every time step) or
@@ -48,6 +48,11 @@ export interface Engine {
   step(batch: readonly number[]): Promise<number>;
   /** Makes `model` hold the engine's current parameters (and the sigma of the current step). */
   sync(): Promise<void>;
+  /**
+   * Evaluates `indices` with the current parameters (after `sync`) on the engine's own threads;
+   * absent: the run loop evaluates on `model`. Same contract as `Trainer.evaluate`.
+   */
+  evaluate?(indices: Int32Array, predictions?: Int32Array): Promise<EvalResult>;
   /** Everything a checkpoint needs: parameters, optimiser moments, counters, batch order. */
   exportState(): Promise<TrainerState>;
   /** Releases what the engine holds (threads, GPU buffers, the device). */

@@ -223,17 +223,26 @@ export class RunLoop {
     await this.engineNow.sync();
     const model = this.model;
     const best = this.bestNow;
-    if (!best) return model.evaluate(indices);
+    if (!best) return this.evaluateOnEngine(indices);
     const saved = copyParameters(model);
     const sigma = model.net.synapses[0]?.sigma ?? model.currentSigma();
     try {
+      // The engine's threads read the model's parameters (shared memory) and this sigma.
       setParameters(model, best.layers);
       model.net.setSigma(best.sigma ?? model.sigmaAtStep(best.epoch * model.stepsPerEpoch));
-      return model.evaluate(indices);
+      return await this.evaluateOnEngine(indices);
     } finally {
       setParameters(model, saved);
       model.net.setSigma(sigma);
     }
+  }
+
+  /** Evaluation on the engine's threads where it has them (after sync), else on the host model. */
+  private evaluateOnEngine(indices: Int32Array, predictions?: Int32Array): Promise<EvalResult> {
+    const engine = this.engineNow;
+    return engine.evaluate
+      ? engine.evaluate(indices, predictions)
+      : Promise.resolve(this.model.evaluate(indices, predictions));
   }
 
   /** Sets up the epoch a resumed checkpoint was taken in (its batches redrawn, the done ones skipped). */
@@ -360,7 +369,8 @@ export class RunLoop {
   private async evaluateSlice(): Promise<void> {
     const part = this.evaluation![0]!;
     const slice = part.indices.subarray(part.done, part.done + EVAL_SLICE_SAMPLES);
-    const r = this.model.evaluate(slice, part.predictions?.subarray(part.done, part.done + slice.length));
+    const predictions = part.predictions?.subarray(part.done, part.done + slice.length);
+    const r = await this.evaluateOnEngine(slice, predictions);
     part.lossSum += r.loss * slice.length;
     part.correct += (r.accuracy ?? 0) * slice.length;
     part.done += slice.length;

@@ -5,7 +5,7 @@
  * part of the batch and answers with the loss; the main thread sums the gradients and steps.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ReplicaRequest } from '../core/dataParallel.ts';
+import type { EvaluationReply, EvaluationRequest, ReplicaRequest } from '../core/dataParallel.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { SpikeDataset } from '../core/data/tasks.ts';
 import type { Precision } from '../core/tensor.ts';
@@ -13,9 +13,12 @@ import { Trainer } from '../core/trainer.ts';
 import { viewShared, type SharedLayerBuffers } from './sharedStorage.ts';
 import { installCpuKernels, type CpuKernels } from '../wasm/install.ts';
 
-export type GradientRequest = ReplicaRequest;
+export type GradientRequest = ReplicaRequest | EvaluationRequest;
 
-export type GradientReply = { ok: true; loss: number } | { ok: false; message: string };
+export type GradientReply =
+  | { ok: true; loss: number }
+  | ({ ok: true; kind: 'evaluate' } & EvaluationReply)
+  | { ok: false; message: string };
 
 const data = workerData as {
   config: ExperimentConfig;
@@ -45,6 +48,22 @@ data.masks.forEach((mask, l) => (replica.net.synapses[l]!.mask = mask));
 
 parentPort!.on('message', (req: GradientRequest) => {
   try {
+    if ('kind' in req) {
+      // A share of an evaluation: forward passes on the shared parameters at the host's sigma.
+      replica.net.setSigma(req.sigma);
+      const predictions = req.predictions ? new Int32Array(req.indices.length) : null;
+      const r = replica.evaluate(req.indices, predictions ?? undefined);
+      const n = req.indices.length;
+      const reply: GradientReply = {
+        ok: true,
+        kind: 'evaluate',
+        lossSum: r.loss * n,
+        correct: Math.round((r.accuracy ?? 0) * n),
+        predictions,
+      };
+      parentPort!.postMessage(reply, predictions ? [predictions.buffer] : []);
+      return;
+    }
     replica.step = req.step;
     replica.net.setSigma(req.sigma);
     replica.net.zeroGrad();

@@ -48,6 +48,40 @@ describe('ParallelCpuEngine', () => {
     });
   }
 
+  it('evaluates a split on its threads: the accuracy and predictions of one thread, its loss to float order', async () => {
+    const config = preset('patterns')!;
+    const parallel = new ParallelCpuEngine(config, 3, { precision: 'f32', epochs: 2 });
+    try {
+      const t = parallel.model;
+      for (const batch of t.drawEpochBatches()) await parallel.step(batch);
+      const indices = t.data.test;
+      const single = new Int32Array(indices.length);
+      const threaded = new Int32Array(indices.length).fill(-7);
+      const a = t.evaluate(indices, single);
+      // The replicas answer through their own share: spy that they were asked.
+      let asked = 0;
+      const replicas = (parallel as unknown as { replicas: { evaluate: (r: unknown) => Promise<unknown> }[] })
+        .replicas;
+      for (const r of replicas) {
+        const evaluate = r.evaluate.bind(r);
+        r.evaluate = (request) => {
+          asked++;
+          return evaluate(request);
+        };
+      }
+      const b = await parallel.evaluate(indices, threaded);
+      expect(asked).toBe(2);
+      expect(b.samples).toBe(indices.length);
+      expect(b.accuracy).toBe(a.accuracy);
+      expect(b.loss).toBeCloseTo(a.loss, 5);
+      expect(Array.from(threaded)).toEqual(Array.from(single));
+      // The trained network predicts more than one class: the order of the answers is checked.
+      expect(new Set(single).size).toBeGreaterThan(1);
+    } finally {
+      await parallel.dispose();
+    }
+  });
+
   it('reports divergence during a parallel step as an error', async () => {
     const config = preset('patterns')!;
     const parallel = new ParallelCpuEngine(config, 2, { precision: 'f64' });

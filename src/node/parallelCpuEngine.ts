@@ -1,5 +1,11 @@
 import { Worker } from 'node:worker_threads';
-import { DataParallelEngine, type GradientReplica, type ReplicaRequest } from '../core/dataParallel.ts';
+import {
+  DataParallelEngine,
+  type EvaluationReply,
+  type EvaluationRequest,
+  type GradientReplica,
+  type ReplicaRequest,
+} from '../core/dataParallel.ts';
 import { connectivityOf, cpuMethodWords } from '../core/engine.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { RealArray, Precision } from '../core/tensor.ts';
@@ -44,14 +50,28 @@ class WorkerThreadReplica implements GradientReplica {
     pending?.reject(e);
   }
 
-  compute(request: ReplicaRequest): ReturnType<GradientReplica['compute']> {
+  private ask(request: GradientRequest): Promise<GradientReply> {
     if (this.dead) return Promise.reject(this.dead);
     return new Promise<GradientReply>((resolve, reject) => {
       this.pending = { resolve, reject };
-      this.worker.postMessage(request satisfies GradientRequest);
+      this.worker.postMessage(request);
     }).then((reply) => {
       if (!reply.ok) throw new Error(reply.message);
+      return reply;
+    });
+  }
+
+  compute(request: ReplicaRequest): ReturnType<GradientReplica['compute']> {
+    return this.ask(request).then((reply) => {
+      if (!reply.ok || 'kind' in reply) throw new Error('the gradient thread answered an evaluation');
       return { loss: reply.loss, grads: this.grads };
+    });
+  }
+
+  evaluate(request: EvaluationRequest): Promise<EvaluationReply> {
+    return this.ask(request).then((reply) => {
+      if (!reply.ok || !('kind' in reply)) throw new Error('the gradient thread answered a gradient step');
+      return { lossSum: reply.lossSum, correct: reply.correct, predictions: reply.predictions };
     });
   }
 
