@@ -92,6 +92,8 @@ export interface Bundle {
   header: Record<string, unknown>;
   /** The named array, copied into its own aligned buffer; fails unless its type and length match. */
   array<T extends ArrayType>(name: string, type: T, length: number | null, what?: string): ArrayOf<T>;
+  /** The element type of the named array, or null when the bundle has none of that name. */
+  typeOf(name: string): ArrayType | null;
   fail(problem: string): never;
 }
 
@@ -153,6 +155,10 @@ export function decodeBundle(
     version: found,
     header,
     fail,
+    typeOf(name: string): ArrayType | null {
+      const type = refs[name]?.type;
+      return type !== undefined && type in BYTES ? type : null;
+    },
     array<T extends ArrayType>(name: string, type: T, length: number | null, what = `'${name}'`): ArrayOf<T> {
       const ref = refs[name];
       if (!ref) return fail(`lacks its ${what} array`);

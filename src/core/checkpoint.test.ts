@@ -76,6 +76,78 @@ describe('checkpoints', () => {
     );
   });
 
+  it('stores a sparse layer only at its synapses and float32 runs in float32 (format 6), exactly', async () => {
+    const wide = () => {
+      const c = patterns();
+      c.network.layers[0]!.size = 256; // synapses, not the header, make up the file
+      return c;
+    };
+    // Fixed masks: absent synapses are zero in every compactable array.
+    const sparse = (rewired: boolean) => {
+      const c = wide();
+      c.network.layers[0]!.connectivity = 1 / 16;
+      if (rewired)
+        c.network.layers[0]!.rewiring = { regrowth: 'gradient', dale: false, l1: 1e-3, temperature: 1e-6 };
+      c.network.layers[1]!.connectivity = 1 / 8;
+      return c;
+    };
+    const withBest = (t: Trainer, history: EpochRecord[]): Checkpoint => ({
+      ...checkpointOf(t, history),
+      best: {
+        epoch: 1,
+        validationAccuracy: 0.5,
+        sigma: 2,
+        layers: t.net.synapses.map((s) => ({
+          weights: Float64Array.from(s.weights),
+          delays: Float64Array.from(s.delays),
+        })),
+      },
+    });
+    for (const precision of ['f32', 'f64'] as const) {
+      const t = new Trainer(sparse(false), { precision });
+      const history = await trainEpochs(t, 2);
+      const checkpoint = withBest(t, history);
+      const bytes = encodeCheckpoint(checkpoint);
+      const back = decodeCheckpoint(bytes, 'ck');
+      expect(back.state).toEqual(checkpoint.state);
+      expect(back.best).toEqual(checkpoint.best);
+      const dense = new Trainer(wide(), { precision });
+      await trainEpochs(dense, 2);
+      const denseBytes = encodeCheckpoint(withBest(dense, history)).length;
+      const text = new TextDecoder().decode(bytes.subarray(0, 4096));
+      // Exactly the layer's 5120 / 16 synapses.
+      expect(text).toMatch(/"0\.active":\{"type":"u32","offset":\d+,"length":320\}/);
+      expect(text).toContain('"0.weights.active"');
+      expect(text).toContain('"best.1.weights.active"');
+      expect(text).toContain(precision === 'f32' ? '"0.delays":{"type":"f32"' : '"0.delays":{"type":"f64"');
+      // Delays stay dense (RigL ranks dormant synapses at theirs); the rest shrinks with the active share.
+      expect(bytes.length).toBeLessThan(denseBytes / 3);
+    }
+    // A rewired layer keeps its dormant synapses' Adam moments (they still move the dormant
+    // delays RigL ranks by): those synapses are stored too, and every value comes back.
+    const t = new Trainer(sparse(true));
+    const checkpoint = withBest(t, await trainEpochs(t, 2));
+    const back = decodeCheckpoint(encodeCheckpoint(checkpoint), 'ck');
+    expect(back.state).toEqual(checkpoint.state);
+    expect(back.best).toEqual(checkpoint.best);
+  });
+
+  it('refuses an active-synapse list out of order or out of range', async () => {
+    const c = patterns();
+    c.network.layers[0]!.connectivity = 1 / 16;
+    const t = new Trainer(c);
+    const history = await trainEpochs(t, 1);
+    const bytes = encodeCheckpoint(checkpointOf(t, history));
+    const text = new TextDecoder().decode(bytes.subarray(0, 4096));
+    const ref = /"0\.active":\{"type":"u32","offset":(\d+),"length":(\d+)\}/.exec(text)!;
+    const offset = Number(ref[1]);
+    const broken = bytes.slice();
+    new DataView(broken.buffer).setUint32(offset + 4, 0, true); // the second index below the first
+    expect(() => decodeCheckpoint(reseal(broken), 'ck')).toThrow(
+      /ck: has a bad active-synapse list in layer 0/,
+    );
+  });
+
   it('keeps the best-validation parameters and round-trips the config', async () => {
     const t = new Trainer(patterns());
     const [m] = await trainEpochs(t, 1);

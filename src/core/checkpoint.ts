@@ -14,9 +14,14 @@ import type { AdamSnapshot, Trainer, TrainerState } from './trainer.ts';
  * step's loss and the last epoch's predictions on the view split, so a reopened run shows its
  * loss curve and confusion matrix again (null in older files). Version 5 adds a rewired layer's
  * structure (its mask, the synapses' signs and the rewiring generator), without which a resumed
- * run would fall back to the seed's starting mask.
+ * run would fall back to the seed's starting mask. Version 6 stores per-synapse arrays in float32
+ * where that loses nothing (a float32 run's parameters and moments) and, for a layer where few
+ * synapses are nonzero (a masked or rewired one), stores its weights, Adam moments and best
+ * weights only at those synapses (`<layer>.active`: the indices, ascending; `<name>.active`: the
+ * values): a sparse run's checkpoint grows with its active synapses. Both are exact: an array
+ * is stored compact only when it is 0 everywhere else, and in float32 only when every value is.
  */
-export const CHECKPOINT_VERSION = 5;
+export const CHECKPOINT_VERSION = 6;
 const OLDEST_READABLE_VERSION = 1;
 /** Version 3 added the trailing CRC-32: a checkpoint damaged after writing is refused, not resumed. */
 const CHECKSUM_FROM_VERSION = 3;
@@ -70,19 +75,55 @@ interface LayerHeader {
   rewiringRng?: RngState | null;
 }
 
+/**
+ * Per-synapse arrays of one layer into `arrays`: each in float32 when that is exact, and those
+ * in `compactable` (zero at absent synapses: weights, moments, best weights) only at the layer's
+ * nonzero synapses when they are at most half of them.
+ */
+function putSynapseArrays(
+  arrays: Record<string, TypedArray>,
+  layer: number,
+  dense: Record<string, ArrayLike<number>>,
+  compactable: Record<string, ArrayLike<number>>,
+): void {
+  const all = Object.values(compactable);
+  const n = all[0]?.length ?? 0;
+  const nonzero: number[] = [];
+  for (let q = 0; q < n; q++) if (all.some((a) => a[q] !== 0)) nonzero.push(q);
+  const compact = all.length > 0 && nonzero.length <= n / 2;
+  if (compact) arrays[`${layer}.active`] = Uint32Array.from(nonzero);
+  for (const [name, values] of Object.entries(dense)) arrays[name] = narrowest(values);
+  for (const [name, values] of Object.entries(compactable))
+    if (compact) arrays[`${name}.active`] = narrowest(nonzero.map((q) => values[q]!));
+    else arrays[name] = narrowest(values);
+}
+
+/** Float32 when every value is one (exactly), else float64. */
+function narrowest(values: ArrayLike<number>): Float32Array | Float64Array {
+  const f32 = Float32Array.from(values);
+  for (let q = 0; q < f32.length; q++)
+    if (f32[q] !== values[q] && !(Number.isNaN(f32[q]) && Number.isNaN(values[q])))
+      return Float64Array.from(values);
+  return f32;
+}
+
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   const arrays: Record<string, TypedArray> = {};
   const layers: LayerHeader[] = c.state.layers.map((l, i) => {
-    arrays[`${i}.weights`] = l.weights;
-    arrays[`${i}.delays`] = l.delays;
+    const compactable: Record<string, ArrayLike<number>> = { [`${i}.weights`]: l.weights };
     if (l.adamWeights) {
-      arrays[`${i}.adamWeights.m`] = l.adamWeights.m;
-      arrays[`${i}.adamWeights.v`] = l.adamWeights.v;
+      compactable[`${i}.adamWeights.m`] = l.adamWeights.m;
+      compactable[`${i}.adamWeights.v`] = l.adamWeights.v;
     }
     if (l.adamDelays) {
-      arrays[`${i}.adamDelays.m`] = l.adamDelays.m;
-      arrays[`${i}.adamDelays.v`] = l.adamDelays.v;
+      compactable[`${i}.adamDelays.m`] = l.adamDelays.m;
+      compactable[`${i}.adamDelays.v`] = l.adamDelays.v;
     }
+    const best = c.best?.layers[i];
+    if (best) compactable[`best.${i}.weights`] = best.weights;
+    const dense: Record<string, ArrayLike<number>> = { [`${i}.delays`]: l.delays };
+    if (best) dense[`best.${i}.delays`] = best.delays;
+    putSynapseArrays(arrays, i, dense, compactable);
     if (l.structure) {
       arrays[`${i}.mask`] = l.structure.mask;
       // Signs as 0 / 2 (sign + 1): the bundle holds unsigned arrays.
@@ -93,10 +134,6 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
       adamDelaysStep: l.adamDelays?.step ?? null,
       rewiringRng: l.structure?.rng ?? null,
     };
-  });
-  c.best?.layers.forEach((l, i) => {
-    arrays[`best.${i}.weights`] = l.weights;
-    arrays[`best.${i}.delays`] = l.delays;
   });
   if (c.stepLosses) arrays['stepLosses'] = c.stepLosses;
   // Stored as class + 1 (0: no output spike), which fits the bundle's unsigned arrays.
@@ -126,7 +163,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
 
 /** Parses a checkpoint; a corrupt or foreign file throws DataFormatError naming `file`. */
 export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
-  const { header, array, fail, version } = decodeBundle(
+  const { header, array, fail, version, typeOf } = decodeBundle(
     bytes,
     MAGIC,
     CHECKPOINT_VERSION,
@@ -161,17 +198,36 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     fanIn = l.size;
     return n;
   });
+  // A per-synapse array as float64: stored dense (float32 or float64), or (version 6) only at
+  // the layer's listed synapses, 0 elsewhere.
+  const synapses = (layer: number, name: string, n: number): Float64Array => {
+    const type = typeOf(name);
+    if (type === 'f32') return Float64Array.from(array(name, type, n));
+    const compactType = typeOf(`${name}.active`);
+    // Dense float64 (every version), or the usual failure: the array is missing or of a bad type.
+    if (compactType !== 'f32' && compactType !== 'f64') return array(name, 'f64', n);
+    const active = array(`${layer}.active`, 'u32', null, `layer ${layer} active-synapse`);
+    const values = array(`${name}.active`, compactType, active.length);
+    const out = new Float64Array(n);
+    let previous = -1;
+    active.forEach((q, k) => {
+      if (q <= previous || q >= n) fail(`has a bad active-synapse list in layer ${layer}`);
+      previous = q;
+      out[q] = values[k]!;
+    });
+    return out;
+  };
   const adam = (i: number, group: string, step: unknown, n: number): AdamSnapshot | null =>
     step === null
       ? null
       : {
           step: int(step, `layer ${i} ${group} step`),
-          m: array(`${i}.${group}.m`, 'f64', n),
-          v: array(`${i}.${group}.v`, 'f64', n),
+          m: synapses(i, `${i}.${group}.m`, n),
+          v: synapses(i, `${i}.${group}.v`, n),
         };
   const layers = (layersHeader as LayerHeader[]).map((h, i) => ({
-    weights: array(`${i}.weights`, 'f64', sizes[i]!),
-    delays: array(`${i}.delays`, 'f64', sizes[i]!),
+    weights: synapses(i, `${i}.weights`, sizes[i]!),
+    delays: synapses(i, `${i}.delays`, sizes[i]!),
     adamWeights: adam(i, 'adamWeights', h.adamWeightsStep, sizes[i]!),
     adamDelays: adam(i, 'adamDelays', h.adamDelaysStep, sizes[i]!),
     structure:
@@ -201,8 +257,8 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
         validationAccuracy: Number(bestHeader.validationAccuracy),
         sigma: finiteOrNull(bestHeader.sigma, 'best-model sigma'),
         layers: sizes.map((n, i) => ({
-          weights: array(`best.${i}.weights`, 'f64', n),
-          delays: array(`best.${i}.delays`, 'f64', n),
+          weights: synapses(i, `best.${i}.weights`, n),
+          delays: synapses(i, `best.${i}.delays`, n),
         })),
       }
     : null;
