@@ -389,20 +389,43 @@ export function sparseScatter(
   current: usize,
 ): void {
   const rowBytes = (<usize>outputs) << 2;
+  const blocks = outputs & ~3;
   for (let e = 0; e < count; e++) {
     const ev = events + <usize>e * 12;
     const base = current + <usize>load<i32>(ev) * rowBytes;
     const synapse = (<usize>load<i32>(ev, 4) * <usize>outputs) << 2;
     const v = load<f32>(ev, 8);
+    const vv = f32x4.splat(v);
+    // Four synapses' values at a time (contiguous); each adds into the cell its own delay picks.
+    for (let j = 0; j < blocks; j += 4) {
+      const q = synapse + ((<usize>j) << 2);
+      const cells = v128.load(offsets + q);
+      const a = f32x4.mul(vv, v128.load(val0 + q));
+      const c0 = base + <usize>i32x4.extract_lane(cells, 0);
+      const c1 = base + <usize>i32x4.extract_lane(cells, 1);
+      const c2 = base + <usize>i32x4.extract_lane(cells, 2);
+      const c3 = base + <usize>i32x4.extract_lane(cells, 3);
+      store<f32>(c0, load<f32>(c0) + f32x4.extract_lane(a, 0));
+      store<f32>(c1, load<f32>(c1) + f32x4.extract_lane(a, 1));
+      store<f32>(c2, load<f32>(c2) + f32x4.extract_lane(a, 2));
+      store<f32>(c3, load<f32>(c3) + f32x4.extract_lane(a, 3));
+      if (val1) {
+        const b = f32x4.mul(vv, v128.load(val1 + q));
+        store<f32>(c0 + rowBytes, load<f32>(c0 + rowBytes) + f32x4.extract_lane(b, 0));
+        store<f32>(c1 + rowBytes, load<f32>(c1 + rowBytes) + f32x4.extract_lane(b, 1));
+        store<f32>(c2 + rowBytes, load<f32>(c2 + rowBytes) + f32x4.extract_lane(b, 2));
+        store<f32>(c3 + rowBytes, load<f32>(c3 + rowBytes) + f32x4.extract_lane(b, 3));
+      }
+    }
     if (val1) {
-      for (let j = 0; j < outputs; j++) {
+      for (let j = blocks; j < outputs; j++) {
         const q = synapse + ((<usize>j) << 2);
         const c = base + <usize>load<i32>(offsets + q);
         store<f32>(c, load<f32>(c) + v * load<f32>(val0 + q));
         store<f32>(c + rowBytes, load<f32>(c + rowBytes) + v * load<f32>(val1 + q));
       }
     } else {
-      for (let j = 0; j < outputs; j++) {
+      for (let j = blocks; j < outputs; j++) {
         const q = synapse + ((<usize>j) << 2);
         const c = base + <usize>load<i32>(offsets + q);
         store<f32>(c, load<f32>(c) + v * load<f32>(val0 + q));
@@ -433,12 +456,56 @@ export function sparseParamGrad(
   gradDelays: usize, // 0: not wanted
 ): void {
   const rowBytes = (<usize>outputs) << 2;
+  const blocks = outputs & ~3;
   for (let e = 0; e < count; e++) {
     const ev = events + <usize>e * 12;
     const base = grad + <usize>load<i32>(ev) * rowBytes;
     const synapse = (<usize>load<i32>(ev, 4) * <usize>outputs) << 2;
     const v = load<f32>(ev, 8);
-    for (let j = 0; j < outputs; j++) {
+    const vv = f32x4.splat(v);
+    // Four synapses at a time: their table entries are contiguous, their taps' cells are not
+    // (each synapse reads the row its own delay picks), so those are four scalar loads.
+    for (let j = 0; j < blocks; j += 4) {
+      const q = synapse + ((<usize>j) << 2);
+      const g = f32x4.splat(0);
+      const offsets = v128.load(floorOffsets + q);
+      const c0 = base + <usize>i32x4.extract_lane(offsets, 0);
+      const c1 = base + <usize>i32x4.extract_lane(offsets, 1);
+      const c2 = base + <usize>i32x4.extract_lane(offsets, 2);
+      const c3 = base + <usize>i32x4.extract_lane(offsets, 3);
+      let g0 = f32x4.replace_lane(g, 0, load<f32>(c0));
+      g0 = f32x4.replace_lane(g0, 1, load<f32>(c1));
+      g0 = f32x4.replace_lane(g0, 2, load<f32>(c2));
+      g0 = f32x4.replace_lane(g0, 3, load<f32>(c3));
+      let g1 = f32x4.replace_lane(g, 0, load<f32>(c0 + rowBytes));
+      g1 = f32x4.replace_lane(g1, 1, load<f32>(c1 + rowBytes));
+      g1 = f32x4.replace_lane(g1, 2, load<f32>(c2 + rowBytes));
+      g1 = f32x4.replace_lane(g1, 3, load<f32>(c3 + rowBytes));
+      g1 = f32x4.mul(g1, v128.load(next + q));
+      if (gradWeights) {
+        let gw: v128;
+        if (tapOffsetsTable) {
+          const taps = v128.load(tapOffsetsTable + q);
+          gw = f32x4.replace_lane(g, 0, load<f32>(base + <usize>i32x4.extract_lane(taps, 0)));
+          gw = f32x4.replace_lane(gw, 1, load<f32>(base + <usize>i32x4.extract_lane(taps, 1)));
+          gw = f32x4.replace_lane(gw, 2, load<f32>(base + <usize>i32x4.extract_lane(taps, 2)));
+          gw = f32x4.replace_lane(gw, 3, load<f32>(base + <usize>i32x4.extract_lane(taps, 3)));
+        } else {
+          const f = v128.load(frac + q);
+          gw = f32x4.add(f32x4.mul(g0, f32x4.sub(f32x4.splat(1), f)), f32x4.mul(g1, f));
+        }
+        v128.store(gradWeights + q, f32x4.add(v128.load(gradWeights + q), f32x4.mul(vv, gw)));
+      }
+      if (gradDelays)
+        v128.store(
+          gradDelays + q,
+          f32x4.add(
+            v128.load(gradDelays + q),
+            f32x4.mul(f32x4.mul(vv, v128.load(weights + q)), f32x4.sub(g1, g0)),
+          ),
+        );
+    }
+    for (let j = blocks; j < outputs; j++) {
       const q = synapse + ((<usize>j) << 2);
       const g = base + <usize>load<i32>(floorOffsets + q);
       const g0 = load<f32>(g);
