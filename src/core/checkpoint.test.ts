@@ -48,6 +48,32 @@ describe('checkpoints', () => {
     });
   });
 
+  it('a fixed-mask run (Adam moments kept for its synapses only) resumes bit for bit', async () => {
+    const masked = () => {
+      const c = patterns();
+      c.network.layers[0]!.connectivity = 0.25;
+      return c;
+    };
+    const straight = new Trainer(masked());
+    await trainEpochs(straight, 4);
+    const first = new Trainer(masked());
+    const history = await trainEpochs(first, 2);
+    const saved = decodeCheckpoint(encodeCheckpoint(checkpointOf(first, history)), 'ck');
+    // The saved moments are full-size, zero where the mask leaves synapses out.
+    const mask = first.net.synapses[0]!.mask!;
+    const moments = saved.state.layers[0]!.adamWeights!.v;
+    expect(moments.length).toBe(mask.length);
+    expect(moments.every((v, q) => mask[q] !== 0 || v === 0)).toBe(true);
+    expect(moments.some((v) => v !== 0)).toBe(true);
+    const resumed = new Trainer(saved.config);
+    resumed.importState(saved.state);
+    await trainEpochs(resumed, 2);
+    resumed.net.synapses.forEach((s, l) => {
+      expect(Array.from(s.weights)).toEqual(Array.from(straight.net.synapses[l]!.weights));
+      expect(Array.from(s.delays)).toEqual(Array.from(straight.net.synapses[l]!.delays));
+    });
+  });
+
   it('a rewired run (format 5: mask, signs, rewiring generator) resumes bit for bit, its structure included', async () => {
     const rewired = () => {
       const c = patterns();

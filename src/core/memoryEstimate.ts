@@ -1,4 +1,5 @@
 import type { ExperimentConfig } from './experiment.ts';
+import { activeSynapseCount } from './network.ts';
 import { EVAL_SLICE_SAMPLES } from './runLoop.ts';
 import { hasDelayGradient } from './synapses/kernels.ts';
 import type { Precision } from './tensor.ts';
@@ -42,7 +43,10 @@ export function estimateTrainingMemory(
     gradientBytes += 2 * real * synapses * Math.max(1, options.threads);
     const trained =
       (layer.trainWeights ? 1 : 0) + (layer.trainDelays && hasDelayGradient(layer.kernel.mode) ? 1 : 0);
-    optimizerBytes += trained * 2 * 8 * synapses;
+    // A fixed mask keeps moments (and a 4-byte index) for the existing synapses only.
+    const kept =
+      layer.connectivity < 1 && !layer.rewiring ? activeSynapseCount(synapses, layer.connectivity) : synapses;
+    optimizerBytes += trained * (2 * 8 * kept + (kept < synapses ? 4 * kept : 0));
     scratchBytes +=
       layer.kernel.mode === 'gauss' ? 5 * 8 * layer.size * layer.kernel.maxDelay : (8 + 3 * real) * synapses;
     neurons += layer.size;

@@ -144,12 +144,21 @@ export class Trainer {
     this.stepsPerEpoch = Math.max(1, Math.ceil(this.data.train.length / config.training.batchSize));
     this.totalSteps =
       options.scheduleSteps ?? this.stepsPerEpoch * (options.epochs ?? config.training.epochs);
+    // A fixed-mask layer keeps moments for its existing synapses only (AdamState's indices); a
+    // rewired one for every synapse (a dormant synapse's moments still move its delay).
+    const existing = (i: number): Int32Array | null => {
+      const mask = this.net.synapses[i]!.mask;
+      if (!mask || this.rewiring[i]) return null;
+      const kept: number[] = [];
+      for (let q = 0; q < mask.length; q++) if (mask[q] !== 0) kept.push(q);
+      return Int32Array.from(kept);
+    };
     this.weightStates = config.network.layers.map((l, i) =>
-      l.trainWeights ? new AdamState(this.net.synapses[i]!.weights.length) : null,
+      l.trainWeights ? new AdamState(this.net.synapses[i]!.weights.length, existing(i)) : null,
     );
     this.delayStates = config.network.layers.map((l, i) =>
       l.trainDelays && this.net.synapses[i]!.hasDelayGradient
-        ? new AdamState(this.net.synapses[i]!.delays.length)
+        ? new AdamState(this.net.synapses[i]!.delays.length, existing(i))
         : null,
     );
     this.net.setSigma(this.currentSigma());
@@ -165,7 +174,7 @@ export class Trainer {
   /** Everything a resumed run needs besides the config and data: parameters, Adam moments, counters, batch order. */
   exportState(): TrainerState {
     const adam = (a: AdamState | null): AdamSnapshot | null =>
-      a ? { m: Float64Array.from(a.m), v: Float64Array.from(a.v), step: a.step } : null;
+      a ? { m: a.dense(a.m), v: a.dense(a.v), step: a.step } : null;
     return {
       step: this.step,
       epoch: this.epoch,
@@ -199,8 +208,18 @@ export class Trainer {
       if ((a === null) !== (saved === null))
         throw new RangeError(`${what}: the saved state and the config disagree on what trains`);
       if (a && saved) {
-        put(`${what} m`, a.m, saved.m);
-        put(`${what} v`, a.v, saved.v);
+        for (const [name, moment, from] of [
+          ['m', a.m, saved.m],
+          ['v', a.v, saved.v],
+        ] as const) {
+          try {
+            a.setDense(moment, from);
+          } catch (e) {
+            throw new RangeError(`${what} ${name}: ${e instanceof Error ? e.message : String(e)}`, {
+              cause: e,
+            });
+          }
+        }
         a.step = saved.step;
       }
     };

@@ -64,4 +64,35 @@ describe('AdamState', () => {
     for (let i = 0; i < 4; i++) expect(Math.abs(x[i]! - c[i]!), `x${i}`).toBeLessThan(1e-2);
     expect(f()).toBeLessThan(1e-6 * f0);
   });
+
+  it('keeps moments for listed parameters only, and steps exactly as the full optimiser where the others get no gradient', () => {
+    const size = 12;
+    const indices = Int32Array.from([1, 4, 5, 11]);
+    const full = new AdamState(size);
+    const kept = new AdamState(size, indices);
+    expect(kept.m.length).toBe(4);
+    const a = Float64Array.from({ length: size }, (_, q) => (indices.includes(q) ? 0.3 * q - 1 : 0));
+    const b = Float64Array.from(a);
+    for (let step = 1; step <= 25; step++) {
+      // Absent parameters get gradient 0, as a masked layer's absent synapses do.
+      const g = Float64Array.from({ length: size }, (_, q) =>
+        indices.includes(q) ? Math.sin(step * (q + 1)) : 0,
+      );
+      full.apply(a, g, 0.05, HYPER);
+      kept.apply(b, g, 0.05, HYPER);
+    }
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(Array.from(kept.dense(kept.m))).toEqual(Array.from(full.m));
+    expect(Array.from(kept.dense(kept.v))).toEqual(Array.from(full.v));
+    // Round trip through the full-size form (checkpoints), and a form it could not have made.
+    const back = new AdamState(size, indices);
+    back.setDense(back.m, full.m);
+    expect(Array.from(back.m)).toEqual(Array.from(kept.m));
+    const foreign = Float64Array.from(full.m);
+    foreign[0] = 0.5;
+    expect(() => back.setDense(back.m, foreign)).toThrow(
+      /1 saved moments belong to synapses the mask leaves out/,
+    );
+    expect(() => back.setDense(back.m, new Float64Array(3))).toThrow(/saved 3 values, the network has 12/);
+  });
 });

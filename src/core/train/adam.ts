@@ -9,15 +9,24 @@ export interface AdamHyper {
 /**
  * Adam (Kingma and Ba) on one parameter tensor, with bias correction. Parameter groups
  * (weights, delays) are separate `AdamState`s stepped with their own learning rates.
+ *
+ * With `indices` (a fixed-mask layer's existing synapses) the moments are kept for those
+ * parameters only, and only those are stepped: memory and time in proportion to the synapses
+ * that exist. It is the same optimiser: an absent synapse's gradient is always 0, so its moments
+ * stay 0 and its step is 0. `m` and `v` then hold entry k for parameter indices[k].
  */
 export class AdamState {
   readonly m: Float64Array;
   readonly v: Float64Array;
   step = 0;
 
-  constructor(size: number) {
-    this.m = new Float64Array(size);
-    this.v = new Float64Array(size);
+  constructor(
+    readonly size: number,
+    readonly indices: Int32Array | null = null,
+  ) {
+    const kept = indices?.length ?? size;
+    this.m = new Float64Array(kept);
+    this.v = new Float64Array(kept);
   }
 
   apply(params: RealArray, grads: RealArray, lr: number, hyper: AdamHyper): void {
@@ -25,14 +34,43 @@ export class AdamState {
     const { beta1, beta2, epsilon } = hyper;
     const c1 = 1 / (1 - Math.pow(beta1, this.step));
     const c2 = 1 / (1 - Math.pow(beta2, this.step));
-    const { m, v } = this;
-    for (let q = 0; q < params.length; q++) {
+    const { m, v, indices } = this;
+    for (let k = 0; k < m.length; k++) {
+      const q = indices ? indices[k]! : k;
       const g = grads[q]!;
-      const mq = beta1 * m[q]! + (1 - beta1) * g;
-      const vq = beta2 * v[q]! + (1 - beta2) * g * g;
-      m[q] = mq;
-      v[q] = vq;
+      const mq = beta1 * m[k]! + (1 - beta1) * g;
+      const vq = beta2 * v[k]! + (1 - beta2) * g * g;
+      m[k] = mq;
+      v[k] = vq;
       params[q]! -= (lr * mq * c1) / (Math.sqrt(vq * c2) + epsilon);
     }
+  }
+
+  /** A moment (m or v) over every parameter: 0 where none is kept. */
+  dense(moment: Float64Array): Float64Array {
+    if (!this.indices) return Float64Array.from(moment);
+    const out = new Float64Array(this.size);
+    this.indices.forEach((q, k) => (out[q] = moment[k]!));
+    return out;
+  }
+
+  /**
+   * Sets a moment from one over every parameter (a saved state); throws when it is not 0 where
+   * no moment is kept (a state this optimiser could not have produced).
+   */
+  setDense(moment: Float64Array, from: ArrayLike<number>): void {
+    if (from.length !== this.size)
+      throw new RangeError(`saved ${from.length} values, the network has ${this.size}`);
+    if (!this.indices) {
+      moment.set(from);
+      return;
+    }
+    let kept = 0;
+    for (let q = 0; q < from.length; q++) if (from[q] !== 0) kept++;
+    this.indices.forEach((q, k) => {
+      moment[k] = from[q]!;
+      if (from[q] !== 0) kept--;
+    });
+    if (kept !== 0) throw new RangeError(`${kept} saved moments belong to synapses the mask leaves out`);
   }
 }
