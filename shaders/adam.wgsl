@@ -23,6 +23,20 @@ struct Step {
 @group(0) @binding(3) var<storage, read_write> moment2: array<f32>;
 @group(0) @binding(4) var<uniform> step: Step;
 
+// Parameter q with its moments at entry k.
+fn update(q: u32, k: u32) {
+  let g = grads[q];
+  let m = step.beta1 * moment1[k] + (1.0 - step.beta1) * g;
+  let v = step.beta2 * moment2[k] + (1.0 - step.beta2) * g * g;
+  moment1[k] = m;
+  moment2[k] = v;
+  var p = params[q] - step.lr * m * step.correction1 / (sqrt(v * step.correction2) + step.epsilon);
+  if (CLAMP_DELAYS) {
+    p = clamp(p, DELAY_MIN, DELAY_MAX);
+  }
+  params[q] = p;
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(
   @builtin(global_invocation_id) gid: vec3u,
@@ -32,14 +46,22 @@ fn main(
   if (q >= step.count) {
     return;
   }
-  let g = grads[q];
-  let m = step.beta1 * moment1[q] + (1.0 - step.beta1) * g;
-  let v = step.beta2 * moment2[q] + (1.0 - step.beta2) * g * g;
-  moment1[q] = m;
-  moment2[q] = v;
-  var p = params[q] - step.lr * m * step.correction1 / (sqrt(v * step.correction2) + step.epsilon);
-  if (CLAMP_DELAYS) {
-    p = clamp(p, DELAY_MIN, DELAY_MAX);
+  update(q, q);
+}
+
+// A fixed-mask layer's existing synapses (ascending parameter indices): moments kept for those
+// only, entry k for parameter indices[k]; step.count is their number. Absent synapses never get
+// a gradient, so leaving them out is the same optimiser (src/core/train/adam.ts).
+@group(0) @binding(5) var<storage, read> indices: array<u32>;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main_indexed(
+  @builtin(global_invocation_id) gid: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let k = linear_index(gid, groups);
+  if (k >= step.count) {
+    return;
   }
-  params[q] = p;
+  update(indices[k], k);
 }

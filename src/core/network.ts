@@ -28,6 +28,15 @@ export function activeSynapseCount(possible: number, connectivity: number): numb
 }
 
 /** A mask with exactly `active` of `possible` synapses set, chosen uniformly (a partial Fisher-Yates). */
+/** The indices of the synapses a mask keeps, ascending. */
+export function maskIndices(mask: Uint8Array): Int32Array {
+  let count = 0;
+  for (let q = 0; q < mask.length; q++) if (mask[q] !== 0) count++;
+  const out = new Int32Array(count);
+  for (let q = 0, k = 0; q < mask.length; q++) if (mask[q] !== 0) out[k++] = q;
+  return out;
+}
+
 export function randomMask(possible: number, active: number, rng: Rng): Uint8Array {
   const order = Int32Array.from({ length: possible }, (_, q) => q);
   const mask = new Uint8Array(possible);

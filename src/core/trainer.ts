@@ -2,7 +2,7 @@ import { buildTaskData, gatherBatch, type SpikeDataset } from './data/tasks.ts';
 import type { ExperimentConfig } from './experiment.ts';
 import { activationBytes } from './eventprop/memory.ts';
 import { EventPropModel } from './eventprop/model.ts';
-import { initialDelay, makeNeurons, Network, type ForwardRecord } from './network.ts';
+import { initialDelay, makeNeurons, maskIndices, Network, type ForwardRecord } from './network.ts';
 import { Rng, type RngState } from './rng.ts';
 import type { LayerStorage } from './synapses/delayLayer.ts';
 import { ringBufferCurrent } from './synapses/ringBuffer.ts';
@@ -148,10 +148,7 @@ export class Trainer {
     // rewired one for every synapse (a dormant synapse's moments still move its delay).
     const existing = (i: number): Int32Array | null => {
       const mask = this.net.synapses[i]!.mask;
-      if (!mask || this.rewiring[i]) return null;
-      const kept: number[] = [];
-      for (let q = 0; q < mask.length; q++) if (mask[q] !== 0) kept.push(q);
-      return Int32Array.from(kept);
+      return mask && !this.rewiring[i] ? maskIndices(mask) : null;
     };
     this.weightStates = config.network.layers.map((l, i) =>
       l.trainWeights ? new AdamState(this.net.synapses[i]!.weights.length, existing(i)) : null,

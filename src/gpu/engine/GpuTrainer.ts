@@ -1,5 +1,6 @@
 import { gatherBatch, type SpikeDataset } from '../../core/data/tasks.ts';
 import type { ExperimentConfig } from '../../core/experiment.ts';
+import { maskIndices } from '../../core/network.ts';
 import { hasDelayGradient } from '../../core/synapses/kernels.ts';
 import { Trainer, type AdamSnapshot, type TrainerState } from '../../core/trainer.ts';
 import { learningRate } from '../../core/train/schedules.ts';
@@ -150,6 +151,8 @@ export class GpuTrainer {
         return buffer;
       };
       const shape = { inputs: cpu.inputs, outputs: cfg.size, timeSteps, kernel: cfg.kernel };
+      // A fixed-mask layer's moments for its existing synapses only, as on the CPU (AdamState).
+      const kept = cpu.mask && !cfg.rewiring ? maskIndices(cpu.mask) : null;
       const neuronShape = { neurons: cfg.size, timeSteps, dtMs, config: cfg.neuron };
       return {
         inputs: cpu.inputs,
@@ -165,10 +168,10 @@ export class GpuTrainer {
         delayBackward: new DelayBackward(device, shape),
         neuronForward: new NeuronForward(device, neuronShape),
         neuronBackward: new NeuronBackward(device, neuronShape),
-        adamWeights: cfg.trainWeights ? new GpuAdam(device, n, `layer ${l} weights`, null) : null,
+        adamWeights: cfg.trainWeights ? new GpuAdam(device, n, `layer ${l} weights`, null, kept) : null,
         adamDelays:
           cfg.trainDelays && hasDelayGradient(cfg.kernel.mode)
-            ? new GpuAdam(device, n, `layer ${l} delays`, cfg.kernel.maxDelay)
+            ? new GpuAdam(device, n, `layer ${l} delays`, cfg.kernel.maxDelay, kept)
             : null,
         maskGradients: cpu.mask
           ? new MaskGradients(device, cpu.mask, `layer ${l}`, cfg.rewiring?.regrowth === 'gradient')
@@ -538,7 +541,7 @@ export class GpuTrainer {
     let k = 0;
     const next = (): Float64Array => Float64Array.from(arrays[k++]!);
     const adamOf = (adam: GpuAdam | null): AdamSnapshot | null =>
-      adam ? { m: next(), v: next(), step: adam.stepCount } : null;
+      adam ? { m: adam.expand(arrays[k++]!), v: adam.expand(arrays[k++]!), step: adam.stepCount } : null;
     return {
       ...base,
       layers: this.layers.map((layer, l) => ({

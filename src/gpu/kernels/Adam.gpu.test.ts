@@ -16,13 +16,16 @@ async function runBoth(
   count: number,
   maxDelay: number | null,
   lr: number,
+  /** A fixed mask's existing parameters: moments kept for those only, the others get gradient 0. */
+  indices: Int32Array | null = null,
 ): Promise<{ cpu: Float64Array; gpu: Float32Array }> {
   const { device } = fixture.ctx;
   const rng = new Rng(3);
   const cpu = Float64Array.from({ length: count }, () =>
     maxDelay ? rng.uniformIn(0, maxDelay - 1) : rng.normal(),
   );
-  const state = new AdamState(count);
+  const state = new AdamState(count, indices);
+  const kept = indices ? new Set(indices) : null;
   const params = device.createBuffer({
     label: 'test params',
     size: count * 4,
@@ -39,11 +42,11 @@ async function runBoth(
     usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
   });
   device.queue.writeBuffer(params, 0, Float32Array.from(cpu));
-  const adam = new GpuAdam(device, count, 'test', maxDelay);
+  const adam = new GpuAdam(device, count, 'test', maxDelay, indices);
   device.pushErrorScope('validation');
   for (let step = 0; step < 5; step++) {
     // Large gradients push delays past both ends, so the clamp is exercised.
-    const g = Float64Array.from({ length: count }, () => rng.normal(0, 3));
+    const g = Float64Array.from({ length: count }, (_, q) => (kept && !kept.has(q) ? 0 : rng.normal(0, 3)));
     state.apply(cpu, g, lr, HYPER);
     if (maxDelay) for (let q = 0; q < count; q++) cpu[q] = Math.min(maxDelay - 1, Math.max(0, cpu[q]!));
     device.queue.writeBuffer(grads, 0, Float32Array.from(g));
@@ -81,5 +84,26 @@ describe('adam.wgsl', () => {
       if (cpu[q] === 0 || cpu[q] === td - 1) atEdges++;
     }
     expect(atEdges).toBeGreaterThan(10);
+  });
+
+  it('keeps and steps the moments of listed parameters only (a fixed mask), as the CPU does', async () => {
+    const indices = Int32Array.from({ length: 250 }, (_, k) => 4 * k + (k % 3));
+    const rng = new Rng(3);
+    const start = Float64Array.from({ length: 1000 }, () => rng.normal());
+    const { cpu, gpu } = await runBoth(1000, null, 0.01, indices);
+    const listed = new Set(indices);
+    let moved = 0;
+    for (let q = 0; q < cpu.length; q++) {
+      expect(Math.abs(gpu[q]! - cpu[q]!)).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(cpu[q]!));
+      // Unlisted parameters keep their starting values exactly; listed ones moved.
+      if (!listed.has(q)) expect(gpu[q]).toBe(Math.fround(start[q]!));
+      else if (gpu[q] !== Math.fround(start[q]!)) moved++;
+    }
+    expect(moved).toBe(250);
+    const adam = new GpuAdam(fixture.ctx.device, 1000, 'test', null, indices);
+    const expanded = adam.expand(Float32Array.from(indices, (q) => q + 0.5));
+    expect(expanded[indices[7]!]).toBe(indices[7]! + 0.5);
+    expect(expanded.filter((v) => v !== 0).length).toBe(250);
+    adam.destroy();
   });
 });

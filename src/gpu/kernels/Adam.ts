@@ -10,7 +10,9 @@ const ADAM_WORKGROUP = DEFAULT_WORKGROUP_SIZE;
 
 /**
  * Adam on a GPU-resident parameter tensor (shaders/adam.wgsl), with its moments on the GPU.
- * For delays, `maxDelay` turns on the clamp into delayRange(maxDelay) in the same pass.
+ * For delays, `maxDelay` turns on the clamp into delayRange(maxDelay) in the same pass. With
+ * `indices` (a fixed-mask layer's existing synapses, as AdamState's) the moments are kept and
+ * stepped for those parameters only.
  */
 export class GpuAdam {
   private readonly pipeline: GPUComputePipeline;
@@ -20,19 +22,33 @@ export class GpuAdam {
   private steps = 0;
   private bindGroups: BindGroupCache | null = null;
 
+  /** Moments kept: `count`, or the listed parameters. */
+  private readonly kept: number;
+  private readonly indexBuffer: GPUBuffer | null = null;
+
   constructor(
     private readonly device: GPUDevice,
     private readonly count: number,
     label: string,
     maxDelay: number | null,
+    private readonly indices: Int32Array | null = null,
   ) {
     const module = shaderModule(device, 'adam.wgsl', source);
+    this.kept = indices?.length ?? count;
+    if (indices) {
+      this.indexBuffer = device.createBuffer({
+        label: `adam ${label} indices`,
+        size: Math.max(4, indices.length * 4),
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+      });
+      device.queue.writeBuffer(this.indexBuffer, 0, Uint32Array.from(indices));
+    }
     this.pipeline = computePipeline(device, {
-      label: `adam ${label}`,
+      label: `adam ${label}${indices ? ' (indexed)' : ''}`,
       layout: 'auto',
       compute: {
         module,
-        entryPoint: 'main',
+        entryPoint: indices ? 'main_indexed' : 'main',
         constants: {
           WORKGROUP_SIZE: ADAM_WORKGROUP,
           ...(maxDelay === null
@@ -44,7 +60,7 @@ export class GpuAdam {
     const moment = (which: string): GPUBuffer =>
       device.createBuffer({
         label: `adam ${label} ${which}`,
-        size: Math.max(4, count * 4),
+        size: Math.max(4, this.kept * 4),
         // COPY_*: the moments travel with checkpoints (exportState / importState).
         usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
       });
@@ -67,7 +83,7 @@ export class GpuAdam {
   ): void {
     this.steps++;
     const data = new ArrayBuffer(28);
-    new Uint32Array(data, 0, 1)[0] = this.count;
+    new Uint32Array(data, 0, 1)[0] = this.kept;
     new Float32Array(data, 4, 6).set([
       lr,
       hyper.beta1,
@@ -78,8 +94,9 @@ export class GpuAdam {
     ]);
     this.device.queue.writeBuffer(this.uniforms, 0, data);
     this.bindGroups ??= new BindGroupCache(this.device, 'adam bindings', this.pipeline.getBindGroupLayout(0));
-    const bindGroup = this.bindGroups.get([params, grads, this.moment1, this.moment2, this.uniforms]);
-    dispatch(this.device, encoder, 'adam pass', this.pipeline, bindGroup, this.count, ADAM_WORKGROUP);
+    const buffers = [params, grads, this.moment1, this.moment2, this.uniforms];
+    const bindGroup = this.bindGroups.get(this.indexBuffer ? [...buffers, this.indexBuffer] : buffers);
+    dispatch(this.device, encoder, 'adam pass', this.pipeline, bindGroup, this.kept, ADAM_WORKGROUP);
   }
 
   /** Optimiser steps taken (the bias corrections depend on it). */
@@ -87,18 +104,33 @@ export class GpuAdam {
     return this.steps;
   }
 
-  /** Restores moments and the step count saved by a checkpoint (f64 on the CPU, f32 here). */
+  /**
+   * Restores moments (one per parameter, as checkpoints hold them) and the step count (f64 on the
+   * CPU, f32 here); with indices, the listed parameters' moments.
+   */
   restore(moment1: ArrayLike<number>, moment2: ArrayLike<number>, steps: number): void {
     if (moment1.length !== this.count || moment2.length !== this.count) {
       throw new RangeError(`Adam state: saved ${moment1.length} moments, the tensor has ${this.count}`);
     }
-    this.device.queue.writeBuffer(this.moment1, 0, Float32Array.from(moment1));
-    this.device.queue.writeBuffer(this.moment2, 0, Float32Array.from(moment2));
+    const kept = (moment: ArrayLike<number>): Float32Array =>
+      this.indices ? Float32Array.from(this.indices, (q) => moment[q]!) : Float32Array.from(moment);
+    this.device.queue.writeBuffer(this.moment1, 0, kept(moment1));
+    this.device.queue.writeBuffer(this.moment2, 0, kept(moment2));
     this.steps = steps;
+  }
+
+  /** Read-back moments (kept entries) as one per parameter, 0 where none is kept. */
+  expand(kept: ArrayLike<number>): Float64Array {
+    if (!this.indices) return Float64Array.from(kept);
+    const out = new Float64Array(this.count);
+    this.indices.forEach((q, k) => (out[q] = kept[k]!));
+    return out;
   }
 
   /** Zeroes both moments of element q (a regrown synapse starts afresh; queued before the next step). */
   clearAt(q: number): void {
+    if (this.indices)
+      throw new Error('GpuAdam.clearAt: a fixed-mask layer (indexed moments) does not rewire');
     const zero = new Float32Array(1);
     this.device.queue.writeBuffer(this.moment1, q * 4, zero);
     this.device.queue.writeBuffer(this.moment2, q * 4, zero);
@@ -113,5 +145,6 @@ export class GpuAdam {
     this.moment1.destroy();
     this.moment2.destroy();
     this.uniforms.destroy();
+    this.indexBuffer?.destroy();
   }
 }
