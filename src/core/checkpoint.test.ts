@@ -158,6 +158,23 @@ describe('checkpoints', () => {
     expect(back.best).toEqual(checkpoint.best);
   });
 
+  it('keeps -0 weights -0 through a compact layer (ternary initialisation makes them)', () => {
+    const c = patterns();
+    c.network.layers[0]!.size = 256;
+    const t = new Trainer(c);
+    const weights = t.net.synapses[0]!.weights;
+    // A few nonzero weights and many -0: the layer is stored compactly.
+    weights.fill(0);
+    for (let q = 0; q < weights.length; q += 7) weights[q] = -0;
+    for (let q = 0; q < weights.length; q += 97) weights[q] = 0.25;
+    const back = decodeCheckpoint(encodeCheckpoint(checkpointOf(t, [])), 'ck');
+    const saved = back.state.layers[0]!.weights;
+    expect(saved.every((w, q) => Object.is(w, weights[q]))).toBe(true);
+    expect(new TextDecoder().decode(encodeCheckpoint(checkpointOf(t, [])).subarray(0, 4096))).toContain(
+      '"0.weights.active"',
+    );
+  });
+
   it('refuses an active-synapse list out of order or out of range', async () => {
     const c = patterns();
     c.network.layers[0]!.connectivity = 1 / 16;

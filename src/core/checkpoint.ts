@@ -89,7 +89,8 @@ function putSynapseArrays(
   const all = Object.values(compactable);
   const n = all[0]?.length ?? 0;
   const nonzero: number[] = [];
-  for (let q = 0; q < n; q++) if (all.some((a) => a[q] !== 0)) nonzero.push(q);
+  // -0 counts as a value (ternary initialisation makes some): it must come back as -0.
+  for (let q = 0; q < n; q++) if (all.some((a) => a[q] !== 0 || Object.is(a[q], -0))) nonzero.push(q);
   const compact = all.length > 0 && nonzero.length <= n / 2;
   if (compact) arrays[`${layer}.active`] = Uint32Array.from(nonzero);
   for (const [name, values] of Object.entries(dense)) arrays[name] = narrowest(values);

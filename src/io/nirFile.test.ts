@@ -75,8 +75,13 @@ describe('NIR export: per-delay branches', () => {
     expect(hidden.type).toBe('LIF');
     if (hidden.type === 'LIF') {
       const lif = t.config.network.layers[0]!.neuron;
-      expect(hidden.tau.data[0]).toBe(lif.model === 'lif' ? lif.tauMs / 1000 : NaN);
-      expect(hidden.v_threshold.data[5]).toBe(lif.threshold);
+      if (lif.model !== 'lif') throw new Error('a LIF layer');
+      // Within a few ulps of tau in seconds, chosen so dt / tau in seconds is the engine's dt / tau.
+      expect(hidden.tau.data[0]).toBeCloseTo(lif.tauMs / 1000, 15);
+      expect(0.001 / hidden.tau.data[0]!).toBe(t.config.network.dtMs / lif.tauMs);
+      // Just below the threshold: NIR's v > v_threshold is then the engine's u >= threshold.
+      expect(hidden.v_threshold.data[5]).toBeLessThan(lif.threshold);
+      expect(hidden.v_threshold.data[5]).toBeGreaterThan(lif.threshold - 1e-15);
       expect(Array.from(hidden.r.data).every((r) => r === 1)).toBe(true);
       expect(Array.from(hidden.v_reset.data).every((v) => v === 0)).toBe(true);
     }
@@ -97,7 +102,7 @@ describe('NIR export: per-delay branches', () => {
     expect(size.expansion).toBeCloseTo(size.storedWeights / size.synapses, 12);
   });
 
-  it('refuses neurons NIR cannot express, saying why', () => {
+  it('refuses networks NIR cannot express, saying why', () => {
     const srm = preset('delay-only-mnist')!;
     const srmTable = buildDelayTable(
       srm,
@@ -105,11 +110,52 @@ describe('NIR export: per-delay branches', () => {
     );
     expect(() => nirGraphFromTable(srm, srmTable)).toThrow(NirExportError);
     expect(() => nirGraphFromTable(srm, srmTable)).toThrow(/spike-response \(SRM\).*delays-json/);
-    const soft = structuredClone(t.config);
-    const hidden = soft.network.layers[0]!.neuron;
-    if (hidden.model === 'lif') hidden.reset = 'soft';
-    const softTable = buildDelayTable(soft, t.net.synapses);
-    expect(() => nirGraphFromTable(soft, softTable)).toThrow(/layer 0 resets by subtraction/);
+    const table = buildDelayTable(t.config, t.net.synapses);
+    const refused = (edit: (c: ExperimentConfig) => void): string => {
+      const c = structuredClone(t.config);
+      edit(c);
+      try {
+        nirGraphFromTable(c, table);
+        return 'exported';
+      } catch (e) {
+        return e instanceof NirExportError ? e.message : String(e);
+      }
+    };
+    const hidden = (c: ExperimentConfig) => c.network.layers[0]!.neuron;
+    expect(
+      refused((c) => {
+        const n = hidden(c);
+        if (n.model === 'lif') n.reset = 'soft';
+      }),
+    ).toMatch(/layer 0 resets by subtraction/);
+    expect(refused((c) => (hidden(c).spiking = false))).toMatch(/layer 0 is a non-spiking hidden layer/);
+    expect(refused((c) => (c.training.method = 'eventprop'))).toMatch(/trains with EventProp/);
+    // A spiking output read by its membrane (mnist-small's cross-entropy on summed membranes).
+    expect(refused((c) => (c.network.layers[1]!.neuron.spiking = true))).toMatch(
+      /output layer spikes but its class is read from its membrane \(loss ceSumMembrane\)/,
+    );
+  });
+
+  it('a membrane landing exactly on the threshold spikes in the graph as in the engine', () => {
+    // toy: 3 inputs -> 2 LIF outputs (tau 2 ms here, dt 1 ms). Input 0 alone, weight 2, no delay:
+    // u = 0 + (1/2)(2 - 0) = 1 = threshold at its arrival, which the engine counts as a spike.
+    const c = structuredClone(preset('toy')!);
+    const n = c.network.layers[0]!.neuron;
+    if (n.model !== 'lif') throw new Error('toy is LIF');
+    n.tauMs = 2;
+    n.threshold = 1;
+    const toy = new Trainer(c, { precision: 'f64' });
+    const syn = toy.net.synapses[0]!;
+    syn.weights.fill(0);
+    syn.delays.fill(0);
+    syn.weights[0] = 2; // input 0 -> output 0
+    const reference = toy.ringBufferRecords(0);
+    const graph = nirGraphFromTable(c, buildDelayTable(c, toy.net.synapses)).graph;
+    const trace = simulateNir(graph, gatherBatch(toy.data, [0]), c.network.timeSteps, 0.001);
+    const spikes = Array.from(reference[0]!.spikes);
+    expect(spikes.filter((v) => v === 1)).toHaveLength(1);
+    expect(reference[0]!.membrane[spikes.indexOf(1)]).toBe(1);
+    expect(Array.from(trace.outputs.get('layer0.neurons')!)).toEqual(spikes);
   });
 });
 

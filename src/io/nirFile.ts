@@ -76,6 +76,9 @@ function writeNode(group: H5.Group, node: NirNode): void {
 export async function writeNirFile(graph: NirGraph): Promise<Uint8Array> {
   const { h5, module } = await loadH5wasm();
   const path = freshMemoryPath(module, 'delaylab-nir');
+  // HDF5 errors as exceptions: h5wasm passes over a failed create_dataset's status otherwise,
+  // and an incomplete file would be reported as written.
+  module.activate_throwing_error_handler();
   try {
     const file = new h5.File(path, 'w');
     try {
@@ -101,7 +104,10 @@ export async function writeNirFile(graph: NirGraph): Promise<Uint8Array> {
       file.close();
     }
     return module.FS.readFile(path);
+  } catch (e) {
+    throw new Error(`the NIR file could not be written (${hdf5Reason(e)})`, { cause: e });
   } finally {
+    module.deactivate_throwing_error_handler();
     if (module.FS.analyzePath(path).exists) module.FS.unlink(path);
   }
 }

@@ -52,6 +52,8 @@ class WorkerThreadReplica implements GradientReplica {
 
   private ask(request: GradientRequest): Promise<GradientReply> {
     if (this.dead) return Promise.reject(this.dead);
+    // One request at a time: replies carry no id, so a second one would take the first's answer.
+    if (this.pending) return Promise.reject(new Error('the gradient thread is still answering a request'));
     return new Promise<GradientReply>((resolve, reject) => {
       this.pending = { resolve, reject };
       this.worker.postMessage(request);

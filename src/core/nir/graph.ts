@@ -1,5 +1,6 @@
 import type { DelayTable } from '../delayTable.ts';
 import type { ExperimentConfig, LayerConfig } from '../experiment.ts';
+import { defaultReadout } from '../train/losses.ts';
 
 /**
  * NIR, the Neuromorphic Intermediate Representation (neuroir.org): a directed graph of
@@ -79,13 +80,63 @@ function filled(n: number, value: number): NirArray {
 }
 
 /** Why a layer's neurons have no exact NIR node, or null when they have one. */
-export function nirNeuronProblem(layer: LayerConfig, index: number): string | null {
+export function nirNeuronProblem(layer: LayerConfig, index: number, last: boolean): string | null {
   const n = layer.neuron;
   if (n.model === 'srm')
     return `layer ${index} uses spike-response (SRM) neurons: NIR has no spike-response model (its LIF resets to v_reset, while the SRM adds a refractory response to the membrane), so the graph would not spike as the network does. Export the delay table instead (--format delays-json)`;
   if (n.spiking && n.reset === 'soft')
     return `layer ${index} resets by subtraction (reset "soft"): NIR's LIF sets v to v_reset after a spike, so the graph would not spike as the network does. Train with reset "hard" to export to NIR, or export the delay table`;
+  if (!n.spiking && !last)
+    return `layer ${index} is a non-spiking hidden layer: it passes no spikes on in the network, while an NIR LI node would pass its membrane on`;
   return null;
+}
+
+/** Why a network has no exact NIR graph (each reason), or an empty list. */
+export function nirProblems(config: ExperimentConfig): string[] {
+  const layers = config.network.layers;
+  const problems = layers
+    .map((l, i) => nirNeuronProblem(l, i, i === layers.length - 1))
+    .filter((p): p is string => p !== null);
+  if (config.training.method === 'eventprop')
+    problems.push(
+      'the network trains with EventProp, whose neurons integrate an exponential synaptic current exactly between spikes; the graph (LIF nodes stepped by forward Euler) would not spike as it does. Export the delay table instead (--format delays-json)',
+    );
+  const output = layers.at(-1)!.neuron;
+  const readout = config.readout ?? defaultReadout(config.loss);
+  if (output.spiking && readout === 'logits')
+    problems.push(
+      `the output layer spikes but its class is read from its membrane (loss ${config.loss.kind}); an NIR LIF node gives only spikes, so the graph's output cannot reproduce the network's decisions`,
+    );
+  return problems;
+}
+
+/** The largest float64 below x: `u > below(θ)` is the engine's `u >= θ` for any float64 u. */
+function below(x: number): number {
+  if (x === 0) return -Number.MIN_VALUE;
+  const bits = new DataView(new ArrayBuffer(8));
+  bits.setFloat64(0, x);
+  const word = bits.getBigUint64(0);
+  bits.setBigUint64(0, x > 0 ? word - 1n : word + 1n);
+  return bits.getFloat64(0);
+}
+
+/**
+ * A time constant (s) whose ratio dt / tau, as a reader computes it from the file in seconds,
+ * is exactly the engine's dtMs / tauMs (within a few ulps of tauMs / 1000, which may not be).
+ */
+function tauSeconds(tauMs: number, dtMs: number): number {
+  const beta = dtMs / tauMs;
+  const dt = dtMs / 1000;
+  const guess = tauMs / 1000;
+  const bits = new DataView(new ArrayBuffer(8));
+  bits.setFloat64(0, guess);
+  const word = bits.getBigUint64(0);
+  for (const step of [0n, 1n, -1n, 2n, -2n, 3n, -3n, 4n, -4n]) {
+    bits.setBigUint64(0, word + step);
+    const tau = bits.getFloat64(0);
+    if (dt / tau === beta) return tau;
+  }
+  return guess;
 }
 
 /** One layer's expansion: which integer delays got a branch. */
@@ -105,7 +156,7 @@ export function nirGraphFromTable(
   table: DelayTable,
   metadata: NirMetadata = {},
 ): { graph: NirGraph; branches: NirLayerBranches[] } {
-  const problems = config.network.layers.map(nirNeuronProblem).filter((p): p is string => p !== null);
+  const problems = nirProblems(config);
   if (problems.length > 0) throw new NirExportError(problems.join('; '));
   const dtSeconds = config.network.dtMs / 1000;
   const nodes = new Map<string, NirNode>();
@@ -118,9 +169,11 @@ export function nirGraphFromTable(
     if (cfg.neuron.model !== 'lif') throw new NirExportError(`layer ${l}: not a LIF layer`);
     const { fanIn, size } = layer;
     const neurons = `layer${l}.neurons`;
-    const tau = filled(size, cfg.neuron.tauMs / 1000);
+    const tau = filled(size, tauSeconds(cfg.neuron.tauMs, config.network.dtMs));
     // r = 1, v_leak = 0: the engine's u[t] = v[t-1] + (dt / tau)(I[t] - v[t-1]) is forward Euler of
-    // tau dv/dt = (v_leak - v) + r I with these values.
+    // tau dv/dt = (v_leak - v) + r I with these values. The engine spikes at u >= threshold, NIR
+    // at v > v_threshold: the threshold written is the float64 just below the engine's (a float32
+    // reader rounds it back to the threshold and then differs only for a membrane exactly on it).
     nodes.set(
       neurons,
       cfg.neuron.spiking
@@ -129,7 +182,7 @@ export function nirGraphFromTable(
             tau,
             r: filled(size, 1),
             v_leak: filled(size, 0),
-            v_threshold: filled(size, cfg.neuron.threshold),
+            v_threshold: filled(size, below(cfg.neuron.threshold)),
             v_reset: filled(size, 0),
           }
         : { type: 'LI', tau, r: filled(size, 1), v_leak: filled(size, 0) },
