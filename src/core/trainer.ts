@@ -118,7 +118,10 @@ export class Trainer {
       data?: SpikeDataset;
       /** Per-layer parameter and gradient arrays to use (see DelayLayer's storage). */
       storage?: Partial<LayerStorage>[];
-      /** false: keep the parameters already in `storage` (a replica of another trainer). */
+      /**
+       * false: keep the parameters already in `storage` (a replica of another trainer, which
+       * computes gradients and evaluates but never steps: it holds no optimiser state).
+       */
       initialise?: boolean;
       /** Steps the schedules (learning rates, sigma) span; default epochs * steps per epoch. */
       scheduleSteps?: number;
@@ -150,11 +153,13 @@ export class Trainer {
       const mask = this.net.synapses[i]!.mask;
       return mask && !this.rewiring[i] ? maskIndices(mask) : null;
     };
+    // Replicas (initialise false) never step the optimiser: no moments for them.
+    const optimised = options.initialise !== false;
     this.weightStates = config.network.layers.map((l, i) =>
-      l.trainWeights ? new AdamState(this.net.synapses[i]!.weights.length, existing(i)) : null,
+      optimised && l.trainWeights ? new AdamState(this.net.synapses[i]!.weights.length, existing(i)) : null,
     );
     this.delayStates = config.network.layers.map((l, i) =>
-      l.trainDelays && this.net.synapses[i]!.hasDelayGradient
+      optimised && l.trainDelays && this.net.synapses[i]!.hasDelayGradient
         ? new AdamState(this.net.synapses[i]!.delays.length, existing(i))
         : null,
     );
