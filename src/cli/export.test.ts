@@ -200,6 +200,55 @@ describe('delaylab export', () => {
     expect(r.stderr).toMatch(/NIR has no spike-response model.*--format delays-json/);
   });
 
+  it('exports the delay table and NIR graph of a run on loaded data without --data (quantised delays need no schedule)', async () => {
+    const fashion = mkdtempSync(join(tmpdir(), 'delaylab-fashion-'));
+    const config = tempFile(
+      'fashion.json',
+      JSON.stringify({
+        extends: 'mnist-small',
+        task: { trainLimit: 200, testLimit: 100 },
+        training: { epochs: 1 },
+      }),
+    );
+    const trained = run(BIN, [
+      'train',
+      '--config',
+      config,
+      '--data',
+      '/usr/share/datasets/fashion-mnist',
+      '--out',
+      fashion,
+    ]);
+    expect(trained.code, trained.stderr).toBe(0);
+    const c = readCheckpoint(fashion);
+    expect(c.dataset).toBe('fashion-mnist');
+    const file = join(fashion, 'last.csv');
+    const r = run(BIN, ['export', fashion, '--format', 'delays-csv', '--parameters', 'final', '--out', file]);
+    expect(r.code, r.stderr).toBe(0);
+    const { size, kernel } = c.config.network.layers[0]!;
+    const rows = readFileSync(file, 'utf8').trim().split('\n').slice(1);
+    const [layer, post, pre, delay] = rows[1234]!.split(',').map(Number);
+    expect(layer).toBe(0);
+    expect(delay).toBe(
+      quantiseDelay(c.state.layers[0]!.delays[pre! * size + post!]!, kernel.rounding, kernel.maxDelay),
+    );
+    const nir = run(BIN, [
+      'export',
+      fashion,
+      '--format',
+      'nir',
+      '--parameters',
+      'final',
+      '--out',
+      join(fashion, 'm.nir'),
+    ]);
+    expect(nir.code, nir.stderr).toBe(0);
+    // A model file still needs the data: its kernel width comes from the schedules.
+    expect(run(BIN, ['export', fashion, '--format', 'model', '--parameters', 'final']).stderr).toMatch(
+      /--data/,
+    );
+  });
+
   it('refuses a bad format, a missing source and extra arguments with exit 2', () => {
     expect(run(BIN, ['export', dir, '--format', 'onnx']).stderr).toMatch(
       /--format must be model, delays-json, delays-csv, nir, gap/,

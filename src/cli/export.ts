@@ -42,8 +42,11 @@ export type ExportParameters = 'best' | 'final';
 export interface ExportSource {
   config: ExperimentConfig;
   layers: { weights: Float64Array; delays: Float64Array }[];
-  /** Gaussian kernel width (time steps) the parameters are evaluated with. */
-  sigma: number;
+  /**
+   * Gaussian kernel width (time steps) the parameters are evaluated with. For a run folder it may
+   * build the run's trainer (which needs the data) when first read.
+   */
+  readonly sigma: number;
   dataset: string | null;
   /** Where they come from, e.g. "best-validation model (epoch 12)". */
   what: string;
@@ -113,6 +116,8 @@ export function exportSource(
     return t;
   };
   const best = parameters === 'best' ? c.best : null;
+  // The kernel width comes from the schedules (a trainer, and so the data) only when asked for:
+  // a delay table or a NIR graph holds quantised delays and never asks.
   if (best) {
     return {
       config: c.config,
@@ -120,7 +125,11 @@ export function exportSource(
         weights: Float64Array.from(l.weights),
         delays: Float64Array.from(l.delays),
       })),
-      sigma: best.sigma ?? ((t) => t.sigmaAtStep(best.epoch * t.stepsPerEpoch))(model()),
+      get sigma(): number {
+        if (best.sigma !== null) return best.sigma;
+        const t = model();
+        return t.sigmaAtStep(best.epoch * t.stepsPerEpoch);
+      },
       dataset: c.dataset,
       what: `best-validation model (epoch ${best.epoch})`,
       metrics: c.history.find((r) => r.epoch === best.epoch) ?? null,
@@ -129,7 +138,9 @@ export function exportSource(
   return {
     config: c.config,
     layers: c.state.layers.map((l) => ({ weights: l.weights, delays: l.delays })),
-    sigma: model().currentSigma(),
+    get sigma(): number {
+      return model().currentSigma();
+    },
     dataset: c.dataset,
     what: `last parameters (step ${c.state.step})`,
     metrics: c.history.at(-1) ?? null,

@@ -249,12 +249,19 @@ async function main(argv: readonly string[]): Promise<number> {
       const parameters = stringFlag(flags, 'parameters', 'best or final') ?? 'best';
       if (parameters !== 'best' && parameters !== 'final')
         throw new UsageError(`--parameters must be best or final, got '${parameters}'`);
-      const { config } = exportConfig(path);
+      const { config, dataset } = exportConfig(path);
       const dataFlag = stringFlag(flags, 'data', 'a directory or file');
       // The data set is loaded only where it is needed: the gap report's test split, and the
-      // schedules that give the kernel width of a model file or of a run's last parameters.
-      const needsData = format === 'gap' || format === 'model' || parameters === 'final';
+      // schedules that give the kernel width of a model export (delay tables and NIR graphs hold
+      // quantised delays, which do not depend on it).
+      const needsData = format === 'gap' || format === 'model';
       const loaded = needsData ? await datasetFor(config, dataFlag, err) : null;
+      // The built-in digits stand in for a config's images unless --data says otherwise: a run
+      // trained on other files must get them back (its schedules and test split are theirs).
+      if (needsData && dataset !== null && (loaded?.name ?? null) !== dataset)
+        throw new UsageError(
+          `export: the run trained on '${dataset}', but the data now is '${loaded?.name ?? 'generated data'}': pass --data <its files>`,
+        );
       const source = exportSource(path, parameters, () => trainerOf(config, loaded));
       const outPath = stringFlag(flags, 'out', 'a file');
       if (format === 'gap') {
