@@ -189,12 +189,7 @@ export async function exportNir(
   const fitted = fittedTable(source, target, excess);
   let built: ReturnType<typeof nirGraphFromTable>;
   try {
-    built = nirGraphFromTable(source.config, fitted.table, {
-      generator: 'Delay Lab',
-      source: source.what,
-      delaylab_config: JSON.stringify(source.config),
-      hardware_target: target,
-    });
+    built = nirGraphFromTable(source.config, fitted.table, { source: source.what, target });
   } catch (e) {
     if (e instanceof NirExportError) throw new UsageError(`export: ${e.message}`);
     throw e;

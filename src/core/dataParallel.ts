@@ -54,6 +54,31 @@ export function splitBatch(indices: readonly number[], parts: number): number[][
   return Array.from({ length: parts }, (_, p) => indices.slice(p * per, (p + 1) * per));
 }
 
+/**
+ * Runs the calling thread's share while the replicas' replies come in, then returns both; a
+ * replica's failure is thrown (as `<what> N: why`) only after every reply has settled, so none is
+ * left unobserved.
+ */
+async function alongside<Own, Reply>(
+  replies: (Promise<Reply> | null)[],
+  what: string,
+  ownShare: () => Own,
+): Promise<{ own: Own; answers: (Reply | null)[] }> {
+  const settled = Promise.allSettled(replies.map((r) => r ?? Promise.resolve(null)));
+  let own: Own;
+  try {
+    own = ownShare();
+  } finally {
+    await settled;
+  }
+  const answers = (await settled).map((answer, w) => {
+    if (answer.status === 'fulfilled') return answer.value;
+    const why = answer.reason instanceof Error ? answer.reason.message : String(answer.reason);
+    throw new Error(`${what} ${w + 1}: ${why}`, { cause: answer.reason });
+  });
+  return { own, answers };
+}
+
 function addInto(target: RealArray, source: ArrayLike<number>): void {
   for (let q = 0; q < target.length; q++) target[q]! += source[q]!;
 }
@@ -91,24 +116,15 @@ export class DataParallelEngine implements Engine {
       const chunk = chunks[w + 1]!;
       return chunk.length === 0 ? null : replica.compute(request(chunk));
     });
-    // Settled before anything can throw, so no reply is left unobserved.
-    const settled = Promise.allSettled(replies.map((r) => r ?? Promise.resolve(null)));
-    let loss = 0;
-    try {
+    const { own, answers } = await alongside(replies, 'gradient thread', () => {
       t.net.zeroGrad();
-      loss = (t.accumulateGradients(chunks[0]!, all.length) * chunks[0]!.length) / all.length;
-    } finally {
-      await settled;
-    }
-    const answers = await settled;
+      return (t.accumulateGradients(chunks[0]!, all.length) * chunks[0]!.length) / all.length;
+    });
+    let loss = own;
     answers.forEach((answer, w) => {
-      if (answer.status === 'rejected') {
-        const why = answer.reason instanceof Error ? answer.reason.message : String(answer.reason);
-        throw new Error(`gradient thread ${w + 1}: ${why}`, { cause: answer.reason });
-      }
-      if (answer.value === null) return;
-      loss += (answer.value.loss * chunks[w + 1]!.length) / all.length;
-      answer.value.grads.forEach((g, l) => {
+      if (answer === null) return;
+      loss += (answer.loss * chunks[w + 1]!.length) / all.length;
+      answer.grads.forEach((g, l) => {
         const s = t.net.synapses[l]!;
         // A frozen tensor's gradients are zero in every thread.
         if (s.computeWeightGrad) addInto(s.gradWeights, g.gradWeights);
@@ -142,27 +158,18 @@ export class DataParallelEngine implements Engine {
             predictions: predictions !== undefined,
           });
     });
-    const settled = Promise.allSettled(replies.map((r) => r ?? Promise.resolve(null)));
-    const own = chunks[0]!;
-    let lossSum = 0;
-    let correct = 0;
-    try {
-      const r = t.evaluate(own, predictions?.subarray(0, own.length));
-      lossSum = r.loss * own.length;
-      correct = Math.round((r.accuracy ?? 0) * own.length);
-    } finally {
-      await settled;
-    }
-    let offset = own.length;
-    (await settled).forEach((answer, w) => {
-      if (answer.status === 'rejected') {
-        const why = answer.reason instanceof Error ? answer.reason.message : String(answer.reason);
-        throw new Error(`evaluation thread ${w + 1}: ${why}`, { cause: answer.reason });
-      }
-      if (answer.value === null) return;
-      lossSum += answer.value.lossSum;
-      correct += answer.value.correct;
-      if (predictions && answer.value.predictions) predictions.set(answer.value.predictions, offset);
+    const mine = chunks[0]!;
+    const { own, answers } = await alongside(replies, 'evaluation thread', () =>
+      t.evaluate(mine, predictions?.subarray(0, mine.length)),
+    );
+    let lossSum = own.loss * mine.length;
+    let correct = Math.round((own.accuracy ?? 0) * mine.length);
+    let offset = mine.length;
+    answers.forEach((answer, w) => {
+      if (answer === null) return;
+      lossSum += answer.lossSum;
+      correct += answer.correct;
+      if (predictions && answer.predictions) predictions.set(answer.predictions, offset);
       offset += chunks[w + 1]!.length;
     });
     const n = indices.length;

@@ -30,7 +30,10 @@ function trainedMnist(overrides: unknown = {}): Trainer {
 }
 
 function graphOf(t: Trainer): NirGraph {
-  return nirGraphFromTable(t.config, buildDelayTable(t.config, t.net.synapses), { source: 'test' }).graph;
+  return nirGraphFromTable(t.config, buildDelayTable(t.config, t.net.synapses), {
+    source: 'test',
+    target: 'unbounded',
+  }).graph;
 }
 
 describe('NIR export: per-delay branches', () => {

@@ -34,10 +34,8 @@ export async function exportFile(
     let graph;
     try {
       graph = nirGraphFromTable(config, buildDelayTable(config, model.net.synapses), {
-        generator: 'Delay Lab',
         source: `playground, step ${model.step}`,
-        delaylab_config: JSON.stringify(config),
-        hardware_target: 'unbounded',
+        target: 'unbounded',
       }).graph;
     } catch (e) {
       if (e instanceof NirExportError) throw new Error(`NIR export: ${e.message}`, { cause: e });

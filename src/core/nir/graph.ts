@@ -113,10 +113,14 @@ export function nirProblems(config: ExperimentConfig): string[] {
 /** The largest float64 below x: `u > below(θ)` is the engine's `u >= θ` for any float64 u. */
 function below(x: number): number {
   if (x === 0) return -Number.MIN_VALUE;
+  return ulpsAway(x, x > 0 ? -1n : 1n);
+}
+
+/** The float64 `steps` units in the last place from x (toward larger magnitude for positive steps). */
+function ulpsAway(x: number, steps: bigint): number {
   const bits = new DataView(new ArrayBuffer(8));
   bits.setFloat64(0, x);
-  const word = bits.getBigUint64(0);
-  bits.setBigUint64(0, x > 0 ? word - 1n : word + 1n);
+  bits.setBigUint64(0, bits.getBigUint64(0) + steps);
   return bits.getFloat64(0);
 }
 
@@ -128,12 +132,8 @@ function tauSeconds(tauMs: number, dtMs: number): number {
   const beta = dtMs / tauMs;
   const dt = dtMs / 1000;
   const guess = tauMs / 1000;
-  const bits = new DataView(new ArrayBuffer(8));
-  bits.setFloat64(0, guess);
-  const word = bits.getBigUint64(0);
   for (const step of [0n, 1n, -1n, 2n, -2n, 3n, -3n, 4n, -4n]) {
-    bits.setBigUint64(0, word + step);
-    const tau = bits.getFloat64(0);
+    const tau = ulpsAway(guess, step);
     if (dt / tau === beta) return tau;
   }
   return guess;
@@ -154,7 +154,8 @@ export interface NirLayerBranches {
 export function nirGraphFromTable(
   config: ExperimentConfig,
   table: DelayTable,
-  metadata: NirMetadata = {},
+  /** Where the parameters came from and the hardware target the table was fitted to (metadata). */
+  about: { source: string; target: string } = { source: 'unspecified', target: 'unbounded' },
 ): { graph: NirGraph; branches: NirLayerBranches[] } {
   const problems = nirProblems(config);
   if (problems.length > 0) throw new NirExportError(problems.join('; '));
@@ -220,7 +221,18 @@ export function nirGraphFromTable(
   nodes.set('output', { type: 'Output', shape: [outputs] });
   edges.push([previous, 'output']);
   return {
-    graph: { nodes, edges, metadata: { ...metadata, dt: dtSeconds, time_unit: 's' } },
+    graph: {
+      nodes,
+      edges,
+      metadata: {
+        generator: 'Delay Lab',
+        source: about.source,
+        delaylab_config: JSON.stringify(config),
+        hardware_target: about.target,
+        dt: dtSeconds,
+        time_unit: 's',
+      },
+    },
     branches,
   };
 }
