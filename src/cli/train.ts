@@ -202,7 +202,7 @@ function toySummary(base: Record<string, unknown>, loop: RunLoop): TrainSummary 
   const config = model.config;
   if (config.task.kind !== 'toy') throw new Error('not the toy task');
   const outputs = config.network.layers.at(-1)!.size;
-  const delays = model.net.synapses[0]!.delays;
+  const delays = model.net.denseParameters()[0]!.delays;
   return {
     ...base,
     firstSpikeTimes: model.firstSpikes(),
@@ -242,7 +242,7 @@ async function classifierSummary(base: Record<string, unknown>, loop: RunLoop): 
     ...(model.config.network.layers.some((l) => l.rewiring)
       ? {
           activeSynapses: model.activeSynapses(),
-          possibleSynapses: model.net.synapses.map((s) => s.weights.length),
+          possibleSynapses: model.net.synapses.map((s) => s.possibleSynapses),
         }
       : {}),
     samples: {

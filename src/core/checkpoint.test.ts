@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { asUnchecksummed, reseal } from './bundleTesting.ts';
 import { CpuEngine } from './engine.ts';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.ts';
+import { copyParameters, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { DataFormatError } from './data/types.ts';
 import { preset } from './presets.ts';
 import { RunLoop, trainEpochs } from './runLoop.ts';
@@ -123,10 +123,7 @@ describe('checkpoints', () => {
         epoch: 1,
         validationAccuracy: 0.5,
         sigma: 2,
-        layers: t.net.synapses.map((s) => ({
-          weights: Float64Array.from(s.weights),
-          delays: Float64Array.from(s.delays),
-        })),
+        layers: t.net.denseParameters(),
       },
     });
     for (const precision of ['f32', 'f64'] as const) {
@@ -137,6 +134,11 @@ describe('checkpoints', () => {
       const back = decodeCheckpoint(bytes, 'ck');
       expect(back.state).toEqual(checkpoint.state);
       expect(back.best).toEqual(checkpoint.best);
+      // The run loop's best copy of a compact layer is compact; it is written as the dense one.
+      expect(t.net.synapses[0]!.synapseIndex).not.toBeNull();
+      const compactBest = { ...checkpoint.best!, layers: copyParameters(t) };
+      expect(compactBest.layers[0]!.weights.length).toBe(320);
+      expect(encodeCheckpoint({ ...checkpoint, best: compactBest })).toEqual(bytes);
       const dense = new Trainer(wide(), { precision });
       await trainEpochs(dense, 2);
       const denseBytes = encodeCheckpoint(withBest(dense, history)).length;

@@ -36,15 +36,42 @@ export interface BestParameters {
    * run loop then takes the schedule's value at the end of that epoch).
    */
   sigma: number | null;
-  layers: { weights: Float64Array; delays: Float64Array }[];
+  layers: LayerParameters[];
 }
 
-/** A copy of a trainer's current weights and delays (the best-validation snapshot). */
+/**
+ * One layer's weights and delays: over every possible synapse (index q = i * outputs + j), or,
+ * with `synapses`, compact (entry e is synapse synapses[e]; the others are absent).
+ */
+export interface LayerParameters {
+  weights: Float64Array;
+  delays: Float64Array;
+  synapses?: Int32Array;
+}
+
+/** A copy of a trainer's current weights and delays (the best-validation snapshot), compact where the layer is. */
 export function copyParameters(trainer: Trainer): BestParameters['layers'] {
   return trainer.net.synapses.map((s) => ({
     weights: Float64Array.from(s.weights),
     delays: Float64Array.from(s.delays),
+    ...(s.synapseIndex ? { synapses: s.synapseIndex } : {}),
   }));
+}
+
+/** Parameters over all `possible` synapses (a compact copy expanded, absent synapses at 0). */
+export function denseParameters(
+  p: LayerParameters,
+  possible: number,
+): { weights: Float64Array; delays: Float64Array } {
+  const index = p.synapses;
+  if (!index) return { weights: p.weights, delays: p.delays };
+  const weights = new Float64Array(possible);
+  const delays = new Float64Array(possible);
+  index.forEach((q, e) => {
+    weights[q] = p.weights[e]!;
+    delays[q] = p.delays[e]!;
+  });
+  return { weights, delays };
 }
 
 export interface Checkpoint {
@@ -120,7 +147,8 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
       compactable[`${i}.adamDelays.m`] = l.adamDelays.m;
       compactable[`${i}.adamDelays.v`] = l.adamDelays.v;
     }
-    const best = c.best?.layers[i];
+    const saved = c.best?.layers[i];
+    const best = saved ? denseParameters(saved, l.weights.length) : null;
     if (best) compactable[`best.${i}.weights`] = best.weights;
     const dense: Record<string, ArrayLike<number>> = { [`${i}.delays`]: l.delays };
     if (best) dense[`best.${i}.delays`] = best.delays;

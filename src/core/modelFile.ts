@@ -97,8 +97,9 @@ export function modelFromTrainer(
       fanIn,
       size,
       sigma: s.sigma,
-      weights: Float64Array.from(s.weights),
-      delays: Float64Array.from(s.delays),
+      // Model files hold every possible synapse (absent ones at weight 0), whatever the storage.
+      weights: s.toDense(s.weights),
+      delays: s.toDense(s.delays),
     };
     fanIn = size;
     return layer;
@@ -251,14 +252,31 @@ export function applyModel(trainer: Trainer, model: Model): void {
         `layer ${l} of the model has delay ${layer.delays[bad]} (synapse ${bad}), outside this experiment's [${range.min}, ${range.max}] time steps`,
       );
     }
+    const index = trainer.net.synapses[l]!.synapseIndex;
+    const outside = index ? weightsOutside(layer.weights, index) : 0;
+    if (outside > 0) {
+      throw new ModelShapeError(
+        `layer ${l} of the model has ${outside} nonzero weights on synapses this experiment's connectivity leaves out (a different seed or connectivity?)`,
+      );
+    }
   });
   // Only after every check, so a refused model leaves the trainer as it was.
   model.layers.forEach((layer, l) => {
     const synapses = trainer.net.synapses[l]!;
-    synapses.weights.set(layer.weights);
-    synapses.delays.set(layer.delays);
+    synapses.setFromDense(synapses.weights, layer.weights, `layer ${l} weights`, true);
+    synapses.setFromDense(synapses.delays, layer.delays, `layer ${l} delays`, false);
     synapses.sigma = layer.sigma;
   });
+}
+
+/** Nonzero values at synapses a compact layer's (ascending) `index` does not hold. */
+function weightsOutside(weights: ArrayLike<number>, index: Int32Array): number {
+  let outside = 0;
+  for (let q = 0, e = 0; q < weights.length; q++) {
+    while (e < index.length && index[e]! < q) e++;
+    if (weights[q] !== 0 && index[e] !== q) outside++;
+  }
+  return outside;
 }
 
 /** Presynaptic and postsynaptic sizes of each layer. */

@@ -27,7 +27,6 @@ export function activeSynapseCount(possible: number, connectivity: number): numb
   return Math.max(1, Math.min(possible, Math.round(connectivity * possible)));
 }
 
-/** A mask with exactly `active` of `possible` synapses set, chosen uniformly (a partial Fisher-Yates). */
 /** The indices of the synapses a mask keeps, ascending. */
 export function maskIndices(mask: Uint8Array): Int32Array {
   let count = 0;
@@ -37,6 +36,7 @@ export function maskIndices(mask: Uint8Array): Int32Array {
   return out;
 }
 
+/** A mask with exactly `active` of `possible` synapses set, chosen uniformly (a partial Fisher-Yates). */
 export function randomMask(possible: number, active: number, rng: Rng): Uint8Array {
   const order = Int32Array.from({ length: possible }, (_, q) => q);
   const mask = new Uint8Array(possible);
@@ -65,10 +65,21 @@ export function initialDelay(init: DelayInit, q: number, rng: Rng): number {
   }
 }
 
-/** Draws initial weights, delays and the connectivity mask of one layer. */
-export function initialiseLayer(layer: DelayLayer, config: LayerConfig, rng: Rng): void {
+/** One layer's starting parameters over every possible synapse (index q = i * outputs + j). */
+export interface InitialLayer {
+  weights: Float64Array;
+  delays: Float64Array;
+  /** The connectivity (1: the synapse exists), or null for a dense layer. */
+  mask: Uint8Array | null;
+}
+
+/**
+ * Draws the initial weights, delays and connectivity mask of one layer of `possible` synapses,
+ * densely (a transient O(inputs x outputs) draw: the same random stream whatever the storage).
+ */
+export function drawInitialLayer(config: LayerConfig, possible: number, rng: Rng): InitialLayer {
   const wi = config.weightInit;
-  const w = layer.weights;
+  const w = new Float64Array(possible);
   for (let q = 0; q < w.length; q++) {
     switch (wi.kind) {
       case 'normal':
@@ -88,10 +99,35 @@ export function initialiseLayer(layer: DelayLayer, config: LayerConfig, rng: Rng
     }
   }
   const di = config.delayInit;
-  const d = layer.delays;
+  const d = new Float64Array(possible);
   for (let q = 0; q < d.length; q++) d[q] = initialDelay(di, q, rng);
-  if (config.connectivity < 1)
-    layer.mask = randomMask(w.length, activeSynapseCount(w.length, config.connectivity), rng);
+  const mask =
+    config.connectivity < 1
+      ? randomMask(possible, activeSynapseCount(possible, config.connectivity), rng)
+      : null;
+  return { weights: w, delays: d, mask };
+}
+
+/** Every layer's starting parameters, each layer from its own fork of `rng`. */
+export function drawInitialParameters(config: ExperimentConfig['network'], rng: Rng): InitialLayer[] {
+  let fanIn = config.inputs;
+  return config.layers.map((layer) => {
+    const possible = fanIn * layer.size;
+    fanIn = layer.size;
+    return drawInitialLayer(layer, possible, rng.fork());
+  });
+}
+
+/** Sets a layer's parameters and mask to drawn ones (a compact layer: its entries must be the mask's). */
+export function initialiseLayer(layer: DelayLayer, init: InitialLayer): void {
+  const index = layer.synapseIndex;
+  if (index) {
+    const kept = init.mask ? maskIndices(init.mask) : null;
+    if (!kept || kept.length !== index.length || kept.some((q, e) => q !== index[e]))
+      throw new RangeError('a compact layer initialised with a different structure than it was built for');
+  } else layer.mask = init.mask;
+  layer.setFromDense(layer.weights, init.weights, 'initial weights', false);
+  layer.setFromDense(layer.delays, init.delays, 'initial delays', false);
   layer.constrain();
 }
 
@@ -118,6 +154,8 @@ export class Network {
     spikeMode: SpikeMode = 'heaviside',
     /** Per layer, arrays to use instead of fresh ones (shared memory for data-parallel training). */
     storage: Partial<LayerStorage>[] = [],
+    /** Per layer, the synapses a compact layer stores (see DelayLayer), or null: dense storage. */
+    structure: (Int32Array | null)[] = [],
   ) {
     this.timeSteps = config.timeSteps;
     this.inputs = config.inputs;
@@ -131,6 +169,7 @@ export class Network {
         layer.kernel,
         precision,
         storage[this.synapses.length],
+        structure[this.synapses.length] ?? null,
       );
       // Set here, not at initialisation: a replica (data-parallel threads) is never initialised
       // and must not compute the gradients of frozen parameters either.
@@ -148,7 +187,20 @@ export class Network {
   }
 
   initialise(rng: Rng): void {
-    this.config.layers.forEach((cfg, l) => initialiseLayer(this.synapses[l]!, cfg, rng.fork()));
+    this.setInitial(drawInitialParameters(this.config, rng));
+  }
+
+  /** Sets every layer to drawn starting parameters (drawInitialParameters). */
+  setInitial(layers: InitialLayer[]): void {
+    layers.forEach((init, l) => initialiseLayer(this.synapses[l]!, init));
+  }
+
+  /**
+   * Every layer's weights and delays over all its possible synapses (index q = i * outputs + j;
+   * a compact layer's absent synapses at weight 0, delay 0): copies for exports and analyses.
+   */
+  denseParameters(): { weights: Float64Array; delays: Float64Array }[] {
+    return this.synapses.map((s) => ({ weights: s.toDense(s.weights), delays: s.toDense(s.delays) }));
   }
 
   setSigma(sigma: number): void {

@@ -1,4 +1,4 @@
-import { copyParameters, type BestParameters, type Checkpoint } from './checkpoint.ts';
+import { copyParameters, denseParameters, type BestParameters, type Checkpoint } from './checkpoint.ts';
 import { CpuEngine, EngineLostError, type Engine } from './engine.ts';
 import type { RunEvent, RunLoopOptions, SplitName } from './runEvents.ts';
 import type { RngState } from './rng.ts';
@@ -469,11 +469,18 @@ export class RunLoop {
   }
 }
 
-/** Copies per-layer weights and delays into a model's network. */
+/** Copies per-layer weights and delays (dense, or compact as copyParameters made them) into a model's network. */
 export function setParameters(model: Trainer, layers: BestParameters['layers']): void {
   layers.forEach((p, l) => {
-    model.net.synapses[l]!.weights.set(p.weights);
-    model.net.synapses[l]!.delays.set(p.delays);
+    const layer = model.net.synapses[l]!;
+    if (p.synapses && p.synapses === layer.synapseIndex) {
+      layer.weights.set(p.weights);
+      layer.delays.set(p.delays);
+      return;
+    }
+    const dense = denseParameters(p, layer.possibleSynapses);
+    layer.setFromDense(layer.weights, dense.weights, `layer ${l} weights`, true);
+    layer.setFromDense(layer.delays, dense.delays, `layer ${l} delays`, false);
   });
 }
 

@@ -2,14 +2,22 @@ import { buildTaskData, gatherBatch, type SpikeDataset } from './data/tasks.ts';
 import type { ExperimentConfig } from './experiment.ts';
 import { activationBytes } from './eventprop/memory.ts';
 import { EventPropModel } from './eventprop/model.ts';
-import { initialDelay, makeNeurons, maskIndices, Network, type ForwardRecord } from './network.ts';
+import {
+  drawInitialParameters,
+  initialDelay,
+  makeNeurons,
+  maskIndices,
+  Network,
+  type ForwardRecord,
+  type InitialLayer,
+} from './network.ts';
 import { Rng, type RngState } from './rng.ts';
-import type { LayerStorage } from './synapses/delayLayer.ts';
+import { storesCompactly, type LayerStorage } from './synapses/delayLayer.ts';
 import { ringBufferCurrent } from './synapses/ringBuffer.ts';
 import { allFinite, type Precision } from './tensor.ts';
 import type { NeuronRecord } from './neurons/types.ts';
 import { AdamState } from './train/adam.ts';
-import { activeCount, LayerRewiring, type RewiredLayer, type RewiringEvents } from './structure/rewiring.ts';
+import { LayerRewiring, type RewiredLayer, type RewiringEvents } from './structure/rewiring.ts';
 import {
   computeLoss,
   defaultReadout,
@@ -75,6 +83,26 @@ export function runGenerators(seed: number): { init: Rng; order: Rng; structure:
   return { init, order, structure: rng.fork() };
 }
 
+/**
+ * Per layer, the synapses it stores compactly (DelayLayer's synapseIndex) given its drawn
+ * starting parameters, or null for dense storage: fixed-mask BPTT layers sparse enough for the
+ * sparse path (storesCompactly). Rewired layers stay dense: their structure changes every step
+ * and RigL ranks the dormant synapses' gradients.
+ */
+export function compactStructure(config: ExperimentConfig, init: InitialLayer[]): (Int32Array | null)[] {
+  return init.map(({ mask }, l) => {
+    const layer = config.network.layers[l]!;
+    if (!mask || layer.rewiring || config.training.method === 'eventprop') return null;
+    const kept = maskIndices(mask);
+    return storesCompactly(kept.length, mask.length, false) ? kept : null;
+  });
+}
+
+/** compactStructure of a config's seed-drawn start (what a fresh Trainer of it builds). */
+export function initialStructure(config: ExperimentConfig): (Int32Array | null)[] {
+  return compactStructure(config, drawInitialParameters(config.network, runGenerators(config.seed).init));
+}
+
 /** A config's parameters before training, as a run of its seed starts (float64 copies). */
 export function initialParameters(
   config: ExperimentConfig,
@@ -125,11 +153,24 @@ export class Trainer {
       initialise?: boolean;
       /** Steps the schedules (learning rates, sigma) span; default epochs * steps per epoch. */
       scheduleSteps?: number;
+      /**
+       * Per layer, compact storage's synapses (see compactStructure): needed by a replica, which
+       * draws nothing; a fresh trainer works them out from its draw (and checks any given).
+       */
+      structure?: (Int32Array | null)[];
     } = {},
   ) {
-    this.net = new Network(config.network, options.precision ?? 'f32', 'heaviside', options.storage);
     const generators = runGenerators(config.seed);
-    if (options.initialise !== false) this.net.initialise(generators.init);
+    const init = options.initialise !== false ? drawInitialParameters(config.network, generators.init) : null;
+    const structure = options.structure ?? (init ? compactStructure(config, init) : []);
+    this.net = new Network(
+      config.network,
+      options.precision ?? 'f32',
+      'heaviside',
+      options.storage,
+      structure,
+    );
+    if (init) this.net.setInitial(init);
     this.order = generators.order;
     // Replicas (initialise false) compute gradients only: the main trainer rewires.
     this.rewiring = config.network.layers.map((l, i) => {
@@ -147,21 +188,24 @@ export class Trainer {
     this.stepsPerEpoch = Math.max(1, Math.ceil(this.data.train.length / config.training.batchSize));
     this.totalSteps =
       options.scheduleSteps ?? this.stepsPerEpoch * (options.epochs ?? config.training.epochs);
-    // A fixed-mask layer keeps moments for its existing synapses only (AdamState's indices); a
-    // rewired one for every synapse (a dormant synapse's moments still move its delay).
-    const existing = (i: number): Int32Array | null => {
-      const mask = this.net.synapses[i]!.mask;
-      return mask && !this.rewiring[i] ? maskIndices(mask) : null;
-    };
     // Replicas (initialise false) never step the optimiser: no moments for them.
     const optimised = options.initialise !== false;
+    const adamFor = (i: number): AdamState => {
+      const syn = this.net.synapses[i]!;
+      // A compact layer's moments are per stored entry; a fixed-mask dense one keeps them for
+      // its existing synapses only (AdamState's indices); a rewired one for every synapse (a
+      // dormant synapse's moments still move its delay).
+      if (syn.synapseIndex) return new AdamState(syn.possibleSynapses, syn.synapseIndex, 'compact');
+      return new AdamState(
+        syn.possibleSynapses,
+        syn.mask && !this.rewiring[i] ? maskIndices(syn.mask) : null,
+      );
+    };
     this.weightStates = config.network.layers.map((l, i) =>
-      optimised && l.trainWeights ? new AdamState(this.net.synapses[i]!.weights.length, existing(i)) : null,
+      optimised && l.trainWeights ? adamFor(i) : null,
     );
     this.delayStates = config.network.layers.map((l, i) =>
-      optimised && l.trainDelays && this.net.synapses[i]!.hasDelayGradient
-        ? new AdamState(this.net.synapses[i]!.delays.length, existing(i))
-        : null,
+      optimised && l.trainDelays && this.net.synapses[i]!.hasDelayGradient ? adamFor(i) : null,
     );
     this.net.setSigma(this.currentSigma());
     this.eventprop =
@@ -182,8 +226,8 @@ export class Trainer {
       epoch: this.epoch,
       order: this.order.state(),
       layers: this.net.synapses.map((s, l) => ({
-        weights: Float64Array.from(s.weights),
-        delays: Float64Array.from(s.delays),
+        weights: s.toDense(s.weights),
+        delays: s.toDense(s.delays),
         adamWeights: adam(this.weightStates[l]!),
         adamDelays: adam(this.delayStates[l]!),
         structure: this.structureOf(l),
@@ -226,8 +270,9 @@ export class Trainer {
       }
     };
     state.layers.forEach((saved, l) => {
-      put(`layer ${l} weights`, layers[l]!.weights, saved.weights);
-      put(`layer ${l} delays`, layers[l]!.delays, saved.delays);
+      const layer = layers[l]!;
+      layer.setFromDense(layer.weights, saved.weights, `layer ${l} weights`, true);
+      layer.setFromDense(layer.delays, saved.delays, `layer ${l} delays`, false);
       adam(`layer ${l} weight optimiser`, this.weightStates[l]!, saved.adamWeights);
       adam(`layer ${l} delay optimiser`, this.delayStates[l]!, saved.adamDelays);
       const rewiring = this.rewiring[l];
@@ -410,7 +455,7 @@ export class Trainer {
 
   /** Active synapses per layer (all of a dense layer's). */
   activeSynapses(): number[] {
-    return this.net.synapses.map((s) => (s.mask ? activeCount(s.mask) : s.weights.length));
+    return this.net.synapses.map((s) => s.activeSynapses);
   }
 
   /**

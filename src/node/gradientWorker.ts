@@ -29,6 +29,8 @@ const data = workerData as {
   kernels: CpuKernels;
   /** Each layer's connectivity mask (drawn by the main thread's initialisation), or null. */
   masks: (Uint8Array | null)[];
+  /** Each compact layer's stored synapses (the main trainer's), or null. */
+  structure: (Int32Array | null)[];
 };
 installCpuKernels(data.kernels);
 const params = viewShared(data.shared, data.precision);
@@ -37,6 +39,7 @@ const replica = new Trainer(data.config, {
   precision: data.precision,
   initialise: false,
   data: data.data,
+  structure: data.structure,
   storage: params.map((p, l) => ({
     weights: p.weights,
     delays: p.delays,

@@ -4,9 +4,20 @@ import { Trainer } from '../core/trainer.ts';
 import { ParallelCpuEngine } from './parallelCpuEngine.ts';
 
 describe('ParallelCpuEngine', () => {
-  for (const name of ['patterns', 'yinyang-rewired']) {
+  /** Patterns with a first layer 15/16 sparse: stored compactly, in shared memory of 1/16 the size. */
+  const compactPatterns = () => {
+    const c = preset('patterns')!;
+    c.network.layers[0]!.size = 64;
+    c.network.layers[0]!.connectivity = 1 / 16;
+    return c;
+  };
+  for (const [name, make] of [
+    ['patterns', () => preset('patterns')!],
+    ['yinyang-rewired', () => preset('yinyang-rewired')!],
+    ['patterns, compact first layer', compactPatterns],
+  ] as const) {
     it(`${name}: takes the same steps as the single-thread trainer (up to float summation order)`, async () => {
-      const config = preset(name)!;
+      const config = make();
       const single = new Trainer(config, { precision: 'f64', epochs: 2 });
       const parallel = new ParallelCpuEngine(config, 2, { precision: 'f64', epochs: 2 });
       try {
@@ -22,6 +33,11 @@ describe('ParallelCpuEngine', () => {
           const a = single.trainStep(batch);
           const b = await parallel.step(batch);
           expect(b).toBeCloseTo(a, 10);
+        }
+        if (name.includes('compact')) {
+          const s = parallel.model.net.synapses[0]!;
+          expect(s.synapseIndex?.length).toBe(Math.round(s.possibleSynapses / 16));
+          expect(s.weights.length).toBe(s.synapseIndex!.length);
         }
         single.net.synapses.forEach((s, l) => {
           const p = parallel.model.net.synapses[l]!;

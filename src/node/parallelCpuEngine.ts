@@ -10,7 +10,7 @@ import { connectivityOf, cpuMethodWords } from '../core/engine.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { RealArray, Precision } from '../core/tensor.ts';
 import type { SpikeDataset } from '../core/data/tasks.ts';
-import { Trainer, type TrainerState } from '../core/trainer.ts';
+import { initialStructure, Trainer, type TrainerState } from '../core/trainer.ts';
 import type { GradientReply, GradientRequest } from './gradientWorker.ts';
 import { allocateShared, viewShared } from './sharedStorage.ts';
 import { cpuKernelsFromEnv, CPU_KERNEL_WORDS, installCpuKernels, type CpuKernels } from '../wasm/install.ts';
@@ -109,11 +109,14 @@ export class ParallelCpuEngine extends DataParallelEngine {
     // This thread's kernels; the workers install the same ones.
     const kernels = installCpuKernels(wanted ?? cpuKernelsFromEnv(process.env));
     const precision = options.precision ?? 'f32';
-    const shared = allocateShared(config, precision);
+    // Compact layers' sizes (the seed's draw decides them) before any shared memory is made.
+    const structure = initialStructure(config);
+    const shared = allocateShared(config, precision, structure);
     const model = new Trainer(config, {
       ...trainerOptions,
       precision,
       storage: viewShared(shared, precision),
+      structure,
     });
     if (state) model.importState(state);
     // Workers get the built data (a structured-clone copy), not the config alone: loaded data
@@ -130,9 +133,9 @@ export class ParallelCpuEngine extends DataParallelEngine {
     });
     const replicas: WorkerThreadReplica[] = [];
     for (let w = 1; w < threads; w++) {
-      const ownGrads = allocateShared(config, precision);
+      const ownGrads = allocateShared(config, precision, structure);
       const worker = new Worker(new URL('./gradientWorkerEntry.js', import.meta.url), {
-        workerData: { config, precision, shared, ownGrads, data, kernels, masks },
+        workerData: { config, precision, shared, ownGrads, data, kernels, masks, structure },
       });
       replicas.push(new WorkerThreadReplica(worker, viewShared(ownGrads, precision)));
     }

@@ -10,11 +10,19 @@ export interface SharedLayerBuffers {
   gradDelays: SharedArrayBuffer;
 }
 
-export function allocateShared(config: ExperimentConfig, precision: Precision): SharedLayerBuffers[] {
+/**
+ * Shared arrays for each layer's parameters and gradients: one value per stored synapse (the
+ * `structure`'s entries where a layer is compact, else every possible synapse).
+ */
+export function allocateShared(
+  config: ExperimentConfig,
+  precision: Precision,
+  structure: (Int32Array | null)[],
+): SharedLayerBuffers[] {
   const bytes = precision === 'f64' ? 8 : 4;
   let fanIn = config.network.inputs;
-  return config.network.layers.map((layer) => {
-    const size = fanIn * layer.size * bytes;
+  return config.network.layers.map((layer, l) => {
+    const size = (structure[l]?.length ?? fanIn * layer.size) * bytes;
     fanIn = layer.size;
     return {
       weights: new SharedArrayBuffer(size),

@@ -27,13 +27,13 @@ export async function exportFile(
     return { type: 'export', what, fileName: `${base}.model.json`, mime: 'application/json', data };
   }
   if (what === 'delayTableJson') {
-    const data = delayTableJson(config, model.net.synapses);
+    const data = delayTableJson(config, model.net.denseParameters());
     return { type: 'export', what, fileName: `${base}.delays.json`, mime: 'application/json', data };
   }
   if (what === 'nir') {
     let graph;
     try {
-      graph = nirGraphFromTable(config, buildDelayTable(config, model.net.synapses), {
+      graph = nirGraphFromTable(config, buildDelayTable(config, model.net.denseParameters()), {
         source: `playground, step ${model.step}`,
         target: 'unbounded',
       }).graph;
@@ -44,6 +44,6 @@ export async function exportFile(
     const data = new Uint8Array(await writeNirFile(graph)); // its own ArrayBuffer, transferred
     return { type: 'export', what, fileName: `${base}.nir`, mime: 'application/x-hdf5', data };
   }
-  const data = delayTableCsv(config, model.net.synapses);
+  const data = delayTableCsv(config, model.net.denseParameters());
   return { type: 'export', what, fileName: `${base}.delays.csv`, mime: 'text/csv', data };
 }

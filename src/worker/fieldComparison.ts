@@ -21,7 +21,7 @@ export function compareFields(
   const problem = fieldProblem(config);
   if (problem) return { ...base, problem };
   const outputs = config.network.layers[1]!.size;
-  const parameters = { layers: model.net.synapses.map((s) => ({ weights: s.weights, delays: s.delays })) };
+  const parameters = { layers: model.net.denseParameters() };
   const trained = outputFieldMoransI(config, parameters, {
     permutations,
     onField: (done) => onProgress(done, 2 * outputs),

@@ -17,7 +17,12 @@ let replica: Trainer | null = null;
 function handle(msg: ToReplica): void {
   if (msg.type === 'init') {
     installCpuKernels(msg.kernels);
-    replica = new Trainer(msg.config, { precision: 'f32', initialise: false, data: msg.data });
+    replica = new Trainer(msg.config, {
+      precision: 'f32',
+      initialise: false,
+      data: msg.data,
+      structure: msg.structure,
+    });
     scope.postMessage({ type: 'ready' }, []);
     return;
   }

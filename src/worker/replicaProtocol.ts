@@ -10,6 +10,8 @@ export type ToReplica =
       config: ExperimentConfig;
       data: SpikeDataset;
       kernels: CpuKernels;
+      /** Per layer, a compact layer's stored synapses (the training Worker's), or null. */
+      structure: (Int32Array | null)[];
     }
   /**
    * Gradients of a part of a batch on these parameters (float32 copies, transferred) and each

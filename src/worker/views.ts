@@ -48,7 +48,10 @@ function toSpikes(values: ArrayLike<number>): Uint8Array {
   return out;
 }
 
-/** The histogram range of a layer's delays: the kernel's whole range [0, Td - 1] time steps. */
+/**
+ * The histogram range of a layer's delays: the kernel's whole range [0, Td - 1] time steps. A
+ * compact layer's histograms count its existing synapses only.
+ */
 function delayHistograms(trainer: Trainer): HistogramRecord[] {
   const layers = trainer.config.network.layers;
   return trainer.net.synapses.map((syn, l) => {
@@ -105,12 +108,12 @@ export function computeViews(trainer: Trainer, selection: ViewSelection): ViewSn
     const second = net.synapses[1]!;
     const delaySpan = layersCfg[0]!.kernel.maxDelay + layersCfg[1]!.kernel.maxDelay - 1;
     const field = outputField(
-      first.weights,
-      first.delays,
+      first.toDense(first.weights),
+      first.toDense(first.delays),
       first.inputs,
       layersCfg[0]!.size,
-      second.weights,
-      second.delays,
+      second.toDense(second.weights),
+      second.toDense(second.delays),
       sel.outputNeuron,
       delaySpan,
       layersCfg[1]!.kernel.rounding,
@@ -133,24 +136,24 @@ export function computeViews(trainer: Trainer, selection: ViewSelection): ViewSn
     hiddenField: {
       neuron: hidden ? sel.hiddenNeuron : sel.outputNeuron,
       points: hiddenField(
-        first.weights,
-        first.delays,
+        first.toDense(first.weights),
+        first.toDense(first.delays),
         first.inputs,
         hidden ? sel.hiddenNeuron : sel.outputNeuron,
       ),
     },
     outputField: outputFieldView,
     network:
-      net.synapses.reduce((n, syn) => n + syn.weights.length, 0) <= NETWORK_PICTURE_SYNAPSES
+      net.synapses.reduce((n, syn) => n + syn.possibleSynapses, 0) <= NETWORK_PICTURE_SYNAPSES
         ? net.synapses.map((syn) => ({
-            weights: Float32Array.from(syn.weights),
-            delays: Float32Array.from(syn.delays),
+            weights: Float32Array.from(syn.toDense(syn.weights)),
+            delays: Float32Array.from(syn.toDense(syn.delays)),
           }))
         : null,
     structure: config.network.layers.some((l) => l.rewiring)
       ? {
           active: trainer.activeSynapses(),
-          total: net.synapses.map((syn) => syn.weights.length),
+          total: net.synapses.map((syn) => syn.possibleSynapses),
           lastStep: trainer.lastRewiring.map((e) => (e ? { pruned: e.pruned, regrown: e.regrown } : null)),
           regrownSoFar: [...trainer.regrownSoFar],
         }

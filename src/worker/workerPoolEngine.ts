@@ -70,7 +70,16 @@ class WorkerReplica implements GradientReplica {
     });
     try {
       const reply = await Promise.race([
-        this.send({ type: 'init', config, data, kernels: installedCpuKernels() }, []),
+        this.send(
+          {
+            type: 'init',
+            config,
+            data,
+            kernels: installedCpuKernels(),
+            structure: this.model.net.synapses.map((s) => s.synapseIndex),
+          },
+          [],
+        ),
         timeout,
       ]);
       if (reply.type === 'error') throw new Error(`gradient Worker ${this.index}: ${reply.message}`);

@@ -69,8 +69,23 @@ interface SparseState {
 }
 
 /**
- * A dense layer of delay synapses from `inputs` to `outputs` neurons. Synapse (i -> j) has
- * weight `weights[i * outputs + j]` and real delay `delays[i * outputs + j]` (time steps).
+ * Whether a layer whose mask keeps `active` of `possible` synapses stores them compactly (see
+ * DelayLayer's `synapseIndex`): where its passes take the sparse path anyway (the dense loops
+ * need dense arrays), and not when RigL wants the dormant synapses' gradients too.
+ */
+export function storesCompactly(active: number, possible: number, keepDormantGradients: boolean): boolean {
+  return !keepDormantGradients && active <= SPARSE_PATH_FRACTION * possible;
+}
+
+/**
+ * A layer of delay synapses from `inputs` to `outputs` neurons. Synapse (i -> j), index
+ * q = i * outputs + j, has a weight and a real delay (time steps).
+ *
+ * Storage is dense, `weights[q]` and `delays[q]` (with an optional mask of absent synapses), or
+ * compact (`synapseIndex` given): entry e holds synapse synapseIndex[e], ascending, and the
+ * parameter and gradient arrays have one entry per active synapse, so memory follows the active
+ * synapses, not inputs x outputs. Compact layers always take the sparse path; their structure is
+ * fixed for the layer's life.
  *
  * Forward: current[b, t, j] = sum_i sum_k K_ij[k] * s[b, t - k, i]. Only non-zero inputs are
  * visited (binary spikes are sparse), one presynaptic neuron at a time, so the taps of its
@@ -96,8 +111,12 @@ export class DelayLayer {
   keepDormantGradients = false;
   /** When a masked layer takes the sparse path (SPARSE_PATH_FRACTION). */
   sparsePath: SparsePath = 'auto';
+  /** Compact storage: the synapse index q of each stored entry, ascending; null when dense. */
+  readonly synapseIndex: Int32Array | null;
 
   private sparse: SparseState | null = null;
+  /** A compact layer's synapse list (its structure is fixed, so it is built once). */
+  private readonly compactList: SynapseList | null;
   private events: EventsByNeuron | null = null;
   private rowEvents: EventsByRow | null = null;
   private tables: SparseTables | null = null;
@@ -122,8 +141,13 @@ export class DelayLayer {
     readonly precision: Precision,
     /** Arrays to use instead of fresh ones (e.g. views of shared memory for data-parallel training). */
     storage: Partial<LayerStorage> = {},
+    /** Compact storage of these synapses (indices q, strictly ascending); null: dense. */
+    synapseIndex: Int32Array | null = null,
   ) {
-    const n = inputs * outputs;
+    if (synapseIndex) checkSynapseIndex(synapseIndex, inputs * outputs);
+    this.synapseIndex = synapseIndex;
+    this.compactList = synapseIndex ? compactSynapseList(synapseIndex, inputs, outputs) : null;
+    const n = synapseIndex ? synapseIndex.length : inputs * outputs;
     const take = (given: RealArray | undefined): RealArray => {
       if (given && given.length !== n)
         throw new Error(`DelayLayer storage has length ${given.length}, expected ${n}`);
@@ -149,10 +173,70 @@ export class DelayLayer {
     return hasDelayGradient(this.kernel.mode);
   }
 
+  /** Synapses that can exist: inputs x outputs. */
+  get possibleSynapses(): number {
+    return this.inputs * this.outputs;
+  }
+
+  /** Synapses that exist: a compact layer's entries, a masked layer's kept ones, else all. */
+  get activeSynapses(): number {
+    if (this.synapseIndex) return this.synapseIndex.length;
+    const mask = this.mask;
+    if (!mask) return this.possibleSynapses;
+    let n = 0;
+    for (let q = 0; q < mask.length; q++) if (mask[q] !== 0) n++;
+    return n;
+  }
+
+  /** The connectivity as a byte per possible synapse (a copy; null for a dense unmasked layer). */
+  maskBytes(): Uint8Array | null {
+    if (this.mask) return Uint8Array.from(this.mask);
+    if (!this.synapseIndex) return null;
+    const mask = new Uint8Array(this.possibleSynapses);
+    for (const q of this.synapseIndex) mask[q] = 1;
+    return mask;
+  }
+
+  /**
+   * Stored values (weights, delays, their gradients, or any per-entry array) over every possible
+   * synapse, index q: absent synapses of a compact layer get `absent`. A copy either way.
+   */
+  toDense(values: ArrayLike<number>, absent = 0): Float64Array {
+    const index = this.synapseIndex;
+    if (!index) return Float64Array.from(values as ArrayLike<number>);
+    const out = new Float64Array(this.possibleSynapses).fill(absent);
+    for (let e = 0; e < index.length; e++) out[index[e]!] = values[e]!;
+    return out;
+  }
+
+  /**
+   * Sets stored values from ones over every possible synapse (`into`: this layer's weights,
+   * delays or gradients). A compact layer takes its entries' values; a nonzero weight of an
+   * absent synapse is refused (those parameters could not come from this structure).
+   */
+  setFromDense(into: RealArray, dense: ArrayLike<number>, what: string, absentMustBeZero: boolean): void {
+    if (dense.length !== this.possibleSynapses)
+      throw new RangeError(`${what}: saved ${dense.length} values, the network has ${this.possibleSynapses}`);
+    const index = this.synapseIndex;
+    if (!index) {
+      into.set(dense);
+      return;
+    }
+    if (absentMustBeZero) {
+      let nonzero = 0;
+      for (let q = 0; q < dense.length; q++) if (dense[q] !== 0) nonzero++;
+      for (let e = 0; e < index.length; e++) if (dense[index[e]!] !== 0) nonzero--;
+      if (nonzero !== 0)
+        throw new RangeError(`${what}: ${nonzero} saved values belong to synapses this layer leaves out`);
+    }
+    for (let e = 0; e < index.length; e++) into[e] = dense[index[e]!]!;
+  }
+
   /**
    * Bytes this layer holds besides activations: parameters (weights, delays), their gradients,
    * and scratch (O(outputs * maxDelay) for the Gaussian path, per-synapse tap tables for the
-   * one- and two-tap path). Every term is O(inputs * outputs), none O(inputs * outputs * Td).
+   * one- and two-tap path). Every term is O(inputs * outputs), none O(inputs * outputs * Td);
+   * a compact layer's parameters and gradients are O(active synapses).
    */
   memoryBytes(): { parameters: number; gradients: number; scratch: number } {
     const real = this.precision === 'f64' ? 8 : 4;
@@ -165,10 +249,13 @@ export class DelayLayer {
     const tables = t
       ? t.tap.byteLength + t.val0.byteLength + t.val1.byteLength + t.floorTap.byteLength + t.frac.byteLength
       : 0;
+    const structure = (this.mask?.byteLength ?? 0) + (this.synapseIndex?.byteLength ?? 0);
+    const list = this.compactList;
+    const listBytes = list ? list.start.byteLength + list.post.byteLength + list.index.byteLength : 0;
     return {
-      parameters: 2 * n * real + (this.mask?.byteLength ?? 0),
+      parameters: 2 * n * real + structure,
       gradients: 2 * n * real,
-      scratch: dense + tables,
+      scratch: dense + tables + listBytes,
     };
   }
 
@@ -333,6 +420,8 @@ export class DelayLayer {
 
   /** The active synapses and their taps when this forward takes the sparse path, else null. */
   private sparseState(): SparseState | null {
+    const wantDelay = this.computeDelayGrad && hasDelayGradient(this.kernel.mode);
+    if (this.compactList) return { list: this.compactList, taps: this.tapsOf(this.compactList, wantDelay) };
     const mask = this.mask;
     if (!mask || this.sparsePath === 'never') return null;
     // Rebuilt every forward (a byte scan of the mask): rewiring changes the mask between steps.
@@ -342,7 +431,6 @@ export class DelayLayer {
       (this.keepDormantGradients || list.count > SPARSE_PATH_FRACTION * mask.length)
     )
       return null;
-    const wantDelay = this.computeDelayGrad && hasDelayGradient(this.kernel.mode);
     return { list, taps: this.tapsOf(list, wantDelay) };
   }
 
@@ -755,4 +843,29 @@ interface SparseTables {
   val1: RealArray;
   floorTap: Int32Array;
   frac: RealArray;
+}
+
+/** Throws unless `index` lists synapse indices in [0, possible), strictly ascending. */
+function checkSynapseIndex(index: Int32Array, possible: number): void {
+  for (let e = 0; e < index.length; e++) {
+    const q = index[e]!;
+    if (q < 0 || q >= possible || (e > 0 && q <= index[e - 1]!))
+      throw new RangeError(
+        `compact synapse list: entry ${e} is synapse ${q}; indices must ascend within 0..${possible - 1}`,
+      );
+  }
+}
+
+/** A compact layer's synapse list: its entries in order (parameter index = entry). */
+function compactSynapseList(index: Int32Array, inputs: number, outputs: number): SynapseList {
+  const start = new Int32Array(inputs + 1);
+  const post = new Int32Array(index.length);
+  let e = 0;
+  for (let i = 0; i < inputs; i++) {
+    start[i] = e;
+    const end = (i + 1) * outputs;
+    for (; e < index.length && index[e]! < end; e++) post[e] = index[e]! - i * outputs;
+  }
+  start[inputs] = e;
+  return { start, post, index: Int32Array.from(index, (_, k) => k), count: index.length };
 }

@@ -21,8 +21,15 @@ export class AdamState {
   step = 0;
 
   constructor(
+    /** Parameters the moments stand for (a layer's possible synapses). */
     readonly size: number,
+    /** The parameters that have moments (ascending), or null: all of them. */
     readonly indices: Int32Array | null = null,
+    /**
+     * Where `apply` finds parameter k's value and gradient: at indices[k] in arrays over all
+     * `size` parameters (dense), or at k in arrays holding only the indexed ones (compact).
+     */
+    readonly layout: 'dense' | 'compact' = 'dense',
   ) {
     const kept = indices?.length ?? size;
     this.m = new Float64Array(kept);
@@ -34,7 +41,8 @@ export class AdamState {
     const { beta1, beta2, epsilon } = hyper;
     const c1 = 1 / (1 - Math.pow(beta1, this.step));
     const c2 = 1 / (1 - Math.pow(beta2, this.step));
-    const { m, v, indices } = this;
+    const { m, v } = this;
+    const indices = this.layout === 'dense' ? this.indices : null;
     for (let k = 0; k < m.length; k++) {
       const q = indices ? indices[k]! : k;
       const g = grads[q]!;

@@ -129,7 +129,9 @@ export class GpuTrainer {
     if (unsupported) throw new Error(`${unsupported}; use --engine cpu`);
     const { state, fault, ...trainerOptions } = options;
     this.fault = fault ?? null;
-    this.reference = new Trainer(config, { precision: 'f32', ...trainerOptions });
+    // Dense storage on the host (structure []): the GPU's buffers are dense [inputs][outputs]
+    // with a mask, and the host copies mirror them.
+    this.reference = new Trainer(config, { precision: 'f32', structure: [], ...trainerOptions });
     if (state) this.reference.importState(state);
     void ctx.lost.then((trouble) => {
       this.lost = trouble.kind === 'lost' ? `${trouble.reason}: ${trouble.message}` : trouble.message;
