@@ -1,5 +1,5 @@
 import { existsSync, statSync, readFileSync } from 'node:fs';
-import type { Checkpoint } from '../core/checkpoint.ts';
+import { denseParameters, possibleOf, type Checkpoint } from '../core/checkpoint.ts';
 import { buildTaskData } from '../core/data/tasks.ts';
 import type { RawDataset } from '../core/data/types.ts';
 import { buildDelayTable, tableCsv, tableJson } from '../core/delayTable.ts';
@@ -22,7 +22,7 @@ import {
 } from '../core/modelFile.ts';
 import { setParameters } from '../core/runLoop.ts';
 import { delayRange } from '../core/synapses/kernels.ts';
-import { Trainer } from '../core/trainer.ts';
+import { denseLayerState, Trainer } from '../core/trainer.ts';
 import { UsageError } from './args.ts';
 import { readCheckpoint } from './runOutput.ts';
 
@@ -121,10 +121,11 @@ export function exportSource(
   if (best) {
     return {
       config: c.config,
-      layers: best.layers.map((l) => ({
-        weights: Float64Array.from(l.weights),
-        delays: Float64Array.from(l.delays),
-      })),
+      // Exports hold every possible synapse (a compact layer's absent ones at weight 0).
+      layers: best.layers.map((l, i) => {
+        const dense = denseParameters(l, possibleOf(c.config, i));
+        return { weights: Float64Array.from(dense.weights), delays: Float64Array.from(dense.delays) };
+      }),
       get sigma(): number {
         if (best.sigma !== null) return best.sigma;
         const t = model();
@@ -137,7 +138,10 @@ export function exportSource(
   }
   return {
     config: c.config,
-    layers: c.state.layers.map((l) => ({ weights: l.weights, delays: l.delays })),
+    layers: c.state.layers.map((l, i) => {
+      const dense = denseLayerState(l, possibleOf(c.config, i));
+      return { weights: dense.weights, delays: dense.delays };
+    }),
     get sigma(): number {
       return model().currentSigma();
     },

@@ -102,7 +102,7 @@ describe('checkpoints', () => {
     );
   });
 
-  it('stores a sparse layer only at its synapses and float32 runs in float32 (format 6), exactly', async () => {
+  it('stores a sparse layer only at its synapses (formats 6, 7) and float32 runs in float32, exactly', async () => {
     const wide = () => {
       const c = patterns();
       c.network.layers[0]!.size = 256; // synapses, not the header, make up the file
@@ -133,11 +133,13 @@ describe('checkpoints', () => {
       const bytes = encodeCheckpoint(checkpoint);
       const back = decodeCheckpoint(bytes, 'ck');
       expect(back.state).toEqual(checkpoint.state);
-      expect(back.best).toEqual(checkpoint.best);
-      // The run loop's best copy of a compact layer is compact; it is written as the dense one.
+      // The first layer is compact (format 7): its state and best copy come back compact, the
+      // dense best copy written at its synapses; a compact best copy writes the same bytes.
       expect(t.net.synapses[0]!.synapseIndex).not.toBeNull();
+      expect(back.state.layers[0]!.weights.length).toBe(320);
       const compactBest = { ...checkpoint.best!, layers: copyParameters(t) };
       expect(compactBest.layers[0]!.weights.length).toBe(320);
+      expect(back.best).toEqual(compactBest);
       expect(encodeCheckpoint({ ...checkpoint, best: compactBest })).toEqual(bytes);
       const dense = new Trainer(wide(), { precision });
       await trainEpochs(dense, 2);
@@ -147,9 +149,16 @@ describe('checkpoints', () => {
       expect(text).toMatch(/"0\.active":\{"type":"u32","offset":\d+,"length":320\}/);
       expect(text).toContain('"0.weights.active"');
       expect(text).toContain('"best.1.weights.active"');
-      expect(text).toContain(precision === 'f32' ? '"0.delays":{"type":"f32"' : '"0.delays":{"type":"f64"');
-      // Delays stay dense (RigL ranks dormant synapses at theirs); the rest shrinks with the active share.
-      expect(bytes.length).toBeLessThan(denseBytes / 3);
+      // The compact first layer (format 7): its delays too at its synapses only.
+      expect(text).toContain(
+        precision === 'f32' ? '"0.delays.active":{"type":"f32"' : '"0.delays.active":{"type":"f64"',
+      );
+      expect(text).not.toContain('"0.delays":');
+      // The second layer (1/8: dense storage with a mask) keeps dense delays.
+      expect(text).toContain('"1.delays":');
+      // Measured 9.7x (f32) and 9.2x (f64) smaller than the dense network's: every first-layer
+      // array shrinks with its 1/16 share (delays too since format 7).
+      expect(bytes.length).toBeLessThan(denseBytes / 8);
     }
     // A rewired layer keeps its dormant synapses' Adam moments (they still move the dormant
     // delays RigL ranks by): those synapses are stored too, and every value comes back.

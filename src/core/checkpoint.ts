@@ -2,7 +2,13 @@ import { decodeBundle, encodeBundle, type TypedArray } from './bundle.ts';
 import { validateExperiment, ConfigError, type ExperimentConfig } from './experiment.ts';
 import type { RngState } from './rng.ts';
 import type { EpochRecord } from './runRecord.ts';
-import type { AdamSnapshot, Trainer, TrainerState } from './trainer.ts';
+import {
+  denseLayerState,
+  type AdamSnapshot,
+  type LayerState,
+  type Trainer,
+  type TrainerState,
+} from './trainer.ts';
 
 /**
  * A training checkpoint (CLI `--out` folder, playground runs): the experiment config, the
@@ -20,8 +26,11 @@ import type { AdamSnapshot, Trainer, TrainerState } from './trainer.ts';
  * weights only at those synapses (`<layer>.active`: the indices, ascending; `<name>.active`: the
  * values): a sparse run's checkpoint grows with its active synapses. Both are exact: an array
  * is stored compact only when it is 0 everywhere else, and in float32 only when every value is.
+ * Version 7 stores a compact layer's state (see DelayLayer's synapseIndex) as it is held: its
+ * delays too only at its synapses (`<layer>.delays.active`), and reads it back compact, so
+ * neither writing nor reading a sparse run's checkpoint makes arrays over every possible synapse.
  */
-export const CHECKPOINT_VERSION = 6;
+export const CHECKPOINT_VERSION = 7;
 const OLDEST_READABLE_VERSION = 1;
 /** Version 3 added the trailing CRC-32: a checkpoint damaged after writing is refused, not resumed. */
 const CHECKSUM_FROM_VERSION = 3;
@@ -126,6 +135,71 @@ function putSynapseArrays(
     else arrays[name] = narrowest(values);
 }
 
+/** Possible synapses of layer i of a config (inputs x outputs). */
+export function possibleOf(config: ExperimentConfig, i: number): number {
+  const layers = config.network.layers;
+  return (i === 0 ? config.network.inputs : layers[i - 1]!.size) * layers[i]!.size;
+}
+
+/**
+ * A best-validation copy of a layer at a compact layer's synapses: its own values when it is
+ * compact over the same synapses, gathered from a dense one that is 0 elsewhere; null when it
+ * has weights beyond them (the layer is then written dense).
+ */
+function compactBestOf(best: LayerParameters, layer: LayerState): LayerParameters | null {
+  const index = layer.synapses;
+  if (!index) return null;
+  if (best.synapses)
+    return best.synapses.length === index.length && best.synapses.every((q, e) => q === index[e])
+      ? best
+      : null;
+  let outside = 0;
+  for (let q = 0; q < best.weights.length; q++) if (best.weights[q] !== 0) outside++;
+  for (const q of index) if (best.weights[q] !== 0) outside--;
+  if (outside !== 0) return null;
+  return {
+    weights: Float64Array.from(index, (q) => best.weights[q]!),
+    delays: Float64Array.from(index, (q) => best.delays[q]!),
+    synapses: index,
+  };
+}
+
+/** A compact layer's state (and best copy) as held: every array at its synapses only (version 7). */
+function putCompactLayer(
+  arrays: Record<string, TypedArray>,
+  i: number,
+  l: LayerState & { synapses: Int32Array },
+  best: LayerParameters | null,
+): LayerHeader {
+  arrays[`${i}.active`] = Uint32Array.from(l.synapses);
+  const put = (name: string, values: ArrayLike<number>): void => {
+    if (values.length !== l.synapses.length)
+      throw new RangeError(
+        `checkpoint: ${name} holds ${values.length} values for ${l.synapses.length} synapses`,
+      );
+    arrays[`${name}.active`] = narrowest(values);
+  };
+  put(`${i}.weights`, l.weights);
+  put(`${i}.delays`, l.delays);
+  for (const [group, a] of [
+    ['adamWeights', l.adamWeights],
+    ['adamDelays', l.adamDelays],
+  ] as const) {
+    if (!a) continue;
+    put(`${i}.${group}.m`, a.m);
+    put(`${i}.${group}.v`, a.v);
+  }
+  if (best) {
+    put(`best.${i}.weights`, best.weights);
+    put(`best.${i}.delays`, best.delays);
+  }
+  return {
+    adamWeightsStep: l.adamWeights?.step ?? null,
+    adamDelaysStep: l.adamDelays?.step ?? null,
+    rewiringRng: null,
+  };
+}
+
 /** Float32 when every value is one (exactly), else float64. */
 function narrowest(values: ArrayLike<number>): Float32Array | Float64Array {
   const f32 = Float32Array.from(values);
@@ -137,7 +211,12 @@ function narrowest(values: ArrayLike<number>): Float32Array | Float64Array {
 
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   const arrays: Record<string, TypedArray> = {};
-  const layers: LayerHeader[] = c.state.layers.map((l, i) => {
+  const layers: LayerHeader[] = c.state.layers.map((given, i) => {
+    const compactBest = c.best ? compactBestOf(c.best.layers[i]!, given) : null;
+    if (given.synapses && (!c.best || compactBest))
+      return putCompactLayer(arrays, i, { ...given, synapses: given.synapses }, compactBest);
+    // Dense (or a compact layer whose best copy has weights beyond its synapses: written dense).
+    const l = given.synapses ? denseLayerState(given, possibleOf(c.config, i)) : given;
     const compactable: Record<string, ArrayLike<number>> = { [`${i}.weights`]: l.weights };
     if (l.adamWeights) {
       compactable[`${i}.adamWeights.m`] = l.adamWeights.m;
@@ -246,19 +325,44 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     });
     return out;
   };
-  const adam = (i: number, group: string, step: unknown, n: number): AdamSnapshot | null =>
+  // Version 7: a compact layer, every array at its synapses only, read back compact.
+  const compactSynapses = (i: number): Int32Array | null => {
+    if (version < 7 || typeOf(`${i}.delays.active`) === null) return null;
+    const active = array(`${i}.active`, 'u32', null, `layer ${i} active-synapse`);
+    let previous = -1;
+    for (const q of active) {
+      if (q <= previous || q >= sizes[i]!) fail(`has a bad active-synapse list in layer ${i}`);
+      previous = q;
+    }
+    return Int32Array.from(active);
+  };
+  const compact = sizes.map((_, i) => compactSynapses(i));
+  /** Layer i's array `name`: compact at its synapses (version 7), or over every synapse. */
+  const values = (i: number, name: string): Float64Array => {
+    const index = compact[i];
+    if (!index) return synapses(i, name, sizes[i]!);
+    const type = typeOf(`${name}.active`);
+    if (type !== 'f32' && type !== 'f64') return fail(`has no ${name} of layer ${i}'s synapses`);
+    return Float64Array.from(array(`${name}.active`, type, index.length));
+  };
+  const adam = (i: number, group: string, step: unknown): AdamSnapshot | null =>
     step === null
       ? null
       : {
           step: int(step, `layer ${i} ${group} step`),
-          m: synapses(i, `${i}.${group}.m`, n),
-          v: synapses(i, `${i}.${group}.v`, n),
+          m: values(i, `${i}.${group}.m`),
+          v: values(i, `${i}.${group}.v`),
         };
-  const layers = (layersHeader as LayerHeader[]).map((h, i) => ({
-    weights: synapses(i, `${i}.weights`, sizes[i]!),
-    delays: synapses(i, `${i}.delays`, sizes[i]!),
-    adamWeights: adam(i, 'adamWeights', h.adamWeightsStep, sizes[i]!),
-    adamDelays: adam(i, 'adamDelays', h.adamDelaysStep, sizes[i]!),
+  const withSynapses = (i: number): { synapses?: Int32Array } => {
+    const index = compact[i];
+    return index ? { synapses: index } : {};
+  };
+  const layers = (layersHeader as LayerHeader[]).map((h, i): LayerState => ({
+    ...withSynapses(i),
+    weights: values(i, `${i}.weights`),
+    delays: values(i, `${i}.delays`),
+    adamWeights: adam(i, 'adamWeights', h.adamWeightsStep),
+    adamDelays: adam(i, 'adamDelays', h.adamDelaysStep),
     structure:
       version >= 5 && h.rewiringRng
         ? {
@@ -285,9 +389,10 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
         epoch: int(bestHeader.epoch, 'best epoch'),
         validationAccuracy: Number(bestHeader.validationAccuracy),
         sigma: finiteOrNull(bestHeader.sigma, 'best-model sigma'),
-        layers: sizes.map((n, i) => ({
-          weights: synapses(i, `best.${i}.weights`, n),
-          delays: synapses(i, `best.${i}.delays`, n),
+        layers: sizes.map((_, i) => ({
+          ...withSynapses(i),
+          weights: values(i, `best.${i}.weights`),
+          delays: values(i, `best.${i}.delays`),
         })),
       }
     : null;

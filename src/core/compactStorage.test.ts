@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { copyParameters } from './checkpoint.ts';
+import { copyParameters, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import type { ExperimentConfig } from './experiment.ts';
 import { preset } from './presets.ts';
 import { setParameters, trainEpochs } from './runLoop.ts';
-import { Trainer } from './trainer.ts';
+import { denseLayerState, Trainer } from './trainer.ts';
 
 /**
  * Compact storage (DelayLayer's synapseIndex): a fixed-mask layer sparse enough for the sparse
@@ -65,7 +65,14 @@ describe('compact storage of sparse layers', () => {
       const a = await trainEpochs(compact, 2);
       const b = await trainEpochs(dense, 2);
       expect(a.map((r) => r.trainLoss)).toEqual(b.map((r) => r.trainLoss));
-      const sa = compact.exportState();
+      const saved = compact.exportState();
+      // A compact layer's saved state is compact too; expanded, it is dense storage's.
+      expect(saved.layers[0]!.synapses).toBe(compact.net.synapses[0]!.synapseIndex);
+      expect(saved.layers[0]!.weights.length).toBe(320);
+      const sa = {
+        ...saved,
+        layers: saved.layers.map((l, i) => denseLayerState(l, dense.net.synapses[i]!.possibleSynapses)),
+      };
       const sb = dense.exportState();
       expect(Array.from(sa.layers[0]!.weights)).toEqual(Array.from(sb.layers[0]!.weights));
       for (const moments of ['adamWeights', 'adamDelays'] as const) {
@@ -85,24 +92,62 @@ describe('compact storage of sparse layers', () => {
     });
   }
 
-  it('a saved state moves between compact and dense storage and both go on alike', async () => {
-    const first = new Trainer(sparse(1 / 16), { precision: 'f64' });
-    await trainEpochs(first, 1);
-    const state = first.exportState();
-    const compact = new Trainer(sparse(1 / 16), { precision: 'f64' });
-    const dense = new Trainer(sparse(1 / 16), { precision: 'f64', structure: [] });
-    compact.importState(state);
-    dense.importState(state);
-    await trainEpochs(compact, 1);
-    await trainEpochs(dense, 1);
-    expect(Array.from(compact.exportState().layers[0]!.weights)).toEqual(
-      Array.from(dense.exportState().layers[0]!.weights),
-    );
+  it('a saved state moves between compact and dense storage either way, and each goes on alike', async () => {
+    const fromCompact = new Trainer(sparse(1 / 16), { precision: 'f64' });
+    const fromDense = new Trainer(sparse(1 / 16), { precision: 'f64', structure: [] });
+    await trainEpochs(fromCompact, 1);
+    await trainEpochs(fromDense, 1);
+    const weightsAfter = async (t: Trainer): Promise<number[]> => {
+      await trainEpochs(t, 1);
+      const l = t.exportState().layers[0]!;
+      return Array.from(denseLayerState(l, 5120).weights);
+    };
+    const runs: number[][] = [];
+    for (const state of [fromCompact.exportState(), fromDense.exportState()]) {
+      const compact = new Trainer(sparse(1 / 16), { precision: 'f64' });
+      const dense = new Trainer(sparse(1 / 16), { precision: 'f64', structure: [] });
+      compact.importState(state);
+      dense.importState(state);
+      runs.push(await weightsAfter(compact), await weightsAfter(dense));
+    }
+    for (const r of runs.slice(1)) expect(r).toEqual(runs[0]);
+  });
+
+  it('a compact run resumes bit for bit from its checkpoint, which it reads back compact', async () => {
+    const straight = new Trainer(sparse(1 / 16));
+    await trainEpochs(straight, 3);
+    const first = new Trainer(sparse(1 / 16));
+    const history = await trainEpochs(first, 1);
+    const checkpoint: Checkpoint = {
+      config: first.config,
+      dataset: null,
+      state: first.exportState(),
+      history,
+      best: { epoch: 1, validationAccuracy: 0.5, sigma: 1, layers: copyParameters(first) },
+      epochLossSum: 0,
+      stepLosses: null,
+      viewPredictions: null,
+    };
+    const saved = decodeCheckpoint(encodeCheckpoint(checkpoint), 'ck');
+    expect(saved.state.layers[0]!.synapses).toEqual(first.net.synapses[0]!.synapseIndex);
+    expect(saved.state.layers[0]!.adamDelays!.m.length).toBe(320);
+    expect(saved.best!.layers[0]!.delays.length).toBe(320);
+    const resumed = new Trainer(saved.config);
+    resumed.importState(saved.state);
+    await trainEpochs(resumed, 2);
+    resumed.net.synapses.forEach((s, l) => {
+      expect(Array.from(s.weights)).toEqual(Array.from(straight.net.synapses[l]!.weights));
+      expect(Array.from(s.delays)).toEqual(Array.from(straight.net.synapses[l]!.delays));
+    });
   });
 
   it('refuses a saved state with a weight on a synapse the layer leaves out, and leaves its own alone', () => {
     const t = new Trainer(sparse(1 / 16), { precision: 'f64' });
-    const state = t.exportState();
+    const saved = t.exportState();
+    const state = {
+      ...saved,
+      layers: saved.layers.map((l) => denseLayerState(l, l === saved.layers[0] ? 5120 : 0)),
+    };
     const absent = t.net.synapses[0]!.maskBytes()!.indexOf(0);
     state.layers[0]!.weights[absent] = 0.5;
     const other = new Trainer(sparse(1 / 16), { precision: 'f64' });

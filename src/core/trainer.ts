@@ -48,14 +48,47 @@ export interface TrainerState {
   step: number;
   epoch: number;
   order: RngState;
-  layers: {
-    weights: Float64Array;
-    delays: Float64Array;
-    adamWeights: AdamSnapshot | null;
-    adamDelays: AdamSnapshot | null;
-    /** A rewired layer's structure: which synapses are active, their signs, the rewiring generator. */
-    structure?: StructureSnapshot | null;
-  }[];
+  layers: LayerState[];
+}
+
+/** One layer of a TrainerState. */
+export interface LayerState {
+  /**
+   * Compact (a compact layer's, see DelayLayer): weights, delays and Adam moments hold one value
+   * per listed synapse (indices q, ascending). Absent: one per possible synapse, index q.
+   */
+  synapses?: Int32Array;
+  weights: Float64Array;
+  delays: Float64Array;
+  adamWeights: AdamSnapshot | null;
+  adamDelays: AdamSnapshot | null;
+  /** A rewired layer's structure: which synapses are active, their signs, the rewiring generator. */
+  structure?: StructureSnapshot | null;
+}
+
+/** A saved layer over all `possible` synapses (a compact one expanded, absent synapses at 0). */
+export function denseLayerState(saved: LayerState, possible: number): LayerState {
+  const index = saved.synapses;
+  if (!index) return saved;
+  const expand = (values: Float64Array): Float64Array => {
+    const out = new Float64Array(possible);
+    index.forEach((q, e) => (out[q] = values[e]!));
+    return out;
+  };
+  const moments = (a: AdamSnapshot | null): AdamSnapshot | null =>
+    a ? { m: expand(a.m), v: expand(a.v), step: a.step } : null;
+  return {
+    weights: expand(saved.weights),
+    delays: expand(saved.delays),
+    adamWeights: moments(saved.adamWeights),
+    adamDelays: moments(saved.adamDelays),
+    structure: saved.structure ?? null,
+  };
+}
+
+/** Whether two synapse lists hold the same synapses. */
+function sameSynapses(a: Int32Array, b: Int32Array): boolean {
+  return a === b || (a.length === b.length && a.every((q, e) => q === b[e]));
 }
 
 /** What a rewired layer's resumption needs besides its parameters. */
@@ -219,19 +252,29 @@ export class Trainer {
 
   /** Everything a resumed run needs besides the config and data: parameters, Adam moments, counters, batch order. */
   exportState(): TrainerState {
-    const adam = (a: AdamState | null): AdamSnapshot | null =>
-      a ? { m: a.dense(a.m), v: a.dense(a.v), step: a.step } : null;
+    const adam = (a: AdamState | null, compact: boolean): AdamSnapshot | null =>
+      a
+        ? compact
+          ? { m: Float64Array.from(a.m), v: Float64Array.from(a.v), step: a.step }
+          : { m: a.dense(a.m), v: a.dense(a.v), step: a.step }
+        : null;
     return {
       step: this.step,
       epoch: this.epoch,
       order: this.order.state(),
-      layers: this.net.synapses.map((s, l) => ({
-        weights: s.toDense(s.weights),
-        delays: s.toDense(s.delays),
-        adamWeights: adam(this.weightStates[l]!),
-        adamDelays: adam(this.delayStates[l]!),
-        structure: this.structureOf(l),
-      })),
+      // A compact layer's state stays compact: a checkpoint of a sparse run never holds (or
+      // allocates) arrays over every possible synapse.
+      layers: this.net.synapses.map((s, l): LayerState => {
+        const compact = s.synapseIndex !== null;
+        return {
+          ...(s.synapseIndex ? { synapses: s.synapseIndex } : {}),
+          weights: Float64Array.from(s.weights),
+          delays: Float64Array.from(s.delays),
+          adamWeights: adam(this.weightStates[l]!, compact),
+          adamDelays: adam(this.delayStates[l]!, compact),
+          structure: this.structureOf(l),
+        };
+      }),
     };
   }
 
@@ -269,8 +312,30 @@ export class Trainer {
         a.step = saved.step;
       }
     };
-    state.layers.forEach((saved, l) => {
+    state.layers.forEach((given, l) => {
       const layer = layers[l]!;
+      const own = layer.synapseIndex;
+      if (own && given.synapses && sameSynapses(own, given.synapses)) {
+        // Compact into the same structure: entry for entry.
+        put(`layer ${l} weights`, layer.weights, given.weights);
+        put(`layer ${l} delays`, layer.delays, given.delays);
+        for (const [what, a, from] of [
+          ['weight', this.weightStates[l]!, given.adamWeights],
+          ['delay', this.delayStates[l]!, given.adamDelays],
+        ] as const) {
+          if ((a === null) !== (from === null))
+            throw new RangeError(
+              `layer ${l} ${what} optimiser: the saved state and the config disagree on what trains`,
+            );
+          if (a && from) {
+            put(`layer ${l} ${what} optimiser m`, a.m, from.m);
+            put(`layer ${l} ${what} optimiser v`, a.v, from.v);
+            a.step = from.step;
+          }
+        }
+        return;
+      }
+      const saved = denseLayerState(given, layer.possibleSynapses);
       layer.setFromDense(layer.weights, saved.weights, `layer ${l} weights`, true);
       layer.setFromDense(layer.delays, saved.delays, `layer ${l} delays`, false);
       adam(`layer ${l} weight optimiser`, this.weightStates[l]!, saved.adamWeights);

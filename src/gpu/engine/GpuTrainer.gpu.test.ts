@@ -226,6 +226,46 @@ describe('GpuTrainer', () => {
     }
   });
 
+  it('a compact CPU run (93.75 % sparse layer) goes on on the GPU from its state, and back', async () => {
+    const config = preset('mnist-bench')!;
+    config.network.layers[0]!.size = 16;
+    config.network.layers[0]!.connectivity = 1 / 16;
+    config.task = { kind: 'randomSpikes', samples: 4, classes: 10, rate: 0.19, firstStepOnly: true };
+    config.training.batchSize = 4;
+    const batch = [0, 1, 2, 3];
+    const cpu = new Trainer(config, { precision: 'f32' });
+    for (let s = 0; s < 4; s++) cpu.trainStep(batch);
+    const state = cpu.exportState();
+    // The CPU layer is compact and so is its state: the GPU expands it (weights, delays, moments).
+    expect(state.layers[0]!.synapses?.length).toBe(784);
+    const gpu = new GpuTrainer(fixture.ctx, config, { state });
+    try {
+      for (let s = 0; s < 4; s++) {
+        const want = cpu.trainStep(batch);
+        const got = await gpu.trainStep(batch);
+        expect(Math.abs(got - want), `loss at step ${4 + s}`).toBeLessThanOrEqual(
+          1e-4 * Math.max(1, Math.abs(want)),
+        );
+      }
+      const [first] = await gpu.readParameters();
+      const index = cpu.net.synapses[0]!.synapseIndex!;
+      index.forEach((q, e) => {
+        expect(first!.weights[q]).toBeCloseTo(cpu.net.synapses[0]!.weights[e]!, 4);
+        expect(first!.delays[q]).toBeCloseTo(cpu.net.synapses[0]!.delays[e]!, 4);
+      });
+      // Absent synapses stayed absent on the GPU.
+      const inside = new Set(index);
+      expect(first!.weights.every((w, q) => inside.has(q) || w === 0)).toBe(true);
+      // The GPU's (dense) state resumes on a compact CPU trainer.
+      const back = new Trainer(config, { precision: 'f32' });
+      back.importState(await gpu.exportState());
+      expect(back.net.synapses[0]!.synapseIndex).toEqual(index);
+      expect(back.step).toBe(8);
+    } finally {
+      gpu.destroy();
+    }
+  });
+
   it('steady training creates no bind groups and no buffers: both are reused step after step', async () => {
     const config = preset('mnist-bench')!;
     config.network.layers[0]!.size = 16;

@@ -2,7 +2,7 @@ import { gatherBatch, type SpikeDataset } from '../../core/data/tasks.ts';
 import type { ExperimentConfig } from '../../core/experiment.ts';
 import { maskIndices } from '../../core/network.ts';
 import { hasDelayGradient } from '../../core/synapses/kernels.ts';
-import { Trainer, type AdamSnapshot, type TrainerState } from '../../core/trainer.ts';
+import { denseLayerState, Trainer, type AdamSnapshot, type TrainerState } from '../../core/trainer.ts';
 import { learningRate } from '../../core/train/schedules.ts';
 import { GpuCommandError, GpuDeviceLostError, type GpuContext } from '../device.ts';
 import { GpuAdam } from '../kernels/Adam.ts';
@@ -190,8 +190,10 @@ export class GpuTrainer {
       kernel: first.kernel,
     });
     if (state) {
-      state.layers.forEach((saved, l) => {
+      state.layers.forEach((given, l) => {
         const layer = this.layers[l]!;
+        // The GPU's moments are dense [inputs][outputs] (a compact CPU layer's expanded).
+        const saved = denseLayerState(given, layer.inputs * layer.size);
         if (saved.adamWeights && layer.adamWeights)
           layer.adamWeights.restore(saved.adamWeights.m, saved.adamWeights.v, saved.adamWeights.step);
         if (saved.adamDelays && layer.adamDelays)
