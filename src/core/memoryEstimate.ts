@@ -1,5 +1,5 @@
 import type { ExperimentConfig } from './experiment.ts';
-import { activeSynapseCount } from './network.ts';
+import { activeSynapseCount, compactLayer } from './network.ts';
 import { EVAL_SLICE_SAMPLES } from './runLoop.ts';
 import { hasDelayGradient } from './synapses/kernels.ts';
 import type { Precision } from './tensor.ts';
@@ -21,7 +21,8 @@ export interface MemoryEstimate {
 
 /**
  * What training `config` will allocate, before anything is allocated: parameters, gradients,
- * optimiser state and scratch are O(synapses) per layer; activations are batch x time steps x
+ * optimiser state and scratch are O(synapses) per layer (O(existing synapses) where a layer
+ * stores them compactly); activations are batch x time steps x
  * neurons for each layer's current, membrane and spikes and their gradients (about five arrays),
  * plus the batch's input. An estimate within tens of percent, to refuse configs that cannot fit.
  */
@@ -37,21 +38,33 @@ export function estimateTrainingMemory(
   let optimizerBytes = 0;
   let scratchBytes = 0;
   let neurons = 0;
-  for (const layer of config.network.layers) {
+  config.network.layers.forEach((layer, l) => {
     const synapses = fanIn * layer.size;
-    parameterBytes += 2 * real * synapses;
-    gradientBytes += 2 * real * synapses * Math.max(1, options.threads);
+    const active = layer.connectivity < 1 ? activeSynapseCount(synapses, layer.connectivity) : synapses;
     const trained =
       (layer.trainWeights ? 1 : 0) + (layer.trainDelays && hasDelayGradient(layer.kernel.mode) ? 1 : 0);
-    // A fixed mask keeps moments (and a 4-byte index) for the existing synapses only.
-    const kept =
-      layer.connectivity < 1 && !layer.rewiring ? activeSynapseCount(synapses, layer.connectivity) : synapses;
-    optimizerBytes += trained * (2 * 8 * kept + (kept < synapses ? 4 * kept : 0));
-    scratchBytes +=
-      layer.kernel.mode === 'gauss' ? 5 * 8 * layer.size * layer.kernel.maxDelay : (8 + 3 * real) * synapses;
+    const td = layer.kernel.maxDelay;
+    if (compactLayer(config, l)) {
+      // Compact storage: one value per existing synapse, its 4-byte index, and the sparse
+      // path's per-synapse lists and tap tables (a 4-byte tap and three float64s per tap: at
+      // most Td taps for the Gaussian, two for the others).
+      parameterBytes += (2 * real + 4) * active;
+      gradientBytes += 2 * real * active * Math.max(1, options.threads);
+      optimizerBytes += trained * 2 * 8 * active;
+      scratchBytes += 4 * (fanIn + 1) + 8 * active + 28 * active * (layer.kernel.mode === 'gauss' ? td : 2);
+    } else {
+      // Dense storage; a masked layer adds its mask, a rewired one its synapses' signs.
+      parameterBytes +=
+        2 * real * synapses + (active < synapses ? synapses : 0) + (layer.rewiring ? synapses : 0);
+      gradientBytes += 2 * real * synapses * Math.max(1, options.threads);
+      // A fixed mask keeps moments (and a 4-byte index) for the existing synapses only.
+      const kept = layer.rewiring ? synapses : active;
+      optimizerBytes += trained * (2 * 8 * kept + (kept < synapses ? 4 * kept : 0));
+      scratchBytes += layer.kernel.mode === 'gauss' ? 5 * 8 * layer.size * td : (8 + 3 * real) * synapses;
+    }
     neurons += layer.size;
     fanIn = layer.size;
-  }
+  });
   const batchRecord = (samples: number, arrays: number): number =>
     samples * timeSteps * (arrays * real * neurons + 8 * inputs);
   const activationBytes = Math.max(

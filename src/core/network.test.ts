@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { preset } from './presets.ts';
-import { activeSynapseCount, Network, randomMask } from './network.ts';
+import { activeSynapseCount, Network, randomMask, randomSynapses } from './network.ts';
 import { Rng } from './rng.ts';
 
 describe('connectivity masks', () => {
@@ -23,6 +23,30 @@ describe('connectivity masks', () => {
     // Each synapse is in a quarter of the masks: 1000 of 4000, sd about 27.
     for (const h of hits) expect(Math.abs(h - 1000)).toBeLessThan(150);
     expect(Array.from(randomMask(40, 10, new Rng(9)))).toEqual(Array.from(randomMask(40, 10, new Rng(9))));
+  });
+
+  it("draw a fixed layer's synapses directly: exactly the count, ascending, uniform, seeded, O(count) memory", () => {
+    const hits = new Float64Array(40);
+    const rng = new Rng(5);
+    for (let k = 0; k < 4000; k++) {
+      const chosen = randomSynapses(40, 10, rng);
+      expect(chosen.length).toBe(10);
+      chosen.forEach((q, e) => {
+        expect(q >= 0 && q < 40 && (e === 0 || q > chosen[e - 1]!)).toBe(true);
+        hits[q]!++;
+      });
+    }
+    for (const h of hits) expect(Math.abs(h - 1000)).toBeLessThan(150);
+    expect(Array.from(randomSynapses(40, 10, new Rng(9)))).toEqual(
+      Array.from(randomSynapses(40, 10, new Rng(9))),
+    );
+    expect(Array.from(randomSynapses(5, 5, new Rng(1)))).toEqual([0, 1, 2, 3, 4]);
+    // A billion possible synapses: a thousand chosen without touching the rest.
+    const before = process.memoryUsage().rss;
+    const huge = randomSynapses(1e9, 1000, new Rng(2));
+    expect(new Set(huge).size).toBe(1000);
+    expect(huge[999]).toBeLessThan(1e9);
+    expect(process.memoryUsage().rss - before).toBeLessThan(50e6);
   });
 
   it('give each layer of a network its configured share of synapses exactly', () => {

@@ -3,7 +3,7 @@ import { LifLayer } from './neurons/lif.ts';
 import { SrmLayer } from './neurons/srm.ts';
 import type { NeuronLayer, NeuronRecord, SpikeMode } from './neurons/types.ts';
 import type { Rng } from './rng.ts';
-import { DelayLayer, type LayerStorage } from './synapses/delayLayer.ts';
+import { DelayLayer, storesCompactly, type LayerStorage } from './synapses/delayLayer.ts';
 import type { Precision, RealArray } from './tensor.ts';
 
 export function makeNeurons(
@@ -25,6 +25,19 @@ export function makeNeurons(
  */
 export function activeSynapseCount(possible: number, connectivity: number): number {
   return Math.max(1, Math.min(possible, Math.round(connectivity * possible)));
+}
+
+/**
+ * Whether layer l of a config stores its synapses compactly (DelayLayer's synapseIndex): a
+ * fixed mask (no rewiring, whose structure changes every step) in a BPTT run (EventProp's exact
+ * layers read dense arrays), sparse enough for the sparse path (storesCompactly).
+ */
+export function compactLayer(config: ExperimentConfig, l: number): boolean {
+  const layer = config.network.layers[l]!;
+  if (layer.connectivity >= 1 || layer.rewiring || config.training.method === 'eventprop') return false;
+  const fanIn = l === 0 ? config.network.inputs : config.network.layers[l - 1]!.size;
+  const possible = fanIn * layer.size;
+  return storesCompactly(activeSynapseCount(possible, layer.connectivity), possible, false);
 }
 
 /** The indices of the synapses a mask keeps, ascending. */
@@ -65,47 +78,77 @@ export function initialDelay(init: DelayInit, q: number, rng: Rng): number {
   }
 }
 
-/** One layer's starting parameters over every possible synapse (index q = i * outputs + j). */
+/**
+ * One layer's starting parameters: over every possible synapse (index q = i * outputs + j), or,
+ * for a fixed-mask layer, over its existing synapses only (`synapses`).
+ */
 export interface InitialLayer {
+  /**
+   * A fixed-mask layer's existing synapses (indices q, ascending): `weights` and `delays` hold
+   * theirs alone. Null: they hold every possible synapse's (a dense or a rewired layer).
+   */
+  synapses: Int32Array | null;
   weights: Float64Array;
   delays: Float64Array;
-  /** The connectivity (1: the synapse exists), or null for a dense layer. */
+  /** A rewired layer's starting connectivity (1: the synapse exists); null otherwise. */
   mask: Uint8Array | null;
 }
 
 /**
- * Draws the initial weights, delays and connectivity mask of one layer of `possible` synapses,
- * densely (a transient O(inputs x outputs) draw: the same random stream whatever the storage).
+ * Draws the initial weights, delays and connectivity of one layer of `possible` synapses. A
+ * fixed-mask layer draws which synapses exist first (O(existing) memory and draws, so a huge
+ * sparse layer never needs an array over every possible synapse), then their weights and
+ * delays. A rewired layer draws every synapse's (its dormant synapses' delays are ranked and
+ * regrown), then its mask.
  */
 export function drawInitialLayer(config: LayerConfig, possible: number, rng: Rng): InitialLayer {
+  const fixedMask = config.connectivity < 1 && !config.rewiring;
+  const synapses = fixedMask
+    ? randomSynapses(possible, activeSynapseCount(possible, config.connectivity), rng)
+    : null;
+  const count = synapses ? synapses.length : possible;
+  const synapseAt = (e: number): number => (synapses ? synapses[e]! : e);
   const wi = config.weightInit;
-  const w = new Float64Array(possible);
-  for (let q = 0; q < w.length; q++) {
+  const w = new Float64Array(count);
+  for (let e = 0; e < count; e++) {
     switch (wi.kind) {
       case 'normal':
-        w[q] = rng.normal(wi.mean, wi.std) * wi.scale;
+        w[e] = rng.normal(wi.mean, wi.std) * wi.scale;
         break;
       case 'ternary': {
         const t = Math.round(rng.normal(wi.mean, wi.std));
-        w[q] = Math.max(-1, Math.min(1, t)) * wi.scale;
+        w[e] = Math.max(-1, Math.min(1, t)) * wi.scale;
         break;
       }
       case 'uniform':
-        w[q] = rng.uniformIn(wi.low, wi.high);
+        w[e] = rng.uniformIn(wi.low, wi.high);
         break;
       case 'constant':
-        w[q] = wi.value;
+        w[e] = wi.value;
         break;
     }
   }
   const di = config.delayInit;
-  const d = new Float64Array(possible);
-  for (let q = 0; q < d.length; q++) d[q] = initialDelay(di, q, rng);
+  const d = new Float64Array(count);
+  for (let e = 0; e < count; e++) d[e] = initialDelay(di, synapseAt(e), rng);
   const mask =
-    config.connectivity < 1
+    config.connectivity < 1 && config.rewiring
       ? randomMask(possible, activeSynapseCount(possible, config.connectivity), rng)
       : null;
-  return { weights: w, delays: d, mask };
+  return { synapses, weights: w, delays: d, mask };
+}
+
+/**
+ * `count` of `possible` synapse indices chosen uniformly, ascending: Floyd's algorithm, with
+ * O(count) memory and draws whatever `possible` is.
+ */
+export function randomSynapses(possible: number, count: number, rng: Rng): Int32Array {
+  const chosen = new Set<number>();
+  for (let j = possible - count; j < possible; j++) {
+    const t = rng.int(j + 1);
+    chosen.add(chosen.has(t) ? j : t);
+  }
+  return Int32Array.from(chosen).sort();
 }
 
 /** Every layer's starting parameters, each layer from its own fork of `rng`. */
@@ -118,16 +161,31 @@ export function drawInitialParameters(config: ExperimentConfig['network'], rng: 
   });
 }
 
-/** Sets a layer's parameters and mask to drawn ones (a compact layer: its entries must be the mask's). */
+/** Sets a layer's parameters and mask to drawn ones (a compact layer: its entries must be the drawn synapses). */
 export function initialiseLayer(layer: DelayLayer, init: InitialLayer): void {
   const index = layer.synapseIndex;
+  const drawn = init.synapses;
   if (index) {
-    const kept = init.mask ? maskIndices(init.mask) : null;
-    if (!kept || kept.length !== index.length || kept.some((q, e) => q !== index[e]))
+    if (!drawn || drawn.length !== index.length || drawn.some((q, e) => q !== index[e]))
       throw new RangeError('a compact layer initialised with a different structure than it was built for');
-  } else layer.mask = init.mask;
-  layer.setFromDense(layer.weights, init.weights, 'initial weights', false);
-  layer.setFromDense(layer.delays, init.delays, 'initial delays', false);
+    layer.weights.set(init.weights);
+    layer.delays.set(init.delays);
+  } else if (drawn) {
+    // Dense storage of a fixed-mask layer: absent synapses at weight 0 and delay 0.
+    const mask = new Uint8Array(layer.possibleSynapses);
+    layer.weights.fill(0);
+    layer.delays.fill(0);
+    drawn.forEach((q, e) => {
+      mask[q] = 1;
+      layer.weights[q] = init.weights[e]!;
+      layer.delays[q] = init.delays[e]!;
+    });
+    layer.mask = mask;
+  } else {
+    layer.mask = init.mask;
+    layer.weights.set(init.weights);
+    layer.delays.set(init.delays);
+  }
   layer.constrain();
 }
 

@@ -3,6 +3,7 @@ import type { ExperimentConfig } from './experiment.ts';
 import { activationBytes } from './eventprop/memory.ts';
 import { EventPropModel } from './eventprop/model.ts';
 import {
+  compactLayer,
   drawInitialParameters,
   initialDelay,
   makeNeurons,
@@ -12,7 +13,7 @@ import {
   type InitialLayer,
 } from './network.ts';
 import { Rng, type RngState } from './rng.ts';
-import { storesCompactly, type LayerStorage } from './synapses/delayLayer.ts';
+import type { LayerStorage } from './synapses/delayLayer.ts';
 import { ringBufferCurrent } from './synapses/ringBuffer.ts';
 import { allFinite, type Precision } from './tensor.ts';
 import type { NeuronRecord } from './neurons/types.ts';
@@ -118,17 +119,10 @@ export function runGenerators(seed: number): { init: Rng; order: Rng; structure:
 
 /**
  * Per layer, the synapses it stores compactly (DelayLayer's synapseIndex) given its drawn
- * starting parameters, or null for dense storage: fixed-mask BPTT layers sparse enough for the
- * sparse path (storesCompactly). Rewired layers stay dense: their structure changes every step
- * and RigL ranks the dormant synapses' gradients.
+ * starting parameters, or null for dense storage (see compactLayer).
  */
 export function compactStructure(config: ExperimentConfig, init: InitialLayer[]): (Int32Array | null)[] {
-  return init.map(({ mask }, l) => {
-    const layer = config.network.layers[l]!;
-    if (!mask || layer.rewiring || config.training.method === 'eventprop') return null;
-    const kept = maskIndices(mask);
-    return storesCompactly(kept.length, mask.length, false) ? kept : null;
-  });
+  return init.map(({ synapses }, l) => (synapses && compactLayer(config, l) ? synapses : null));
 }
 
 /** compactStructure of a config's seed-drawn start (what a fresh Trainer of it builds). */
