@@ -168,6 +168,9 @@ interface BenchResult {
    */
   layerMemory: {
     shape: string;
+    storage: 'compact' | 'dense';
+    /** Synapses that exist (all possible ones in a dense layer). */
+    activeSynapses: number;
     parameterBytes: number;
     gradientBytes: number;
     adamBytes: number;
@@ -349,6 +352,9 @@ async function runCase(
       // GPU: float32 weights, delays, their gradients and Adam moments, no tap tables.
       return {
         shape: `${s.inputs}x${s.outputs}, Td ${s.kernel.maxDelay}`,
+        // Compact: one value per existing synapse (a fixed-mask layer at 93.75 % sparsity or more).
+        storage: s.synapseIndex ? ('compact' as const) : ('dense' as const),
+        activeSynapses: s.activeSynapses,
         parameterBytes: gpu ? 2 * 4 * n : m.parameters,
         gradientBytes: gpu ? 2 * 4 * n : m.gradients,
         adamBytes: trained * 2 * (gpu ? 4 : 8) * n,
