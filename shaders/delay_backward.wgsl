@@ -22,6 +22,9 @@ override DELAY_GRAD: u32 = 0u;
 // is a few percent spikes) instead of every (b, t): the same sums, a fraction of the work. Binding
 // 0 then holds the events, not the dense spikes (no more storage buffers than WebGPU's default 8).
 override USE_EVENTS: bool = false;
+// 1: a compact layer (weights, delays, norms and gradients hold its active synapses only, in the
+// by-input order of active_lists); the *_active entry points then index them by list place.
+override COMPACT: u32 = 0u;
 
 struct Params {
   batch: u32,
@@ -95,20 +98,21 @@ fn quantised(d: f32) -> u32 {
   return u32(clamp(q, 0.0, last_tap()));
 }
 
-// The weight and delay gradients of synapse q (written, not added).
-fn synapse_param_grads(q: u32) {
+// The weight and delay gradients of synapse q (written, not added) whose parameters sit at p
+// (q itself, or its compact place).
+fn synapse_param_grads(q: u32, p: u32) {
   let i = q / OUTPUTS;
   let j = q % OUTPUTS;
-  let w = weights[q];
-  let d = delays[q];
+  let w = weights[p];
+  let d = delays[p];
   let m = u32(clamp(floor(d), 0.0, last_tap()));
   let f = d - f32(m);
   var gw = 0.0;
   var gd = 0.0;
   if (MODE == 0u || DELAY_GRAD == 1u) {
     let g = gauss_window(d, params.sigma);
-    let inv_z = norms[2u * q];
-    let mean = norms[2u * q + 1u];
+    let inv_z = norms[2u * p];
+    let mean = norms[2u * p + 1u];
     var sum_gn = 0.0;
     var moment = 0.0;
     var walk = gauss_walk(d, g);
@@ -143,8 +147,8 @@ fn synapse_param_grads(q: u32) {
   if (MODE >= 2u) {
     gw = tap_grad_chunk(i, j, quantised(d), 1u)[0];
   }
-  grad_weights[q] = gw;
-  grad_delays[q] = gd;
+  grad_weights[p] = gw;
+  grad_delays[p] = gd;
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -156,7 +160,7 @@ fn param_grads(
   if (q >= INPUTS * OUTPUTS) {
     return;
   }
-  synapse_param_grads(q);
+  synapse_param_grads(q, q);
 }
 
 // A masked layer's active synapses (host-built, ActiveSynapses.ts), u32: [0] = K; the lists by
@@ -177,13 +181,14 @@ fn param_grads_active(
   if (a >= count) {
     return;
   }
-  synapse_param_grads(active_lists[3u + OUTPUTS + INPUTS + 2u * count + a]);
+  let q = active_lists[3u + OUTPUTS + INPUTS + 2u * count + a];
+  synapse_param_grads(q, select(q, a, COMPACT == 1u));
 }
 
-// Synapse (i, j)'s term of dL/ds[b, t, i]: sum_k K_ij[k] g[b, t + k, j] (bt = b * STEPS + t).
-fn synapse_input_grad(i: u32, j: u32, bt: u32, remaining: u32) -> f32 {
+// Synapse (i, j)'s term of dL/ds[b, t, i]: sum_k K_ij[k] g[b, t + k, j] (bt = b * STEPS + t),
+// its parameters at q (i * OUTPUTS + j, or its compact place).
+fn synapse_input_grad(i: u32, j: u32, q: u32, bt: u32, remaining: u32) -> f32 {
   var acc = 0.0;
-  let q = i * OUTPUTS + j;
   let w = weights[q];
   let d = delays[q];
   let row = bt * OUTPUTS + j;
@@ -228,7 +233,7 @@ fn input_grads(
   let remaining = STEPS - bt % STEPS;
   var acc = 0.0;
   for (var j = 0u; j < OUTPUTS; j++) {
-    acc += synapse_input_grad(i, j, bt, remaining);
+    acc += synapse_input_grad(i, j, i * OUTPUTS + j, bt, remaining);
   }
   grad_input[idx] = acc;
 }
@@ -251,7 +256,8 @@ fn input_grads_active(
   let entries = offsets + INPUTS + 1u;
   var acc = 0.0;
   for (var a = active_lists[offsets + i]; a < active_lists[offsets + i + 1u]; a++) {
-    acc += synapse_input_grad(i, active_lists[entries + a], bt, remaining);
+    let j = active_lists[entries + a];
+    acc += synapse_input_grad(i, j, select(i * OUTPUTS + j, a, COMPACT == 1u), bt, remaining);
   }
   grad_input[idx] = acc;
 }

@@ -25,9 +25,9 @@ fn spike_at(b: u32, t: u32, i: u32) -> f32 {
 // main_active reads it.
 @group(0) @binding(6) var<storage, read> active_lists: array<u32>;
 
-// Synapse (i, j)'s contribution to current[b, t, j]: sum_k K_ij[k] spikes[b, t - k, i].
-fn synapse_current(b: u32, t: u32, i: u32, j: u32, last_tap: u32) -> f32 {
-  let q = i * OUTPUTS + j;
+// Synapse (i, j)'s contribution to current[b, t, j]: sum_k K_ij[k] spikes[b, t - k, i], its
+// parameters at q (i * OUTPUTS + j, or its compact place).
+fn synapse_current(b: u32, t: u32, i: u32, j: u32, q: u32, last_tap: u32) -> f32 {
   let w = weights[q];
   let d = delays[q];
   if (MODE == 0u) {
@@ -82,7 +82,7 @@ fn main(
   let last_tap = min(MAX_DELAY - 1u, t);
   var acc = 0.0;
   for (var i = 0u; i < INPUTS; i++) {
-    acc += synapse_current(b, t, i, j, last_tap);
+    acc += synapse_current(b, t, i, j, i * OUTPUTS + j, last_tap);
   }
   current[idx] = acc;
 }
@@ -104,9 +104,12 @@ fn main_active(
   let b = bt / STEPS;
   let last_tap = min(MAX_DELAY - 1u, t);
   let entries = 2u + OUTPUTS;
+  // Each entry's place in the by-input lists: its parameters' index in a compact layer.
+  let places = 3u + OUTPUTS + INPUTS + 3u * active_lists[0];
   var acc = 0.0;
   for (var a = active_lists[1u + j]; a < active_lists[2u + j]; a++) {
-    acc += synapse_current(b, t, active_lists[entries + a], j, last_tap);
+    let i = active_lists[entries + a];
+    acc += synapse_current(b, t, i, j, select(i * OUTPUTS + j, active_lists[places + a], COMPACT == 1u), last_tap);
   }
   current[idx] = acc;
 }

@@ -7,6 +7,9 @@ override STEPS: u32 = 1u;
 override MAX_DELAY: u32 = 1u;
 // 0 = gauss, 1 = lerp, 2 = one tap at floor(d), 3 = one tap at round(d) (round and hardware).
 override MODE: u32 = 0u;
+// 1: a compact layer (weights, delays and norms hold its active synapses only, in the by-input
+// order of the active lists); only the entry points over those lists run.
+override COMPACT: u32 = 0u;
 
 struct Params {
   batch: u32,

@@ -49,6 +49,16 @@ fn tap(k: u32, q: u32) -> f32 {
   return select(0.0, 1.0, k == n);
 }
 
+// Event e's term at tap k through the synapse whose parameters sit at q: nothing for an absent
+// synapse (weight 0), whose kernel is not evaluated.
+fn event_term(e: u32, k: u32, q: u32) -> f32 {
+  let w = weights[q];
+  if (w == 0.0) {
+    return 0.0;
+  }
+  return event_value[e] * w * tap(k, q);
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(
   @builtin(global_invocation_id) gid: vec3u,
@@ -67,12 +77,61 @@ fn main(
   for (var k = 0u; k <= last_tap; k++) {
     let row = b * STEPS + t - k;
     for (var e = event_start[row]; e < event_start[row + 1u]; e++) {
-      let i = event_input[e];
-      let q = i * OUTPUTS + j;
-      let w = weights[q];
-      // An absent synapse (weight 0) adds nothing: its kernel is not evaluated.
-      if (w != 0.0) {
-        acc += event_value[e] * w * tap(k, q);
+      acc += event_term(e, k, event_input[e] * OUTPUTS + j);
+    }
+  }
+  current[idx] = acc;
+}
+
+// A compact layer's active synapses (ActiveSynapses.ts): only main_compact reads them.
+@group(0) @binding(8) var<storage, read> active_lists: array<u32>;
+
+// The compact place of synapse (i, j): a binary search of input i's outputs (ascending in the
+// by-input lists), or -1 when the layer has no such synapse.
+fn compact_place(i: u32, j: u32) -> i32 {
+  let count = active_lists[0];
+  let offsets = 2u + OUTPUTS + count;
+  let entries = offsets + INPUTS + 1u;
+  var lo = active_lists[offsets + i];
+  let end = active_lists[offsets + i + 1u];
+  var hi = end;
+  while (lo < hi) {
+    let mid = (lo + hi) / 2u;
+    if (active_lists[entries + mid] < j) {
+      lo = mid + 1u;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo < end && active_lists[entries + lo] == j) {
+    return i32(lo);
+  }
+  return -1;
+}
+
+// main for a compact layer: the same events, terms and order, each synapse's parameters found
+// by compact_place (absent synapses add nothing, as their weight 0 does in main).
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main_compact(
+  @builtin(global_invocation_id) gid: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let idx = linear_index(gid, groups);
+  if (idx >= params.batch * STEPS * OUTPUTS) {
+    return;
+  }
+  let j = idx % OUTPUTS;
+  let bt = idx / OUTPUTS;
+  let t = bt % STEPS;
+  let b = bt / STEPS;
+  let last_tap = min(MAX_DELAY - 1u, t);
+  var acc = 0.0;
+  for (var k = 0u; k <= last_tap; k++) {
+    let row = b * STEPS + t - k;
+    for (var e = event_start[row]; e < event_start[row + 1u]; e++) {
+      let place = compact_place(event_input[e], j);
+      if (place >= 0) {
+        acc += event_term(e, k, u32(place));
       }
     }
   }

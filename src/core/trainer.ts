@@ -13,7 +13,7 @@ import {
   type InitialLayer,
 } from './network.ts';
 import { Rng, type RngState } from './rng.ts';
-import type { LayerStorage } from './synapses/delayLayer.ts';
+import type { DelayLayer, LayerStorage } from './synapses/delayLayer.ts';
 import { ringBufferCurrent } from './synapses/ringBuffer.ts';
 import { allFinite, type Precision } from './tensor.ts';
 import type { NeuronRecord } from './neurons/types.ts';
@@ -84,6 +84,29 @@ export function denseLayerState(saved: LayerState, possible: number): LayerState
     adamWeights: moments(saved.adamWeights),
     adamDelays: moments(saved.adamDelays),
     structure: saved.structure ?? null,
+  };
+}
+
+/**
+ * A saved layer in the storage of `layer`: dense for a dense layer; for a compact one, at its
+ * synapses (a dense or differently compact state gathered there; values elsewhere are dropped,
+ * so check them first where that matters, as importState does).
+ */
+export function layerStateFor(saved: LayerState, layer: DelayLayer): LayerState {
+  const index = layer.synapseIndex;
+  if (!index) return denseLayerState(saved, layer.possibleSynapses);
+  if (saved.synapses && sameSynapses(saved.synapses, index)) return saved;
+  const dense = denseLayerState(saved, layer.possibleSynapses);
+  const gather = (values: Float64Array): Float64Array => Float64Array.from(index, (q) => values[q]!);
+  const moments = (a: AdamSnapshot | null): AdamSnapshot | null =>
+    a ? { m: gather(a.m), v: gather(a.v), step: a.step } : null;
+  return {
+    synapses: index,
+    weights: gather(dense.weights),
+    delays: gather(dense.delays),
+    adamWeights: moments(dense.adamWeights),
+    adamDelays: moments(dense.adamDelays),
+    structure: dense.structure ?? null,
   };
 }
 

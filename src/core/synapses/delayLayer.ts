@@ -26,6 +26,7 @@ import {
   sparseInputGradient,
   sparseParameterGradients,
   synapseList,
+  synapseListOf,
   type PassShape,
   type SlotTaps,
   type SynapseList,
@@ -858,14 +859,6 @@ function checkSynapseIndex(index: Int32Array, possible: number): void {
 
 /** A compact layer's synapse list: its entries in order (parameter index = entry). */
 function compactSynapseList(index: Int32Array, inputs: number, outputs: number): SynapseList {
-  const start = new Int32Array(inputs + 1);
-  const post = new Int32Array(index.length);
-  let e = 0;
-  for (let i = 0; i < inputs; i++) {
-    start[i] = e;
-    const end = (i + 1) * outputs;
-    for (; e < index.length && index[e]! < end; e++) post[e] = index[e]! - i * outputs;
-  }
-  start[inputs] = e;
-  return { start, post, index: Int32Array.from(index, (_, k) => k), count: index.length };
+  const list = synapseListOf(index, inputs, outputs);
+  return { ...list, index: Int32Array.from(index, (_, e) => e) };
 }

@@ -66,6 +66,23 @@ export function synapseList(
   return { start, post, index, count };
 }
 
+/**
+ * The list of the synapses `index` names (indices q = i * outputs + j, ascending): slot s is
+ * synapse index[s], so a compact layer's entry e is slot e.
+ */
+export function synapseListOf(index: Int32Array, inputs: number, outputs: number): SynapseList {
+  const start = new Int32Array(inputs + 1);
+  const post = new Int32Array(index.length);
+  let e = 0;
+  for (let i = 0; i < inputs; i++) {
+    start[i] = e;
+    const end = (i + 1) * outputs;
+    for (; e < index.length && index[e]! < end; e++) post[e] = index[e]! - i * outputs;
+  }
+  start[inputs] = e;
+  return { start, post, index: Int32Array.from(index), count: index.length };
+}
+
 /** Per slot, its forward taps and (when asked) its delay-derivative taps. */
 export interface SlotTaps {
   /** Forward taps of slot s: start[s] .. start[s + 1] - 1. */

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ExperimentConfig } from '../../core/experiment.ts';
 import { preset } from '../../core/presets.ts';
+import { scaledWeightInit } from '../../core/structure/ablation.ts';
 import { Trainer } from '../../core/trainer.ts';
 import { dawnGpu } from '../../node/dawn.ts';
 import { GpuDeviceLostError, openDevice, type GpuTrouble } from '../device.ts';
@@ -53,6 +54,8 @@ async function compare(
     const start = new Trainer(config, { precision: 'f32' });
     params.forEach((p, l) => {
       const s = cpu.net.synapses[l]!;
+      // The GPU holds what the CPU holds: a compact layer's synapses only, else every one.
+      expect(p.weights.length).toBe(s.weights.length);
       // A fixed mask's absent synapses: weight exactly 0, delay where it started, on the GPU too.
       s.mask?.forEach((m, q) => {
         if (m) return;
@@ -71,6 +74,31 @@ async function compare(
   }
 }
 
+/** mnist-bench narrowed to 784-32-10 on 8 random-spike samples (first step only), batch 8. */
+function smallMnist(): ExperimentConfig {
+  const c = preset('mnist-bench')!;
+  c.network.layers[0]!.size = 32;
+  c.task = { kind: 'randomSpikes', samples: 8, classes: 10, rate: 0.19, firstStepOnly: true };
+  c.training.batchSize = 8;
+  c.training.epochs = STEPS;
+  return c;
+}
+
+/** shd-bench narrowed to 100 inputs, 30 steps and the given layer sizes, on 8 random-spike samples. */
+function smallShd(hidden: number, outputs: number): ExperimentConfig {
+  const c = preset('shd-bench')!;
+  c.network.inputs = 100;
+  c.network.timeSteps = 30;
+  c.network.layers = [
+    { ...c.network.layers[0]!, size: hidden },
+    { ...c.network.layers.at(-1)!, size: outputs },
+  ];
+  c.task = { kind: 'randomSpikes', samples: 8, classes: outputs, rate: 0.1, firstStepOnly: false };
+  c.training.batchSize = 8;
+  c.training.epochs = STEPS;
+  return c;
+}
+
 describe('GpuTrainer', () => {
   it('toy: 20 delay-only steps match the CPU engine (loss 1e-3 relative, delays 1e-3 steps)', async () => {
     await compare(preset('toy')!, [0], 1e-3, 1e-3);
@@ -86,25 +114,12 @@ describe('GpuTrainer', () => {
   });
 
   it('fixed connectivity masks (30 % lerp, 50 % Gaussian): 20 steps match, absent synapses stay absent', async () => {
-    const lerp = preset('mnist-bench')!;
-    lerp.network.layers[0]!.size = 32;
+    const lerp = smallMnist();
     lerp.network.layers.forEach((l) => (l.connectivity = 0.3));
-    lerp.task = { kind: 'randomSpikes', samples: 8, classes: 10, rate: 0.19, firstStepOnly: true };
-    lerp.training.batchSize = 8;
-    lerp.training.epochs = STEPS;
     // Measured: weights within 4e-7, delays within 2e-3 steps (3 of 25,000 above 1e-3).
     await compare(lerp, [0, 1, 2, 3, 4, 5, 6, 7], 1e-3, 1e-3, 5e-3);
-    const gauss = preset('shd-bench')!;
-    gauss.network.inputs = 100;
-    gauss.network.timeSteps = 30;
-    gauss.network.layers = [
-      { ...gauss.network.layers[0]!, size: 24 },
-      { ...gauss.network.layers.at(-1)!, size: 5 },
-    ];
+    const gauss = smallShd(24, 5);
     gauss.network.layers.forEach((l) => (l.connectivity = 0.5));
-    gauss.task = { kind: 'randomSpikes', samples: 8, classes: 5, rate: 0.1, firstStepOnly: false };
-    gauss.training.batchSize = 8;
-    gauss.training.epochs = STEPS;
     // Seed 1: seed 0's draw moves this small net's loss by under 0.01 in 20 steps, too little
     // for compare's check that training happened.
     gauss.seed = 1;
@@ -236,6 +251,23 @@ describe('GpuTrainer', () => {
     }
   });
 
+  it('compact layers (93.75 % sparse, lerp and Gaussian): 20 steps match, the buffers hold their synapses only', async () => {
+    const lerp = smallMnist();
+    lerp.network.layers[0]!.connectivity = 1 / 16;
+    // Weights x16 (the ablation's rule: the same expected input per neuron), so it spikes.
+    lerp.network.layers[0]!.weightInit = scaledWeightInit(lerp.network.layers[0]!.weightInit, 16);
+    // The first layer takes the event-driven forward (main_compact) and the active passes.
+    await compare(lerp, [0, 1, 2, 3, 4, 5, 6, 7], 1e-3, 1e-3, 5e-3);
+    const gauss = smallShd(32, 16);
+    gauss.network.layers.forEach((l) => {
+      l.connectivity = 1 / 16;
+      l.weightInit = scaledWeightInit(l.weightInit, 16);
+    });
+    // Both layers compact: the hidden layer's forward runs main_active over its lists.
+    expect(new Trainer(gauss).net.synapses.map((s) => s.synapseIndex?.length)).toEqual([200, 32]);
+    await compare(gauss, [0, 1, 2, 3, 4, 5, 6, 7], 1e-3, 1e-3, 5e-3);
+  });
+
   it('a compact CPU run (93.75 % sparse layer) goes on on the GPU from its state, and back', async () => {
     const config = preset('mnist-bench')!;
     config.network.layers[0]!.size = 16;
@@ -246,7 +278,7 @@ describe('GpuTrainer', () => {
     const cpu = new Trainer(config, { precision: 'f32' });
     for (let s = 0; s < 4; s++) cpu.trainStep(batch);
     const state = cpu.exportState();
-    // The CPU layer is compact and so is its state: the GPU expands it (weights, delays, moments).
+    // The CPU layer is compact and so is its state, and the GPU's buffers.
     expect(state.layers[0]!.synapses?.length).toBe(784);
     const gpu = new GpuTrainer(fixture.ctx, config, { state });
     try {
@@ -258,19 +290,23 @@ describe('GpuTrainer', () => {
         );
       }
       const [first] = await gpu.readParameters();
-      const index = cpu.net.synapses[0]!.synapseIndex!;
-      index.forEach((q, e) => {
-        expect(first!.weights[q]).toBeCloseTo(cpu.net.synapses[0]!.weights[e]!, 4);
-        expect(first!.delays[q]).toBeCloseTo(cpu.net.synapses[0]!.delays[e]!, 4);
+      expect(first!.weights.length).toBe(784);
+      cpu.net.synapses[0]!.weights.forEach((w, e) => {
+        expect(first!.weights[e]).toBeCloseTo(w, 4);
+        expect(first!.delays[e]).toBeCloseTo(cpu.net.synapses[0]!.delays[e]!, 4);
       });
-      // Absent synapses stayed absent on the GPU.
-      const inside = new Set(index);
-      expect(first!.weights.every((w, q) => inside.has(q) || w === 0)).toBe(true);
-      // The GPU's (dense) state resumes on a compact CPU trainer.
+      // The GPU's state (compact too) resumes on a CPU trainer of either storage.
+      const saved = await gpu.exportState();
+      expect(saved.layers[0]!.synapses).toEqual(cpu.net.synapses[0]!.synapseIndex);
+      expect(saved.layers[0]!.adamDelays!.m.length).toBe(784);
       const back = new Trainer(config, { precision: 'f32' });
-      back.importState(await gpu.exportState());
-      expect(back.net.synapses[0]!.synapseIndex).toEqual(index);
+      back.importState(saved);
       expect(back.step).toBe(8);
+      const dense = new Trainer(config, { precision: 'f32', structure: [] });
+      dense.importState(saved);
+      cpu.net.synapses[0]!.synapseIndex!.forEach((q, e) =>
+        expect(dense.net.synapses[0]!.delays[q]).toBe(back.net.synapses[0]!.delays[e]),
+      );
     } finally {
       gpu.destroy();
     }

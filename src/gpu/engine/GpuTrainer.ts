@@ -2,7 +2,7 @@ import { gatherBatch, type SpikeDataset } from '../../core/data/tasks.ts';
 import type { ExperimentConfig } from '../../core/experiment.ts';
 import { maskIndices } from '../../core/network.ts';
 import { hasDelayGradient } from '../../core/synapses/kernels.ts';
-import { denseLayerState, Trainer, type AdamSnapshot, type TrainerState } from '../../core/trainer.ts';
+import { layerStateFor, Trainer, type AdamSnapshot, type TrainerState } from '../../core/trainer.ts';
 import { learningRate } from '../../core/train/schedules.ts';
 import { GpuCommandError, GpuDeviceLostError, type GpuContext } from '../device.ts';
 import { GpuAdam } from '../kernels/Adam.ts';
@@ -129,9 +129,9 @@ export class GpuTrainer {
     if (unsupported) throw new Error(`${unsupported}; use --engine cpu`);
     const { state, fault, ...trainerOptions } = options;
     this.fault = fault ?? null;
-    // Dense storage on the host (structure []): the GPU's buffers are dense [inputs][outputs]
-    // with a mask, and the host copies mirror them.
-    this.reference = new Trainer(config, { precision: 'f32', structure: [], ...trainerOptions });
+    // The host copy has the CPU engine's storage, and so do the GPU's buffers: a compact layer's
+    // hold its synapses only (in the host's order), a dense one's [inputs][outputs] with a mask.
+    this.reference = new Trainer(config, { precision: 'f32', ...trainerOptions });
     if (state) this.reference.importState(state);
     void ctx.lost.then((trouble) => {
       this.lost = trouble.kind === 'lost' ? `${trouble.reason}: ${trouble.message}` : trouble.message;
@@ -152,7 +152,13 @@ export class GpuTrainer {
         if (data) device.queue.writeBuffer(buffer, 0, data);
         return buffer;
       };
-      const shape = { inputs: cpu.inputs, outputs: cfg.size, timeSteps, kernel: cfg.kernel };
+      const shape = {
+        inputs: cpu.inputs,
+        outputs: cfg.size,
+        timeSteps,
+        kernel: cfg.kernel,
+        compact: cpu.synapseIndex !== null,
+      };
       // A fixed-mask layer's moments for its existing synapses only, as on the CPU (AdamState).
       const kept = cpu.mask && !cfg.rewiring ? maskIndices(cpu.mask) : null;
       const neuronShape = { neurons: cfg.size, timeSteps, dtMs, config: cfg.neuron };
@@ -178,7 +184,10 @@ export class GpuTrainer {
         maskGradients: cpu.mask
           ? new MaskGradients(device, cpu.mask, `layer ${l}`, cfg.rewiring?.regrowth === 'gradient')
           : null,
-        active: cpu.mask ? activeSynapsesOf(device, l, cpu.mask, cpu.weights, cpu.inputs, cfg.size) : null,
+        active:
+          cpu.mask || cpu.synapseIndex
+            ? activeSynapsesOf(device, l, cpu.mask, cpu.synapseIndex, cpu.weights, cpu.inputs, cfg.size)
+            : null,
         allParameterGradients: cfg.rewiring?.regrowth === 'gradient',
       };
     });
@@ -188,12 +197,13 @@ export class GpuTrainer {
       outputs: first.size,
       timeSteps,
       kernel: first.kernel,
+      compact: this.reference.net.synapses[0]!.synapseIndex !== null,
     });
     if (state) {
       state.layers.forEach((given, l) => {
         const layer = this.layers[l]!;
-        // The GPU's moments are dense [inputs][outputs] (a compact CPU layer's expanded).
-        const saved = denseLayerState(given, layer.inputs * layer.size);
+        // The GPU's moments are stored as its host layer stores them: compact or dense.
+        const saved = layerStateFor(given, this.reference.net.synapses[l]!);
         if (saved.adamWeights && layer.adamWeights)
           layer.adamWeights.restore(saved.adamWeights.m, saved.adamWeights.v, saved.adamWeights.step);
         if (saved.adamDelays && layer.adamDelays)
@@ -346,7 +356,13 @@ export class GpuTrainer {
       if (l === 0 && sparseInput) {
         this.sparseInput.encode(
           encoder,
-          { weights: layer.weights, delays: layer.delays, current: act.current[0]!, norms },
+          {
+            weights: layer.weights,
+            delays: layer.delays,
+            current: act.current[0]!,
+            norms,
+            active: layer.active,
+          },
           batch,
           sigma,
         );
@@ -549,6 +565,8 @@ export class GpuTrainer {
     return {
       ...base,
       layers: this.layers.map((layer, l) => ({
+        // A compact layer's arrays hold its synapses only, as the host's state says.
+        ...(base.layers[l]!.synapses ? { synapses: base.layers[l]!.synapses } : {}),
         weights: next(),
         delays: next(),
         adamWeights: adamOf(layer.adamWeights),
@@ -680,12 +698,14 @@ export class GpuTrainer {
 function activeSynapsesOf(
   device: GPUDevice,
   layer: number,
-  mask: Uint8Array,
+  mask: Uint8Array | null,
+  synapseIndex: Int32Array | null,
   weights: ArrayLike<number>,
   inputs: number,
   outputs: number,
 ): ActiveSynapses {
   const active = new ActiveSynapses(device, `layer ${layer}`);
-  active.update(mask, weights, inputs, outputs);
+  if (synapseIndex) active.updateFromIndex(synapseIndex, inputs, outputs);
+  else active.update(mask!, weights, inputs, outputs);
   return active;
 }

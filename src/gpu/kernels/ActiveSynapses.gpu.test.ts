@@ -11,6 +11,7 @@ import type { DelayKernelConfig } from '../../core/synapses/kernels.ts';
 import { packActiveSynapses } from './ActiveSynapses.ts';
 import { DelayBackward } from './DelayBackward.ts';
 import { DelayForward } from './DelayForward.ts';
+import { SparseDelayForward } from './SparseDelayForward.ts';
 import { useGpuDevice } from '../testDevice.ts';
 
 const fixture = useGpuDevice();
@@ -63,7 +64,7 @@ function expectClose(name: string, gpu: Float32Array, cpu: ArrayLike<number>): v
 }
 
 describe('packActiveSynapses', () => {
-  it('lays out K, the lists by output and by input, and the synapse indices', () => {
+  it('lays out K, the lists by output and by input, the synapse indices and the by-input places', () => {
     // 3 inputs x 2 outputs: synapses (0,1), (1,0), (2,0), (2,1) are active; (0,0) has mask 0 but
     // weight 0.5 (a model under a later mask), so it is active too; (1,1) is absent.
     const mask = Uint8Array.from([0, 1, 1, 0, 1, 1]);
@@ -75,6 +76,8 @@ describe('packActiveSynapses', () => {
     const offsetsByInput = [0, 2, 3, 5];
     const outputsOfInputs = [0, 1, 0, 0, 1];
     const synapseIndices = [0, 1, 2, 4, 5]; // i * 2 + j
+    // By output: (0,0) (1,0) (2,0) (0,1) (2,1) are by-input entries 0, 2, 3, 1, 4.
+    const byInputPlaces = [0, 2, 3, 1, 4];
     expect(packed).toEqual([
       ...count,
       ...offsetsByOutput,
@@ -82,6 +85,7 @@ describe('packActiveSynapses', () => {
       ...offsetsByInput,
       ...outputsOfInputs,
       ...synapseIndices,
+      ...byInputPlaces,
     ]);
   });
 });
@@ -160,5 +164,99 @@ describe('delay passes over active synapses only', () => {
         }
       });
     }
+  }
+});
+
+/** A masked layer's parameters at its synapses only, and those synapses' indices (ascending). */
+function compactOf(cpu: DelayLayer): { synapses: Int32Array; weights: Float32Array; delays: Float32Array } {
+  const kept: number[] = [];
+  cpu.mask!.forEach((m, q) => m && kept.push(q));
+  const synapses = Int32Array.from(kept);
+  return {
+    synapses,
+    weights: Float32Array.from(synapses, (q) => cpu.weights[q]!),
+    delays: Float32Array.from(synapses, (q) => cpu.delays[q]!),
+  };
+}
+
+describe('delay passes of a compact layer (buffers of its synapses only)', () => {
+  const shapeOf = (k: DelayKernelConfig, compact: boolean) => ({
+    inputs: INPUTS,
+    outputs: OUTPUTS,
+    timeSteps: STEPS,
+    kernel: k,
+    compact,
+  });
+  for (const [name, k, sigma] of CASES) {
+    it(`forward, event-driven forward and backward equal the masked passes exactly: ${name}`, async () => {
+      const cpu = maskedLayer(k, sigma, 11);
+      const { synapses, weights, delays } = compactOf(cpu);
+      const rng = new Rng(12);
+      const spikes = Float32Array.from({ length: BATCH * STEPS * INPUTS }, () =>
+        rng.uniform() < 0.25 ? 1 : 0,
+      );
+      const gradCurrent = Float32Array.from({ length: BATCH * STEPS * OUTPUTS }, () => rng.normal());
+      const denseWeights = Float32Array.from(cpu.weights);
+      const denseDelays = Float32Array.from(cpu.delays);
+      const device = fixture.ctx.device;
+      device.pushErrorScope('validation');
+      const masked = await new DelayForward(device, shapeOf(k, false)).run(
+        spikes,
+        denseWeights,
+        denseDelays,
+        BATCH,
+        sigma,
+        cpu.mask,
+      );
+      const compact = await new DelayForward(device, shapeOf(k, true)).run(
+        spikes,
+        weights,
+        delays,
+        BATCH,
+        sigma,
+        null,
+        synapses,
+      );
+      const eventsDense = await new SparseDelayForward(device, shapeOf(k, false)).run(
+        spikes,
+        denseWeights,
+        denseDelays,
+        BATCH,
+        sigma,
+      );
+      const eventsCompact = await new SparseDelayForward(device, shapeOf(k, true)).run(
+        spikes,
+        weights,
+        delays,
+        BATCH,
+        sigma,
+        synapses,
+      );
+      const args = [spikes, denseWeights, denseDelays, gradCurrent, BATCH, sigma] as const;
+      const maskedGrads = await new DelayBackward(device, shapeOf(k, false)).run(...args, {
+        mask: cpu.mask!,
+      });
+      const compactGrads = await new DelayBackward(device, shapeOf(k, true)).run(
+        spikes,
+        weights,
+        delays,
+        gradCurrent,
+        BATCH,
+        sigma,
+        { synapses },
+      );
+      expect((await device.popErrorScope())?.message ?? null).toBeNull();
+      expect(masked.some((c) => c !== 0)).toBe(true);
+      expect(Array.from(compact)).toEqual(Array.from(masked));
+      expect(Array.from(eventsCompact)).toEqual(Array.from(eventsDense));
+      expect(compactGrads.gradWeights.length).toBe(synapses.length);
+      expect(Array.from(compactGrads.gradWeights)).toEqual(
+        Array.from(synapses, (q) => maskedGrads.gradWeights[q]),
+      );
+      expect(Array.from(compactGrads.gradDelays)).toEqual(
+        Array.from(synapses, (q) => maskedGrads.gradDelays[q]),
+      );
+      expect(Array.from(compactGrads.gradInput)).toEqual(Array.from(maskedGrads.gradInput));
+    });
   }
 });

@@ -1,4 +1,4 @@
-import { synapseList } from '../../core/synapses/sparseSynapses.ts';
+import { synapseList, synapseListOf, type SynapseList } from '../../core/synapses/sparseSynapses.ts';
 import { fitStorageBuffer } from '../buffers.ts';
 
 /**
@@ -12,6 +12,8 @@ import { fitStorageBuffer } from '../buffers.ts';
  *   [2 + outputs + K + i], i = 0..inputs  by input neuron: offsets of input i's outputs
  *   [3 + outputs + K + inputs + a]        their output neurons, ascending per input
  *   [3 + outputs + inputs + 2K + a]       the synapse indices i * outputs + j, ascending
+ *   [3 + outputs + inputs + 3K + a]       by output neuron: entry a's place in the by-input
+ *                                         list, which is its parameter index in a compact layer
  *
  * A synapse counts as active when its mask byte is set or its weight is not 0, as on the CPU
  * (sparseSynapses.ts): a model evaluated under a later mask keeps every synapse it had.
@@ -22,9 +24,13 @@ export function packActiveSynapses(
   inputs: number,
   outputs: number,
 ): Uint32Array {
-  const list = synapseList(mask, inputs, outputs, 1, weights);
+  return packSynapseList(synapseList(mask, inputs, outputs, 1, weights), inputs, outputs);
+}
+
+/** The packed lists (above) of a synapse list whose slots ascend by synapse index. */
+export function packSynapseList(list: SynapseList, inputs: number, outputs: number): Uint32Array {
   const k = list.count;
-  const packed = new Uint32Array(3 + outputs + inputs + 3 * k);
+  const packed = new Uint32Array(3 + outputs + inputs + 4 * k);
   packed[0] = k;
   // By output neuron: a counting sort of the by-input list keeps inputs ascending per output.
   const byOutput = 1;
@@ -33,9 +39,13 @@ export function packActiveSynapses(
     packed[byOutput + j + 1] = packed[byOutput + j + 1]! + packed[byOutput + j]!;
   const outputEntries = 2 + outputs;
   const fill = packed.slice(byOutput, byOutput + outputs);
+  const slotOf = 3 + outputs + inputs + 3 * k;
   for (let i = 0; i < inputs; i++)
-    for (let s = list.start[i]!; s < list.start[i + 1]!; s++)
-      packed[outputEntries + fill[list.post[s]!]!++] = i;
+    for (let s = list.start[i]!; s < list.start[i + 1]!; s++) {
+      const a = fill[list.post[s]!]!++;
+      packed[outputEntries + a] = i;
+      packed[slotOf + a] = s;
+    }
   const byInput = 2 + outputs + k;
   packed.set(list.start, byInput);
   packed.set(list.post.subarray(0, k), byInput + inputs + 1);
@@ -55,7 +65,15 @@ export class ActiveSynapses {
   ) {}
 
   update(mask: Uint8Array, weights: ArrayLike<number>, inputs: number, outputs: number): void {
-    const packed = packActiveSynapses(mask, weights, inputs, outputs);
+    this.upload(packActiveSynapses(mask, weights, inputs, outputs));
+  }
+
+  /** A compact layer's synapses (indices q, ascending): its fixed structure. */
+  updateFromIndex(index: Int32Array, inputs: number, outputs: number): void {
+    this.upload(packSynapseList(synapseListOf(index, inputs, outputs), inputs, outputs));
+  }
+
+  private upload(packed: Uint32Array): void {
     this.buffer = fitStorageBuffer(
       this.device,
       this.buffer,

@@ -4,9 +4,9 @@ import type { DelayKernelConfig } from '../../core/synapses/kernels.ts';
 import { BufferScope, batchSigmaUniform, fitStorageBuffer } from '../buffers.ts';
 import { eventsByInput, spikeEventLists, type InputEventLists } from './spikeEvents.ts';
 import { DEFAULT_WORKGROUP_SIZE, dispatch } from '../grid.ts';
-import { normsPlaceholder, shaderMode, type DelayForwardShape } from './DelayForward.ts';
+import { activeSynapsesFor, normsPlaceholder, shaderMode, type DelayForwardShape } from './DelayForward.ts';
 import { BindGroupCache } from '../bindGroupCache.ts';
-import { ActiveSynapses } from './ActiveSynapses.ts';
+import type { ActiveSynapses } from './ActiveSynapses.ts';
 import { GaussNorms, usesGaussNorms } from './GaussNorms.ts';
 import { bindGroupLayout, computePipeline, pipelineLayout, shaderModule } from '../pipelineCache.ts';
 
@@ -70,6 +70,7 @@ export class DelayBackward {
       MAX_DELAY: shape.kernel.maxDelay,
       MODE: shaderMode(shape.kernel),
       DELAY_GRAD: delayGradKind(shape.kernel),
+      COMPACT: shape.compact ? 1 : 0,
       WORKGROUP_SIZE: DELAY_BACKWARD_WORKGROUP,
     };
     const label = `${shape.inputs}x${shape.outputs} T${shape.timeSteps} ${shape.kernel.mode}`;
@@ -165,6 +166,8 @@ export class DelayBackward {
     const norms = io.norms ?? (this.normsPlaceholder ??= normsPlaceholder(device));
     const layerInput = io.useInputEvents ? this.uploadedEvents() : io.spikes;
     const active = io.active ?? null;
+    if (shape.compact && (!active || io.allParameterGradients))
+      throw new Error('delay_backward: a compact layer runs over its active-synapse lists only');
     this.bindGroups ??= new BindGroupCache(device, 'delay_backward bindings', this.layout);
     const denseGroup = (): GPUBindGroup =>
       this.bindGroups!.get([
@@ -296,18 +299,25 @@ export class DelayBackward {
     /**
      * fromEvents: weight and delay gradients from the spikes' event lists (as for a first layer),
      * not every (b, t). mask: over the active synapses only (absent ones' gradients: 0).
+     * synapses: a compact shape's synapse indices (weights, delays and the gradients hold those).
      */
-    options: { fromEvents?: boolean; mask?: Uint8Array } = {},
+    options: { fromEvents?: boolean; mask?: Uint8Array; synapses?: Int32Array } = {},
   ): Promise<DelayGradients> {
     const { device, shape } = this;
-    const active = options.mask ? new ActiveSynapses(device, 'delay_backward') : null;
-    active?.update(options.mask!, weights, shape.inputs, shape.outputs);
+    const active = activeSynapsesFor(
+      device,
+      'delay_backward',
+      shape,
+      weights,
+      options.mask ?? null,
+      options.synapses ?? null,
+    );
     if (options.fromEvents) {
       const lists = spikeEventLists(spikes, batch, shape.timeSteps, shape.inputs)!;
       this.uploadInputEvents(eventsByInput(lists, shape.inputs));
     }
     const scope = new BufferScope(device);
-    const synapses = shape.inputs * shape.outputs;
+    const synapses = options.synapses?.length ?? shape.inputs * shape.outputs;
     const norms = usesGaussNorms(shape.kernel)
       ? new GaussNorms(device, synapses, shape.kernel.maxDelay, 'delay_backward')
       : null;

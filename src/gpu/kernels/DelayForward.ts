@@ -9,6 +9,25 @@ import { computePipeline, shaderModule } from '../pipelineCache.ts';
 import { ActiveSynapses } from './ActiveSynapses.ts';
 import { GaussNorms, usesGaussNorms } from './GaussNorms.ts';
 
+/**
+ * The active-synapse lists a one-off pass needs: from a compact layer's synapse indices, from a
+ * mask (and the weights), or none.
+ */
+export function activeSynapsesFor(
+  device: GPUDevice,
+  label: string,
+  shape: DelayForwardShape,
+  weights: ArrayLike<number>,
+  mask: Uint8Array | null,
+  synapses: Int32Array | null,
+): ActiveSynapses | null {
+  if (!mask && !synapses) return null;
+  const active = new ActiveSynapses(device, label);
+  if (synapses) active.updateFromIndex(synapses, shape.inputs, shape.outputs);
+  else active.update(mask!, weights, shape.inputs, shape.outputs);
+  return active;
+}
+
 /** Invocations per workgroup of the dense and sparse forward shaders (one per (b, t, j)). */
 export const DELAY_FORWARD_WORKGROUP = DEFAULT_WORKGROUP_SIZE;
 
@@ -42,6 +61,7 @@ export function delayForwardPipeline(
         STEPS: shape.timeSteps,
         MAX_DELAY: shape.kernel.maxDelay,
         MODE: shaderMode(shape.kernel),
+        COMPACT: shape.compact ? 1 : 0,
         WORKGROUP_SIZE: DELAY_FORWARD_WORKGROUP,
       },
     },
@@ -53,6 +73,11 @@ export interface DelayForwardShape {
   outputs: number;
   timeSteps: number;
   kernel: DelayKernelConfig;
+  /**
+   * A compact layer: its parameter (and norm and gradient) buffers hold the active synapses
+   * only, in the by-input order of its ActiveSynapses lists, which every pass then needs.
+   */
+  compact?: boolean;
 }
 
 /**
@@ -111,6 +136,8 @@ export class DelayForward {
       this.uniforms,
       io.norms ?? this.placeholder,
     ];
+    if (shape.compact && !io.active)
+      throw new Error('delay_forward: a compact layer needs its active-synapse lists');
     let pipeline = this.pipeline;
     let bindGroup: GPUBindGroup;
     if (io.active) {
@@ -153,7 +180,8 @@ export class DelayForward {
 
   /**
    * spikes [batch][T][inputs], weights and delays [inputs][outputs] -> current [batch][T][outputs];
-   * with `mask`, over the active synapses only (ActiveSynapses).
+   * with `mask`, over the active synapses only (ActiveSynapses); with `synapses` (a compact
+   * shape), weights and delays hold those synapses only.
    */
   async run(
     spikes: Float32Array,
@@ -162,9 +190,9 @@ export class DelayForward {
     batch: number,
     sigma: number,
     mask: Uint8Array | null = null,
+    synapses: Int32Array | null = null,
   ): Promise<Float32Array> {
-    const active = mask ? new ActiveSynapses(this.device, 'delay_forward') : null;
-    active?.update(mask!, weights, this.shape.inputs, this.shape.outputs);
+    const active = activeSynapsesFor(this.device, 'delay_forward', this.shape, weights, mask, synapses);
     try {
       return await this.runOnce(spikes, weights, delays, batch, sigma, active);
     } finally {
@@ -231,7 +259,7 @@ export async function runDelayForwardOnce(
 ): Promise<Float32Array> {
   const scope = new BufferScope(device);
   const norms = usesGaussNorms(shape.kernel)
-    ? new GaussNorms(device, shape.inputs * shape.outputs, shape.kernel.maxDelay, label)
+    ? new GaussNorms(device, delays.length, shape.kernel.maxDelay, label) // one per stored synapse
     : null;
   try {
     const current = scope.output(`${label} current`, batch * shape.timeSteps * shape.outputs);

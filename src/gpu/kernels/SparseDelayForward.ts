@@ -2,7 +2,9 @@ import source from '../../../shaders/delay_forward_sparse.wgsl?raw';
 import { BindGroupCache } from '../bindGroupCache.ts';
 import { batchSigmaUniform, fitStorageBuffer } from '../buffers.ts';
 import { dispatch } from '../grid.ts';
+import type { ActiveSynapses } from './ActiveSynapses.ts';
 import {
+  activeSynapsesFor,
   DELAY_FORWARD_WORKGROUP,
   delayForwardPipeline,
   normsPlaceholder,
@@ -30,7 +32,14 @@ export class SparseDelayForward {
     private readonly device: GPUDevice,
     private readonly shape: DelayForwardShape,
   ) {
-    this.pipeline = delayForwardPipeline(device, 'delay_forward_sparse', source, shape);
+    // A compact layer finds each synapse's parameters through its active-synapse lists.
+    this.pipeline = delayForwardPipeline(
+      device,
+      'delay_forward_sparse',
+      source,
+      shape,
+      shape.compact ? 'main_compact' : 'main',
+    );
     this.bindGroups = new BindGroupCache(
       device,
       'delay_forward_sparse bindings',
@@ -59,12 +68,21 @@ export class SparseDelayForward {
   /** Records the pass for the events uploaded last. */
   encode(
     encoder: GPUCommandEncoder,
-    io: { weights: GPUBuffer; delays: GPUBuffer; current: GPUBuffer; norms: GPUBuffer | null },
+    io: {
+      weights: GPUBuffer;
+      delays: GPUBuffer;
+      current: GPUBuffer;
+      norms: GPUBuffer | null;
+      /** A compact layer's lists (required then, unused otherwise). */
+      active?: ActiveSynapses | null;
+    },
     batch: number,
     sigma: number,
   ): void {
     this.placeholder ??= normsPlaceholder(this.device);
     if (!this.start || !this.input || !this.value) throw new Error('SparseDelayForward: upload events first');
+    if (this.shape.compact && !io.active)
+      throw new Error('delay_forward_sparse: a compact layer needs its active-synapse lists');
     this.device.queue.writeBuffer(this.uniforms, 0, batchSigmaUniform(batch, sigma));
     const bindGroup = this.bindGroups.get([
       this.start,
@@ -75,6 +93,7 @@ export class SparseDelayForward {
       io.current,
       this.uniforms,
       io.norms ?? this.placeholder,
+      ...(this.shape.compact ? [io.active!.lists] : []),
     ]);
     dispatch(
       this.device,
@@ -91,26 +110,35 @@ export class SparseDelayForward {
     for (const b of [this.start, this.input, this.value, this.uniforms, this.placeholder]) b?.destroy();
   }
 
-  /** spikes [batch][T][inputs] (dense, converted here), weights and delays [inputs][outputs] -> current. */
+  /**
+   * spikes [batch][T][inputs] (dense, converted here), weights and delays [inputs][outputs] ->
+   * current; a compact shape's weights and delays hold the `synapses` listed only.
+   */
   async run(
     spikes: Float32Array,
     weights: Float32Array,
     delays: Float32Array,
     batch: number,
     sigma: number,
+    synapses: Int32Array | null = null,
   ): Promise<Float32Array> {
     const { device, shape } = this;
     this.upload(spikeEventLists(spikes, batch, shape.timeSteps, shape.inputs)!);
-    return runDelayForwardOnce(
-      device,
-      shape,
-      'delay_forward_sparse',
-      batch,
-      delays,
-      sigma,
-      (scope, encoder, io) =>
-        this.encode(encoder, { weights: scope.input('weights', weights), ...io }, batch, sigma),
-    );
+    const active = activeSynapsesFor(device, 'delay_forward_sparse', shape, weights, null, synapses);
+    try {
+      return await runDelayForwardOnce(
+        device,
+        shape,
+        'delay_forward_sparse',
+        batch,
+        delays,
+        sigma,
+        (scope, encoder, io) =>
+          this.encode(encoder, { weights: scope.input('weights', weights), active, ...io }, batch, sigma),
+      );
+    } finally {
+      active?.destroy();
+    }
   }
 
   private fit(buffer: GPUBuffer | null, what: string, bytes: number): GPUBuffer {
