@@ -51,11 +51,13 @@ const HELP = `delaylab: learn synaptic delays in spiking neural networks
 Usage:
   delaylab presets                      list the built-in experiment configs
   delaylab train --config <preset | file.json | share link> [--data <dir | file>] [--engine cpu|gpu|auto]
-                 [--epochs N] [--seed S] [--threads T] [--out <dir>] [--json]
-  delaylab train --resume <dir> [--data <dir | file>] [--epochs N] [--json]
+                 [--epochs N] [--seed S] [--threads T] [--out <dir>] [--patience P] [--json]
+  delaylab train --resume <dir> [--data <dir | file>] [--epochs N] [--patience P] [--json]
                                         (--out: checkpoint.dlck, metrics.csv and metrics.json after every
                                          epoch; --resume continues that run where it stopped)
                                         (--threads: default 2 for networks of 100k+ synapses, else 1)
+                                        (--patience P: stop once validation accuracy has not improved
+                                         for P epochs; the run stays resumable)
                                         (--data: IDX files, gzip or not, e.g. /usr/share/datasets/fashion-mnist,
                                          or SHD/SSC HDF5 files; for tasks of kind images / events.
                                          Without it, image tasks use the built-in 10,000 MNIST digits)
@@ -343,7 +345,18 @@ async function main(argv: readonly string[]): Promise<number> {
       return report.maxRelError < 1e-4 ? 0 : 1;
     }
     case 'train': {
-      checkKnown(flags, ['config', 'data', 'engine', 'epochs', 'seed', 'threads', 'out', 'resume', 'json']);
+      checkKnown(flags, [
+        'config',
+        'data',
+        'engine',
+        'epochs',
+        'seed',
+        'threads',
+        'out',
+        'resume',
+        'json',
+        'patience',
+      ]);
       const spec = flags.get('config');
       const resumeDir = stringFlag(flags, 'resume', 'a run folder written by --out');
       const outDir = stringFlag(flags, 'out', 'a folder for the checkpoint and metrics') ?? resumeDir ?? null;
@@ -368,6 +381,11 @@ async function main(argv: readonly string[]): Promise<number> {
         if (resume) throw new UsageError('--seed cannot change a resumed run');
         config.seed = seed;
       }
+      const patience = intFlag(flags, 'patience', 1) ?? null;
+      if (patience !== null && config.training.validationFraction === 0)
+        throw new UsageError(
+          '--patience watches validation accuracy, and this config keeps no validation split',
+        );
       const epochs = intFlag(flags, 'epochs', 1) ?? config.training.epochs;
       // The checkpoint records the run's length: a resumed run keeps its schedules.
       config.training.epochs = epochs;
@@ -390,6 +408,7 @@ async function main(argv: readonly string[]): Promise<number> {
         raw,
         files: { out: outDir, resume, dataset: raw?.name ?? null },
         gpuFault: gpuFaultFromEnvironment(),
+        patience,
       });
       out(json ? JSON.stringify(summary) : JSON.stringify(summary, null, 2));
       return 0;

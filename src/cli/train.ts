@@ -4,6 +4,7 @@ import type { Engine } from '../core/engine.ts';
 import { sigmaMatters } from '../core/train/schedules.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { Checkpoint } from '../core/checkpoint.ts';
+import { epochsSinceBest } from '../core/runRecord.ts';
 import { RunLoop, type RunEvent } from '../core/runLoop.ts';
 import type { EpochRecord } from '../core/runRecord.ts';
 import { UsageError } from './args.ts';
@@ -39,6 +40,11 @@ export interface TrainOptions {
   files?: RunFiles;
   /** A GPU fault to inject on purpose (tests of the error path; DELAYLAB_GPU_FAULT). */
   gpuFault?: GpuFault | null;
+  /**
+   * Stop once validation accuracy has not improved for this many epochs (the run's checkpoint
+   * stays resumable); null: train every epoch.
+   */
+  patience?: number | null;
 }
 
 /** With --out, a checkpoint is also written this often mid-epoch (ms), besides every epoch end. */
@@ -178,9 +184,28 @@ export async function trainRun(config: ExperimentConfig, options: TrainOptions):
   });
   const onProgress = progressLogger(config, epochs, log, () => loop.model.firstSpikes());
   if (resume) log(`resuming after epoch ${loop.model.epoch} of ${epochs} (step ${loop.model.step})`);
+  const patience = options.patience ?? null;
+  const stale = (): { bestEpoch: number; since: number } | null => {
+    const s = patience === null ? null : epochsSinceBest(loop.history);
+    return s && s.since >= patience! ? s : null;
+  };
   try {
     if (loop.done) throw new UsageError(`the run had already trained all ${epochs} epochs: nothing to do`);
-    await loop.runToEnd();
+    const before = stale();
+    if (before) {
+      log(
+        `--patience ${patience}: validation accuracy has not improved for ${before.since} epochs (best: epoch ${before.bestEpoch}); nothing to train`,
+      );
+    } else {
+      if (patience === null) await loop.runToEnd();
+      else await loop.runUntil(() => stale() !== null);
+      const after = stale();
+      if (after && !loop.done)
+        log(
+          `stopping after epoch ${loop.model.epoch}: validation accuracy has not improved for ${after.since} epochs (best: epoch ${after.bestEpoch}; --patience ${patience})`,
+        );
+    }
+    const stopped = stale();
     await loop.engine.sync();
     const base = {
       config: config.name,
@@ -190,6 +215,11 @@ export async function trainRun(config: ExperimentConfig, options: TrainOptions):
       epochs,
       seed: config.seed,
       seconds: round((performance.now() - started) / 1000, 2),
+      // Where --patience ended the run before its last epoch (null: it did not).
+      stoppedEarly:
+        stopped && !loop.done
+          ? { afterEpoch: loop.model.epoch, bestEpoch: stopped.bestEpoch, patience }
+          : null,
     };
     return config.task.kind === 'toy' ? toySummary(base, loop) : await classifierSummary(base, loop);
   } finally {

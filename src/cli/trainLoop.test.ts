@@ -62,6 +62,55 @@ describe('delaylab train through the run loop', () => {
     expect(found, 'no seed had its best validation epoch before the last').toBe(true);
   });
 
+  it('--patience stops once validation accuracy has not improved for that many epochs; a resumed run keeps to it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'delaylab-patience-'));
+    const first = run(BIN, [
+      'train',
+      '--config',
+      'patterns',
+      '--epochs',
+      '40',
+      '--patience',
+      '2',
+      '--out',
+      dir,
+      '--json',
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    const summary = JSON.parse(first.stdout) as Summary & {
+      stoppedEarly: { afterEpoch: number; bestEpoch: number; patience: number } | null;
+    };
+    const stop = summary.stoppedEarly!;
+    expect(stop.patience).toBe(2);
+    expect(stop.afterEpoch - stop.bestEpoch).toBe(2);
+    expect(stop.afterEpoch).toBeLessThan(40);
+    expect(summary.history).toHaveLength(stop.afterEpoch);
+    const best = summary.history[stop.bestEpoch - 1]!.valAccuracy;
+    for (const r of summary.history.slice(stop.bestEpoch)) expect(r.valAccuracy).toBeLessThanOrEqual(best);
+    expect(first.stderr).toMatch(
+      /stopping after epoch \d+: validation accuracy has not improved for 2 epochs/,
+    );
+    // Resumed with the same patience: nothing to train, the same summary's stop.
+    const again = run(BIN, ['train', '--resume', dir, '--patience', '2', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(
+      /--patience 2: validation accuracy has not improved for 2 epochs .*nothing to train/,
+    );
+    expect((JSON.parse(again.stdout) as Summary).history).toHaveLength(stop.afterEpoch);
+    // With more patience it trains on from the checkpoint.
+    const longer = run(BIN, ['train', '--resume', dir, '--patience', '3', '--json']);
+    expect(longer.code, longer.stderr).toBe(0);
+    expect((JSON.parse(longer.stdout) as Summary).history.length).toBeGreaterThan(stop.afterEpoch);
+    // Without a validation split there is nothing to watch.
+    const noSplit = tempFile(
+      'no-split.json',
+      JSON.stringify({ extends: 'patterns', training: { validationFraction: 0 } }),
+    );
+    const refused = run(BIN, ['train', '--config', noSplit, '--patience', '2']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--patience watches validation accuracy/);
+  });
+
   it('--engine gpu exits non-zero with the GPU message when a kernel dispatch is refused', () => {
     const r = run(BIN, ['train', '--config', 'toy', '--engine', 'gpu', '--epochs', '5', '--json'], {
       DELAYLAB_GPU_FAULT: 'invalid-dispatch',

@@ -189,6 +189,11 @@ export class RunLoop {
     while (!this.done) await this.advance();
   }
 
+  /** Trains until the end, or until `stop` (asked after every step) says so. */
+  async runUntil(stop: () => boolean): Promise<void> {
+    while (!this.done && !stop()) await this.advance({ maxSteps: 1 });
+  }
+
   /**
    * Takes a checkpoint now (the playground does on pause) and hands it to `save`. Mid-epoch it
    * holds the batch order from before the epoch and the loss so far, so a resumed run redraws

@@ -23,3 +23,19 @@ export interface EpochRecord {
    */
   trainSamplesPerSecond?: number;
 }
+
+/**
+ * How long validation accuracy has gone without improving: the best epoch (the first to reach
+ * the highest accuracy, as the run loop keeps its best model) and the epochs after it. Null
+ * before any epoch with a validation accuracy.
+ */
+export function epochsSinceBest(
+  history: readonly EpochRecord[],
+): { bestEpoch: number; since: number } | null {
+  let best: EpochRecord | null = null;
+  for (const r of history)
+    if (r.validationAccuracy !== null && (best === null || r.validationAccuracy > best.validationAccuracy!))
+      best = r;
+  if (!best) return null;
+  return { bestEpoch: best.epoch, since: history.at(-1)!.epoch - best.epoch };
+}
