@@ -87,7 +87,7 @@ describe('checkpoints', () => {
     const history = await trainEpochs(first, 2);
     const saved = decodeCheckpoint(encodeCheckpoint(checkpointOf(first, history)), 'ck');
     const structure = saved.state.layers[0]!.structure!;
-    expect(Array.from(structure.mask)).toEqual(Array.from(first.net.synapses[0]!.mask!));
+    expect(Array.from(structure.mask!)).toEqual(Array.from(first.net.synapses[0]!.mask!));
     expect(saved.state.layers[1]!.structure).toBeNull();
     const resumed = new Trainer(saved.config);
     resumed.importState(saved.state);
@@ -160,13 +160,26 @@ describe('checkpoints', () => {
       // array shrinks with its 1/16 share (delays too since format 7).
       expect(bytes.length).toBeLessThan(denseBytes / 8);
     }
-    // A rewired layer keeps its dormant synapses' Adam moments (they still move the dormant
-    // delays RigL ranks by): those synapses are stored too, and every value comes back.
+    // A rewired layer at 1/16 is compact too: its current synapses, values and structure (seed,
+    // generator) come back, and so does a best copy taken under an earlier structure.
     const t = new Trainer(sparse(true));
-    const checkpoint = withBest(t, await trainEpochs(t, 2));
+    await trainEpochs(t, 1);
+    const earlier = copyParameters(t);
+    const history = await trainEpochs(t, 1);
+    expect(Array.from(earlier[0]!.synapses!)).not.toEqual(Array.from(t.net.synapses[0]!.synapseIndex!));
+    const checkpoint: Checkpoint = {
+      ...checkpointOf(t, history),
+      best: { epoch: 1, validationAccuracy: 0.5, sigma: 2, layers: earlier },
+    };
     const back = decodeCheckpoint(encodeCheckpoint(checkpoint), 'ck');
     expect(back.state).toEqual(checkpoint.state);
+    expect(back.state.layers[0]!.structure!.seed).toBeGreaterThanOrEqual(0);
+    expect(back.state.layers[0]!.structure!.mask).toBeUndefined();
+    // The best copy comes back at its own synapses.
     expect(back.best).toEqual(checkpoint.best);
+    expect(new TextDecoder().decode(encodeCheckpoint(checkpoint).subarray(0, 4096))).toContain(
+      '"best.0.own"',
+    );
   });
 
   it('keeps -0 weights -0 through a compact layer (ternary initialisation makes them)', () => {

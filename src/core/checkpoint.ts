@@ -3,9 +3,9 @@ import { validateExperiment, ConfigError, type ExperimentConfig } from './experi
 import type { RngState } from './rng.ts';
 import type { EpochRecord } from './runRecord.ts';
 import {
-  denseLayerState,
   type AdamSnapshot,
   type LayerState,
+  type StructureSnapshot,
   type Trainer,
   type TrainerState,
 } from './trainer.ts';
@@ -28,7 +28,10 @@ import {
  * is stored compact only when it is 0 everywhere else, and in float32 only when every value is.
  * Version 7 stores a compact layer's state (see DelayLayer's synapseIndex) as it is held: its
  * delays too only at its synapses (`<layer>.delays.active`), and reads it back compact, so
- * neither writing nor reading a sparse run's checkpoint makes arrays over every possible synapse.
+ * neither writing nor reading a sparse run's checkpoint makes arrays over every possible synapse;
+ * a rewired layer's best copy, taken under an earlier structure, has its own list
+ * (`best.<layer>.own`). A rewired layer keeps the seed of its signs and birth delays
+ * (`rewiringSeed`) instead of an array of signs; older files' signs are still read and used.
  */
 export const CHECKPOINT_VERSION = 7;
 const OLDEST_READABLE_VERSION = 1;
@@ -63,7 +66,8 @@ export function copyParameters(trainer: Trainer): BestParameters['layers'] {
   return trainer.net.synapses.map((s) => ({
     weights: Float64Array.from(s.weights),
     delays: Float64Array.from(s.delays),
-    ...(s.synapseIndex ? { synapses: s.synapseIndex } : {}),
+    // A copy: a rewired layer's list changes after every step.
+    ...(s.synapseIndex ? { synapses: Int32Array.from(s.synapseIndex) } : {}),
   }));
 }
 
@@ -109,6 +113,8 @@ interface LayerHeader {
   adamDelaysStep: number | null;
   /** A rewired layer's generator state (its mask and signs are arrays); absent before version 5. */
   rewiringRng?: RngState | null;
+  /** A rewired layer's seed of signs and birth delays (version 7; before, signs were an array). */
+  rewiringSeed?: number | null;
 }
 
 /**
@@ -142,25 +148,21 @@ export function possibleOf(config: ExperimentConfig, i: number): number {
 }
 
 /**
- * A best-validation copy of a layer at a compact layer's synapses: its own values when it is
- * compact over the same synapses, gathered from a dense one that is 0 elsewhere; null when it
- * has weights beyond them (the layer is then written dense).
+ * A best-validation copy of a compact layer, compact: as it is when compact (over the layer's
+ * synapses, or over its own: a rewired layer's best model had other synapses), else (a dense
+ * copy, from an older checkpoint) over its nonzero weights.
  */
-function compactBestOf(best: LayerParameters, layer: LayerState): LayerParameters | null {
-  const index = layer.synapses;
-  if (!index) return null;
-  if (best.synapses)
-    return best.synapses.length === index.length && best.synapses.every((q, e) => q === index[e])
-      ? best
-      : null;
-  let outside = 0;
-  for (let q = 0; q < best.weights.length; q++) if (best.weights[q] !== 0) outside++;
-  for (const q of index) if (best.weights[q] !== 0) outside--;
-  if (outside !== 0) return null;
+function compactBestOf(best: LayerParameters, layer: Int32Array): LayerParameters & { synapses: Int32Array } {
+  if (best.synapses) return { ...best, synapses: best.synapses };
+  const kept: number[] = [];
+  best.weights.forEach((w, q) => (w !== 0 || Object.is(w, -0)) && kept.push(q));
+  // Within the layer's synapses (a fixed layer's always are): stored at those.
+  const inLayer = new Set(layer);
+  const synapses = kept.every((q) => inLayer.has(q)) ? layer : Int32Array.from(kept);
   return {
-    weights: Float64Array.from(index, (q) => best.weights[q]!),
-    delays: Float64Array.from(index, (q) => best.delays[q]!),
-    synapses: index,
+    weights: Float64Array.from(synapses, (q) => best.weights[q]!),
+    delays: Float64Array.from(synapses, (q) => best.delays[q]!),
+    synapses,
   };
 }
 
@@ -169,15 +171,18 @@ function putCompactLayer(
   arrays: Record<string, TypedArray>,
   i: number,
   l: LayerState & { synapses: Int32Array },
-  best: LayerParameters | null,
+  best: (LayerParameters & { synapses: Int32Array }) | null,
 ): LayerHeader {
   arrays[`${i}.active`] = Uint32Array.from(l.synapses);
-  const put = (name: string, values: ArrayLike<number>): void => {
-    if (values.length !== l.synapses.length)
-      throw new RangeError(
-        `checkpoint: ${name} holds ${values.length} values for ${l.synapses.length} synapses`,
-      );
-    arrays[`${name}.active`] = narrowest(values);
+  const put = (
+    name: string,
+    values: ArrayLike<number>,
+    count = l.synapses.length,
+    suffix = 'active',
+  ): void => {
+    if (values.length !== count)
+      throw new RangeError(`checkpoint: ${name} holds ${values.length} values for ${count} synapses`);
+    arrays[`${name}.${suffix}`] = narrowest(values);
   };
   put(`${i}.weights`, l.weights);
   put(`${i}.delays`, l.delays);
@@ -190,13 +195,24 @@ function putCompactLayer(
     put(`${i}.${group}.v`, a.v);
   }
   if (best) {
-    put(`best.${i}.weights`, best.weights);
-    put(`best.${i}.delays`, best.delays);
+    const same =
+      best.synapses.length === l.synapses.length && best.synapses.every((q, e) => q === l.synapses[e]);
+    if (same) {
+      put(`best.${i}.weights`, best.weights);
+      put(`best.${i}.delays`, best.delays);
+    } else {
+      // Its own synapses (`best.<layer>.own`), then its values at those.
+      const n = best.synapses.length;
+      arrays[`best.${i}.own`] = Uint32Array.from(best.synapses);
+      put(`best.${i}.weights`, best.weights, n, 'own');
+      put(`best.${i}.delays`, best.delays, n, 'own');
+    }
   }
   return {
     adamWeightsStep: l.adamWeights?.step ?? null,
     adamDelaysStep: l.adamDelays?.step ?? null,
-    rewiringRng: null,
+    rewiringRng: l.structure?.rng ?? null,
+    rewiringSeed: l.structure?.seed ?? null,
   };
 }
 
@@ -212,11 +228,11 @@ function narrowest(values: ArrayLike<number>): Float32Array | Float64Array {
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   const arrays: Record<string, TypedArray> = {};
   const layers: LayerHeader[] = c.state.layers.map((given, i) => {
-    const compactBest = c.best ? compactBestOf(c.best.layers[i]!, given) : null;
-    if (given.synapses && (!c.best || compactBest))
-      return putCompactLayer(arrays, i, { ...given, synapses: given.synapses }, compactBest);
-    // Dense (or a compact layer whose best copy has weights beyond its synapses: written dense).
-    const l = given.synapses ? denseLayerState(given, possibleOf(c.config, i)) : given;
+    if (given.synapses) {
+      const best = c.best ? compactBestOf(c.best.layers[i]!, given.synapses) : null;
+      return putCompactLayer(arrays, i, { ...given, synapses: given.synapses }, best);
+    }
+    const l = given;
     const compactable: Record<string, ArrayLike<number>> = { [`${i}.weights`]: l.weights };
     if (l.adamWeights) {
       compactable[`${i}.adamWeights.m`] = l.adamWeights.m;
@@ -232,15 +248,14 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     const dense: Record<string, ArrayLike<number>> = { [`${i}.delays`]: l.delays };
     if (best) dense[`best.${i}.delays`] = best.delays;
     putSynapseArrays(arrays, i, dense, compactable);
-    if (l.structure) {
-      arrays[`${i}.mask`] = l.structure.mask;
-      // Signs as 0 / 2 (sign + 1): the bundle holds unsigned arrays.
-      arrays[`${i}.signs`] = Uint8Array.from(l.structure.signs, (x) => x + 1);
-    }
+    if (l.structure?.mask) arrays[`${i}.mask`] = l.structure.mask;
+    // Signs of a run from a format 5-6 checkpoint, as 0 / 2 (sign + 1): the bundle holds unsigned arrays.
+    if (l.structure?.signs) arrays[`${i}.signs`] = Uint8Array.from(l.structure.signs, (x) => x + 1);
     return {
       adamWeightsStep: l.adamWeights?.step ?? null,
       adamDelaysStep: l.adamDelays?.step ?? null,
       rewiringRng: l.structure?.rng ?? null,
+      rewiringSeed: l.structure?.seed ?? null,
     };
   });
   if (c.stepLosses) arrays['stepLosses'] = c.stepLosses;
@@ -357,22 +372,32 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     const index = compact[i];
     return index ? { synapses: index } : {};
   };
+  // A rewired layer's structure: its mask (dense storage; a compact layer's synapses are its
+  // active list), and its seed (version 7) or stored signs (versions 5-6).
+  const structureOf = (i: number, h: LayerHeader): StructureSnapshot => {
+    const seed = h.rewiringSeed;
+    if (seed !== undefined && seed !== null && !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff))
+      fail(`has a bad rewiring seed in layer ${i}`);
+    return {
+      ...(typeOf(`${i}.mask`) !== null ? { mask: array(`${i}.mask`, 'u8', sizes[i]!) } : {}),
+      ...(seed !== undefined && seed !== null ? { seed } : {}),
+      ...(typeOf(`${i}.signs`) !== null
+        ? {
+            signs: Int8Array.from(array(`${i}.signs`, 'u8', sizes[i]!), (x) =>
+              x === 0 || x === 2 ? x - 1 : fail(`has a bad sign in layer ${i}`),
+            ),
+          }
+        : {}),
+      rng: rngState(h.rewiringRng, `layer ${i} rewiring state`),
+    };
+  };
   const layers = (layersHeader as LayerHeader[]).map((h, i): LayerState => ({
     ...withSynapses(i),
     weights: values(i, `${i}.weights`),
     delays: values(i, `${i}.delays`),
     adamWeights: adam(i, 'adamWeights', h.adamWeightsStep),
     adamDelays: adam(i, 'adamDelays', h.adamDelaysStep),
-    structure:
-      version >= 5 && h.rewiringRng
-        ? {
-            mask: array(`${i}.mask`, 'u8', sizes[i]!),
-            signs: Int8Array.from(array(`${i}.signs`, 'u8', sizes[i]!), (x) =>
-              x === 0 || x === 2 ? x - 1 : fail(`has a bad sign in layer ${i}`),
-            ),
-            rng: rngState(h.rewiringRng, `layer ${i} rewiring state`),
-          }
-        : null,
+    structure: version >= 5 && h.rewiringRng ? structureOf(i, h) : null,
   }));
   const order = rngState(header['order'], 'batch-order state');
   const history = header['history'];
@@ -384,16 +409,37 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
       : typeof v === 'number' && Number.isFinite(v)
         ? v
         : fail(`has a bad ${what}`);
+  // A compact layer's best copy over its own synapses (version 7: a rewired layer's best model).
+  const bestLayer = (i: number): LayerParameters => {
+    if (version < 7 || typeOf(`best.${i}.own`) === null)
+      return {
+        ...withSynapses(i),
+        weights: values(i, `best.${i}.weights`),
+        delays: values(i, `best.${i}.delays`),
+      };
+    const own = array(`best.${i}.own`, 'u32', null, `layer ${i} best-model synapse`);
+    let previous = -1;
+    for (const q of own) {
+      if (q <= previous || q >= sizes[i]!) fail(`has a bad best-model synapse list in layer ${i}`);
+      previous = q;
+    }
+    const read = (name: string): Float64Array => {
+      const type = typeOf(`${name}.own`);
+      if (type !== 'f32' && type !== 'f64') return fail(`has no ${name} of its own synapses`);
+      return Float64Array.from(array(`${name}.own`, type, own.length));
+    };
+    return {
+      synapses: Int32Array.from(own),
+      weights: read(`best.${i}.weights`),
+      delays: read(`best.${i}.delays`),
+    };
+  };
   const best: BestParameters | null = bestHeader
     ? {
         epoch: int(bestHeader.epoch, 'best epoch'),
         validationAccuracy: Number(bestHeader.validationAccuracy),
         sigma: finiteOrNull(bestHeader.sigma, 'best-model sigma'),
-        layers: sizes.map((_, i) => ({
-          ...withSynapses(i),
-          weights: values(i, `best.${i}.weights`),
-          delays: values(i, `best.${i}.delays`),
-        })),
+        layers: sizes.map((_, i) => bestLayer(i)),
       }
     : null;
   const dataset = header['dataset'];

@@ -24,7 +24,7 @@ function sparse(connectivity: number, rewired = false): ExperimentConfig {
 }
 
 describe('compact storage of sparse layers', () => {
-  it('stores one entry per existing synapse at 93.75 % sparsity and more; denser or rewired layers stay dense', () => {
+  it('stores one entry per existing synapse at 93.75 % sparsity and more, fixed or rewired; denser layers stay dense', () => {
     const t = new Trainer(sparse(1 / 16));
     const layer = t.net.synapses[0]!;
     expect(layer.possibleSynapses).toBe(5120);
@@ -42,9 +42,11 @@ describe('compact storage of sparse layers', () => {
     expect(denser.synapseIndex).toBeNull();
     expect(denser.weights.length).toBe(5120);
     expect(denser.activeSynapses).toBe(640);
+    // A rewired layer is compact too; its list changes as it rewires.
     const rewired = new Trainer(sparse(1 / 16, true)).net.synapses[0]!;
-    expect(rewired.synapseIndex).toBeNull();
-    expect(rewired.mask).not.toBeNull();
+    expect(rewired.synapseIndex?.length).toBe(320);
+    expect(rewired.structureChanges).toBe(true);
+    expect(new Trainer(sparse(1 / 8, true)).net.synapses[0]!.synapseIndex).toBeNull();
   });
 
   it('holds the same synapses and starting values as dense storage of the same seed', () => {
@@ -67,7 +69,7 @@ describe('compact storage of sparse layers', () => {
       expect(a.map((r) => r.trainLoss)).toEqual(b.map((r) => r.trainLoss));
       const saved = compact.exportState();
       // A compact layer's saved state is compact too; expanded, it is dense storage's.
-      expect(saved.layers[0]!.synapses).toBe(compact.net.synapses[0]!.synapseIndex);
+      expect(saved.layers[0]!.synapses).toEqual(compact.net.synapses[0]!.synapseIndex);
       expect(saved.layers[0]!.weights.length).toBe(320);
       const sa = {
         ...saved,
@@ -91,6 +93,68 @@ describe('compact storage of sparse layers', () => {
       );
     });
   }
+
+  it('a rewired layer (DEEP R, random regrowth) trains bit for bit as in dense storage, and keeps its count', async () => {
+    const rewired = () => {
+      const c = sparse(1 / 16, true);
+      c.network.layers[0]!.rewiring = { regrowth: 'random', dale: false, l1: 0.05, temperature: 1e-4 };
+      return c;
+    };
+    const compact = new Trainer(rewired(), { precision: 'f64' });
+    const dense = new Trainer(rewired(), { precision: 'f64', structure: [] });
+    expect(compact.net.synapses[0]!.synapseIndex).not.toBeNull();
+    expect(dense.net.synapses[0]!.mask).not.toBeNull();
+    const a = await trainEpochs(compact, 2);
+    const b = await trainEpochs(dense, 2);
+    expect(compact.regrownSoFar[0]).toBeGreaterThan(20);
+    expect(compact.regrownSoFar).toEqual(dense.regrownSoFar);
+    expect(a.map((r) => r.trainLoss)).toEqual(b.map((r) => r.trainLoss));
+    const layer = compact.net.synapses[0]!;
+    expect(layer.synapseIndex!.length).toBe(320);
+    expect(Array.from(layer.synapseIndex!)).toEqual(
+      Array.from(dense.net.synapses[0]!.mask!.keys()).filter((q) => dense.net.synapses[0]!.mask![q]),
+    );
+    expect(Array.from(layer.toDense(layer.weights))).toEqual(Array.from(dense.net.synapses[0]!.weights));
+    layer.synapseIndex!.forEach((q, e) => expect(layer.delays[e]).toBe(dense.net.synapses[0]!.delays[q]));
+  });
+
+  it('a compact rewired run (RigL) resumes bit for bit from its checkpoint', async () => {
+    const rigl = () => {
+      const c = sparse(1 / 16, true);
+      c.network.layers[0]!.rewiring = { regrowth: 'gradient', dale: true, l1: 0.05, temperature: 1e-4 };
+      return c;
+    };
+    const straight = new Trainer(rigl());
+    await trainEpochs(straight, 3);
+    const first = new Trainer(rigl());
+    const history = await trainEpochs(first, 1);
+    const saved = decodeCheckpoint(
+      encodeCheckpoint({
+        config: first.config,
+        dataset: null,
+        state: first.exportState(),
+        history,
+        best: null,
+        epochLossSum: 0,
+        stepLosses: null,
+        viewPredictions: null,
+      }),
+      'ck',
+    );
+    const resumed = new Trainer(saved.config);
+    resumed.importState(saved.state);
+    await trainEpochs(resumed, 2);
+    expect(straight.regrownSoFar[0]).toBeGreaterThan(0);
+    expect(Array.from(resumed.net.synapses[0]!.synapseIndex!)).toEqual(
+      Array.from(straight.net.synapses[0]!.synapseIndex!),
+    );
+    expect(Array.from(resumed.net.synapses[0]!.weights)).toEqual(
+      Array.from(straight.net.synapses[0]!.weights),
+    );
+    expect(Array.from(resumed.net.synapses[0]!.delays)).toEqual(Array.from(straight.net.synapses[0]!.delays));
+    // RigL's ranking array is the one kept per possible synapse.
+    expect(resumed.net.synapses[0]!.dormantGradWeights!.length).toBe(5120);
+  });
 
   it('a saved state moves between compact and dense storage either way, and each goes on alike', async () => {
     const fromCompact = new Trainer(sparse(1 / 16), { precision: 'f64' });
@@ -161,7 +225,7 @@ describe('compact storage of sparse layers', () => {
     await trainEpochs(t, 1);
     const best = copyParameters(t);
     expect(best[0]!.weights.length).toBe(320);
-    expect(best[0]!.synapses).toBe(t.net.synapses[0]!.synapseIndex);
+    expect(best[0]!.synapses).toEqual(t.net.synapses[0]!.synapseIndex);
     const later = Float64Array.from(t.net.synapses[0]!.weights);
     await trainEpochs(t, 1);
     expect(Array.from(t.net.synapses[0]!.weights)).not.toEqual(Array.from(later));

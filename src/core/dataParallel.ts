@@ -6,6 +6,8 @@ import type { EvalResult, Trainer, TrainerState } from './trainer.ts';
 export interface LayerGradients {
   gradWeights: ArrayLike<number>;
   gradDelays: ArrayLike<number>;
+  /** A compact RigL layer's dormant gradients (every possible synapse), when it has them. */
+  dormantGradWeights?: ArrayLike<number> | null;
 }
 
 /** What a replica computes: the summed-into-the-mean gradients of its part of a batch. */
@@ -129,6 +131,11 @@ export class DataParallelEngine implements Engine {
         // A frozen tensor's gradients are zero in every thread.
         if (s.computeWeightGrad) addInto(s.gradWeights, g.gradWeights);
         if (s.computeDelayGrad) addInto(s.gradDelays, g.gradDelays);
+        if (s.dormantGradWeights && s.computeWeightGrad) {
+          if (!g.dormantGradWeights)
+            throw new Error(`layer ${l}: a gradient thread sent no dormant gradients`);
+          addInto(s.dormantGradWeights, g.dormantGradWeights);
+        }
       });
     });
     t.applyUpdate();

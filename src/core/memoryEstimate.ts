@@ -50,12 +50,14 @@ export function estimateTrainingMemory(
       // most Td taps for the Gaussian, two for the others).
       parameterBytes += (2 * real + 4) * active;
       gradientBytes += 2 * real * active * Math.max(1, options.threads);
+      // RigL ranks every dormant synapse by its gradient: one value per possible synapse per thread.
+      if (layer.rewiring?.regrowth === 'gradient')
+        gradientBytes += real * synapses * Math.max(1, options.threads);
       optimizerBytes += trained * 2 * 8 * active;
       scratchBytes += 4 * (fanIn + 1) + 8 * active + 28 * active * (layer.kernel.mode === 'gauss' ? td : 2);
     } else {
-      // Dense storage; a masked layer adds its mask, a rewired one its synapses' signs.
-      parameterBytes +=
-        2 * real * synapses + (active < synapses ? synapses : 0) + (layer.rewiring ? synapses : 0);
+      // Dense storage; a masked layer adds its mask.
+      parameterBytes += 2 * real * synapses + (active < synapses ? synapses : 0);
       gradientBytes += 2 * real * synapses * Math.max(1, options.threads);
       // A fixed mask keeps moments (and a 4-byte index) for the existing synapses only.
       const kept = layer.rewiring ? synapses : active;

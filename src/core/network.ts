@@ -4,7 +4,7 @@ import { SrmLayer } from './neurons/srm.ts';
 import type { NeuronLayer, NeuronRecord, SpikeMode } from './neurons/types.ts';
 import type { Rng } from './rng.ts';
 import { DelayLayer, storesCompactly, type LayerStorage } from './synapses/delayLayer.ts';
-import type { Precision, RealArray } from './tensor.ts';
+import { allocReal, type Precision, type RealArray } from './tensor.ts';
 
 export function makeNeurons(
   size: number,
@@ -29,12 +29,12 @@ export function activeSynapseCount(possible: number, connectivity: number): numb
 
 /**
  * Whether layer l of a config stores its synapses compactly (DelayLayer's synapseIndex): a
- * fixed mask (no rewiring, whose structure changes every step) in a BPTT run (EventProp's exact
- * layers read dense arrays), sparse enough for the sparse path (storesCompactly).
+ * sparse layer (fixed or rewired) in a BPTT run (EventProp's exact layers read dense arrays),
+ * sparse enough for the sparse path (storesCompactly).
  */
 export function compactLayer(config: ExperimentConfig, l: number): boolean {
   const layer = config.network.layers[l]!;
-  if (layer.connectivity >= 1 || layer.rewiring || config.training.method === 'eventprop') return false;
+  if (layer.connectivity >= 1 || config.training.method === 'eventprop') return false;
   const fanIn = l === 0 ? config.network.inputs : config.network.layers[l - 1]!.size;
   const possible = fanIn * layer.size;
   return storesCompactly(activeSynapseCount(possible, layer.connectivity), possible, false);
@@ -80,32 +80,30 @@ export function initialDelay(init: DelayInit, q: number, rng: Rng): number {
 
 /**
  * One layer's starting parameters: over every possible synapse (index q = i * outputs + j), or,
- * for a fixed-mask layer, over its existing synapses only (`synapses`).
+ * for a sparse layer, over its existing synapses only (`synapses`).
  */
 export interface InitialLayer {
   /**
-   * A fixed-mask layer's existing synapses (indices q, ascending): `weights` and `delays` hold
-   * theirs alone. Null: they hold every possible synapse's (a dense or a rewired layer).
+   * A sparse layer's existing synapses (indices q, ascending): `weights` and `delays` hold
+   * theirs alone. Null: they hold every possible synapse's (a dense layer).
    */
   synapses: Int32Array | null;
   weights: Float64Array;
   delays: Float64Array;
-  /** A rewired layer's starting connectivity (1: the synapse exists); null otherwise. */
-  mask: Uint8Array | null;
 }
 
 /**
  * Draws the initial weights, delays and connectivity of one layer of `possible` synapses. A
- * fixed-mask layer draws which synapses exist first (O(existing) memory and draws, so a huge
- * sparse layer never needs an array over every possible synapse), then their weights and
- * delays. A rewired layer draws every synapse's (its dormant synapses' delays are ranked and
- * regrown), then its mask.
+ * sparse layer (fixed or rewired) draws which synapses exist first (O(existing) memory and
+ * draws, so a huge sparse layer never needs an array over every possible synapse), then their
+ * weights and delays. A rewired layer's dormant synapses need nothing: their signs and birth
+ * delays are hashed from its rewiring seed (structure/rewiring.ts).
  */
 export function drawInitialLayer(config: LayerConfig, possible: number, rng: Rng): InitialLayer {
-  const fixedMask = config.connectivity < 1 && !config.rewiring;
-  const synapses = fixedMask
-    ? randomSynapses(possible, activeSynapseCount(possible, config.connectivity), rng)
-    : null;
+  const synapses =
+    config.connectivity < 1
+      ? randomSynapses(possible, activeSynapseCount(possible, config.connectivity), rng)
+      : null;
   const count = synapses ? synapses.length : possible;
   const synapseAt = (e: number): number => (synapses ? synapses[e]! : e);
   const wi = config.weightInit;
@@ -131,11 +129,7 @@ export function drawInitialLayer(config: LayerConfig, possible: number, rng: Rng
   const di = config.delayInit;
   const d = new Float64Array(count);
   for (let e = 0; e < count; e++) d[e] = initialDelay(di, synapseAt(e), rng);
-  const mask =
-    config.connectivity < 1 && config.rewiring
-      ? randomMask(possible, activeSynapseCount(possible, config.connectivity), rng)
-      : null;
-  return { synapses, weights: w, delays: d, mask };
+  return { synapses, weights: w, delays: d };
 }
 
 /**
@@ -182,7 +176,7 @@ export function initialiseLayer(layer: DelayLayer, init: InitialLayer): void {
     });
     layer.mask = mask;
   } else {
-    layer.mask = init.mask;
+    layer.mask = null;
     layer.weights.set(init.weights);
     layer.delays.set(init.delays);
   }
@@ -234,6 +228,12 @@ export class Network {
       synapses.computeWeightGrad = layer.trainWeights;
       synapses.computeDelayGrad = layer.trainDelays;
       synapses.keepDormantGradients = layer.rewiring?.regrowth === 'gradient';
+      if (synapses.synapseIndex && layer.rewiring) {
+        synapses.structureChanges = true;
+        if (synapses.keepDormantGradients)
+          synapses.dormantGradWeights =
+            storage[this.synapses.length]?.dormantGradWeights ?? allocReal(precision, fanIn * layer.size);
+      }
       this.synapses.push(synapses);
       this.neurons.push(makeNeurons(layer.size, layer.neuron, config.dtMs, precision, spikeMode));
       fanIn = layer.size;

@@ -115,3 +115,21 @@ export class Rng {
     return new Rng(this.nextUint32());
   }
 }
+
+/**
+ * A uniform number in [0, 1) fixed by (seed, stream, index) alone: a stateless hash (a murmur3
+ * finaliser over the three words), for per-item draws that must be the same whenever asked,
+ * such as a potential synapse's sign, fixed at creation but never stored.
+ */
+export function hashUniform(seed: number, stream: number, index: number): number {
+  let h = (seed ^ Math.imul(stream + 1, 0x9e3779b9)) >>> 0;
+  h = Math.imul(h ^ (index >>> 0), 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h ^ Math.imul(index >>> 0, 0xc2b2ae35), 0x27d4eb2f) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return (h >>> 0) / 4294967296;
+}

@@ -474,11 +474,22 @@ export class RunLoop {
   }
 }
 
-/** Copies per-layer weights and delays (dense, or compact as copyParameters made them) into a model's network. */
+/**
+ * Copies per-layer weights and delays (dense, or compact as copyParameters made them) into a
+ * model's network. A compact rewired layer takes the parameters' synapses as its structure (the
+ * best model of a rewired run had other synapses than the current one).
+ */
 export function setParameters(model: Trainer, layers: BestParameters['layers']): void {
   layers.forEach((p, l) => {
     const layer = model.net.synapses[l]!;
-    if (p.synapses && p.synapses === layer.synapseIndex) {
+    const index = layer.synapseIndex;
+    if (index && layer.structureChanges) index.set(structureFor(p, index.length, l));
+    if (
+      p.synapses &&
+      index &&
+      p.synapses.length === index.length &&
+      p.synapses.every((q, e) => q === index[e])
+    ) {
       layer.weights.set(p.weights);
       layer.delays.set(p.delays);
       return;
@@ -487,6 +498,30 @@ export function setParameters(model: Trainer, layers: BestParameters['layers']):
     layer.setFromDense(layer.weights, dense.weights, `layer ${l} weights`, true);
     layer.setFromDense(layer.delays, dense.delays, `layer ${l} delays`, false);
   });
+}
+
+/**
+ * The `count` synapses a rewired layer takes for parameters `p`: theirs when compact, else (a
+ * dense copy, which has no list) those of nonzero weight, filled up with the lowest-index others
+ * (weight 0: they add nothing).
+ */
+function structureFor(p: BestParameters['layers'][number], count: number, l: number): Int32Array {
+  if (p.synapses) {
+    if (p.synapses.length !== count)
+      throw new RangeError(
+        `layer ${l}: the parameters hold ${p.synapses.length} synapses, the layer ${count}`,
+      );
+    return p.synapses;
+  }
+  const kept: number[] = [];
+  p.weights.forEach((w, q) => w !== 0 && kept.push(q));
+  if (kept.length > count)
+    throw new RangeError(
+      `layer ${l}: the parameters have ${kept.length} nonzero weights, the layer ${count} synapses`,
+    );
+  const taken = new Set(kept);
+  for (let q = 0; kept.length < count; q++) if (!taken.has(q)) kept.push(q);
+  return Int32Array.from(kept).sort();
 }
 
 /**

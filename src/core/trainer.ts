@@ -5,7 +5,6 @@ import { EventPropModel } from './eventprop/model.ts';
 import {
   compactLayer,
   drawInitialParameters,
-  initialDelay,
   makeNeurons,
   maskIndices,
   Network,
@@ -18,7 +17,13 @@ import { ringBufferCurrent } from './synapses/ringBuffer.ts';
 import { allFinite, type Precision } from './tensor.ts';
 import type { NeuronRecord } from './neurons/types.ts';
 import { AdamState } from './train/adam.ts';
-import { LayerRewiring, type RewiredLayer, type RewiringEvents } from './structure/rewiring.ts';
+import {
+  birthDelay,
+  LayerRewiring,
+  permute,
+  type RewiredLayer,
+  type RewiringEvents,
+} from './structure/rewiring.ts';
 import {
   computeLoss,
   defaultReadout,
@@ -117,9 +122,12 @@ function sameSynapses(a: Int32Array, b: Int32Array): boolean {
 
 /** What a rewired layer's resumption needs besides its parameters. */
 export interface StructureSnapshot {
-  mask: Uint8Array;
-  /** +1 / -1 per synapse. */
-  signs: Int8Array;
+  /** A dense-stored layer's connectivity (a compact layer's is its state's `synapses`). */
+  mask?: Uint8Array;
+  /** The seed of the synapses' signs and birth delays (checkpoints of format 7 on). */
+  seed?: number;
+  /** +1 / -1 per synapse, stored (checkpoints of format 5 and 6); absent since. */
+  signs?: Int8Array;
   rng: RngState;
 }
 
@@ -208,6 +216,8 @@ export class Trainer {
        * draws nothing; a fresh trainer works them out from its draw (and checks any given).
        */
       structure?: (Int32Array | null)[];
+      /** A replica's rewired layers' seeds (the main trainer's rewiringSeeds()), else null. */
+      rewiringSeeds?: (number | null)[];
     } = {},
   ) {
     const generators = runGenerators(config.seed);
@@ -225,13 +235,26 @@ export class Trainer {
     // Replicas (initialise false) compute gradients only: the main trainer rewires.
     this.rewiring = config.network.layers.map((l, i) => {
       const syn = this.net.synapses[i]!;
-      if (!l.rewiring || options.initialise === false || !syn.mask) return null;
-      return LayerRewiring.create(
+      if (!l.rewiring || options.initialise === false || (!syn.mask && !syn.synapseIndex)) return null;
+      const rewiring = LayerRewiring.create(
         l.rewiring,
-        syn as typeof syn & { mask: Uint8Array },
+        syn.synapseIndex
+          ? { inputs: syn.inputs, outputs: syn.outputs, weights: syn.weights, synapses: syn.synapseIndex }
+          : {
+              inputs: syn.inputs,
+              outputs: syn.outputs,
+              weights: syn.weights,
+              delays: syn.delays,
+              mask: syn.mask!,
+            },
+        l.delayInit,
         generators.structure.fork(),
       );
+      this.followRewiring(i, rewiring.seed);
+      return rewiring;
     });
+    // A replica computes a compact RigL layer's dormant gradients at the main trainer's birth delays.
+    options.rewiringSeeds?.forEach((seed, i) => seed !== null && this.followRewiring(i, seed));
     this.lastRewiring = this.rewiring.map(() => null);
     this.regrownSoFar = this.rewiring.map(() => 0);
     this.data = options.data ?? buildTaskData(config);
@@ -284,7 +307,8 @@ export class Trainer {
       layers: this.net.synapses.map((s, l): LayerState => {
         const compact = s.synapseIndex !== null;
         return {
-          ...(s.synapseIndex ? { synapses: s.synapseIndex } : {}),
+          // A copy: a rewired layer's list changes after every step.
+          ...(s.synapseIndex ? { synapses: Int32Array.from(s.synapseIndex) } : {}),
           weights: Float64Array.from(s.weights),
           delays: Float64Array.from(s.delays),
           adamWeights: adam(this.weightStates[l]!, compact),
@@ -331,6 +355,8 @@ export class Trainer {
     };
     state.layers.forEach((given, l) => {
       const layer = layers[l]!;
+      const rewiring = this.rewiring[l];
+      if (rewiring) this.restoreStructure(l, given, rewiring);
       const own = layer.synapseIndex;
       if (own && given.synapses && sameSynapses(own, given.synapses)) {
         // Compact into the same structure: entry for entry.
@@ -357,24 +383,65 @@ export class Trainer {
       layer.setFromDense(layer.delays, saved.delays, `layer ${l} delays`, false);
       adam(`layer ${l} weight optimiser`, this.weightStates[l]!, saved.adamWeights);
       adam(`layer ${l} delay optimiser`, this.delayStates[l]!, saved.adamDelays);
-      const rewiring = this.rewiring[l];
-      if (rewiring) {
-        const structure = saved.structure;
-        if (!structure) throw new RangeError(`layer ${l}: the saved state has no structure for its rewiring`);
-        put(`layer ${l} mask`, layers[l]!.mask!, structure.mask);
-        this.rewiring[l] = new LayerRewiring(
-          rewiring.config,
-          rewiring.inputs,
-          rewiring.outputs,
-          Int8Array.from(structure.signs),
-          structure.rng,
-        );
-      }
     });
     this.step = state.step;
     this.epoch = state.epoch;
     this.order = Rng.fromState(state.order);
     this.net.setSigma(this.currentSigma());
+  }
+
+  /**
+   * A rewired layer's saved structure and rewiring state, before its values are read: the
+   * synapses (a compact state's list, or the mask of a dense one) become the layer's, and the
+   * rewiring continues from the saved seed (or, from a format 5-6 checkpoint, its stored signs).
+   */
+  private restoreStructure(l: number, saved: LayerState, rewiring: LayerRewiring): void {
+    const layer = this.net.synapses[l]!;
+    const structure = saved.structure;
+    if (!structure) throw new RangeError(`layer ${l}: the saved state has no structure for its rewiring`);
+    const possible = layer.possibleSynapses;
+    let synapses = saved.synapses ?? null;
+    if (!synapses) {
+      if (!structure.mask || structure.mask.length !== possible)
+        throw new RangeError(`layer ${l}: the saved structure has no mask of ${possible} synapses`);
+      synapses = maskIndices(structure.mask);
+    }
+    if (layer.synapseIndex) {
+      if (synapses.length !== layer.synapseIndex.length)
+        throw new RangeError(
+          `layer ${l}: the saved structure has ${synapses.length} active synapses, the layer ${layer.synapseIndex.length}`,
+        );
+      layer.synapseIndex.set(synapses);
+    } else {
+      const mask = new Uint8Array(possible);
+      for (const q of synapses) mask[q] = 1;
+      layer.mask!.set(mask);
+    }
+    const seed = structure.seed ?? 0;
+    const restored = new LayerRewiring(
+      rewiring.config,
+      rewiring.inputs,
+      rewiring.outputs,
+      seed,
+      rewiring.delayInit,
+      structure.rng,
+      structure.signs ? Int8Array.from(structure.signs) : null,
+    );
+    this.rewiring[l] = restored;
+    this.followRewiring(l, seed);
+  }
+
+  /** A compact RigL layer ranks its dormant synapses at the birth delays of rewiring seed `seed`. */
+  private followRewiring(l: number, seed: number): void {
+    const syn = this.net.synapses[l]!;
+    if (!syn.dormantGradWeights) return;
+    const init = this.config.network.layers[l]!.delayInit;
+    syn.dormantDelay = (q) => birthDelay(init, seed, q);
+  }
+
+  /** Each rewired layer's seed (replicas need it for RigL's dormant gradients), else null. */
+  rewiringSeeds(): (number | null)[] {
+    return this.rewiring.map((r) => r?.seed ?? null);
   }
 
   get readout() {
@@ -480,36 +547,63 @@ export class Trainer {
    * initialisation and cleared optimiser moments.
    */
   private rewire(lr: number): void {
-    this.rewireLayers(
-      lr,
-      (l) => this.net.synapses[l]!,
-      (l, q) => {
-        for (const state of [this.weightStates[l], this.delayStates[l]])
-          if (state) state.m[q] = state.v[q] = 0;
-      },
-    );
+    const clear = (l: number, k: number): void => {
+      for (const state of [this.weightStates[l], this.delayStates[l]]) if (state) state.m[k] = state.v[k] = 0;
+    };
+    this.lastRewiring = this.rewiring.map((rewiring, l) => {
+      if (!rewiring) return null;
+      const layer = this.net.synapses[l]!;
+      if (!layer.synapseIndex) {
+        return rewiring.step(
+          { ...layer, mask: layer.mask! },
+          lr,
+          (q) => clear(l, q),
+          (q) => clear(l, q),
+        );
+      }
+      return rewiring.stepCompact(
+        {
+          inputs: layer.inputs,
+          outputs: layer.outputs,
+          synapses: layer.synapseIndex,
+          weights: layer.weights,
+          delays: layer.delays,
+          dormantGradients: layer.dormantGradWeights,
+        },
+        lr,
+        (e) => clear(l, e),
+        (order) => {
+          for (const state of [this.weightStates[l], this.delayStates[l]])
+            if (state) {
+              permute(state.m, order);
+              permute(state.v, order);
+            }
+        },
+      );
+    });
+    this.lastRewiring.forEach((e, l) => (this.regrownSoFar[l]! += e?.regrown ?? 0));
   }
 
   /**
    * The rewiring step on parameters held elsewhere (the GPU engine's read-back weights and
-   * gradients): `layerOf(l)` gives layer l's arrays (its mask must be this trainer's own, which
-   * stays the authoritative one), `onRegrow(l, q)` clears synapse q's optimiser moments there.
-   * Updates lastRewiring and regrownSoFar as a CPU step does.
+   * gradients, dense): `layerOf(l)` gives layer l's arrays (its mask must be this trainer's own,
+   * which stays the authoritative one), `onPrune(l, q)` and `onRegrow(l, q)` clear synapse q's
+   * optimiser moments there. Updates lastRewiring and regrownSoFar as a CPU step does.
    */
   rewireLayers(
     lr: number,
     layerOf: (l: number) => RewiredLayer | (Omit<RewiredLayer, 'mask'> & { mask: Uint8Array | null }),
+    onPrune: (l: number, q: number) => void,
     onRegrow: (l: number, q: number) => void,
   ): void {
     this.lastRewiring = this.rewiring.map((rewiring, l) => {
       if (!rewiring) return null;
       const layer = layerOf(l);
       if (!layer.mask) throw new RangeError(`layer ${l} rewires but has no connectivity mask`);
-      const init = this.config.network.layers[l]!.delayInit;
       return rewiring.step(
         { ...layer, mask: layer.mask },
         lr,
-        (rng, q) => initialDelay(init, q, rng),
+        (q) => onPrune(l, q),
         (q) => onRegrow(l, q),
       );
     });
@@ -530,9 +624,14 @@ export class Trainer {
   /** A rewired layer's structure for a checkpoint (null for fixed layers). */
   private structureOf(l: number): StructureSnapshot | null {
     const rewiring = this.rewiring[l];
+    if (!rewiring) return null;
     const mask = this.net.synapses[l]!.mask;
-    if (!rewiring || !mask) return null;
-    return { mask: Uint8Array.from(mask), signs: Int8Array.from(rewiring.signs), rng: rewiring.rngState() };
+    return {
+      ...(mask ? { mask: Uint8Array.from(mask) } : {}),
+      seed: rewiring.seed,
+      ...(rewiring.storedSigns ? { signs: Int8Array.from(rewiring.storedSigns) } : {}),
+      rng: rewiring.rngState(),
+    };
   }
 
   /** Active synapses per layer (all of a dense layer's). */

@@ -29,8 +29,10 @@ const data = workerData as {
   kernels: CpuKernels;
   /** Each layer's connectivity mask (drawn by the main thread's initialisation), or null. */
   masks: (Uint8Array | null)[];
-  /** Each compact layer's stored synapses (the main trainer's), or null. */
+  /** Each compact layer's stored synapses (the main trainer's, in shared memory), or null. */
   structure: (Int32Array | null)[];
+  /** Each rewired layer's seed (RigL's dormant gradients are taken at its birth delays), or null. */
+  rewiringSeeds: (number | null)[];
 };
 installCpuKernels(data.kernels);
 const params = viewShared(data.shared, data.precision);
@@ -40,11 +42,13 @@ const replica = new Trainer(data.config, {
   initialise: false,
   data: data.data,
   structure: data.structure,
+  rewiringSeeds: data.rewiringSeeds,
   storage: params.map((p, l) => ({
     weights: p.weights,
     delays: p.delays,
     gradWeights: grads[l]!.gradWeights,
     gradDelays: grads[l]!.gradDelays,
+    ...(grads[l]!.dormantGradWeights ? { dormantGradWeights: grads[l]!.dormantGradWeights } : {}),
   })),
 });
 data.masks.forEach((mask, l) => (replica.net.synapses[l]!.mask = mask));

@@ -15,6 +15,14 @@ describe('ParallelCpuEngine', () => {
     ['patterns', () => preset('patterns')!],
     ['yinyang-rewired', () => preset('yinyang-rewired')!],
     ['patterns, compact first layer', compactPatterns],
+    [
+      'patterns, compact rewired first layer (RigL)',
+      () => {
+        const c = compactPatterns();
+        c.network.layers[0]!.rewiring = { regrowth: 'gradient', dale: true, l1: 0.05, temperature: 1e-4 };
+        return c;
+      },
+    ],
   ] as const) {
     it(`${name}: takes the same steps as the single-thread trainer (up to float summation order)`, async () => {
       const config = make();
@@ -23,11 +31,7 @@ describe('ParallelCpuEngine', () => {
       try {
         // At least 30 steps, and (rewired) until some synapse has regrown.
         const regrown = (): number => single.regrownSoFar.reduce((a, b) => a + b, 0);
-        for (
-          let step = 0;
-          step < 30 || (name === 'yinyang-rewired' && regrown() === 0 && step < 300);
-          step++
-        ) {
+        for (let step = 0; step < 30 || (name.includes('rewired') && regrown() === 0 && step < 300); step++) {
           const from = (16 * step) % (single.data.train.length - 16);
           const batch = Array.from(single.data.train.subarray(from, from + 16));
           const a = single.trainStep(batch);
@@ -38,6 +42,8 @@ describe('ParallelCpuEngine', () => {
           const s = parallel.model.net.synapses[0]!;
           expect(s.synapseIndex?.length).toBe(Math.round(s.possibleSynapses / 16));
           expect(s.weights.length).toBe(s.synapseIndex!.length);
+          // The gradient thread rewired with the main thread: the same synapses on both.
+          expect(Array.from(s.synapseIndex!)).toEqual(Array.from(single.net.synapses[0]!.synapseIndex!));
         }
         single.net.synapses.forEach((s, l) => {
           const p = parallel.model.net.synapses[l]!;

@@ -12,7 +12,7 @@ import type { RealArray, Precision } from '../core/tensor.ts';
 import type { SpikeDataset } from '../core/data/tasks.ts';
 import { initialStructure, Trainer, type TrainerState } from '../core/trainer.ts';
 import type { GradientReply, GradientRequest } from './gradientWorker.ts';
-import { allocateShared, viewShared } from './sharedStorage.ts';
+import { allocateShared, sharedStructure, viewShared } from './sharedStorage.ts';
 import { cpuKernelsFromEnv, CPU_KERNEL_WORDS, installCpuKernels, type CpuKernels } from '../wasm/install.ts';
 
 /**
@@ -27,7 +27,11 @@ class WorkerThreadReplica implements GradientReplica {
 
   constructor(
     private readonly worker: Worker,
-    private readonly grads: { gradWeights: RealArray; gradDelays: RealArray }[],
+    private readonly grads: {
+      gradWeights: RealArray;
+      gradDelays: RealArray;
+      dormantGradWeights?: RealArray;
+    }[],
   ) {
     // Listened to for the thread's whole life: an error between requests must not crash the
     // process, and a thread that exits must not leave the next step waiting for ever.
@@ -110,7 +114,7 @@ export class ParallelCpuEngine extends DataParallelEngine {
     const kernels = installCpuKernels(wanted ?? cpuKernelsFromEnv(process.env));
     const precision = options.precision ?? 'f32';
     // Compact layers' sizes (the seed's draw decides them) before any shared memory is made.
-    const structure = initialStructure(config);
+    const structure = sharedStructure(initialStructure(config));
     const shared = allocateShared(config, precision, structure);
     const model = new Trainer(config, {
       ...trainerOptions,
@@ -135,7 +139,17 @@ export class ParallelCpuEngine extends DataParallelEngine {
     for (let w = 1; w < threads; w++) {
       const ownGrads = allocateShared(config, precision, structure);
       const worker = new Worker(new URL('./gradientWorkerEntry.js', import.meta.url), {
-        workerData: { config, precision, shared, ownGrads, data, kernels, masks, structure },
+        workerData: {
+          config,
+          precision,
+          shared,
+          ownGrads,
+          data,
+          kernels,
+          masks,
+          structure,
+          rewiringSeeds: model.rewiringSeeds(),
+        },
       });
       replicas.push(new WorkerThreadReplica(worker, viewShared(ownGrads, precision)));
     }

@@ -8,6 +8,8 @@ export interface SharedLayerBuffers {
   delays: SharedArrayBuffer;
   gradWeights: SharedArrayBuffer;
   gradDelays: SharedArrayBuffer;
+  /** A compact RigL layer's dormant gradients, one per possible synapse; else null. */
+  dormantGradWeights: SharedArrayBuffer | null;
 }
 
 /**
@@ -23,12 +25,14 @@ export function allocateShared(
   let fanIn = config.network.inputs;
   return config.network.layers.map((layer, l) => {
     const size = (structure[l]?.length ?? fanIn * layer.size) * bytes;
+    const dormant = structure[l] && layer.rewiring?.regrowth === 'gradient' ? fanIn * layer.size * bytes : 0;
     fanIn = layer.size;
     return {
       weights: new SharedArrayBuffer(size),
       delays: new SharedArrayBuffer(size),
       gradWeights: new SharedArrayBuffer(size),
       gradDelays: new SharedArrayBuffer(size),
+      dormantGradWeights: dormant > 0 ? new SharedArrayBuffer(dormant) : null,
     };
   });
 }
@@ -41,5 +45,19 @@ export function viewShared(buffers: SharedLayerBuffers[], precision: Precision):
     delays: view(b.delays),
     gradWeights: view(b.gradWeights),
     gradDelays: view(b.gradDelays),
+    ...(b.dormantGradWeights ? { dormantGradWeights: view(b.dormantGradWeights) } : {}),
   }));
+}
+
+/**
+ * Each compact layer's synapse list in shared memory: rewiring (main thread) rewrites a rewired
+ * layer's in place, and the gradient threads must read the current one.
+ */
+export function sharedStructure(structure: (Int32Array | null)[]): (Int32Array | null)[] {
+  return structure.map((index) => {
+    if (!index) return null;
+    const shared = new Int32Array(new SharedArrayBuffer(Math.max(4, index.byteLength)), 0, index.length);
+    shared.set(index);
+    return shared;
+  });
 }

@@ -22,6 +22,7 @@ function handle(msg: ToReplica): void {
       initialise: false,
       data: msg.data,
       structure: msg.structure,
+      rewiringSeeds: msg.rewiringSeeds,
     });
     scope.postMessage({ type: 'ready' }, []);
     return;
@@ -29,9 +30,11 @@ function handle(msg: ToReplica): void {
   if (!replica) throw new Error('a step arrived before the replica was set up');
   const net = replica.net;
   msg.parameters.forEach((p, l) => {
-    net.synapses[l]!.weights.set(p.weights);
-    net.synapses[l]!.delays.set(p.delays);
-    net.synapses[l]!.mask = p.mask;
+    const layer = net.synapses[l]!;
+    if (p.synapses) layer.synapseIndex!.set(p.synapses);
+    layer.weights.set(p.weights);
+    layer.delays.set(p.delays);
+    layer.mask = p.mask;
   });
   replica.step = msg.step;
   net.setSigma(msg.sigma);
@@ -40,10 +43,15 @@ function handle(msg: ToReplica): void {
   const grads = net.synapses.map((s) => ({
     gradWeights: Float32Array.from(s.gradWeights),
     gradDelays: Float32Array.from(s.gradDelays),
+    dormantGradWeights: s.dormantGradWeights ? Float32Array.from(s.dormantGradWeights) : null,
   }));
   scope.postMessage(
     { type: 'gradients', loss, grads },
-    grads.flatMap((g) => [g.gradWeights.buffer, g.gradDelays.buffer]),
+    grads.flatMap((g) => [
+      g.gradWeights.buffer,
+      g.gradDelays.buffer,
+      ...(g.dormantGradWeights ? [g.dormantGradWeights.buffer] : []),
+    ]),
   );
 }
 

@@ -12,6 +12,8 @@ export type ToReplica =
       kernels: CpuKernels;
       /** Per layer, a compact layer's stored synapses (the training Worker's), or null. */
       structure: (Int32Array | null)[];
+      /** Per layer, a rewired layer's seed (RigL ranks dormant synapses at its birth delays), or null. */
+      rewiringSeeds: (number | null)[];
     }
   /**
    * Gradients of a part of a batch on these parameters (float32 copies, transferred) and each
@@ -19,11 +21,25 @@ export type ToReplica =
    */
   | ({
       type: 'step';
-      parameters: { weights: Float32Array; delays: Float32Array; mask: Uint8Array | null }[];
+      parameters: {
+        weights: Float32Array;
+        delays: Float32Array;
+        mask: Uint8Array | null;
+        /** A compact rewired layer's current synapses (rewiring rewrites them); else null. */
+        synapses: Int32Array | null;
+      }[];
     } & ReplicaRequest);
 
 /** Gradient Worker -> training Worker. */
 export type FromReplica =
   | { type: 'ready' }
-  | { type: 'gradients'; loss: number; grads: { gradWeights: Float32Array; gradDelays: Float32Array }[] }
+  | {
+      type: 'gradients';
+      loss: number;
+      grads: {
+        gradWeights: Float32Array;
+        gradDelays: Float32Array;
+        dormantGradWeights: Float32Array | null;
+      }[];
+    }
   | { type: 'error'; message: string };

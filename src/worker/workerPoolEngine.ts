@@ -77,6 +77,7 @@ class WorkerReplica implements GradientReplica {
             data,
             kernels: installedCpuKernels(),
             structure: this.model.net.synapses.map((s) => s.synapseIndex),
+            rewiringSeeds: this.model.rewiringSeeds(),
           },
           [],
         ),
@@ -94,10 +95,16 @@ class WorkerReplica implements GradientReplica {
       delays: Float32Array.from(s.delays),
       // Rewiring (this Worker only) changes the masks between steps: each step sends the current ones.
       mask: s.mask ? Uint8Array.from(s.mask) : null,
+      synapses: s.synapseIndex && s.structureChanges ? Int32Array.from(s.synapseIndex) : null,
     }));
     const reply = await this.send(
       { type: 'step', parameters, ...request },
-      parameters.flatMap((p) => [p.weights.buffer, p.delays.buffer, ...(p.mask ? [p.mask.buffer] : [])]),
+      parameters.flatMap((p) => [
+        p.weights.buffer,
+        p.delays.buffer,
+        ...(p.mask ? [p.mask.buffer] : []),
+        ...(p.synapses ? [p.synapses.buffer] : []),
+      ]),
     );
     if (reply.type === 'error') throw new Error(reply.message);
     if (reply.type !== 'gradients') throw new Error(`gradient Worker ${this.index} answered '${reply.type}'`);

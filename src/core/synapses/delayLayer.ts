@@ -116,8 +116,21 @@ export class DelayLayer {
   readonly synapseIndex: Int32Array | null;
 
   private sparse: SparseState | null = null;
-  /** A compact layer's synapse list (its structure is fixed, so it is built once). */
-  private readonly compactList: SynapseList | null;
+  /**
+   * A compact layer's synapse list: built once for a fixed structure, before every forward
+   * where `structureChanges` (rewiring rewrites synapseIndex in place between steps).
+   */
+  private compactList: SynapseList | null;
+  /** Rewiring changes this compact layer's synapses between steps. */
+  structureChanges = false;
+  /**
+   * RigL on a compact layer: dL/dw of every possible synapse (index q), the dormant ones taken
+   * at their birth delay (`dormantDelay`), which the rewiring step ranks. One value per possible
+   * synapse: the one array of a compact rewired layer that is not O(active synapses).
+   */
+  dormantGradWeights: RealArray | null = null;
+  /** A dormant synapse's delay (time steps) for dormantGradWeights: its birth delay. */
+  dormantDelay: ((q: number) => number) | null = null;
   private events: EventsByNeuron | null = null;
   private rowEvents: EventsByRow | null = null;
   private tables: SparseTables | null = null;
@@ -263,6 +276,7 @@ export class DelayLayer {
   zeroGrad(): void {
     this.gradWeights.fill(0);
     this.gradDelays.fill(0);
+    this.dormantGradWeights?.fill(0);
   }
 
   /** Clamp delays to [0, maxDelay - 1] and hold masked weights at zero. */
@@ -422,7 +436,11 @@ export class DelayLayer {
   /** The active synapses and their taps when this forward takes the sparse path, else null. */
   private sparseState(): SparseState | null {
     const wantDelay = this.computeDelayGrad && hasDelayGradient(this.kernel.mode);
-    if (this.compactList) return { list: this.compactList, taps: this.tapsOf(this.compactList, wantDelay) };
+    if (this.synapseIndex) {
+      if (this.structureChanges || !this.compactList)
+        this.compactList = compactSynapseList(this.synapseIndex, this.inputs, this.outputs);
+      return { list: this.compactList, taps: this.tapsOf(this.compactList, wantDelay) };
+    }
     const mask = this.mask;
     if (!mask || this.sparsePath === 'never') return null;
     // Rebuilt every forward (a byte scan of the mask): rewiring changes the mask between steps.
@@ -461,6 +479,7 @@ export class DelayLayer {
         sparseParameterGradients(list, taps, events, shape, gradCurrent, gradWeights, gradDelays);
       if (gradInput) sparseInputGradient(list, taps, shape, gradCurrent, gradInput);
     }
+    if (this.dormantGradWeights && gradWeights) this.compactDormantGradients(events, shape, gradCurrent);
     if (this.keepDormantGradients && gradWeights && this.mask) {
       // RigL ranks dormant synapses by dL/dw at their stored delays: the one part of a rewired
       // layer's step whose work grows with all possible synapses, not the active ones.
@@ -475,6 +494,39 @@ export class DelayLayer {
         null,
       );
     }
+  }
+
+  /**
+   * dL/dw of a compact layer's dormant synapses (every possible one it does not hold) at their
+   * birth delays, into dormantGradWeights: RigL's ranking. Work and scratch grow with all
+   * possible synapses, as RigL's dense gradient does.
+   */
+  private compactDormantGradients(events: EventsByNeuron, shape: PassShape, gradCurrent: RealArray): void {
+    const index = this.synapseIndex!;
+    const delayOf = this.dormantDelay;
+    if (!delayOf) throw new Error('a compact RigL layer needs its dormant synapses’ delays');
+    const possible = this.possibleSynapses;
+    const dormant = new Int32Array(possible - index.length);
+    for (let q = 0, e = 0, d = 0; q < possible; q++) {
+      if (e < index.length && index[e] === q) e++;
+      else dormant[d++] = q;
+    }
+    const list = compactSynapseList(dormant, this.inputs, this.outputs);
+    const delays = Float64Array.from(dormant, delayOf);
+    const radius = GAUSS_RADIUS_SIGMAS[this.precision];
+    const taps = slotTaps(
+      list,
+      new Float64Array(dormant.length),
+      delays,
+      this.kernel,
+      this.sigma,
+      radius,
+      false,
+    );
+    const grads = new Float64Array(dormant.length);
+    sparseParameterGradients(list, taps, events, shape, gradCurrent, grads, null);
+    const out = this.dormantGradWeights!;
+    dormant.forEach((q, d) => (out[q] = out[q]! + grads[d]!));
   }
 
   private passShape(): PassShape {
@@ -836,6 +888,8 @@ export interface LayerStorage {
   delays: RealArray;
   gradWeights: RealArray;
   gradDelays: RealArray;
+  /** A compact RigL layer's dormant gradients (every possible synapse; see dormantGradWeights). */
+  dormantGradWeights?: RealArray;
 }
 
 interface SparseTables {

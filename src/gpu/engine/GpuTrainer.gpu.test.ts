@@ -189,7 +189,7 @@ describe('GpuTrainer', () => {
               expect(Math.abs(a.v[q]! - b.v[q]!), `layer ${l} ${which} v ${q}`).toBeLessThanOrEqual(1e-6);
             }
           }
-          expect(Array.from(got.layers[l]!.structure!.mask)).toEqual(Array.from(layer.structure!.mask));
+          expect(Array.from(got.layers[l]!.structure!.mask!)).toEqual(Array.from(layer.structure!.mask!));
         });
       } finally {
         gpu.destroy();

@@ -2,7 +2,13 @@ import { gatherBatch, type SpikeDataset } from '../../core/data/tasks.ts';
 import type { ExperimentConfig } from '../../core/experiment.ts';
 import { maskIndices } from '../../core/network.ts';
 import { hasDelayGradient } from '../../core/synapses/kernels.ts';
-import { layerStateFor, Trainer, type AdamSnapshot, type TrainerState } from '../../core/trainer.ts';
+import {
+  initialStructure,
+  layerStateFor,
+  Trainer,
+  type AdamSnapshot,
+  type TrainerState,
+} from '../../core/trainer.ts';
 import { learningRate } from '../../core/train/schedules.ts';
 import { GpuCommandError, GpuDeviceLostError, type GpuContext } from '../device.ts';
 import { GpuAdam } from '../kernels/Adam.ts';
@@ -131,7 +137,9 @@ export class GpuTrainer {
     this.fault = fault ?? null;
     // The host copy has the CPU engine's storage, and so do the GPU's buffers: a compact layer's
     // hold its synapses only (in the host's order), a dense one's [inputs][outputs] with a mask.
-    this.reference = new Trainer(config, { precision: 'f32', ...trainerOptions });
+    // Rewired layers stay dense here: the host rewires the GPU's read-back dense arrays.
+    const structure = initialStructure(config).map((s, l) => (config.network.layers[l]!.rewiring ? null : s));
+    this.reference = new Trainer(config, { precision: 'f32', structure, ...trainerOptions });
     if (state) this.reference.importState(state);
     void ctx.lost.then((trouble) => {
       this.lost = trouble.kind === 'lost' ? `${trouble.reason}: ${trouble.message}` : trouble.message;
@@ -263,7 +271,10 @@ export class GpuTrainer {
           : []),
       ]),
     );
-    const host = new Map<number, { weights: Float32Array; gradWeights: Float32Array; regrown: number[] }>();
+    const host = new Map<
+      number,
+      { weights: Float32Array; gradWeights: Float32Array; regrown: number[]; pruned: number[] }
+    >();
     let k = 0;
     for (const l of rewired) {
       const weights = arrays[k++]!;
@@ -271,6 +282,7 @@ export class GpuTrainer {
         weights,
         gradWeights: gradientRegrowth(l) ? arrays[k++]! : new Float32Array(0),
         regrown: [],
+        pruned: [],
       });
     }
     t.rewireLayers(
@@ -278,8 +290,9 @@ export class GpuTrainer {
       (l) => {
         const cpu = t.net.synapses[l]!;
         const { weights, gradWeights } = host.get(l)!;
-        // The CPU delays are stale (the GPU's are current), but only regrown synapses' delays are
-        // written here, and those are uploaded below.
+        // The CPU delays are stale (the GPU's are current), but only pruned and regrown synapses'
+        // delays are written here (their birth delays), and those are uploaded below.
+
         return {
           inputs: cpu.inputs,
           outputs: cpu.outputs,
@@ -289,6 +302,7 @@ export class GpuTrainer {
           mask: cpu.mask,
         };
       },
+      (l, q) => host.get(l)!.pruned.push(q),
       (l, q) => host.get(l)!.regrown.push(q),
     );
     const queue = this.ctx.device.queue;
@@ -296,13 +310,15 @@ export class GpuTrainer {
       const layer = this.layers[l]!;
       const cpu = t.net.synapses[l]!;
       const mask = cpu.mask!;
-      const { weights, regrown } = host.get(l)!;
+      const { weights, regrown, pruned } = host.get(l)!;
       // The constraint the CPU applies after rewiring: dormant synapses hold weight 0.
       for (let q = 0; q < mask.length; q++) if (mask[q] === 0) weights[q] = 0;
       queue.writeBuffer(layer.weights, 0, weights);
       layer.maskGradients!.update(mask);
       layer.active?.update(mask, weights, layer.inputs, layer.size);
-      for (const q of regrown) {
+      // Pruned synapses go back to their birth delays and regrown ones start there, both with
+      // cleared moments (a synapse pruned and regrown in one step is in both lists).
+      for (const q of [...pruned, ...regrown]) {
         queue.writeBuffer(layer.delays, q * 4, Float32Array.of(cpu.delays[q]!));
         layer.adamWeights?.clearAt(q);
         layer.adamDelays?.clearAt(q);
