@@ -7,6 +7,16 @@ async function activeCounts(page: Page): Promise<number[]> {
   return (attr ?? '').split(' ').map(Number);
 }
 
+/**
+ * One look at the views while training: the counts must still be `start`; returns the line's
+ * text and whether it reports a regrown synapse since the run was opened.
+ */
+async function watchStructure(page: Page, start: number[]): Promise<{ text: string; regrown: boolean }> {
+  expect(await activeCounts(page)).toEqual(start);
+  const text = (await page.getByTestId('active-synapses').textContent()) ?? '';
+  return { text, regrown: /[1-9]\d* regrown since opened/.test(text) };
+}
+
 test('a rewired (sparse) network trains; its active-synapse count stays fixed while synapses are pruned and regrown', async ({
   page,
 }) => {
@@ -26,10 +36,9 @@ test('a rewired (sparse) network trains; its active-synapse count stays fixed wh
   await expect
     .poll(
       async () => {
-        expect(await activeCounts(page)).toEqual(start);
-        const text = (await page.getByTestId('active-synapses').textContent()) ?? '';
-        seen.add(text);
-        if (/[1-9]\d* regrown since opened/.test(text)) regrowth = true;
+        const look = await watchStructure(page, start);
+        seen.add(look.text);
+        regrowth ||= look.regrown;
         return Number(await page.getByTestId('step-count').textContent());
       },
       { timeout: 90_000 },
@@ -94,13 +103,8 @@ test('a compact rewired layer (93.75 % sparse, RigL) trains on 2 Workers; its co
   let regrowth = false;
   await expect
     .poll(
-      async () => {
-        expect(await activeCounts(page)).toEqual(start);
-        const text = (await page.getByTestId('active-synapses').textContent()) ?? '';
-        if (/[1-9]\d* regrown since opened/.test(text)) regrowth = true;
-        // Until a synapse has regrown (at this sparsity the net barely spikes: it takes a while).
-        return regrowth;
-      },
+      // Until a synapse has regrown (at this sparsity the net barely spikes: it takes a while).
+      async () => (regrowth ||= (await watchStructure(page, start)).regrown),
       { timeout: 90_000 },
     )
     .toBe(true);
