@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { copyParameters, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.ts';
-import type { ExperimentConfig } from './experiment.ts';
+import { validateExperiment, type ExperimentConfig } from './experiment.ts';
 import { preset } from './presets.ts';
 import { setParameters, trainEpochs } from './runLoop.ts';
 import { denseLayerState, Trainer } from './trainer.ts';
@@ -47,6 +47,32 @@ describe('compact storage of sparse layers', () => {
     expect(rewired.synapseIndex?.length).toBe(320);
     expect(rewired.structureChanges).toBe(true);
     expect(new Trainer(sparse(1 / 8, true)).net.synapses[0]!.synapseIndex).toBeNull();
+  });
+
+  it("storage 'compact' keeps only the existing synapses at any sparsity, and trains as dense storage does", async () => {
+    const quarter = sparse(1 / 4);
+    quarter.network.layers[0]!.storage = 'compact';
+    const compact = new Trainer(validateExperiment(JSON.parse(JSON.stringify(quarter))), {
+      precision: 'f64',
+    });
+    expect(compact.net.synapses[0]!.synapseIndex?.length).toBe(1280);
+    const dense = new Trainer(sparse(1 / 4), { precision: 'f64' });
+    expect(dense.net.synapses[0]!.synapseIndex).toBeNull();
+    const a = await trainEpochs(compact, 1);
+    const b = await trainEpochs(dense, 1);
+    // The sparse loops and the dense ones add the same terms in other orders.
+    expect(a[0]!.trainLoss).toBeCloseTo(b[0]!.trainLoss, 10);
+    const weights = compact.net.synapses[0]!.toDense(compact.net.synapses[0]!.weights);
+    weights.forEach((w, q) => expect(w).toBeCloseTo(dense.net.synapses[0]!.weights[q]!, 10));
+    expect(() =>
+      validateExperiment({
+        ...quarter,
+        network: {
+          ...quarter.network,
+          layers: [{ ...quarter.network.layers[0], storage: 'sparse' }, quarter.network.layers[1]],
+        },
+      }),
+    ).toThrow(/storage: expected one of auto, compact/);
   });
 
   it('holds the same synapses and starting values as dense storage of the same seed', () => {

@@ -30,11 +30,12 @@ export function activeSynapseCount(possible: number, connectivity: number): numb
 /**
  * Whether layer l of a config stores its synapses compactly (DelayLayer's synapseIndex): a
  * sparse layer (fixed or rewired) in a BPTT run (EventProp's exact layers read dense arrays),
- * sparse enough for the sparse path (storesCompactly).
+ * sparse enough for the sparse path (storesCompactly) or asking for it (`storage: 'compact'`).
  */
 export function compactLayer(config: ExperimentConfig, l: number): boolean {
   const layer = config.network.layers[l]!;
   if (layer.connectivity >= 1 || config.training.method === 'eventprop') return false;
+  if (layer.storage === 'compact') return true;
   const fanIn = l === 0 ? config.network.inputs : config.network.layers[l - 1]!.size;
   const possible = fanIn * layer.size;
   return storesCompactly(activeSynapseCount(possible, layer.connectivity), possible, false);

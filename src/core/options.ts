@@ -1,5 +1,5 @@
 import type { EncoderConfig } from './data/encoders.ts';
-import type { DelayInit, EventPropLoss, TaskConfig, WeightInit } from './experiment/types.ts';
+import type { DelayInit, EventPropLoss, LayerConfig, TaskConfig, WeightInit } from './experiment/types.ts';
 import type { RewiringConfig } from './structure/rewiring.ts';
 import type { LifConfig } from './neurons/lif.ts';
 import type { RefractoryKernel, SrmConfig } from './neurons/srm.ts';
@@ -212,6 +212,19 @@ export const REGROWTHS = [
     help: 'The dormant synapses whose loss gradient is largest in magnitude regrow: they would have helped most.',
   },
 ] as const satisfies readonly Option<RewiringConfig['regrowth']>[];
+
+export const LAYER_STORAGES = [
+  {
+    value: 'auto',
+    label: 'automatic',
+    help: 'Only the existing synapses are stored from 93.75 % sparsity, where the sparse loops are also the faster ones; denser layers are stored whole with a mask.',
+  },
+  {
+    value: 'compact',
+    label: 'existing synapses only',
+    help: 'Memory follows the existing synapses at any sparsity, at the cost of the slower sparse loops below 93.75 %.',
+  },
+] as const satisfies readonly Option<NonNullable<LayerConfig['storage']>>[];
 
 export const READOUTS = [
   {

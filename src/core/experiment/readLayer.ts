@@ -2,6 +2,7 @@ import {
   DELAY_INITS,
   DELAY_ROUNDINGS,
   HARDWARE_BACKWARDS,
+  LAYER_STORAGES,
   KERNEL_MODES,
   LIF_RESETS,
   NEURON_MODELS,
@@ -36,6 +37,7 @@ export function readLayer(r: Reader, v: unknown, path: ConfigPath, timeSteps: nu
       o['rewiring'] === undefined || o['rewiring'] === null
         ? null
         : readRewiring(r, o['rewiring'], [...path, 'rewiring']),
+    ...(o['storage'] === undefined ? {} : { storage: r.oneOf(o, 'storage', path, LAYER_STORAGES) }),
   };
   if (layer.rewiring && layer.connectivity >= 1)
     r.report(

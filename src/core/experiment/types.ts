@@ -48,6 +48,13 @@ export interface LayerConfig {
    * their number stays fixed at `connectivity`. Added after version 1 shipped: absent = null.
    */
   rewiring: RewiringConfig | null;
+  /**
+   * How a sparse layer stores its synapses: 'auto' (absent) keeps only the existing ones from
+   * 93.75 % sparsity, where the sparse loops are the faster ones too, and a dense array with a
+   * mask below; 'compact' keeps only the existing ones at any sparsity (memory follows them, the
+   * sparse loops run). Added after version 1 shipped.
+   */
+  storage?: 'auto' | 'compact';
 }
 
 export type TaskConfig =
