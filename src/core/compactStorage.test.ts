@@ -182,6 +182,34 @@ describe('compact storage of sparse layers', () => {
     expect(resumed.net.synapses[0]!.dormantGradWeights!.length).toBe(5120);
   });
 
+  it('resumes a rewired run saved before compact storage (stored signs, dormant moments) on a compact layer', async () => {
+    const t = new Trainer(sparse(1 / 16, true), { precision: 'f64' });
+    await trainEpochs(t, 1);
+    const now = t.exportState();
+    const layer = t.net.synapses[0]!;
+    const dense = denseLayerState(now.layers[0]!, 5120);
+    // As format 5-6 files held it: a mask, a sign per synapse, and moments left on dormant synapses.
+    const mask = layer.maskBytes()!;
+    const signs = Int8Array.from({ length: 5120 }, (_, q) => (q % 3 === 0 ? -1 : 1));
+    layer.synapseIndex!.forEach((q, e) => (signs[q] = layer.weights[e]! < 0 ? -1 : 1));
+    const dormant = mask.indexOf(0);
+    dense.adamWeights!.m[dormant] = 0.25;
+    const legacy = {
+      ...now,
+      layers: [{ ...dense, structure: { mask, signs, rng: now.layers[0]!.structure!.rng } }, now.layers[1]!],
+    };
+    const resumed = new Trainer(sparse(1 / 16, true), { precision: 'f64' });
+    resumed.importState(legacy);
+    expect(Array.from(resumed.net.synapses[0]!.synapseIndex!)).toEqual(Array.from(layer.synapseIndex!));
+    await trainEpochs(resumed, 1);
+    // Its synapses keep the stored signs as it rewires.
+    const after = resumed.net.synapses[0]!;
+    after.synapseIndex!.forEach((q, e) => {
+      if (after.weights[e] !== 0) expect(Math.sign(after.weights[e]!)).toBe(signs[q]);
+    });
+    expect(resumed.exportState().layers[0]!.structure!.signs).toEqual(signs);
+  });
+
   it('a saved state moves between compact and dense storage either way, and each goes on alike', async () => {
     const fromCompact = new Trainer(sparse(1 / 16), { precision: 'f64' });
     const fromDense = new Trainer(sparse(1 / 16), { precision: 'f64', structure: [] });

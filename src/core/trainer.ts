@@ -334,7 +334,7 @@ export class Trainer {
         throw new RangeError(`${what}: saved ${from.length} values, the network has ${into.length}`);
       into.set(from);
     };
-    const adam = (what: string, a: AdamState | null, saved: AdamSnapshot | null) => {
+    const adam = (what: string, a: AdamState | null, saved: AdamSnapshot | null, dormantMoments = false) => {
       if ((a === null) !== (saved === null))
         throw new RangeError(`${what}: the saved state and the config disagree on what trains`);
       if (a && saved) {
@@ -343,7 +343,7 @@ export class Trainer {
           ['v', a.v, saved.v],
         ] as const) {
           try {
-            a.setDense(moment, from);
+            a.setDense(moment, from, dormantMoments);
           } catch (e) {
             throw new RangeError(`${what} ${name}: ${e instanceof Error ? e.message : String(e)}`, {
               cause: e,
@@ -381,8 +381,10 @@ export class Trainer {
       const saved = denseLayerState(given, layer.possibleSynapses);
       layer.setFromDense(layer.weights, saved.weights, `layer ${l} weights`, true);
       layer.setFromDense(layer.delays, saved.delays, `layer ${l} delays`, false);
-      adam(`layer ${l} weight optimiser`, this.weightStates[l]!, saved.adamWeights);
-      adam(`layer ${l} delay optimiser`, this.delayStates[l]!, saved.adamDelays);
+      // A rewired layer saved before 2026-12-03 kept dormant synapses' moments (cleared when they
+      // regrew); a compact layer has no place for them, and needs none.
+      adam(`layer ${l} weight optimiser`, this.weightStates[l]!, saved.adamWeights, rewiring !== null);
+      adam(`layer ${l} delay optimiser`, this.delayStates[l]!, saved.adamDelays, rewiring !== null);
     });
     this.step = state.step;
     this.epoch = state.epoch;

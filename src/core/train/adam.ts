@@ -64,9 +64,10 @@ export class AdamState {
 
   /**
    * Sets a moment from one over every parameter (a saved state); throws when it is not 0 where
-   * no moment is kept (a state this optimiser could not have produced).
+   * no moment is kept (a state this optimiser could not have produced), unless `dropOthers`
+   * (moments of synapses that have none here and need none: a rewired layer's dormant ones).
    */
-  setDense(moment: Float64Array, from: ArrayLike<number>): void {
+  setDense(moment: Float64Array, from: ArrayLike<number>, dropOthers = false): void {
     if (from.length !== this.size)
       throw new RangeError(`saved ${from.length} values, the network has ${this.size}`);
     if (!this.indices) {
@@ -79,6 +80,7 @@ export class AdamState {
       moment[k] = from[q]!;
       if (from[q] !== 0) kept--;
     });
-    if (kept !== 0) throw new RangeError(`${kept} saved moments belong to synapses the mask leaves out`);
+    if (kept !== 0 && !dropOthers)
+      throw new RangeError(`${kept} saved moments belong to synapses the mask leaves out`);
   }
 }
