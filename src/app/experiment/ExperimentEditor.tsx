@@ -5,6 +5,7 @@ import {
   EVENTPROP_LOSSES,
   EVENTPROP_SIMULATIONS,
   KERNEL_MODES,
+  LAYER_STORAGES,
   NEURON_MODELS,
   optionFor,
   SIGMA_SCHEDULES,
@@ -27,8 +28,10 @@ import {
   setActiveFraction,
   setEventPropLoss,
   setNeuronModel,
+  setStorage,
   setStructure,
   STRUCTURES,
+  storageOf,
   structureOf,
   setTrainedParameters,
   setTrainingMethod,
@@ -207,6 +210,14 @@ function NetworkSection({ config, edit }: { config: ExperimentConfig; edit: Edit
         configPath={layersField('connectivity')}
         value={config.network.layers[0]!.connectivity}
         onCommit={(v) => v !== null && edit((d) => setActiveFraction(d, v))}
+      />
+      <SelectField
+        label="Storage"
+        testId="storage"
+        configPath={layersField('storage')}
+        value={storageOf(config)}
+        options={LAYER_STORAGES}
+        onChange={(storage) => edit((d) => setStorage(d, storage))}
       />
       <NumberField
         label="Time steps"

@@ -9,13 +9,29 @@ import {
   setHiddenSizes,
   setEventPropLoss,
   setNeuronModel,
+  setStorage,
   setTrainedParameters,
   setTrainingMethod,
   setWeightInitKind,
+  storageOf,
   trainedParameters,
 } from './edits.ts';
+import { decodeShareLink, encodeShareLink } from '../../core/shareLink.ts';
 
 describe('experiment edits', () => {
+  it("storage: 'compact' on every layer travels in a share link; 'auto' is the field left out", () => {
+    const c = preset('yinyang-rewired')!;
+    expect(storageOf(c)).toBe('auto');
+    setStorage(c, 'compact');
+    expect(c.network.layers.map((l) => l.storage)).toEqual(['compact', 'compact']);
+    const opened = decodeShareLink(encodeShareLink(c));
+    expect(opened.ignored).toEqual([]);
+    expect(storageOf(opened.config)).toBe('compact');
+    setStorage(c, 'auto');
+    expect(c.network.layers.every((l) => !('storage' in l))).toBe(true);
+    expect(validateExperiment(JSON.parse(JSON.stringify(c)))).toEqual(c);
+  });
+
   it('hidden sizes: parse, add and remove layers; the output layer stays', () => {
     expect(parseSizes('128, 64')).toEqual([128, 64]);
     expect(parseSizes('')).toEqual([]);

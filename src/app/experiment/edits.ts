@@ -206,6 +206,19 @@ export function setStructure(draft: ExperimentConfig, structure: Structure): voi
   }
 }
 
+/** How the sparse layers store their synapses (the first layer's choice; 'auto' when absent). */
+export function storageOf(config: ExperimentConfig): NonNullable<LayerConfig['storage']> {
+  return config.network.layers[0]?.storage ?? 'auto';
+}
+
+/** Sets every layer's storage ('auto' removes the field, as configs without it have always meant). */
+export function setStorage(draft: ExperimentConfig, storage: NonNullable<LayerConfig['storage']>): void {
+  for (const l of draft.network.layers) {
+    if (storage === 'auto') delete l.storage;
+    else l.storage = storage;
+  }
+}
+
 /** The active fraction of every layer (the editor sets one share for all layers). */
 export function setActiveFraction(draft: ExperimentConfig, fraction: number): void {
   for (const l of draft.network.layers) l.connectivity = fraction;
