@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { copyParameters, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { validateExperiment, type ExperimentConfig } from './experiment.ts';
+import { applyModel, decodeModel, encodeModel, modelFromTrainer } from './modelFile.ts';
 import { preset } from './presets.ts';
 import { setParameters, trainEpochs } from './runLoop.ts';
 import { denseLayerState, Trainer } from './trainer.ts';
@@ -208,6 +209,24 @@ describe('compact storage of sparse layers', () => {
       if (after.weights[e] !== 0) expect(Math.sign(after.weights[e]!)).toBe(signs[q]);
     });
     expect(resumed.exportState().layers[0]!.structure!.signs).toEqual(signs);
+  });
+
+  it('a model file of a compact rewired run loads into a fresh trainer, which takes its synapses', async () => {
+    const t = new Trainer(sparse(1 / 16, true), { precision: 'f64' });
+    await trainEpochs(t, 2);
+    expect(t.regrownSoFar[0]).toBeGreaterThan(0);
+    const text = encodeModel(modelFromTrainer(t, { dataset: null }));
+    const fresh = new Trainer(sparse(1 / 16, true), { precision: 'f64' });
+    expect(Array.from(fresh.net.synapses[0]!.synapseIndex!)).not.toEqual(
+      Array.from(t.net.synapses[0]!.synapseIndex!),
+    );
+    applyModel(fresh, decodeModel(text, 'model.json'));
+    // The trained structure: every nonzero weight in place (regrown synapses at weight 0 may sit elsewhere).
+    const want = t.net.synapses[0]!.toDense(t.net.synapses[0]!.weights);
+    expect(Array.from(fresh.net.synapses[0]!.toDense(fresh.net.synapses[0]!.weights))).toEqual(
+      Array.from(want),
+    );
+    expect(fresh.evaluate(fresh.data.test).accuracy).toBe(t.evaluate(t.data.test).accuracy);
   });
 
   it('a saved state moves between compact and dense storage either way, and each goes on alike', async () => {

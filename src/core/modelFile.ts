@@ -1,6 +1,7 @@
 // Why this file is over 400 lines: the model file's format, its strict decoder (every field of an
 // untrusted file checked, with a message naming it) and its two-way mapping to a trainer belong
 // together, and a version bump touches all three.
+import { synapsesOfWeights } from './network.ts';
 import {
   ConfigError,
   describe,
@@ -252,7 +253,15 @@ export function applyModel(trainer: Trainer, model: Model): void {
         `layer ${l} of the model has delay ${layer.delays[bad]} (synapse ${bad}), outside this experiment's [${range.min}, ${range.max}] time steps`,
       );
     }
-    const index = trainer.net.synapses[l]!.synapseIndex;
+    const synapses = trainer.net.synapses[l]!;
+    // A rewired layer takes the model's structure (checked here, set below with the values).
+    const index = synapses.structureChanges
+      ? synapsesOfWeights(layer.weights, synapses.activeSynapses)
+      : synapses.synapseIndex;
+    if (synapses.structureChanges && !index)
+      throw new ModelShapeError(
+        `layer ${l} of the model has more nonzero weights than this experiment's ${synapses.activeSynapses} active synapses`,
+      );
     const outside = index ? weightsOutside(layer.weights, index) : 0;
     if (outside > 0) {
       throw new ModelShapeError(
@@ -263,6 +272,8 @@ export function applyModel(trainer: Trainer, model: Model): void {
   // Only after every check, so a refused model leaves the trainer as it was.
   model.layers.forEach((layer, l) => {
     const synapses = trainer.net.synapses[l]!;
+    if (synapses.structureChanges)
+      synapses.synapseIndex!.set(synapsesOfWeights(layer.weights, synapses.activeSynapses)!);
     synapses.setFromDense(synapses.weights, layer.weights, `layer ${l} weights`, true);
     synapses.setFromDense(synapses.delays, layer.delays, `layer ${l} delays`, false);
     synapses.sigma = layer.sigma;

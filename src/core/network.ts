@@ -41,6 +41,20 @@ export function compactLayer(config: ExperimentConfig, l: number): boolean {
   return storesCompactly(activeSynapseCount(possible, layer.connectivity), possible, false);
 }
 
+/**
+ * The `count` synapses a rewired compact layer takes for dense weights (a model file, an older
+ * checkpoint's best copy: they list no synapses): those of nonzero weight, filled up with the
+ * lowest-index others (weight 0: they add nothing). Null when more than `count` are nonzero.
+ */
+export function synapsesOfWeights(weights: ArrayLike<number>, count: number): Int32Array | null {
+  const kept: number[] = [];
+  for (let q = 0; q < weights.length; q++) if (weights[q] !== 0) kept.push(q);
+  if (kept.length > count) return null;
+  const taken = new Set(kept);
+  for (let q = 0; kept.length < count; q++) if (!taken.has(q)) kept.push(q);
+  return Int32Array.from(kept).sort();
+}
+
 /** The indices of the synapses a mask keeps, ascending. */
 export function maskIndices(mask: Uint8Array): Int32Array {
   let count = 0;

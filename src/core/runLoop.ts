@@ -1,5 +1,6 @@
 import { copyParameters, denseParameters, type BestParameters, type Checkpoint } from './checkpoint.ts';
 import { CpuEngine, EngineLostError, type Engine } from './engine.ts';
+import { synapsesOfWeights } from './network.ts';
 import type { RunEvent, RunLoopOptions, SplitName } from './runEvents.ts';
 import type { RngState } from './rng.ts';
 import type { EpochRecord } from './runRecord.ts';
@@ -500,11 +501,7 @@ export function setParameters(model: Trainer, layers: BestParameters['layers']):
   });
 }
 
-/**
- * The `count` synapses a rewired layer takes for parameters `p`: theirs when compact, else (a
- * dense copy, which has no list) those of nonzero weight, filled up with the lowest-index others
- * (weight 0: they add nothing).
- */
+/** The `count` synapses a rewired layer takes for parameters `p`: theirs when compact, else synapsesOfWeights. */
 function structureFor(p: BestParameters['layers'][number], count: number, l: number): Int32Array {
   if (p.synapses) {
     if (p.synapses.length !== count)
@@ -513,15 +510,12 @@ function structureFor(p: BestParameters['layers'][number], count: number, l: num
       );
     return p.synapses;
   }
-  const kept: number[] = [];
-  p.weights.forEach((w, q) => w !== 0 && kept.push(q));
-  if (kept.length > count)
+  const synapses = synapsesOfWeights(p.weights, count);
+  if (!synapses)
     throw new RangeError(
-      `layer ${l}: the parameters have ${kept.length} nonzero weights, the layer ${count} synapses`,
+      `layer ${l}: the parameters have more nonzero weights than the layer's ${count} synapses`,
     );
-  const taken = new Set(kept);
-  for (let q = 0; kept.length < count; q++) if (!taken.has(q)) kept.push(q);
-  return Int32Array.from(kept).sort();
+  return synapses;
 }
 
 /**
