@@ -8,7 +8,7 @@ import {
 import { experimentKey, groupBySeed, summariseRun, type RunRow } from '../core/analysis/runReport.ts';
 import { histogram } from '../core/analysis/histogram.ts';
 import { runsCsv } from '../core/analysis/runsCsv.ts';
-import { decodeCheckpoint } from '../core/checkpoint.ts';
+import { decodeCheckpoint, existingDelays } from '../core/checkpoint.ts';
 import { delayRange } from '../core/synapses/kernels.ts';
 import type { RunEntry } from '../storage/runStore.ts';
 import { useApp } from '../store/index.ts';
@@ -25,8 +25,11 @@ async function delayShares(run: RunEntry): Promise<ComparedRun['delays']> {
   const stored = await runStore.load(run.id);
   if (!stored) return null;
   const checkpoint = decodeCheckpoint(stored.checkpoint, `run '${run.name}'`);
-  const delays = checkpoint.state.layers[0]?.delays;
-  const taps = run.config.network.layers[0]?.kernel.maxDelay;
+  const saved = checkpoint.state.layers[0];
+  const first = run.config.network.layers[0];
+  // Absent synapses have no delay to show.
+  const delays = saved && first ? existingDelays(saved, first.connectivity) : undefined;
+  const taps = first?.kernel.maxDelay;
   if (!delays || taps === undefined || delays.length === 0) return null;
   const { min, max } = delayRange(taps);
   const bins = Math.min(MAX_DELAY_BINS, Math.max(1, Math.round(max - min)));

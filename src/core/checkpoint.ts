@@ -141,6 +141,17 @@ function putSynapseArrays(
     else arrays[name] = narrowest(values);
 }
 
+/**
+ * The delays of a saved layer's existing synapses: a compact layer's own, a rewired one's under
+ * its mask, a fixed-mask dense one's where the weight is not 0 (its mask is not saved; a weight
+ * of exactly 0 is rare but hides an existing synapse too), or every synapse's.
+ */
+export function existingDelays(layer: LayerState, connectivity: number): Float64Array {
+  if (layer.synapses || connectivity >= 1) return layer.delays;
+  const mask = layer.structure?.mask;
+  return layer.delays.filter((_, q) => (mask ? mask[q] !== 0 : layer.weights[q] !== 0));
+}
+
 /** Possible synapses of layer i of a config (inputs x outputs). */
 export function possibleOf(config: ExperimentConfig, i: number): number {
   const layers = config.network.layers;

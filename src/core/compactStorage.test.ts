@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { copyParameters, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.ts';
+import { outputFieldMoransI } from './analysis/fieldStatistics.ts';
+import {
+  copyParameters,
+  existingDelays,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  type Checkpoint,
+} from './checkpoint.ts';
 import { validateExperiment, type ExperimentConfig } from './experiment.ts';
 import { applyModel, decodeModel, encodeModel, modelFromTrainer } from './modelFile.ts';
 import { preset } from './presets.ts';
@@ -308,6 +315,26 @@ describe('compact storage of sparse layers', () => {
     const other = new Trainer(sparse(1 / 16), { precision: 'f64' });
     setParameters(other, best);
     expect(Array.from(other.net.synapses[0]!.weights)).toEqual(Array.from(later));
+  });
+
+  it("receptive-field statistics read a compact layer's saved state as its dense form", async () => {
+    const t = new Trainer(sparse(1 / 16), { precision: 'f64' });
+    await trainEpochs(t, 1);
+    const options = { permutations: 20, seed: 1 };
+    const fromState = outputFieldMoransI(t.config, t.exportState(), options);
+    expect(fromState).toEqual(outputFieldMoransI(t.config, { layers: t.net.denseParameters() }, options));
+    expect(fromState.some((v) => v !== null)).toBe(true);
+  });
+
+  it("a saved layer's existing delays: a compact layer's, a rewired one's under its mask, a fixed dense one's by weight", () => {
+    const compact = new Trainer(sparse(1 / 16)).exportState().layers[0]!;
+    expect(existingDelays(compact, 1 / 16)).toHaveLength(320);
+    const fixedDense = new Trainer(sparse(1 / 8)).exportState().layers[0]!;
+    expect(existingDelays(fixedDense, 1 / 8)).toHaveLength(640);
+    const rewiredDense = new Trainer(sparse(1 / 8, true)).exportState().layers[0]!;
+    expect(rewiredDense.structure!.mask).toBeDefined();
+    expect(existingDelays(rewiredDense, 1 / 8)).toHaveLength(640);
+    expect(existingDelays(new Trainer(sparse(1)).exportState().layers[0]!, 1)).toHaveLength(5120);
   });
 
   it('exports every possible synapse to dense consumers, absent ones at weight 0', () => {

@@ -3,7 +3,9 @@ import { confusionMatrix, confusionStride, silentCounts } from '../core/analysis
 import { maxMoransIOverRowPermutations } from '../core/analysis/moransI.ts';
 import { hiddenField, outputField } from '../core/analysis/receptiveFields.ts';
 import { gatherBatch, type SpikeDataset } from '../core/data/tasks.ts';
+import type { DelayLayer } from '../core/synapses/delayLayer.ts';
 import { delayRange } from '../core/synapses/kernels.ts';
+import type { RealArray } from '../core/tensor.ts';
 import type { Trainer } from '../core/trainer.ts';
 import { firstSpikeSteps } from '../core/train/losses.ts';
 import {
@@ -57,7 +59,10 @@ function delayHistograms(trainer: Trainer): HistogramRecord[] {
   return trainer.net.synapses.map((syn, l) => {
     const range = delayRange(layers[l]!.kernel.maxDelay);
     const hi = Math.max(range.min + 1, range.max);
-    return { name: layerName(l, layers.length), ...histogram(syn.delays, HISTOGRAM_BINS, range.min, hi) };
+    return {
+      name: layerName(l, layers.length),
+      ...histogram(existing(syn, syn.delays), HISTOGRAM_BINS, range.min, hi),
+    };
   });
 }
 
@@ -71,8 +76,17 @@ function weightHistograms(trainer: Trainer): HistogramRecord[] {
       if (Number.isFinite(w) && w > m) m = w;
     }
     const hi = m > 0 ? m : 1;
-    return { name: layerName(l, layers.length), ...histogram(syn.weights, HISTOGRAM_BINS, -hi, hi) };
+    return {
+      name: layerName(l, layers.length),
+      ...histogram(existing(syn, syn.weights), HISTOGRAM_BINS, -hi, hi),
+    };
   });
+}
+
+/** A layer's values of its existing synapses only (a masked dense layer's absent ones left out). */
+function existing(syn: DelayLayer, values: RealArray): ArrayLike<number> {
+  const mask = syn.mask;
+  return mask ? values.filter((_, q) => mask[q] !== 0) : values;
 }
 
 /** Networks with at most this many synapses are drawn synapse by synapse (the toy, patterns, Yin-Yang). */

@@ -12,9 +12,28 @@ import { fullDelaySpan, outputField } from './receptiveFields.ts';
  * untrained ones' with the Mann-Whitney U test.
  */
 
-/** A two-layer network's parameters ([inputs][outputs] per layer; delays in time steps). */
+/**
+ * A two-layer network's parameters ([inputs][outputs] per layer, or a compact layer's values at
+ * its `synapses`, as checkpoints hold them; delays in time steps).
+ */
 export interface TwoLayerParameters {
-  layers: readonly { weights: ArrayLike<number>; delays: ArrayLike<number> }[];
+  layers: readonly { weights: ArrayLike<number>; delays: ArrayLike<number>; synapses?: Int32Array }[];
+}
+
+/** A layer's parameters over all `possible` synapses (a compact one expanded: absent at weight 0). */
+function denseLayer(
+  p: TwoLayerParameters['layers'][number],
+  possible: number,
+): { weights: ArrayLike<number>; delays: ArrayLike<number> } {
+  const index = p.synapses;
+  if (!index) return p;
+  const weights = new Float64Array(possible);
+  const delays = new Float64Array(possible);
+  index.forEach((q, e) => {
+    weights[q] = p.weights[e]!;
+    delays[q] = p.delays[e]!;
+  });
+  return { weights, delays };
 }
 
 export interface FieldOptions {
@@ -51,11 +70,9 @@ export function outputFieldMoransI(
     ExperimentConfig['network']['layers'][number],
     ExperimentConfig['network']['layers'][number],
   ];
-  const [p0, p1] = parameters.layers as [
-    TwoLayerParameters['layers'][number],
-    TwoLayerParameters['layers'][number],
-  ];
   const inputs = config.network.inputs;
+  const p0 = denseLayer(parameters.layers[0]!, inputs * first.size);
+  const p1 = denseLayer(parameters.layers[1]!, first.size * second.size);
   const span = fullDelaySpan(first.kernel.maxDelay, second.kernel.maxDelay);
   return Array.from({ length: second.size }, (_, neuron) => {
     const field = outputField(
