@@ -72,10 +72,10 @@ export function copyParameters(trainer: Trainer): BestParameters['layers'] {
 }
 
 /** Parameters over all `possible` synapses (a compact copy expanded, absent synapses at 0). */
-export function denseParameters(
-  p: LayerParameters,
+export function denseParameters<T extends ArrayLike<number>>(
+  p: { weights: T; delays: T; synapses?: Int32Array },
   possible: number,
-): { weights: Float64Array; delays: Float64Array } {
+): { weights: T | Float64Array; delays: T | Float64Array } {
   const index = p.synapses;
   if (!index) return { weights: p.weights, delays: p.delays };
   const weights = new Float64Array(possible);

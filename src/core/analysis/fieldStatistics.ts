@@ -1,3 +1,4 @@
+import { denseParameters } from '../checkpoint.ts';
 import type { ExperimentConfig } from '../experiment.ts';
 import { mannWhitneyU, type MannWhitneyResult } from './mannWhitney.ts';
 import { maxMoransIOverRowPermutations, type Contiguity } from './moransI.ts';
@@ -18,22 +19,6 @@ import { fullDelaySpan, outputField } from './receptiveFields.ts';
  */
 export interface TwoLayerParameters {
   layers: readonly { weights: ArrayLike<number>; delays: ArrayLike<number>; synapses?: Int32Array }[];
-}
-
-/** A layer's parameters over all `possible` synapses (a compact one expanded: absent at weight 0). */
-function denseLayer(
-  p: TwoLayerParameters['layers'][number],
-  possible: number,
-): { weights: ArrayLike<number>; delays: ArrayLike<number> } {
-  const index = p.synapses;
-  if (!index) return p;
-  const weights = new Float64Array(possible);
-  const delays = new Float64Array(possible);
-  index.forEach((q, e) => {
-    weights[q] = p.weights[e]!;
-    delays[q] = p.delays[e]!;
-  });
-  return { weights, delays };
 }
 
 export interface FieldOptions {
@@ -71,8 +56,8 @@ export function outputFieldMoransI(
     ExperimentConfig['network']['layers'][number],
   ];
   const inputs = config.network.inputs;
-  const p0 = denseLayer(parameters.layers[0]!, inputs * first.size);
-  const p1 = denseLayer(parameters.layers[1]!, first.size * second.size);
+  const p0 = denseParameters(parameters.layers[0]!, inputs * first.size);
+  const p1 = denseParameters(parameters.layers[1]!, first.size * second.size);
   const span = fullDelaySpan(first.kernel.maxDelay, second.kernel.maxDelay);
   return Array.from({ length: second.size }, (_, neuron) => {
     const field = outputField(
