@@ -21,6 +21,7 @@ import {
   birthDelay,
   LayerRewiring,
   permute,
+  type CompactRewiredLayer,
   type RewiredLayer,
   type RewiringEvents,
 } from './structure/rewiring.ts';
@@ -56,6 +57,11 @@ export interface TrainerState {
   order: RngState;
   layers: LayerState[];
 }
+
+/** A rewired layer's arrays for a rewiring step, with its optimiser moments (see rewireLayers). */
+export type HostRewiredLayer = (
+  RewiredLayer | (Omit<RewiredLayer, 'mask'> & { mask: Uint8Array | null }) | CompactRewiredLayer
+) & { moments: { [k: number]: number; length: number }[] };
 
 /** One layer of a TrainerState. */
 export interface LayerState {
@@ -549,65 +555,43 @@ export class Trainer {
    * initialisation and cleared optimiser moments.
    */
   private rewire(lr: number): void {
-    const clear = (l: number, k: number): void => {
-      for (const state of [this.weightStates[l], this.delayStates[l]]) if (state) state.m[k] = state.v[k] = 0;
-    };
-    this.lastRewiring = this.rewiring.map((rewiring, l) => {
-      if (!rewiring) return null;
+    this.rewireLayers(lr, (l) => {
       const layer = this.net.synapses[l]!;
-      if (!layer.synapseIndex) {
-        return rewiring.step(
-          { ...layer, mask: layer.mask! },
-          lr,
-          (q) => clear(l, q),
-          (q) => clear(l, q),
-        );
-      }
-      return rewiring.stepCompact(
-        {
-          inputs: layer.inputs,
-          outputs: layer.outputs,
-          synapses: layer.synapseIndex,
-          weights: layer.weights,
-          delays: layer.delays,
-          dormantGradients: layer.dormantGradWeights,
-        },
-        lr,
-        (e) => clear(l, e),
-        (order) => {
-          for (const state of [this.weightStates[l], this.delayStates[l]])
-            if (state) {
-              permute(state.m, order);
-              permute(state.v, order);
-            }
-        },
-      );
+      const moments = [this.weightStates[l], this.delayStates[l]].flatMap((s) => (s ? [s.m, s.v] : []));
+      return layer.synapseIndex
+        ? {
+            inputs: layer.inputs,
+            outputs: layer.outputs,
+            synapses: layer.synapseIndex,
+            weights: layer.weights,
+            delays: layer.delays,
+            dormantGradients: layer.dormantGradWeights,
+            moments,
+          }
+        : { ...layer, mask: layer.mask!, moments };
     });
-    this.lastRewiring.forEach((e, l) => (this.regrownSoFar[l]! += e?.regrown ?? 0));
   }
 
   /**
-   * The rewiring step on parameters held elsewhere (the GPU engine's read-back weights and
-   * gradients, dense): `layerOf(l)` gives layer l's arrays (its mask must be this trainer's own,
-   * which stays the authoritative one), `onPrune(l, q)` and `onRegrow(l, q)` clear synapse q's
-   * optimiser moments there. Updates lastRewiring and regrownSoFar as a CPU step does.
+   * DEEP R / RigL on every rewired layer, on arrays `layerOf(l)` gives: this trainer's own, or
+   * the GPU engine's read-back ones (its structure, mask or synapse list, is this trainer's,
+   * which stays the authoritative one). A synapse going dormant or regrowing gets its optimiser
+   * moments (`moments`: one array per moment, indexed as the weights are) cleared; a compact
+   * layer's re-sorted entries take theirs along. Updates lastRewiring and regrownSoFar.
    */
-  rewireLayers(
-    lr: number,
-    layerOf: (l: number) => RewiredLayer | (Omit<RewiredLayer, 'mask'> & { mask: Uint8Array | null }),
-    onPrune: (l: number, q: number) => void,
-    onRegrow: (l: number, q: number) => void,
-  ): void {
+  rewireLayers(lr: number, layerOf: (l: number) => HostRewiredLayer): void {
     this.lastRewiring = this.rewiring.map((rewiring, l) => {
       if (!rewiring) return null;
       const layer = layerOf(l);
+      const clear = (k: number): void => {
+        for (const m of layer.moments) m[k] = 0;
+      };
+      if ('synapses' in layer)
+        return rewiring.stepCompact(layer, lr, clear, (order) =>
+          layer.moments.forEach((m) => permute(m, order)),
+        );
       if (!layer.mask) throw new RangeError(`layer ${l} rewires but has no connectivity mask`);
-      return rewiring.step(
-        { ...layer, mask: layer.mask },
-        lr,
-        (q) => onPrune(l, q),
-        (q) => onRegrow(l, q),
-      );
+      return rewiring.step({ ...layer, mask: layer.mask }, lr, clear, clear);
     });
     this.lastRewiring.forEach((e, l) => (this.regrownSoFar[l]! += e?.regrown ?? 0));
   }

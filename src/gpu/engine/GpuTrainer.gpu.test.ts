@@ -215,6 +215,56 @@ describe('GpuTrainer', () => {
     }
   });
 
+  it('rewiring on compact layers (DEEP R at 93.75 %): the same synapse lists as the CPU engine, step by step', async () => {
+    const config = preset('yinyang')!;
+    for (const l of config.network.layers) {
+      l.connectivity = 1 / 16;
+      l.rewiring = { regrowth: 'random', dale: true, l1: 2, temperature: 1e-4 };
+    }
+    const cpu = new Trainer(config, { precision: 'f32' });
+    const gpu = new GpuTrainer(fixture.ctx, config);
+    fixture.ctx.device.pushErrorScope('validation');
+    try {
+      expect(gpu.reference.net.synapses.map((s) => s.synapseIndex?.length)).toEqual([20, 12]);
+      let regrown = 0;
+      for (let s = 0; s < 40; s++) {
+        const batch = Array.from(cpu.data.train.subarray(32 * s, 32 * s + 32));
+        const want = cpu.trainStep(batch);
+        const got = await gpu.trainStep(batch);
+        expect(Math.abs(got - want), `loss at step ${s}`).toBeLessThanOrEqual(1e-3 * (1 + Math.abs(want)));
+        cpu.net.synapses.forEach((syn, l) =>
+          expect(
+            Array.from(gpu.reference.net.synapses[l]!.synapseIndex!),
+            `layer ${l} after step ${s}`,
+          ).toEqual(Array.from(syn.synapseIndex!)),
+        );
+        expect(gpu.reference.lastRewiring).toEqual(cpu.lastRewiring);
+        regrown += cpu.lastRewiring.reduce((n, e) => n + (e?.regrown ?? 0), 0);
+      }
+      expect(regrown, 'some synapses were pruned and regrown').toBeGreaterThan(0);
+      expect((await fixture.ctx.device.popErrorScope())?.message ?? null).toBeNull();
+      const params = await gpu.readParameters();
+      params.forEach((p, l) => {
+        const syn = cpu.net.synapses[l]!;
+        expect(p.weights.length).toBe(syn.weights.length);
+        syn.weights.forEach((w, e) => {
+          expect(Math.abs(p.weights[e]! - w), `layer ${l} weight ${e}`).toBeLessThanOrEqual(1e-3);
+          expect(Math.abs(p.delays[e]! - syn.delays[e]!), `layer ${l} delay ${e}`).toBeLessThanOrEqual(1e-3);
+        });
+      });
+      // The moments moved with their synapses: the GPU's state is the CPU's to float32 drift.
+      const [a, b] = [await gpu.exportState(), cpu.exportState()];
+      b.layers.forEach((layer, l) => {
+        const [m, want] = [a.layers[l]!.adamWeights!.m, layer.adamWeights!.m];
+        want.forEach((x, e) =>
+          expect(Math.abs(m[e]! - x), `layer ${l} moment ${e}`).toBeLessThanOrEqual(1e-4),
+        );
+      });
+    } finally {
+      gpu.destroy();
+    }
+  });
+
   it('exportState / state: a run stopped after 6 steps and rebuilt from its state goes on exactly as one that never stopped', async () => {
     const config = preset('mnist-bench')!;
     config.network.layers[0]!.size = 16;

@@ -137,8 +137,11 @@ export class GpuTrainer {
     this.fault = fault ?? null;
     // The host copy has the CPU engine's storage, and so do the GPU's buffers: a compact layer's
     // hold its synapses only (in the host's order), a dense one's [inputs][outputs] with a mask.
-    // Rewired layers stay dense here: the host rewires the GPU's read-back dense arrays.
-    const structure = initialStructure(config).map((s, l) => (config.network.layers[l]!.rewiring ? null : s));
+    // RigL layers stay dense: ranking every dormant synapse is O(possible synapses) on the GPU
+    // whatever the storage, and the host ranks the read-back dense gradients.
+    const structure = initialStructure(config).map((s, l) =>
+      config.network.layers[l]!.rewiring?.regrowth === 'gradient' ? null : s,
+    );
     this.reference = new Trainer(config, { precision: 'f32', structure, ...trainerOptions });
     if (state) this.reference.importState(state);
     void ctx.lost.then((trouble) => {
@@ -261,64 +264,85 @@ export class GpuTrainer {
   private async rewireOnHost(stepIndex: number): Promise<void> {
     const t = this.reference;
     const rewired = this.config.network.layers.flatMap((cfg, l) => (cfg.rewiring ? [l] : []));
+    const compact = (l: number): boolean => t.net.synapses[l]!.synapseIndex !== null;
     const gradientRegrowth = (l: number): boolean =>
       this.config.network.layers[l]!.rewiring?.regrowth === 'gradient';
-    const arrays = await this.readBuffers(
-      rewired.flatMap((l) => [
-        { label: `layer ${l} weights`, buffer: this.layers[l]!.weights },
-        ...(gradientRegrowth(l)
-          ? [{ label: `layer ${l} gradWeights`, buffer: this.layers[l]!.gradWeights }]
-          : []),
-      ]),
-    );
-    const host = new Map<
-      number,
-      { weights: Float32Array; gradWeights: Float32Array; regrown: number[]; pruned: number[] }
-    >();
+    // A dense layer: its weights (and RigL's gradients). A compact one (DEEP R): weights, delays
+    // and Adam moments, which its re-sorted entries take along.
+    const moments = (l: number): GPUBuffer[] =>
+      [this.layers[l]!.adamWeights, this.layers[l]!.adamDelays].flatMap((a) => (a ? a.moments : []));
+    const wanted = (l: number): { label: string; buffer: GPUBuffer }[] => {
+      const layer = this.layers[l]!;
+      if (compact(l))
+        return [layer.weights, layer.delays, ...moments(l)].map((buffer, k) => ({
+          label: `layer ${l} rewiring state ${k}`,
+          buffer,
+        }));
+      return [
+        { label: `layer ${l} weights`, buffer: layer.weights },
+        ...(gradientRegrowth(l) ? [{ label: `layer ${l} gradWeights`, buffer: layer.gradWeights }] : []),
+      ];
+    };
+    const arrays = await this.readBuffers(rewired.flatMap(wanted));
+    const host = new Map<number, Float32Array[]>();
     let k = 0;
-    for (const l of rewired) {
-      const weights = arrays[k++]!;
-      host.set(l, {
-        weights,
-        gradWeights: gradientRegrowth(l) ? arrays[k++]! : new Float32Array(0),
-        regrown: [],
-        pruned: [],
-      });
-    }
-    t.rewireLayers(
-      t.weightLearningRate(stepIndex),
-      (l) => {
-        const cpu = t.net.synapses[l]!;
-        const { weights, gradWeights } = host.get(l)!;
-        // The CPU delays are stale (the GPU's are current), but only pruned and regrown synapses'
-        // delays are written here (their birth delays), and those are uploaded below.
-
+    for (const l of rewired) host.set(l, arrays.slice(k, (k += wanted(l).length)));
+    const wasActive = new Map(rewired.map((l) => [l, t.net.synapses[l]!.mask?.slice() ?? null]));
+    t.rewireLayers(t.weightLearningRate(stepIndex), (l) => {
+      const cpu = t.net.synapses[l]!;
+      const got = host.get(l)!;
+      if (cpu.synapseIndex) {
+        const [weights, delays, ...rest] = got;
         return {
           inputs: cpu.inputs,
           outputs: cpu.outputs,
-          weights,
-          delays: cpu.delays,
-          gradWeights,
-          mask: cpu.mask,
+          synapses: cpu.synapseIndex,
+          weights: weights!,
+          delays: delays!,
+          dormantGradients: null,
+          moments: rest,
         };
-      },
-      (l, q) => host.get(l)!.pruned.push(q),
-      (l, q) => host.get(l)!.regrown.push(q),
-    );
+      }
+      // The CPU delays are stale (the GPU's are current), but only pruned and regrown synapses'
+      // delays are written (their birth delays), and those are uploaded below; their moments
+      // are cleared on the GPU.
+      return {
+        inputs: cpu.inputs,
+        outputs: cpu.outputs,
+        weights: got[0]!,
+        delays: cpu.delays,
+        gradWeights: gradientRegrowth(l) ? got[1]! : new Float32Array(0),
+        mask: cpu.mask,
+        moments: [],
+      };
+    });
     const queue = this.ctx.device.queue;
     for (const l of rewired) {
       const layer = this.layers[l]!;
       const cpu = t.net.synapses[l]!;
+      const got = host.get(l)!;
+      if (cpu.synapseIndex) {
+        [layer.weights, layer.delays, ...moments(l)].forEach((buffer, m) =>
+          queue.writeBuffer(buffer, 0, got[m]!),
+        );
+        layer.active!.updateFromIndex(cpu.synapseIndex, layer.inputs, layer.size);
+        continue;
+      }
       const mask = cpu.mask!;
-      const { weights, regrown, pruned } = host.get(l)!;
+      const before = wasActive.get(l)!;
+      const weights = got[0]!;
       // The constraint the CPU applies after rewiring: dormant synapses hold weight 0.
       for (let q = 0; q < mask.length; q++) if (mask[q] === 0) weights[q] = 0;
       queue.writeBuffer(layer.weights, 0, weights);
       layer.maskGradients!.update(mask);
       layer.active?.update(mask, weights, layer.inputs, layer.size);
-      // Pruned synapses go back to their birth delays and regrown ones start there, both with
-      // cleared moments (a synapse pruned and regrown in one step is in both lists).
-      for (const q of [...pruned, ...regrown]) {
+      // Pruned synapses (active before, dormant now) go back to their birth delays, and regrown
+      // ones (active now at weight exactly 0: a surviving synapse's theta is positive) start
+      // there, both with cleared moments.
+      for (let q = 0; q < mask.length; q++) {
+        const pruned = before![q] !== 0 && mask[q] === 0;
+        const regrown = mask[q] !== 0 && weights[q] === 0;
+        if (!pruned && !regrown) continue;
         queue.writeBuffer(layer.delays, q * 4, Float32Array.of(cpu.delays[q]!));
         layer.adamWeights?.clearAt(q);
         layer.adamDelays?.clearAt(q);
