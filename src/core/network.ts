@@ -38,7 +38,7 @@ export function compactLayer(config: ExperimentConfig, l: number): boolean {
   if (layer.storage === 'compact') return true;
   const fanIn = l === 0 ? config.network.inputs : config.network.layers[l - 1]!.size;
   const possible = fanIn * layer.size;
-  return storesCompactly(activeSynapseCount(possible, layer.connectivity), possible, false);
+  return storesCompactly(activeSynapseCount(possible, layer.connectivity), possible);
 }
 
 /**
@@ -62,20 +62,6 @@ export function maskIndices(mask: Uint8Array): Int32Array {
   const out = new Int32Array(count);
   for (let q = 0, k = 0; q < mask.length; q++) if (mask[q] !== 0) out[k++] = q;
   return out;
-}
-
-/** A mask with exactly `active` of `possible` synapses set, chosen uniformly (a partial Fisher-Yates). */
-export function randomMask(possible: number, active: number, rng: Rng): Uint8Array {
-  const order = Int32Array.from({ length: possible }, (_, q) => q);
-  const mask = new Uint8Array(possible);
-  for (let k = 0; k < active; k++) {
-    const m = k + rng.int(possible - k);
-    const chosen = order[m]!;
-    order[m] = order[k]!;
-    order[k] = chosen;
-    mask[chosen] = 1;
-  }
-  return mask;
 }
 
 /**

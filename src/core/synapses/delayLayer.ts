@@ -70,12 +70,12 @@ interface SparseState {
 }
 
 /**
- * Whether a layer whose mask keeps `active` of `possible` synapses stores them compactly (see
- * DelayLayer's `synapseIndex`): where its passes take the sparse path anyway (the dense loops
- * need dense arrays), and not when RigL wants the dormant synapses' gradients too.
+ * Whether a layer that keeps `active` of `possible` synapses stores them compactly by default
+ * (see DelayLayer's `synapseIndex`): where its passes take the sparse path anyway (the dense
+ * loops need dense arrays).
  */
-export function storesCompactly(active: number, possible: number, keepDormantGradients: boolean): boolean {
-  return !keepDormantGradients && active <= SPARSE_PATH_FRACTION * possible;
+export function storesCompactly(active: number, possible: number): boolean {
+  return active <= SPARSE_PATH_FRACTION * possible;
 }
 
 /**
@@ -85,8 +85,8 @@ export function storesCompactly(active: number, possible: number, keepDormantGra
  * Storage is dense, `weights[q]` and `delays[q]` (with an optional mask of absent synapses), or
  * compact (`synapseIndex` given): entry e holds synapse synapseIndex[e], ascending, and the
  * parameter and gradient arrays have one entry per active synapse, so memory follows the active
- * synapses, not inputs x outputs. Compact layers always take the sparse path; their structure is
- * fixed for the layer's life.
+ * synapses, not inputs x outputs. Compact layers always take the sparse path; a rewired one's
+ * list is rewritten in place between steps (`structureChanges`).
  *
  * Forward: current[b, t, j] = sum_i sum_k K_ij[k] * s[b, t - k, i]. Only non-zero inputs are
  * visited (binary spikes are sparse), one presynaptic neuron at a time, so the taps of its
@@ -160,7 +160,7 @@ export class DelayLayer {
   ) {
     if (synapseIndex) checkSynapseIndex(synapseIndex, inputs * outputs);
     this.synapseIndex = synapseIndex;
-    this.compactList = synapseIndex ? compactSynapseList(synapseIndex, inputs, outputs) : null;
+    this.compactList = synapseIndex ? synapseListOf(synapseIndex, inputs, outputs, true) : null;
     const n = synapseIndex ? synapseIndex.length : inputs * outputs;
     const take = (given: RealArray | undefined): RealArray => {
       if (given && given.length !== n)
@@ -438,7 +438,7 @@ export class DelayLayer {
     const wantDelay = this.computeDelayGrad && hasDelayGradient(this.kernel.mode);
     if (this.synapseIndex) {
       if (this.structureChanges || !this.compactList)
-        this.compactList = compactSynapseList(this.synapseIndex, this.inputs, this.outputs);
+        this.compactList = synapseListOf(this.synapseIndex, this.inputs, this.outputs, true);
       return { list: this.compactList, taps: this.tapsOf(this.compactList, wantDelay) };
     }
     const mask = this.mask;
@@ -511,7 +511,7 @@ export class DelayLayer {
       if (e < index.length && index[e] === q) e++;
       else dormant[d++] = q;
     }
-    const list = compactSynapseList(dormant, this.inputs, this.outputs);
+    const list = synapseListOf(dormant, this.inputs, this.outputs, true);
     const delays = Float64Array.from(dormant, delayOf);
     const radius = GAUSS_RADIUS_SIGMAS[this.precision];
     const taps = slotTaps(
@@ -909,10 +909,4 @@ function checkSynapseIndex(index: Int32Array, possible: number): void {
         `compact synapse list: entry ${e} is synapse ${q}; indices must ascend within 0..${possible - 1}`,
       );
   }
-}
-
-/** A compact layer's synapse list: its entries in order (parameter index = entry). */
-function compactSynapseList(index: Int32Array, inputs: number, outputs: number): SynapseList {
-  const list = synapseListOf(index, inputs, outputs);
-  return { ...list, index: Int32Array.from(index, (_, e) => e) };
 }

@@ -68,9 +68,15 @@ export function synapseList(
 
 /**
  * The list of the synapses `index` names (indices q = i * outputs + j, ascending): slot s is
- * synapse index[s], so a compact layer's entry e is slot e.
+ * synapse index[s]. Its parameter index per slot is that synapse's q, or with `byEntry` the
+ * slot itself (a compact layer, whose entry e is slot e).
  */
-export function synapseListOf(index: Int32Array, inputs: number, outputs: number): SynapseList {
+export function synapseListOf(
+  index: Int32Array,
+  inputs: number,
+  outputs: number,
+  byEntry = false,
+): SynapseList {
   const start = new Int32Array(inputs + 1);
   const post = new Int32Array(index.length);
   let e = 0;
@@ -80,7 +86,8 @@ export function synapseListOf(index: Int32Array, inputs: number, outputs: number
     for (; e < index.length && index[e]! < end; e++) post[e] = index[e]! - i * outputs;
   }
   start[inputs] = e;
-  return { start, post, index: Int32Array.from(index), count: index.length };
+  const params = byEntry ? Int32Array.from(index, (_, e) => e) : Int32Array.from(index);
+  return { start, post, index: params, count: index.length };
 }
 
 /** Per slot, its forward taps and (when asked) its delay-derivative taps. */
