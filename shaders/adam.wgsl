@@ -3,6 +3,9 @@
 // separate dispatches with their own learning rate. Matches src/core/train/adam.ts.
 
 override CLAMP_DELAYS: bool = false;
+// AMSGrad (PyTorch's amsgrad=True): divide by the largest second moment seen so far, kept in
+// moment2_max (uncorrected, as PyTorch keeps it). Off, moment2_max is a placeholder never touched.
+override AMSGRAD: bool = false;
 override DELAY_MIN: f32 = 0.0;
 override DELAY_MAX: f32 = 0.0;
 
@@ -22,6 +25,7 @@ struct Step {
 @group(0) @binding(2) var<storage, read_write> moment1: array<f32>;
 @group(0) @binding(3) var<storage, read_write> moment2: array<f32>;
 @group(0) @binding(4) var<uniform> step: Step;
+@group(0) @binding(6) var<storage, read_write> moment2_max: array<f32>;
 
 // Parameter q with its moments at entry k.
 fn update(q: u32, k: u32) {
@@ -30,7 +34,12 @@ fn update(q: u32, k: u32) {
   let v = step.beta2 * moment2[k] + (1.0 - step.beta2) * g * g;
   moment1[k] = m;
   moment2[k] = v;
-  var p = params[q] - step.lr * m * step.correction1 / (sqrt(v * step.correction2) + step.epsilon);
+  var v_used = v;
+  if (AMSGRAD) {
+    v_used = max(moment2_max[k], v);
+    moment2_max[k] = v_used;
+  }
+  var p = params[q] - step.lr * m * step.correction1 / (sqrt(v_used * step.correction2) + step.epsilon);
   if (CLAMP_DELAYS) {
     p = clamp(p, DELAY_MIN, DELAY_MAX);
   }

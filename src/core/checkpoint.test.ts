@@ -6,6 +6,7 @@ import { DataFormatError } from './data/types.ts';
 import { preset } from './presets.ts';
 import { RunLoop, trainEpochs } from './runLoop.ts';
 import type { EpochRecord } from './runRecord.ts';
+import type { ExperimentConfig } from './experiment.ts';
 import { Trainer } from './trainer.ts';
 
 function patterns() {
@@ -25,6 +26,28 @@ function checkpointOf(t: Trainer, history: EpochRecord[]): Checkpoint {
     stepLosses: null,
     viewPredictions: null,
   };
+}
+
+/**
+ * Trains a run 4 epochs straight, and another 2 epochs, through an encoded and decoded
+ * checkpoint, and 2 more: the resumed run must end bit for bit where the straight one does.
+ */
+async function resumesBitForBit(
+  config: () => ExperimentConfig,
+): Promise<{ saved: Checkpoint; first: Trainer }> {
+  const straight = new Trainer(config());
+  await trainEpochs(straight, 4);
+  const first = new Trainer(config());
+  const history = await trainEpochs(first, 2);
+  const saved = decodeCheckpoint(encodeCheckpoint(checkpointOf(first, history)), 'ck');
+  const resumed = new Trainer(saved.config);
+  resumed.importState(saved.state);
+  await trainEpochs(resumed, 2);
+  resumed.net.synapses.forEach((s, l) => {
+    expect(Array.from(s.weights)).toEqual(Array.from(straight.net.synapses[l]!.weights));
+    expect(Array.from(s.delays)).toEqual(Array.from(straight.net.synapses[l]!.delays));
+  });
+  return { saved, first };
 }
 
 describe('checkpoints', () => {
@@ -54,24 +77,55 @@ describe('checkpoints', () => {
       c.network.layers[0]!.connectivity = 0.25;
       return c;
     };
-    const straight = new Trainer(masked());
-    await trainEpochs(straight, 4);
-    const first = new Trainer(masked());
-    const history = await trainEpochs(first, 2);
-    const saved = decodeCheckpoint(encodeCheckpoint(checkpointOf(first, history)), 'ck');
+    const { saved, first } = await resumesBitForBit(masked);
     // The saved moments are full-size, zero where the mask leaves synapses out.
     const mask = first.net.synapses[0]!.mask!;
     const moments = saved.state.layers[0]!.adamWeights!.v;
     expect(moments.length).toBe(mask.length);
     expect(moments.every((v, q) => mask[q] !== 0 || v === 0)).toBe(true);
     expect(moments.some((v) => v !== 0)).toBe(true);
-    const resumed = new Trainer(saved.config);
-    resumed.importState(saved.state);
-    await trainEpochs(resumed, 2);
-    resumed.net.synapses.forEach((s, l) => {
-      expect(Array.from(s.weights)).toEqual(Array.from(straight.net.synapses[l]!.weights));
-      expect(Array.from(s.delays)).toEqual(Array.from(straight.net.synapses[l]!.delays));
-    });
+  });
+
+  it('an AMSGrad run (format 8: the maximum second moment saved) resumes bit for bit, dense and compact', async () => {
+    for (const storage of ['auto', 'compact'] as const) {
+      const amsgrad = () => {
+        const c = patterns();
+        c.optimizer.amsgrad = true;
+        c.network.layers[0]!.storage = storage;
+        if (storage === 'compact') c.network.layers[0]!.connectivity = 0.25;
+        return c;
+      };
+      const { saved } = await resumesBitForBit(amsgrad);
+      let aboveV = 0;
+      for (const l of saved.state.layers) {
+        for (const a of [l.adamWeights, l.adamDelays]) {
+          if (!a) continue;
+          expect(a.vMax!.length).toBe(a.v.length);
+          expect(a.vMax!.every((x, q) => x >= a.v[q]!)).toBe(true);
+          aboveV += a.vMax!.filter((x, q) => x > a.v[q]!).length;
+        }
+      }
+      expect(aboveV).toBeGreaterThan(0);
+      // Imported as saved; without it (a plain-Adam or older checkpoint) the maximum is left to
+      // start again from v at the next step.
+      const again = new Trainer(saved.config);
+      again.importState(saved.state);
+      expect(again.exportState().layers.map((l) => l.adamWeights?.vMax)).toEqual(
+        saved.state.layers.map((l) => l.adamWeights?.vMax),
+      );
+      const withoutMax = new Trainer(saved.config);
+      withoutMax.importState({
+        ...saved.state,
+        layers: saved.state.layers.map((l) => ({
+          ...l,
+          adamWeights: l.adamWeights && { m: l.adamWeights.m, v: l.adamWeights.v, step: l.adamWeights.step },
+          adamDelays: l.adamDelays && { m: l.adamDelays.m, v: l.adamDelays.v, step: l.adamDelays.step },
+        })),
+      });
+      expect(withoutMax.exportState().layers.every((l) => !l.adamWeights?.vMax && !l.adamDelays?.vMax)).toBe(
+        true,
+      );
+    }
   });
 
   it('a rewired run (format 5: mask, signs, rewiring generator) resumes bit for bit, its structure included', async () => {

@@ -32,8 +32,11 @@ import {
  * a rewired layer's best copy, taken under an earlier structure, has its own list
  * (`best.<layer>.own`). A rewired layer keeps the seed of its signs and birth delays
  * (`rewiringSeed`) instead of an array of signs; older files' signs are still read and used.
+ * Version 8 adds AMSGrad's running maximum of each optimiser's second moment
+ * (`<layer>.<group>.vMax`, stored as m and v are), only for runs that use AMSGrad; a file
+ * without it resumes with the maximum starting again from v.
  */
-export const CHECKPOINT_VERSION = 7;
+export const CHECKPOINT_VERSION = 8;
 const OLDEST_READABLE_VERSION = 1;
 /** Version 3 added the trailing CRC-32: a checkpoint damaged after writing is refused, not resumed. */
 const CHECKSUM_FROM_VERSION = 3;
@@ -204,6 +207,7 @@ function putCompactLayer(
     if (!a) continue;
     put(`${i}.${group}.m`, a.m);
     put(`${i}.${group}.v`, a.v);
+    if (a.vMax) put(`${i}.${group}.vMax`, a.vMax);
   }
   if (best) {
     const same =
@@ -245,13 +249,14 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     }
     const l = given;
     const compactable: Record<string, ArrayLike<number>> = { [`${i}.weights`]: l.weights };
-    if (l.adamWeights) {
-      compactable[`${i}.adamWeights.m`] = l.adamWeights.m;
-      compactable[`${i}.adamWeights.v`] = l.adamWeights.v;
-    }
-    if (l.adamDelays) {
-      compactable[`${i}.adamDelays.m`] = l.adamDelays.m;
-      compactable[`${i}.adamDelays.v`] = l.adamDelays.v;
+    for (const [group, a] of [
+      ['adamWeights', l.adamWeights],
+      ['adamDelays', l.adamDelays],
+    ] as const) {
+      if (!a) continue;
+      compactable[`${i}.${group}.m`] = a.m;
+      compactable[`${i}.${group}.v`] = a.v;
+      if (a.vMax) compactable[`${i}.${group}.vMax`] = a.vMax;
     }
     const saved = c.best?.layers[i];
     const best = saved ? denseParameters(saved, l.weights.length) : null;
@@ -378,6 +383,10 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
           step: int(step, `layer ${i} ${group} step`),
           m: values(i, `${i}.${group}.m`),
           v: values(i, `${i}.${group}.v`),
+          // Version 8, AMSGrad runs only: stored dense or at the layer's synapses, as m is.
+          ...(version >= 8 && (typeOf(`${i}.${group}.vMax`) ?? typeOf(`${i}.${group}.vMax.active`)) !== null
+            ? { vMax: values(i, `${i}.${group}.vMax`) }
+            : {}),
         };
   const withSynapses = (i: number): { synapses?: Int32Array } => {
     const index = compact[i];

@@ -71,6 +71,7 @@ describe('delay-only presets match the paper', () => {
       });
       expect(c.loss.kind).toBe('spikeTime');
       expect(c.readout).toBe('firstSpike');
+      expect(c.optimizer.amsgrad).toBeUndefined();
     }
     expect(preset('delay-only-mnist')!.task).toMatchObject({ dataset: 'mnist-10k' });
     expect(preset('delay-only-fashion')!.task).toMatchObject({ dataset: 'fashion-mnist' });
@@ -107,6 +108,8 @@ describe('delay-only presets match the paper', () => {
         l.delayInit = { kind: 'uniform', low: 0, high: 4 };
       }
       expected.loss = { kind: 'spikeTime', traceTauSteps: 10, traceKernel: 'alpha', targetSteps: window };
+      expected.readout = 'firstSpikeOrCount';
+      expected.optimizer.amsgrad = true;
       expect(c).toEqual(expected);
     }
   });

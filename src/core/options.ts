@@ -226,6 +226,19 @@ export const LAYER_STORAGES = [
   },
 ] as const satisfies readonly Option<NonNullable<LayerConfig['storage']>>[];
 
+export const ADAM_VARIANTS = [
+  {
+    value: 'adam',
+    label: 'Adam',
+    help: 'Adam with bias correction: each parameter steps by its mean gradient over the root of its mean squared gradient.',
+  },
+  {
+    value: 'amsgrad',
+    label: 'AMSGrad',
+    help: 'Adam dividing by the largest mean squared gradient seen so far, so a parameter’s steps never grow back (PyTorch’s amsgrad; the delay-only authors’ code).',
+  },
+] as const satisfies readonly Option<string>[];
+
 export const READOUTS = [
   {
     value: 'logits',
@@ -241,6 +254,11 @@ export const READOUTS = [
     value: 'firstSpike',
     label: 'first spike',
     help: 'The class whose output spikes first; ties go to the one with more spikes.',
+  },
+  {
+    value: 'firstSpikeOrCount',
+    label: 'first spike, ties by all spikes',
+    help: 'The class whose output spikes first; when several share the first step, the output with the most spikes wins, even one that spiked later (the delay-only authors’ code).',
   },
 ] as const satisfies readonly Option<string>[];
 

@@ -16,7 +16,7 @@ import type { DelayLayer, LayerStorage } from './synapses/delayLayer.ts';
 import { ringBufferCurrent } from './synapses/ringBuffer.ts';
 import { allFinite, type Precision } from './tensor.ts';
 import type { NeuronRecord } from './neurons/types.ts';
-import { AdamState } from './train/adam.ts';
+import { AdamState, mapMoments, type AdamSnapshot } from './train/adam.ts';
 import {
   birthDelay,
   LayerRewiring,
@@ -44,11 +44,7 @@ export class TrainingDivergedError extends Error {
   }
 }
 
-export interface AdamSnapshot {
-  m: Float64Array;
-  v: Float64Array;
-  step: number;
-}
+export type { AdamSnapshot };
 
 /** A trainer's resumable state (see Trainer.exportState). */
 export interface TrainerState {
@@ -87,8 +83,7 @@ export function denseLayerState(saved: LayerState, possible: number): LayerState
     index.forEach((q, e) => (out[q] = values[e]!));
     return out;
   };
-  const moments = (a: AdamSnapshot | null): AdamSnapshot | null =>
-    a ? { m: expand(a.m), v: expand(a.v), step: a.step } : null;
+  const moments = (a: AdamSnapshot | null): AdamSnapshot | null => (a ? mapMoments(a, expand) : null);
   return {
     weights: expand(saved.weights),
     delays: expand(saved.delays),
@@ -109,8 +104,7 @@ export function layerStateFor(saved: LayerState, layer: DelayLayer): LayerState 
   if (saved.synapses && sameSynapses(saved.synapses, index)) return saved;
   const dense = denseLayerState(saved, layer.possibleSynapses);
   const gather = (values: Float64Array): Float64Array => Float64Array.from(index, (q) => values[q]!);
-  const moments = (a: AdamSnapshot | null): AdamSnapshot | null =>
-    a ? { m: gather(a.m), v: gather(a.v), step: a.step } : null;
+  const moments = (a: AdamSnapshot | null): AdamSnapshot | null => (a ? mapMoments(a, gather) : null);
   return {
     synapses: index,
     weights: gather(dense.weights),
@@ -300,9 +294,10 @@ export class Trainer {
   exportState(): TrainerState {
     const adam = (a: AdamState | null, compact: boolean): AdamSnapshot | null =>
       a
-        ? compact
-          ? { m: Float64Array.from(a.m), v: Float64Array.from(a.v), step: a.step }
-          : { m: a.dense(a.m), v: a.dense(a.v), step: a.step }
+        ? mapMoments(
+            { m: a.m, v: a.v, ...(a.vMax ? { vMax: a.vMax } : {}), step: a.step },
+            compact ? (x) => Float64Array.from(x) : (x) => a.dense(x),
+          )
         : null;
     return {
       step: this.step,
@@ -344,9 +339,12 @@ export class Trainer {
       if ((a === null) !== (saved === null))
         throw new RangeError(`${what}: the saved state and the config disagree on what trains`);
       if (a && saved) {
+        // A snapshot without AMSGrad's maximum (plain Adam's, or older) leaves it to start from v.
+        a.vMax = saved.vMax ? new Float64Array(a.m.length) : null;
         for (const [name, moment, from] of [
           ['m', a.m, saved.m],
           ['v', a.v, saved.v],
+          ...(a.vMax && saved.vMax ? [['vMax', a.vMax, saved.vMax] as const] : []),
         ] as const) {
           try {
             a.setDense(moment, from, dormantMoments);
@@ -379,6 +377,8 @@ export class Trainer {
           if (a && from) {
             put(`layer ${l} ${what} optimiser m`, a.m, from.m);
             put(`layer ${l} ${what} optimiser v`, a.v, from.v);
+            a.vMax = from.vMax ? new Float64Array(a.m.length) : null;
+            if (a.vMax && from.vMax) put(`layer ${l} ${what} optimiser vMax`, a.vMax, from.vMax);
             a.step = from.step;
           }
         }
@@ -531,7 +531,7 @@ export class Trainer {
   /** Adam on the accumulated gradients, delay clamp, and the schedules' next step. */
   applyUpdate(): void {
     const opt = this.config.optimizer;
-    const hyper = { beta1: opt.beta1, beta2: opt.beta2, epsilon: opt.epsilon };
+    const hyper = { beta1: opt.beta1, beta2: opt.beta2, epsilon: opt.epsilon, amsgrad: opt.amsgrad === true };
     const lrW = learningRate(opt.weights.lr, opt.weights.schedule, this.step, this.totalSteps);
     const lrD = learningRate(opt.delays.lr, opt.delays.schedule, this.step, this.totalSteps);
     this.net.synapses.forEach((s, l) => {
@@ -557,7 +557,9 @@ export class Trainer {
   private rewire(lr: number): void {
     this.rewireLayers(lr, (l) => {
       const layer = this.net.synapses[l]!;
-      const moments = [this.weightStates[l], this.delayStates[l]].flatMap((s) => (s ? [s.m, s.v] : []));
+      const moments = [this.weightStates[l], this.delayStates[l]].flatMap((s) =>
+        s ? [s.m, s.v, ...(s.vMax ? [s.vMax] : [])] : [],
+      );
       return layer.synapseIndex
         ? {
             inputs: layer.inputs,

@@ -1,6 +1,7 @@
 import { BUILTIN_MNIST } from '../../core/data/builtinMnist.ts';
 import type { ConfigProblem, ExperimentConfig, NeuronConfig } from '../../core/experiment.ts';
 import {
+  ADAM_VARIANTS,
   ENCODERS,
   EVENTPROP_LOSSES,
   EVENTPROP_SIMULATIONS,
@@ -486,6 +487,14 @@ function TrainingSection({ config, edit }: { config: ExperimentConfig; edit: Edi
         configPath={['optimizer', 'delays', 'lr']}
         value={opt.delays.lr}
         onCommit={(v) => v !== null && edit((d) => void (d.optimizer.delays.lr = v))}
+      />
+      <SelectField
+        label="Optimiser"
+        testId="optimiser"
+        configPath={['optimizer', 'amsgrad']}
+        value={opt.amsgrad === true ? 'amsgrad' : 'adam'}
+        options={ADAM_VARIANTS}
+        onChange={(variant) => edit((d) => void (d.optimizer.amsgrad = variant === 'amsgrad'))}
       />
       <NumberField
         label="Epochs"

@@ -171,6 +171,8 @@ export interface ExperimentConfig {
     beta1: number;
     beta2: number;
     epsilon: number;
+    /** Adam's AMSGrad variant (the delay-only authors' code); absent in older files = false. */
+    amsgrad?: boolean;
   };
   sigma: SigmaSchedule;
   training: {

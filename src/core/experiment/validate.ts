@@ -97,6 +97,8 @@ export function validateExperiment(value: unknown): ExperimentConfig {
       beta1: r.num(opt, 'beta1', optPath, { min: 0, max: 0.999999 }),
       beta2: r.num(opt, 'beta2', optPath, { min: 0, max: 0.999999999 }),
       epsilon: r.num(opt, 'epsilon', optPath, { gt: 0 }),
+      // Added after version 1 shipped: absent = plain Adam.
+      ...(opt['amsgrad'] === undefined ? {} : { amsgrad: r.bool(opt, 'amsgrad', optPath) }),
     },
     sigma: {
       kind: r.oneOf(sig, 'kind', sigPath, SIGMA_SCHEDULES),

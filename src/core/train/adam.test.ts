@@ -39,6 +39,35 @@ describe('AdamState', () => {
     expect(adam.step).toBe(2);
   });
 
+  it('AMSGrad divides by the largest second moment so far (uncorrected, as PyTorch keeps it)', () => {
+    const ams = new AdamState(1);
+    const plain = new AdamState(1);
+    const pa = Float64Array.from([1]);
+    const pp = Float64Array.from([1]);
+    const hyper = { beta1: 0.5, beta2: 0.5, epsilon: 1e-3, amsgrad: true };
+    let m = 0;
+    let v = 0;
+    let vMax = 0;
+    let expected = 1;
+    // A large gradient, then small ones: v falls, AMSGrad's denominator does not.
+    [4, 0.5, 0.5].forEach((g, i) => {
+      const step = i + 1;
+      ams.apply(pa, Float64Array.from([g]), 0.1, hyper);
+      plain.apply(pp, Float64Array.from([g]), 0.1, { ...hyper, amsgrad: false });
+      m = 0.5 * m + 0.5 * g;
+      v = 0.5 * v + 0.5 * g * g;
+      vMax = Math.max(vMax, v);
+      expected -= (0.1 * m) / (1 - 0.5 ** step) / (Math.sqrt(vMax / (1 - 0.5 ** step)) + 1e-3);
+      expect(pa[0]).toBeCloseTo(expected, 14);
+      expect(ams.vMax![0]).toBeCloseTo(vMax, 15);
+      expect(ams.v[0]).toBeCloseTo(v, 15);
+    });
+    expect(vMax).toBeGreaterThan(v);
+    // The first step is Adam's; afterwards the steps are smaller than plain Adam's.
+    expect(1 - pa[0]!).toBeLessThan(1 - pp[0]!);
+    expect(plain.vMax).toBeNull();
+  });
+
   it('updates Float32 parameters in place', () => {
     const adam = new AdamState(2);
     const p = Float32Array.from([1, 1]);

@@ -4,6 +4,25 @@ export interface AdamHyper {
   beta1: number;
   beta2: number;
   epsilon: number;
+  /**
+   * AMSGrad (Reddi et al.): divide by the largest second moment seen so far instead of the
+   * current one, so a parameter's step size never grows back (PyTorch's `amsgrad=True`).
+   */
+  amsgrad?: boolean;
+}
+
+/** An optimiser state's moments as saved: per parameter (or per stored synapse), with its step count. */
+export interface AdamSnapshot {
+  m: Float64Array;
+  v: Float64Array;
+  /** AMSGrad's running maximum of v; absent for plain Adam (and before checkpoint version 8). */
+  vMax?: Float64Array;
+  step: number;
+}
+
+/** The snapshot with every moment array it holds mapped by `f` (expanded, gathered, copied). */
+export function mapMoments(a: AdamSnapshot, f: (moment: Float64Array) => Float64Array): AdamSnapshot {
+  return { m: f(a.m), v: f(a.v), ...(a.vMax ? { vMax: f(a.vMax) } : {}), step: a.step };
 }
 
 /**
@@ -18,6 +37,8 @@ export interface AdamHyper {
 export class AdamState {
   readonly m: Float64Array;
   readonly v: Float64Array;
+  /** AMSGrad's running maximum of v (uncorrected, as PyTorch keeps it); null until AMSGrad steps. */
+  vMax: Float64Array | null = null;
   step = 0;
 
   constructor(
@@ -42,14 +63,16 @@ export class AdamState {
     const c1 = 1 / (1 - Math.pow(beta1, this.step));
     const c2 = 1 / (1 - Math.pow(beta2, this.step));
     const { m, v } = this;
+    const vMax = hyper.amsgrad ? (this.vMax ??= Float64Array.from(v)) : null;
     const indices = this.layout === 'dense' ? this.indices : null;
     for (let k = 0; k < m.length; k++) {
       const q = indices ? indices[k]! : k;
       const g = grads[q]!;
       const mq = beta1 * m[k]! + (1 - beta1) * g;
-      const vq = beta2 * v[k]! + (1 - beta2) * g * g;
+      let vq = beta2 * v[k]! + (1 - beta2) * g * g;
       m[k] = mq;
       v[k] = vq;
+      if (vMax) vq = vMax[k] = Math.max(vMax[k]!, vq);
       params[q]! -= (lr * mq * c1) / (Math.sqrt(vq * c2) + epsilon);
     }
   }

@@ -319,6 +319,38 @@ describe('predict and readouts', () => {
     expect(Array.from(predict(silent, 'count', ce))).toEqual([-1]);
   });
 
+  it("firstSpikeOrCount (the delay-only authors' code): a lone first spike wins; a tie goes to the most spikes of all", () => {
+    // Output 0 alone spikes first: it wins although output 2 spikes more.
+    const lone = spikeRecord([
+      [0, 1, 0, 0, 0],
+      [0, 0, 1, 0, 0],
+      [0, 0, 1, 1, 1],
+    ]);
+    expect(Array.from(predict(lone, 'firstSpikeOrCount', ce))).toEqual([0]);
+    expect(Array.from(predict(lone, 'firstSpike', ce))).toEqual([0]);
+    // Outputs 0 and 1 tie at step 1; output 2 spikes later but most often: the code picks it,
+    // the text's rule picks the tied output with more spikes (1).
+    const tie = spikeRecord([
+      [0, 1, 0, 0, 0],
+      [0, 1, 1, 0, 0],
+      [0, 0, 1, 1, 1],
+    ]);
+    expect(Array.from(predict(tie, 'firstSpikeOrCount', ce))).toEqual([2]);
+    expect(Array.from(predict(tie, 'firstSpike', ce))).toEqual([1]);
+    // Equal counts go to the lower index (torch.argmax of a bincount), tied or not.
+    const evenCounts = spikeRecord([
+      [0, 0, 1, 1, 0],
+      [0, 0, 1, 0, 1],
+      [0, 0, 0, 0, 0],
+    ]);
+    expect(Array.from(predict(evenCounts, 'firstSpikeOrCount', ce))).toEqual([0]);
+    const silent = spikeRecord([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
+    expect(Array.from(predict(silent, 'firstSpikeOrCount', ce))).toEqual([-1]);
+  });
+
   it('count: most spikes, ties broken by the earlier first spike', () => {
     const r = spikeRecord([
       [1, 0, 0, 0, 1],

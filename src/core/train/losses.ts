@@ -261,8 +261,11 @@ export function defaultReadout(loss: LossConfig): Readout {
 
 /**
  * Predicted class per sample. 'firstSpike': the output that spikes first, ties broken by the
- * larger spike count (then the lower index); -1 when no output spikes. 'count': most spikes,
- * ties broken by the earlier first spike. 'logits': arg-max of the membrane summed over time.
+ * larger spike count (then the lower index); -1 when no output spikes. 'firstSpikeOrCount': the
+ * output that spikes first; on a tie, the output with the most spikes of all (then the lower
+ * index), which may be one that spiked later: the delay-only authors' code reads its network so.
+ * 'count': most spikes, ties broken by the earlier first spike. 'logits': arg-max of the membrane
+ * summed over time.
  */
 export function predict(out: OutputRecord, readout: Readout, loss: LossConfig): Int32Array {
   const { batch, timeSteps: T, outputs: n, membrane, spikes } = out;
@@ -297,6 +300,14 @@ export function predict(out: OutputRecord, readout: Readout, loss: LossConfig): 
         if (best < 0 || first[j]! < first[best]! || (first[j] === first[best] && count[j]! > count[best]!))
           best = j;
       }
+    }
+    if (
+      readout === 'firstSpikeOrCount' &&
+      best >= 0 &&
+      first.some((f, j) => j !== best && f === first[best])
+    ) {
+      best = 0;
+      for (let j = 1; j < n; j++) if (count[j]! > count[best]!) best = j;
     }
     pred[b] = best;
   }

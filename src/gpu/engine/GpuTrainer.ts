@@ -172,6 +172,7 @@ export class GpuTrainer {
       };
       // A fixed-mask layer's moments for its existing synapses only, as on the CPU (AdamState).
       const kept = cpu.mask && !cfg.rewiring ? maskIndices(cpu.mask) : null;
+      const amsgrad = config.optimizer.amsgrad === true;
       const neuronShape = { neurons: cfg.size, timeSteps, dtMs, config: cfg.neuron };
       return {
         inputs: cpu.inputs,
@@ -187,10 +188,12 @@ export class GpuTrainer {
         delayBackward: new DelayBackward(device, shape),
         neuronForward: new NeuronForward(device, neuronShape),
         neuronBackward: new NeuronBackward(device, neuronShape),
-        adamWeights: cfg.trainWeights ? new GpuAdam(device, n, `layer ${l} weights`, null, kept) : null,
+        adamWeights: cfg.trainWeights
+          ? new GpuAdam(device, n, `layer ${l} weights`, null, kept, amsgrad)
+          : null,
         adamDelays:
           cfg.trainDelays && hasDelayGradient(cfg.kernel.mode)
-            ? new GpuAdam(device, n, `layer ${l} delays`, cfg.kernel.maxDelay, kept)
+            ? new GpuAdam(device, n, `layer ${l} delays`, cfg.kernel.maxDelay, kept, amsgrad)
             : null,
         maskGradients: cpu.mask
           ? new MaskGradients(device, cpu.mask, `layer ${l}`, cfg.rewiring?.regrowth === 'gradient')
@@ -215,10 +218,11 @@ export class GpuTrainer {
         const layer = this.layers[l]!;
         // The GPU's moments are stored as its host layer stores them: compact or dense.
         const saved = layerStateFor(given, this.reference.net.synapses[l]!);
-        if (saved.adamWeights && layer.adamWeights)
-          layer.adamWeights.restore(saved.adamWeights.m, saved.adamWeights.v, saved.adamWeights.step);
-        if (saved.adamDelays && layer.adamDelays)
-          layer.adamDelays.restore(saved.adamDelays.m, saved.adamDelays.v, saved.adamDelays.step);
+        for (const [adam, moments] of [
+          [layer.adamWeights, saved.adamWeights],
+          [layer.adamDelays, saved.adamDelays],
+        ] as const)
+          if (adam && moments) adam.restore(moments.m, moments.v, moments.step, moments.vMax);
       });
     }
     this.loss = new GpuLoss(
@@ -592,16 +596,20 @@ export class GpuTrainer {
         ['delays', layer.adamDelays],
       ] as const) {
         if (!adam) continue;
-        wanted.push({ label: `layer ${l} adam ${name} m`, buffer: adam.moments[0] });
-        wanted.push({ label: `layer ${l} adam ${name} v`, buffer: adam.moments[1] });
+        adam.moments.forEach((buffer, m) =>
+          wanted.push({ label: `layer ${l} adam ${name} ${['m', 'v', 'vMax'][m]}`, buffer }),
+        );
       }
     });
     const arrays = await this.readBuffers(wanted);
     const base = this.reference.exportState();
     let k = 0;
     const next = (): Float64Array => Float64Array.from(arrays[k++]!);
-    const adamOf = (adam: GpuAdam | null): AdamSnapshot | null =>
-      adam ? { m: adam.expand(arrays[k++]!), v: adam.expand(arrays[k++]!), step: adam.stepCount } : null;
+    const adamOf = (adam: GpuAdam | null): AdamSnapshot | null => {
+      if (!adam) return null;
+      const [m, v, vMax] = adam.moments.map(() => adam.expand(arrays[k++]!));
+      return { m: m!, v: v!, ...(vMax ? { vMax } : {}), step: adam.stepCount };
+    };
     return {
       ...base,
       layers: this.layers.map((layer, l) => ({

@@ -11,6 +11,7 @@ import { useGpuDevice } from '../testDevice.ts';
 const fixture = useGpuDevice();
 
 const HYPER = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+const AMS_HYPER = { ...HYPER, beta2: 0.9, amsgrad: true };
 
 async function runBoth(
   count: number,
@@ -18,6 +19,11 @@ async function runBoth(
   lr: number,
   /** A fixed mask's existing parameters: moments kept for those only, the others get gradient 0. */
   indices: Int32Array | null = null,
+  /**
+   * AMSGrad, with gradients shrinking 4x a step and beta2 0.9 (AMS_HYPER) so that v falls within
+   * the 5 steps and its maximum decides.
+   */
+  amsgrad = false,
 ): Promise<{ cpu: Float64Array; gpu: Float32Array }> {
   const { device } = fixture.ctx;
   const rng = new Rng(3);
@@ -42,16 +48,20 @@ async function runBoth(
     usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
   });
   device.queue.writeBuffer(params, 0, Float32Array.from(cpu));
-  const adam = new GpuAdam(device, count, 'test', maxDelay, indices);
+  const adam = new GpuAdam(device, count, 'test', maxDelay, indices, amsgrad);
+  const hyper = amsgrad ? AMS_HYPER : HYPER;
   device.pushErrorScope('validation');
   for (let step = 0; step < 5; step++) {
     // Large gradients push delays past both ends, so the clamp is exercised.
-    const g = Float64Array.from({ length: count }, (_, q) => (kept && !kept.has(q) ? 0 : rng.normal(0, 3)));
-    state.apply(cpu, g, lr, HYPER);
+    const scale = amsgrad ? 4 ** -step : 1;
+    const g = Float64Array.from({ length: count }, (_, q) =>
+      kept && !kept.has(q) ? 0 : rng.normal(0, 3) * scale,
+    );
+    state.apply(cpu, g, lr, hyper);
     if (maxDelay) for (let q = 0; q < count; q++) cpu[q] = Math.min(maxDelay - 1, Math.max(0, cpu[q]!));
     device.queue.writeBuffer(grads, 0, Float32Array.from(g));
     const encoder = device.createCommandEncoder({ label: 'test adam step' });
-    adam.encode(encoder, params, grads, lr, HYPER);
+    adam.encode(encoder, params, grads, lr, hyper);
     device.queue.submit([encoder.finish()]);
   }
   const encoder = device.createCommandEncoder({ label: 'test readback' });
@@ -71,6 +81,29 @@ describe('adam.wgsl', () => {
     const { cpu, gpu } = await runBoth(1000, null, 0.01);
     for (let q = 0; q < cpu.length; q++)
       expect(Math.abs(gpu[q]! - cpu[q]!)).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(cpu[q]!));
+  });
+
+  it('AMSGrad matches the CPU AMSGrad, dense and for listed parameters, and is not plain Adam', async () => {
+    const indices = Int32Array.from({ length: 250 }, (_, k) => 4 * k + (k % 3));
+    for (const listed of [null, indices]) {
+      const { cpu, gpu } = await runBoth(1000, null, 0.01, listed, true);
+      for (let q = 0; q < cpu.length; q++)
+        expect(Math.abs(gpu[q]! - cpu[q]!)).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(cpu[q]!));
+      // The same gradients under plain Adam (CPU) end elsewhere: the maximum changed the steps.
+      const plain = new AdamState(1000, listed);
+      const rng = new Rng(3);
+      const p = Float64Array.from({ length: 1000 }, () => rng.normal());
+      const kept = listed ? new Set(listed) : null;
+      for (let step = 0; step < 5; step++) {
+        const g = Float64Array.from({ length: 1000 }, (_, q) =>
+          kept && !kept.has(q) ? 0 : rng.normal(0, 3) * 4 ** -step,
+        );
+        plain.apply(p, g, 0.01, { ...AMS_HYPER, amsgrad: false });
+      }
+      let apart = 0;
+      for (let q = 0; q < 1000; q++) if (Math.abs(p[q]! - cpu[q]!) > 1e-4) apart++;
+      expect(apart).toBeGreaterThan(listed ? 200 : 800);
+    }
   });
 
   it('clamps delays to [0, Td - 1] like the CPU engine', async () => {
