@@ -123,14 +123,19 @@ describe('share links round trip', () => {
       divFactor: 10,
       finalDivFactor: 100,
     };
+    patterns.optimizer.amsgrad = true;
     const patternsLink = expectOpensExactly(patterns);
     const carried = settingsIn(patternsLink) as Record<string, unknown>;
     expect(carried['sigma']).toEqual(patterns.sigma);
+    expect(carried['optimizer']).toMatchObject({ amsgrad: true });
     expect(carried['network']).toEqual({ layers: { '0': { size: 48 } } });
 
     const authors = preset('delay-only-fashion-authors-code')!;
     if (authors.loss.kind === 'spikeTime') authors.loss.targetSteps = null;
     if (authors.task.kind === 'images') authors.task.trainLimit = 300;
+    expectOpensExactly(authors);
+    // Back to plain Adam from a preset with AMSGrad.
+    authors.optimizer.amsgrad = false;
     expectOpensExactly(authors);
   });
 
