@@ -10,6 +10,7 @@ import type { ExperimentConfig } from '../core/experiment.ts';
 import { applyModel, decodeModel } from '../core/modelFile.ts';
 import { setParameters } from '../core/runLoop.ts';
 import { quantiseDelay } from '../core/synapses/kernels.ts';
+import type { Readout } from '../core/train/losses.ts';
 import { Trainer } from '../core/trainer.ts';
 import { builtinMnistDataset } from '../node/builtinMnist.ts';
 import { readCheckpoint } from './runOutput.ts';
@@ -109,6 +110,60 @@ describe('delaylab export', () => {
     }
     const text = run(BIN, ['export', dir, '--format', 'gap']);
     expect(text.stdout).toMatch(/\| ring buffer, floor \| \d+\.\d\d \|/);
+  });
+
+  it('reports the readouts; each accuracy equals a separate evaluation read that way', () => {
+    type Report = {
+      testSamples: number;
+      rows: { readout: Readout; accuracy: number; own: boolean }[];
+      firstStepTies: number | null;
+      silent: number | null;
+    };
+    const readouts = (folder: string): Report => {
+      const r = run(BIN, ['export', folder, '--format', 'readouts', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as Report;
+    };
+    // mnist-small's outputs are a non-spiking readout: its membrane is all there is to read.
+    const membrane = readouts(dir);
+    expect(membrane.rows).toEqual([
+      { readout: 'logits', label: 'membrane', accuracy: testAccuracy, own: true },
+    ]);
+    expect([membrane.firstStepTies, membrane.silent]).toEqual([null, null]);
+
+    // The delay-only authors'-code network spikes: every readout applies.
+    const spiking = mkdtempSync(join(tmpdir(), 'delaylab-readouts-'));
+    const config = JSON.stringify({
+      extends: 'delay-only-mnist-authors-code',
+      task: { trainLimit: 400, testLimit: 300 },
+      training: { epochs: 1 },
+    });
+    const trained = run(BIN, [
+      'train',
+      '--config',
+      tempFile('spiking.json', config),
+      '--out',
+      spiking,
+      '--json',
+    ]);
+    expect(trained.code, trained.stderr).toBe(0);
+    const report = readouts(spiking);
+    expect(report.testSamples).toBe(300);
+    expect(report.rows.map((x) => x.readout)).toEqual(['logits', 'count', 'firstSpike', 'firstSpikeOrCount']);
+    const saved = readCheckpoint(spiking).config;
+    for (const row of report.rows)
+      expect(row.accuracy, row.readout).toBe(evaluateWith({ ...saved, readout: row.readout }, spiking));
+    expect(report.rows.filter((x) => x.own).map((x) => x.readout)).toEqual(['firstSpikeOrCount']);
+    expect(report.rows.find((x) => x.own)!.accuracy).toBe(
+      (JSON.parse(trained.stdout) as { testAccuracy: number }).testAccuracy,
+    );
+    expect(report.firstStepTies).toBeGreaterThan(0);
+    expect(report.firstStepTies! + report.silent!).toBeLessThanOrEqual(1);
+    const text = run(BIN, ['export', spiking, '--format', 'readouts']).stdout;
+    expect(text).toMatch(
+      /\| first spike, ties by all spikes \(firstSpikeOrCount\), the run’s \| \d+\.\d\d \|/,
+    );
+    expect(text).toMatch(/\d+\.\d % of test samples have two or more outputs spiking first at the same step/);
   });
 
   it('fits a delay table to a hardware target: clamps what it cannot hold, or refuses with --excess reject', () => {

@@ -32,7 +32,7 @@ import { readCheckpoint } from './runOutput.ts';
  * ring buffer's integer taps costs.
  */
 
-export const EXPORT_FORMATS = ['model', 'delays-json', 'delays-csv', 'nir', 'gap'] as const;
+export const EXPORT_FORMATS = ['model', 'delays-json', 'delays-csv', 'nir', 'gap', 'readouts'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Which parameters of a run folder: the best-validation model's (what `report` tests) or the last. */

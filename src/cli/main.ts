@@ -32,6 +32,7 @@ import {
   type ExportFormat,
 } from './export.ts';
 import { writeAtomically } from './runOutput.ts';
+import { readoutMarkdown, readoutReport } from './readouts.ts';
 import { HARDWARE_TARGETS, targetMaxDelay, type HardwareTarget } from '../core/hardware.ts';
 import { PAPER_SPARSITIES } from '../core/structure/ablation.ts';
 import {
@@ -77,12 +78,14 @@ Usage:
                                          instead of running)
   delaylab sweep --out <dir> [--processes P] [--summary] [--json]
                                         resume that sweep, or (--summary) print its table as it stands
-  delaylab export <run dir | model file> --format model|delays-json|delays-csv|nir|gap [--parameters best|final]
+  delaylab export <run dir | model file> --format model|delays-json|delays-csv|nir|gap|readouts [--parameters best|final]
                  [--target unbounded|loihi2|spinnaker] [--excess clamp|reject] [--data <dir | file>] [--out <file>] [--json]
                                         the playground's model file or quantised delay table of a run's
                                         best-validation (default) or last parameters; gap: the rounding-gap
                                         report (test accuracy with the trained kernel, lerp, and integer ring
                                         buffers rounding to the nearest step and down; delays at 0 and Td - 1);
+                                        readouts: test accuracy read by first spike (two tie rules), spike
+                                        count and membrane, and how many images tie at the first output step;
                                         --target fits a delay table to a chip's delays (Loihi 2: 0-62 steps,
                                         SpiNNaker: 0-15), clamping longer ones (or --excess reject: refusing)
                                         nir: a NIR graph (HDF5, --out needed) of LIF networks, one Linear +
@@ -256,7 +259,7 @@ async function main(argv: readonly string[]): Promise<number> {
       // The data set is loaded only where it is needed: the gap report's test split, and the
       // schedules that give the kernel width of a model export (delay tables and NIR graphs hold
       // quantised delays, which do not depend on it).
-      const needsData = format === 'gap' || format === 'model';
+      const needsData = format === 'gap' || format === 'readouts' || format === 'model';
       const loaded = needsData ? await datasetFor(config, dataFlag, err) : null;
       // The built-in digits stand in for a config's images unless --data says otherwise: a run
       // trained on other files must get them back (its schedules and test split are theirs).
@@ -266,9 +269,13 @@ async function main(argv: readonly string[]): Promise<number> {
         );
       const source = exportSource(path, parameters, () => trainerOf(config, loaded));
       const outPath = stringFlag(flags, 'out', 'a file');
-      if (format === 'gap') {
-        const report = roundingGap(source, loaded);
-        const text = json ? JSON.stringify(report) : gapMarkdown(report);
+      if (format === 'gap' || format === 'readouts') {
+        const report = format === 'gap' ? roundingGap(source, loaded) : readoutReport(source, loaded);
+        const text = json
+          ? JSON.stringify(report)
+          : 'edges' in report
+            ? gapMarkdown(report)
+            : readoutMarkdown(report);
         if (outPath) writeAtomically(outPath, `${text}\n`);
         else out(text);
         return 0;
@@ -307,7 +314,7 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       const { text, clamped } = exportText(
         source,
-        format as Exclude<ExportFormat, 'gap' | 'nir'>,
+        format as Exclude<ExportFormat, 'gap' | 'readouts' | 'nir'>,
         loaded,
         target as HardwareTarget,
         excess,
