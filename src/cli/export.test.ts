@@ -7,7 +7,8 @@ import { simulateNir } from '../core/nir/simulate.ts';
 import { readNirFile } from '../io/nirFile.ts';
 import { parseDelayTable } from '../core/delayTable.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
-import { applyModel, decodeModel } from '../core/modelFile.ts';
+import { applyModel, decodeModel, encodeModel, modelFromTrainer } from '../core/modelFile.ts';
+import { preset } from '../core/presets.ts';
 import { setParameters } from '../core/runLoop.ts';
 import { quantiseDelay } from '../core/synapses/kernels.ts';
 import type { Readout } from '../core/train/losses.ts';
@@ -159,6 +160,15 @@ describe('delaylab export', () => {
     );
     expect(report.firstStepTies).toBeGreaterThan(0);
     expect(report.firstStepTies! + report.silent!).toBeLessThanOrEqual(1);
+    // An EventProp network has its loss's readout only: refused, with the reason.
+    const eventprop = new Trainer(preset('eventprop-yinyang')!);
+    const file = tempFile(
+      'eventprop.model.json',
+      encodeModel(modelFromTrainer(eventprop, { dataset: null })),
+    );
+    const refused = run(BIN, ['export', file, '--format', 'readouts']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/an EventProp run is read by its loss only/);
     const text = run(BIN, ['export', spiking, '--format', 'readouts']).stdout;
     expect(text).toMatch(
       /\| first spike, ties by all spikes \(firstSpikeOrCount\), the run’s \| \d+\.\d\d \|/,
