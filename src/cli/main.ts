@@ -52,13 +52,16 @@ const HELP = `delaylab: learn synaptic delays in spiking neural networks
 Usage:
   delaylab presets                      list the built-in experiment configs
   delaylab train --config <preset | file.json | share link> [--data <dir | file>] [--engine cpu|gpu|auto]
-                 [--epochs N] [--seed S] [--threads T] [--out <dir>] [--patience P] [--json]
-  delaylab train --resume <dir> [--data <dir | file>] [--epochs N] [--patience P] [--json]
+                 [--epochs N] [--seed S] [--threads T] [--out <dir>] [--patience P] [--train-eval N] [--json]
+  delaylab train --resume <dir> [--data <dir | file>] [--epochs N] [--patience P] [--train-eval N] [--json]
                                         (--out: checkpoint.dlck, metrics.csv and metrics.json after every
                                          epoch; --resume continues that run where it stopped)
                                         (--threads: default 2 for networks of 100k+ synapses, else 1)
                                         (--patience P: stop once validation accuracy has not improved
                                          for P epochs; the run stays resumable)
+                                        (--train-eval N: training accuracy from N training samples (a
+                                         random subset) each epoch instead of all of them: a long run's
+                                         epochs go faster; validation and test stay whole)
                                         (--data: IDX files, gzip or not, e.g. /usr/share/datasets/fashion-mnist,
                                          or SHD/SSC HDF5 files; for tasks of kind images / events.
                                          Without it, image tasks use the built-in 10,000 MNIST digits)
@@ -363,6 +366,7 @@ async function main(argv: readonly string[]): Promise<number> {
         'resume',
         'json',
         'patience',
+        'train-eval',
       ]);
       const spec = flags.get('config');
       const resumeDir = stringFlag(flags, 'resume', 'a run folder written by --out');
@@ -389,6 +393,7 @@ async function main(argv: readonly string[]): Promise<number> {
         config.seed = seed;
       }
       const patience = intFlag(flags, 'patience', 1) ?? null;
+      const trainEvalLimit = intFlag(flags, 'train-eval', 1) ?? null;
       if (patience !== null && config.training.validationFraction === 0)
         throw new UsageError(
           '--patience watches validation accuracy, and this config keeps no validation split',
@@ -416,6 +421,7 @@ async function main(argv: readonly string[]): Promise<number> {
         files: { out: outDir, resume, dataset: raw?.name ?? null },
         gpuFault: gpuFaultFromEnvironment(),
         patience,
+        trainEvalLimit,
       });
       out(json ? JSON.stringify(summary) : JSON.stringify(summary, null, 2));
       return 0;

@@ -45,6 +45,11 @@ export interface TrainOptions {
    * stays resumable); null: train every epoch.
    */
   patience?: number | null;
+  /**
+   * Training accuracy from the first this many samples of the training split each epoch (they
+   * are in the split's shuffled order, so a random subset); null: all of them.
+   */
+  trainEvalLimit?: number | null;
 }
 
 /** With --out, a checkpoint is also written this often mid-epoch (ms), besides every epoch end. */
@@ -164,6 +169,7 @@ export async function trainRun(config: ExperimentConfig, options: TrainOptions):
     dataset: files.dataset,
     resume,
     checkpointMinGapMs: 0,
+    ...(options.trainEvalLimit ? { trainEvalLimit: options.trainEvalLimit } : {}),
     ...(outDir
       ? {
           checkpointEveryMs: CLI_CHECKPOINT_EVERY_MS,

@@ -2,6 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Trainer } from '../core/trainer.ts';
+import { readCheckpoint } from './runOutput.ts';
 import { BIN, killAfterFirstCheckpoint, run, tempFile } from './testUtils.ts';
 
 interface Summary {
@@ -109,6 +111,22 @@ describe('delaylab train through the run loop', () => {
     const refused = run(BIN, ['train', '--config', noSplit, '--patience', '2']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/--patience watches validation accuracy/);
+  });
+
+  it('--train-eval N: training accuracy from the first N training samples, those equal a separate evaluation', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'delaylab-train-eval-'));
+    const r = run(BIN, ['train', '--config', 'patterns', '--epochs', '1', '--train-eval', '7', '--out', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const c = readCheckpoint(dir);
+    const t = new Trainer(c.config);
+    t.importState(c.state);
+    const on7 = t.evaluate(t.data.train.subarray(0, 7)).accuracy!;
+    expect(c.history[0]!.trainAccuracy).toBe(on7);
+    // Not the whole split's accuracy, which evaluation would otherwise take.
+    expect(Math.round(on7 * 7)).toBeCloseTo(on7 * 7, 9);
+    const refused = run(BIN, ['train', '--config', 'patterns', '--train-eval', '0']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--train-eval/);
   });
 
   it('--engine gpu exits non-zero with the GPU message when a kernel dispatch is refused', () => {
