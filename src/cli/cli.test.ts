@@ -276,6 +276,19 @@ describe('delaylab command', () => {
     });
     expect(report.configs).toEqual([expect.objectContaining({ config: 'patterns', seeds: [0, 1], n: 2 })]);
     expect(run(BIN, ['report', ...dirs]).stdout).toMatch(/\| `patterns` +\| generated \| 0, 1 +\| 2 /);
+    // Per epoch: each run's test accuracy at every epoch, the history's own numbers.
+    const curves = run(BIN, ['report', ...dirs, '--per-epoch', 'all', '--json']);
+    expect(curves.code, curves.stderr).toBe(0);
+    const perEpoch = (JSON.parse(curves.stdout) as { runs: { seed: number; epochs: { epoch: number }[] }[] })
+      .runs;
+    expect(perEpoch.map((c) => [c.seed, c.epochs.map((e) => e.epoch)])).toEqual([
+      [0, [1, 2]],
+      [1, [1, 2]],
+    ]);
+    expect(run(BIN, ['report', ...dirs, '--per-epoch', '2']).stdout).toMatch(
+      /^\| config +\| seed \| ep 2 \|\n.*\n\| `patterns` \| 0 +\| \d+\.\d \|/,
+    );
+    expect(run(BIN, ['report', ...dirs, '--per-epoch', 'x']).stderr).toMatch(/--per-epoch must be 'all'/);
 
     const notARun = mkdtempSync(join(tmpdir(), 'delaylab-report-'));
     const bad = run(BIN, ['report', notARun]);

@@ -15,7 +15,14 @@ import { TrainingDivergedError } from '../core/trainer.ts';
 import type { GpuFault } from '../gpu/engine/GpuTrainer.ts';
 import { checkKnown, intFlag, parseArgs, stringFlag, UsageError } from './args.ts';
 import { readCheckpoint, RunOutputError } from './runOutput.ts';
-import { groupBySeed, readRun, reportMarkdown } from './report.ts';
+import {
+  curveMarkdown,
+  groupBySeed,
+  parseEpochSelection,
+  readCurve,
+  readRun,
+  reportMarkdown,
+} from './report.ts';
 import { loadConfig } from './loadConfig.ts';
 import { trainRun } from './train.ts';
 import { analyzeMarkdown, analyzeRuns } from './analyze.ts';
@@ -68,6 +75,8 @@ Usage:
   delaylab report <run dir>... [--json] a results table of run folders (written by --out): last-epoch
                                         train / validation accuracy, the best-validation model's test
                                         accuracy, the train - validation gap, s / epoch; mean ± sd over seeds
+  delaylab report <run dir>... --per-epoch all | E1,E2,...  [--json]
+                                        test accuracy of every run at the listed epochs (or all of them)
   delaylab analyze <run dir>... [--permutations K] [--seed S] [--json]
                                         receptive-field structure of two-layer runs: each output neuron's
                                         maximum Moran's I over K random input orders (default 2000), trained
@@ -164,9 +173,16 @@ async function main(argv: readonly string[]): Promise<number> {
     throw new UsageError(`unexpected argument '${operands[0]}'`);
   switch (command) {
     case 'report': {
-      checkKnown(flags, ['json']);
+      checkKnown(flags, ['json', 'per-epoch']);
       if (operands.length === 0)
         throw new UsageError('report needs one or more run folders (written by train --out)');
+      const perEpoch = stringFlag(flags, 'per-epoch', "'all' or a comma list of epochs");
+      if (perEpoch !== undefined) {
+        const selection = parseEpochSelection(perEpoch);
+        const curves = operands.map(readCurve);
+        out(json ? JSON.stringify({ runs: curves }) : curveMarkdown(curves, selection));
+        return 0;
+      }
       const rows = operands.map(readRun);
       out(json ? JSON.stringify({ runs: rows, configs: groupBySeed(rows) }) : reportMarkdown(rows));
       return 0;

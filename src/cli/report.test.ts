@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { preset } from '../core/presets.ts';
 import { metricsCsv, type EpochRecord } from './runOutput.ts';
-import { experimentKey, groupBySeed, reportMarkdown, summariseRun, type RunRow } from './report.ts';
+import {
+  curveMarkdown,
+  experimentKey,
+  groupBySeed,
+  parseEpochSelection,
+  reportMarkdown,
+  summariseRun,
+  type RunRow,
+} from './report.ts';
+import { UsageError } from './args.ts';
 
 function epoch(
   n: number,
@@ -119,6 +128,38 @@ describe('run report', () => {
     const c = preset('delay-only-fashion')!;
     c.task = { ...c.task, trainLimit: 300 } as typeof c.task;
     expect(experimentKey(c)).not.toBe(experimentKey(a));
+  });
+});
+
+describe('per-epoch report', () => {
+  const curves = [
+    {
+      dir: 'a',
+      config: 'delay-only-fashion',
+      seed: 0,
+      epochs: [1, 2, 3].map((e) => ({ epoch: e, validationAccuracy: 0.5, testAccuracy: 0.7 + e / 100 })),
+    },
+    {
+      dir: 'b',
+      config: 'delay-only-fashion',
+      seed: 1,
+      epochs: [1, 2].map((e) => ({ epoch: e, validationAccuracy: 0.5, testAccuracy: 0.6 + e / 100 })),
+    },
+  ];
+
+  it('shows each run’s test accuracy at the chosen epochs, – where a run had not reached one', () => {
+    const lines = curveMarkdown(curves, [1, 3]).split('\n');
+    expect(lines[0]).toMatch(/^\| config +\| seed \| ep 1 \| ep 3 \|$/);
+    expect(lines[2]).toMatch(/\| 0 +\| 71\.0 \| 73\.0 \|$/);
+    expect(lines[3]).toMatch(/\| 1 +\| 61\.0 \| – +\|$/);
+    expect(curveMarkdown(curves, 'all').split('\n')[0]).toMatch(/\| ep 1 \| ep 2 \| ep 3 \|$/);
+  });
+
+  it("reads 'all' or a comma list, sorted and without repeats; refuses anything else", () => {
+    expect(parseEpochSelection('all')).toBe('all');
+    expect(parseEpochSelection('8, 1,4,4')).toEqual([1, 4, 8]);
+    for (const bad of ['', '0', '1,x', '2.5', 'every'])
+      expect(() => parseEpochSelection(bad), bad).toThrow(UsageError);
   });
 });
 

@@ -86,3 +86,53 @@ export function readRun(dir: string): RunRow {
   if (!row) throw new UsageError(`${dir}: the run has no finished epoch yet`);
   return row;
 }
+
+/** Which epochs a per-epoch table shows: the listed ones, or every epoch any run has. */
+export type EpochSelection = number[] | 'all';
+
+/** One run's per-epoch test (and validation) accuracy, for `report --per-epoch`. */
+export interface RunCurve {
+  dir: string;
+  config: string;
+  seed: number;
+  epochs: { epoch: number; validationAccuracy: number | null; testAccuracy: number | null }[];
+}
+
+export function readCurve(dir: string): RunCurve {
+  const checkpoint = readCheckpoint(dir, 'report');
+  return {
+    dir,
+    config: checkpoint.config.name,
+    seed: checkpoint.config.seed,
+    epochs: (checkpoint.history as EpochRecord[]).map((r) => ({
+      epoch: r.epoch,
+      validationAccuracy: r.validationAccuracy,
+      testAccuracy: r.testAccuracy,
+    })),
+  };
+}
+
+/** Parses --per-epoch: "all", or a comma list of epochs (1, 2, 4, ...). */
+export function parseEpochSelection(text: string): EpochSelection {
+  if (text === 'all') return 'all';
+  const epochs = text.split(',').map((s) => Number(s.trim()));
+  if (epochs.length === 0 || epochs.some((e) => !Number.isInteger(e) || e < 1))
+    throw new UsageError(`--per-epoch must be 'all' or a comma list of epochs from 1, got '${text}'`);
+  return [...new Set(epochs)].sort((a, b) => a - b);
+}
+
+/** Markdown: test accuracy per epoch, one row per run, '–' where a run had not reached an epoch. */
+export function curveMarkdown(curves: readonly RunCurve[], selection: EpochSelection): string {
+  const epochs =
+    selection === 'all'
+      ? [...new Set(curves.flatMap((c) => c.epochs.map((e) => e.epoch)))].sort((a, b) => a - b)
+      : selection;
+  return table(
+    ['config', 'seed', ...epochs.map((e) => `ep ${e}`)],
+    curves.map((c) => [
+      `\`${c.config}\``,
+      String(c.seed),
+      ...epochs.map((e) => pct(c.epochs.find((r) => r.epoch === e)?.testAccuracy ?? null)),
+    ]),
+  );
+}
