@@ -122,9 +122,18 @@ describe('checkpoints', () => {
           adamDelays: l.adamDelays && { m: l.adamDelays.m, v: l.adamDelays.v, step: l.adamDelays.step },
         })),
       });
-      expect(withoutMax.exportState().layers.every((l) => !l.adamWeights?.vMax && !l.adamDelays?.vMax)).toBe(
-        true,
-      );
+      const vBefore = saved.state.layers[0]!.adamWeights!.v;
+      withoutMax.trainStep(Array.from(withoutMax.data.train.subarray(0, 8)));
+      const after = withoutMax.exportState().layers[0]!.adamWeights!;
+      expect(Array.from(after.vMax!)).toEqual(Array.from(after.v, (v, q) => Math.max(v, vBefore[q]!)));
+      expect(after.vMax!.some((x, q) => x !== after.v[q])).toBe(true);
+      // A plain-Adam run keeps no maximum, even from a state that has one.
+      const plain = new Trainer({
+        ...saved.config,
+        optimizer: { ...saved.config.optimizer, amsgrad: false },
+      });
+      plain.importState(saved.state);
+      expect(plain.exportState().layers.every((l) => !l.adamWeights?.vMax && !l.adamDelays?.vMax)).toBe(true);
     }
   });
 

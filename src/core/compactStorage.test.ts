@@ -128,10 +128,18 @@ describe('compact storage of sparse layers', () => {
     });
   }
 
-  it('a rewired layer (DEEP R, random regrowth) trains bit for bit as in dense storage, and keeps its count', async () => {
+  it('a rewired layer (DEEP R, random regrowth) trains bit for bit as in dense storage, and keeps its count; with AMSGrad too', async () => {
+    for (const amsgrad of [false, true]) await rewiredAsDense(amsgrad);
+  });
+
+  /** Compact and dense storage of a DEEP R layer, 2 epochs: the same synapses, parameters and losses. */
+  async function rewiredAsDense(amsgrad: boolean): Promise<void> {
     const rewired = () => {
       const c = sparse(1 / 16, true);
       c.network.layers[0]!.rewiring = { regrowth: 'random', dale: false, l1: 0.05, temperature: 1e-4 };
+      // AMSGrad's maximum of v moves with its synapse (compact: re-sorted; dense: in place) and
+      // is cleared with the other moments when a synapse is pruned.
+      c.optimizer.amsgrad = amsgrad;
       return c;
     };
     const compact = new Trainer(rewired(), { precision: 'f64' });
@@ -150,7 +158,12 @@ describe('compact storage of sparse layers', () => {
     );
     expect(Array.from(layer.toDense(layer.weights))).toEqual(Array.from(dense.net.synapses[0]!.weights));
     layer.synapseIndex!.forEach((q, e) => expect(layer.delays[e]).toBe(dense.net.synapses[0]!.delays[q]));
-  });
+    if (amsgrad) {
+      const [c, d] = [compact.exportState().layers[0]!, dense.exportState().layers[0]!];
+      const vMax = c.adamWeights!.vMax!;
+      layer.synapseIndex!.forEach((q, e) => expect(vMax[e]).toBe(d.adamWeights!.vMax![q]));
+    }
+  }
 
   it('a compact rewired run (RigL) resumes bit for bit from its checkpoint', async () => {
     const rigl = () => {

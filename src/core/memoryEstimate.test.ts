@@ -12,6 +12,11 @@ describe('estimateTrainingMemory', () => {
     expect(e.gradientBytes).toBe(2 * 4 * synapses);
     expect(e.optimizerBytes).toBe(2 * 2 * 8 * synapses);
     expect(e.totalBytes).toBeLessThan(50e6);
+    // AMSGrad keeps a third moment (the maximum of v) per trained parameter.
+    config.optimizer.amsgrad = true;
+    expect(estimateTrainingMemory(config, { precision: 'f32', threads: 1 }).optimizerBytes).toBe(
+      2 * 3 * 8 * synapses,
+    );
   });
 
   it('is of the order of what a trainer really holds (within 3x of its layers and one batch)', () => {

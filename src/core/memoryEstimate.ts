@@ -10,7 +10,7 @@ export interface MemoryEstimate {
   parameterBytes: number;
   /** Their gradients, one copy per thread. */
   gradientBytes: number;
-  /** Adam's two float64 moments per trained tensor. */
+  /** Adam's two float64 moments per trained tensor (three with AMSGrad's maximum). */
   optimizerBytes: number;
   /** Per-layer scratch: tap tables of the one- and two-tap kernels, O(outputs x Td) for the Gaussian. */
   scratchBytes: number;
@@ -38,6 +38,8 @@ export function estimateTrainingMemory(
   let optimizerBytes = 0;
   let scratchBytes = 0;
   let neurons = 0;
+  // m and v, and AMSGrad's running maximum of v: float64 each.
+  const moments = config.optimizer.amsgrad === true ? 3 : 2;
   config.network.layers.forEach((layer, l) => {
     const synapses = fanIn * layer.size;
     const active = layer.connectivity < 1 ? activeSynapseCount(synapses, layer.connectivity) : synapses;
@@ -53,7 +55,7 @@ export function estimateTrainingMemory(
       // RigL ranks every dormant synapse by its gradient: one value per possible synapse per thread.
       if (layer.rewiring?.regrowth === 'gradient')
         gradientBytes += real * synapses * Math.max(1, options.threads);
-      optimizerBytes += trained * 2 * 8 * active;
+      optimizerBytes += trained * moments * 8 * active;
       scratchBytes += 4 * (fanIn + 1) + 8 * active + 28 * active * (layer.kernel.mode === 'gauss' ? td : 2);
     } else {
       // Dense storage; a masked layer adds its mask.
@@ -61,7 +63,7 @@ export function estimateTrainingMemory(
       gradientBytes += 2 * real * synapses * Math.max(1, options.threads);
       // A fixed mask keeps moments (and a 4-byte index) for the existing synapses only.
       const kept = layer.rewiring ? synapses : active;
-      optimizerBytes += trained * (2 * 8 * kept + (kept < synapses ? 4 * kept : 0));
+      optimizerBytes += trained * (moments * 8 * kept + (kept < synapses ? 4 * kept : 0));
       scratchBytes += layer.kernel.mode === 'gauss' ? 5 * 8 * layer.size * td : (8 + 3 * real) * synapses;
     }
     neurons += layer.size;

@@ -339,8 +339,9 @@ export class Trainer {
       if ((a === null) !== (saved === null))
         throw new RangeError(`${what}: the saved state and the config disagree on what trains`);
       if (a && saved) {
-        // A snapshot without AMSGrad's maximum (plain Adam's, or older) leaves it to start from v.
-        a.vMax = saved.vMax ? new Float64Array(a.m.length) : null;
+        // A snapshot without AMSGrad's maximum (plain Adam's, or older) leaves it to start from
+        // v; plain Adam keeps none (a saved one would only travel on unused).
+        a.vMax = saved.vMax && this.amsgrad ? new Float64Array(a.m.length) : null;
         for (const [name, moment, from] of [
           ['m', a.m, saved.m],
           ['v', a.v, saved.v],
@@ -377,7 +378,7 @@ export class Trainer {
           if (a && from) {
             put(`layer ${l} ${what} optimiser m`, a.m, from.m);
             put(`layer ${l} ${what} optimiser v`, a.v, from.v);
-            a.vMax = from.vMax ? new Float64Array(a.m.length) : null;
+            a.vMax = from.vMax && this.amsgrad ? new Float64Array(a.m.length) : null;
             if (a.vMax && from.vMax) put(`layer ${l} ${what} optimiser vMax`, a.vMax, from.vMax);
             a.step = from.step;
           }
@@ -450,6 +451,11 @@ export class Trainer {
   /** Each rewired layer's seed (replicas need it for RigL's dormant gradients), else null. */
   rewiringSeeds(): (number | null)[] {
     return this.rewiring.map((r) => r?.seed ?? null);
+  }
+
+  /** Whether the optimiser is AMSGrad (it keeps the maximum of v). */
+  private get amsgrad(): boolean {
+    return this.config.optimizer.amsgrad === true;
   }
 
   get readout() {
@@ -531,7 +537,7 @@ export class Trainer {
   /** Adam on the accumulated gradients, delay clamp, and the schedules' next step. */
   applyUpdate(): void {
     const opt = this.config.optimizer;
-    const hyper = { beta1: opt.beta1, beta2: opt.beta2, epsilon: opt.epsilon, amsgrad: opt.amsgrad === true };
+    const hyper = { beta1: opt.beta1, beta2: opt.beta2, epsilon: opt.epsilon, amsgrad: this.amsgrad };
     const lrW = learningRate(opt.weights.lr, opt.weights.schedule, this.step, this.totalSteps);
     const lrD = learningRate(opt.delays.lr, opt.delays.schedule, this.step, this.totalSteps);
     this.net.synapses.forEach((s, l) => {

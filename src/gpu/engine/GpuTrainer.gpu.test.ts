@@ -246,8 +246,14 @@ describe('GpuTrainer', () => {
     }
   });
 
-  it('rewiring on compact layers (DEEP R at 93.75 %): the same synapse lists as the CPU engine, step by step', async () => {
+  it('rewiring on compact layers (DEEP R at 93.75 %): the same synapse lists as the CPU engine, step by step; with AMSGrad too', async () => {
+    for (const amsgrad of [false, true]) await compactRewiringAsCpu(amsgrad);
+  });
+
+  /** 40 DEEP R steps on compact layers, GPU against CPU; AMSGrad's maximum moves with its synapse too. */
+  async function compactRewiringAsCpu(amsgrad: boolean): Promise<void> {
     const config = preset('yinyang')!;
+    config.optimizer.amsgrad = amsgrad;
     for (const l of config.network.layers) {
       l.connectivity = 1 / 16;
       l.rewiring = { regrowth: 'random', dale: true, l1: 2, temperature: 1e-4 };
@@ -290,11 +296,16 @@ describe('GpuTrainer', () => {
         want.forEach((x, e) =>
           expect(Math.abs(m[e]! - x), `layer ${l} moment ${e}`).toBeLessThanOrEqual(1e-4),
         );
+        const [vMax, wantMax] = [a.layers[l]!.adamWeights!.vMax, layer.adamWeights!.vMax];
+        expect(vMax === undefined).toBe(!amsgrad);
+        wantMax?.forEach((x, e) =>
+          expect(Math.abs(vMax![e]! - x), `layer ${l} vMax ${e}`).toBeLessThanOrEqual(1e-4 * (1 + x)),
+        );
       });
     } finally {
       gpu.destroy();
     }
-  });
+  }
 
   it('exportState / state: a run stopped after 6 steps and rebuilt from its state goes on exactly as one that never stopped', async () => {
     const config = preset('mnist-bench')!;
