@@ -136,12 +136,14 @@ describe('per-epoch report', () => {
     {
       dir: 'a',
       config: 'delay-only-fashion',
+      configKey: 'A',
       seed: 0,
       epochs: [1, 2, 3].map((e) => ({ epoch: e, validationAccuracy: 0.5, testAccuracy: 0.7 + e / 100 })),
     },
     {
       dir: 'b',
       config: 'delay-only-fashion',
+      configKey: 'A',
       seed: 1,
       epochs: [1, 2].map((e) => ({ epoch: e, validationAccuracy: 0.5, testAccuracy: 0.6 + e / 100 })),
     },
@@ -153,6 +155,22 @@ describe('per-epoch report', () => {
     expect(lines[2]).toMatch(/\| 0 +\| 71\.0 \| 73\.0 \|$/);
     expect(lines[3]).toMatch(/\| 1 +\| 61\.0 \| – +\|$/);
     expect(curveMarkdown(curves, 'all').split('\n')[0]).toMatch(/\| ep 1 \| ep 2 \| ep 3 \|$/);
+  });
+
+  it('tells apart runs of one config name with other settings by a tag of their settings', () => {
+    const changed = { ...curves[1]!, configKey: 'B' };
+    const [a, b] = curveMarkdown([curves[0]!, changed], [1]).split('\n').slice(2);
+    expect(a).toMatch(/^\| `delay-only-fashion` #[0-9a-f]{6} \| 0 /);
+    expect(b).toMatch(/^\| `delay-only-fashion` #[0-9a-f]{6} \| 1 /);
+    expect(a!.slice(0, 32)).not.toBe(b!.slice(0, 32));
+    const rows = [
+      rowOf('a', run(0, 'A'), [epoch(1, 0.8, 0.78, 0.8)]),
+      rowOf('b', run(1, 'B'), [epoch(1, 0.8, 0.7, 0.7)]),
+    ];
+    const [perRun] = reportMarkdown(rows).split('\n\n');
+    expect(perRun!.split('\n')[2]).toMatch(/^\| `delay-only-fashion` #[0-9a-f]{6} \|/);
+    // One setting per name: the name alone.
+    expect(curveMarkdown(curves, [1]).split('\n')[2]).toMatch(/^\| `delay-only-fashion` +\| 0 /);
   });
 
   it("reads 'all' or a comma list, sorted and without repeats; refuses anything else", () => {

@@ -1,4 +1,5 @@
 import { experimentKey, groupBySeed, summariseRun, type RunRow } from '../core/analysis/runReport.ts';
+import { crc32 } from '../core/crc32.ts';
 import { UsageError } from './args.ts';
 import { readCheckpoint, type EpochRecord } from './runOutput.ts';
 
@@ -24,8 +25,25 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/**
+ * A config's name as the tables show it: the name alone, or where runs of one name have other
+ * settings (a preset changed between runs, a config file that kept the name), the name and a
+ * short tag of its settings, so that they are told apart.
+ */
+function configLabels(
+  rows: readonly { config: string; configKey: string }[],
+): (r: { config: string; configKey: string }) => string {
+  const keysOf = new Map<string, Set<string>>();
+  for (const r of rows) keysOf.set(r.config, (keysOf.get(r.config) ?? new Set()).add(r.configKey));
+  return (r) =>
+    (keysOf.get(r.config)?.size ?? 1) > 1
+      ? `\`${r.config}\` #${crc32(new TextEncoder().encode(r.configKey)).toString(16).padStart(8, '0').slice(0, 6)}`
+      : `\`${r.config}\``;
+}
+
 /** Markdown: one row per run, then (when some experiment has several seeds) one row per experiment. */
 export function reportMarkdown(rows: readonly RunRow[]): string {
+  const label = configLabels(rows);
   const perRun = table(
     [
       'config',
@@ -40,7 +58,7 @@ export function reportMarkdown(rows: readonly RunRow[]): string {
       'train samples/s',
     ],
     rows.map((r) => [
-      `\`${r.config}\``,
+      label(r),
       r.dataset ?? 'generated',
       String(r.seed),
       String(r.epochs),
@@ -57,7 +75,7 @@ export function reportMarkdown(rows: readonly RunRow[]): string {
   const perConfig = table(
     ['config', 'data', 'seeds', 'epochs', 'test % mean ± sd (n)', 'mean gap'],
     groups.map((g) => [
-      `\`${g.config}\``,
+      label(g),
       g.dataset ?? 'generated',
       g.seeds.join(', '),
       [...new Set(g.epochs)].join(', '),
@@ -94,6 +112,7 @@ export type EpochSelection = number[] | 'all';
 export interface RunCurve {
   dir: string;
   config: string;
+  configKey: string;
   seed: number;
   epochs: { epoch: number; validationAccuracy: number | null; testAccuracy: number | null }[];
 }
@@ -103,6 +122,7 @@ export function readCurve(dir: string): RunCurve {
   return {
     dir,
     config: checkpoint.config.name,
+    configKey: experimentKey(checkpoint.config),
     seed: checkpoint.config.seed,
     epochs: (checkpoint.history as EpochRecord[]).map((r) => ({
       epoch: r.epoch,
@@ -127,10 +147,11 @@ export function curveMarkdown(curves: readonly RunCurve[], selection: EpochSelec
     selection === 'all'
       ? [...new Set(curves.flatMap((c) => c.epochs.map((e) => e.epoch)))].sort((a, b) => a - b)
       : selection;
+  const label = configLabels(curves);
   return table(
     ['config', 'seed', ...epochs.map((e) => `ep ${e}`)],
     curves.map((c) => [
-      `\`${c.config}\``,
+      label(c),
       String(c.seed),
       ...epochs.map((e) => pct(c.epochs.find((r) => r.epoch === e)?.testAccuracy ?? null)),
     ]),

@@ -46,6 +46,8 @@ export interface RunRow {
 /** Runs of one experiment (same config apart from seed and length) and data set. */
 export interface ConfigGroup {
   config: string;
+  /** The experiment (experimentKey): two groups may share a config name with other settings. */
+  configKey: string;
   dataset: string | null;
   seeds: number[];
   epochs: number[];
@@ -135,6 +137,7 @@ export function groupBySeed(rows: readonly RunRow[]): ConfigGroup[] {
     const tests = g.map((r) => r.testAccuracy).filter(finite);
     return {
       config: g[0]!.config,
+      configKey: g[0]!.configKey,
       dataset: g[0]!.dataset,
       seeds: g.map((r) => r.seed),
       epochs: g.map((r) => r.epochs),
