@@ -36,6 +36,37 @@ describe('latency encoder', () => {
   });
 });
 
+describe('latency and intensity-bin encoders on random images', () => {
+  it('give each lit pixel one spike at its own step, sorted by step then channel', () => {
+    const rng = new Rng(5);
+    const encoders = [
+      { kind: 'latency', firstStep: 1, lastStep: 17, cutoff: 30 },
+      { kind: 'intensityBins', bins: 4 },
+    ] as const;
+    const stepOf = (enc: (typeof encoders)[number], v: number): number =>
+      enc.kind === 'latency'
+        ? v <= enc.cutoff
+          ? -1
+          : enc.firstStep + Math.round(((255 - v) / (255 - enc.cutoff)) * (enc.lastStep - enc.firstStep))
+        : v === 0
+          ? -1
+          : enc.bins - 1 - Math.min(enc.bins - 1, Math.floor((v * enc.bins) / 255));
+    for (let image = 0; image < 50; image++) {
+      const pixels = Uint8Array.from({ length: 100 }, () =>
+        rng.uniform() < 0.4 ? 0 : Math.floor(rng.uniform() * 256),
+      );
+      for (const enc of encoders) {
+        const ev = encodeIntensities(pixels, enc, 20, null);
+        const want = Array.from(pixels, (v, c) => ({ step: stepOf(enc, v), c }))
+          .filter((p) => p.step >= 0)
+          .sort((a, b) => a.step - b.step || a.c - b.c);
+        expect(Array.from(ev.steps)).toEqual(want.map((p) => p.step));
+        expect(Array.from(ev.channels)).toEqual(want.map((p) => p.c));
+      }
+    }
+  });
+});
+
 describe('rate encoder', () => {
   it('is seeded, silent at 0, always on at 255 with probability 1, and matches the rate on average', () => {
     const enc = { kind: 'rate', maxProbability: 1 } as const;

@@ -62,6 +62,30 @@ export function encoderProblems(enc: EncoderConfig, timeSteps: number): EncoderP
 }
 
 /**
+ * One spike per channel at `stepOf(channel)` (-1: none; steps below `steps`), as events sorted by
+ * step, then channel: a counting sort, since an encoder runs for every sample of every batch.
+ */
+function bySteps(channels: number, steps: number, stepOf: (channel: number) => number): SpikeEvents {
+  const stepOfChannel = new Int32Array(channels);
+  const start = new Int32Array(steps + 1);
+  for (let c = 0; c < channels; c++) {
+    const t = stepOf(c);
+    stepOfChannel[c] = t;
+    if (t >= 0) start[t + 1]!++;
+  }
+  for (let t = 0; t < steps; t++) start[t + 1]! += start[t]!;
+  const out = { steps: new Uint16Array(start[steps]!), channels: new Uint16Array(start[steps]!) };
+  for (let c = 0; c < channels; c++) {
+    const t = stepOfChannel[c]!;
+    if (t < 0) continue;
+    const at = start[t]!++;
+    out.steps[at] = t;
+    out.channels[at] = c;
+  }
+  return out;
+}
+
+/**
  * Encodes one sample's intensities. `rng` is needed by the rate code only (pass a generator
  * seeded per sample so that a sample's spikes do not depend on which others were encoded).
  */
@@ -81,35 +105,20 @@ export function encodeIntensities(
     return { steps: new Uint16Array(channels.length).fill(enc.step), channels: Uint16Array.from(channels) };
   }
   if (enc.kind === 'latency') {
-    const pairs: { step: number; channel: number }[] = [];
     const span = enc.lastStep - enc.firstStep;
     const range = 255 - enc.cutoff;
-    for (let c = 0; c < n; c++) {
+    // 255 -> firstStep; just above the cutoff -> lastStep (-1: silent).
+    return bySteps(n, enc.lastStep + 1, (c) => {
       const v = values[c]!;
-      if (v <= enc.cutoff) continue;
-      // 255 -> firstStep; just above the cutoff -> lastStep.
-      const late = (255 - v) / range;
-      pairs.push({ step: enc.firstStep + Math.round(late * span), channel: c });
-    }
-    pairs.sort((a, b) => a.step - b.step || a.channel - b.channel);
-    return {
-      steps: Uint16Array.from(pairs, (q) => q.step),
-      channels: Uint16Array.from(pairs, (q) => q.channel),
-    };
+      return v <= enc.cutoff ? -1 : enc.firstStep + Math.round(((255 - v) / range) * span);
+    });
   }
   if (enc.kind === 'intensityBins') {
-    const pairs: { step: number; channel: number }[] = [];
-    for (let c = 0; c < n; c++) {
+    // Brightest bin at step 0; a dark pixel (0) stays silent.
+    return bySteps(n, enc.bins, (c) => {
       const v = values[c]!;
-      if (v <= 0) continue;
-      const bin = Math.min(enc.bins - 1, Math.floor((v * enc.bins) / 255)); // 0 = dimmest
-      pairs.push({ step: enc.bins - 1 - bin, channel: c });
-    }
-    pairs.sort((a, b) => a.step - b.step || a.channel - b.channel);
-    return {
-      steps: Uint16Array.from(pairs, (q) => q.step),
-      channels: Uint16Array.from(pairs, (q) => q.channel),
-    };
+      return v <= 0 ? -1 : enc.bins - 1 - Math.min(enc.bins - 1, Math.floor((v * enc.bins) / 255));
+    });
   }
   if (!rng) throw new Error('the rate encoder needs a seeded Rng');
   const steps: number[] = [];
