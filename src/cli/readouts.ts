@@ -64,8 +64,9 @@ export function readoutReport(source: ExportSource, raw: RawDataset | null): Rea
     const first = firstSpikeSteps(out);
     for (let b = 0; b < idx.length; b++) {
       const steps = Array.from(first.subarray(b * out.outputs, (b + 1) * out.outputs)).filter((s) => s >= 0);
+      const earliest = Math.min(...steps);
       if (steps.length === 0) silent++;
-      else if (steps.filter((s) => s === Math.min(...steps)).length > 1) ties++;
+      else if (steps.filter((s) => s === earliest).length > 1) ties++;
     }
   }
   const n = test.length;
