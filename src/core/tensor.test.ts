@@ -95,5 +95,20 @@ describe('typed-array helpers', () => {
     expect(allFinite([1, NaN])).toBe(false);
     expect(allFinite([Infinity])).toBe(false);
     expect(allFinite([-Infinity, 0])).toBe(false);
+    expect(allFinite([])).toBe(true);
+    expect(allFinite([Number.MAX_VALUE, -Number.MAX_VALUE, 5e-324])).toBe(true);
+  });
+
+  it('allFinite finds a non-finite value in any of its four running sums and in the tail', () => {
+    for (let length = 1; length <= 11; length++) {
+      for (let at = 0; at < length; at++) {
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          const values = new Float32Array(length).fill(1.5);
+          values[at] = bad;
+          expect(allFinite(values), `${bad} at ${at} of ${length}`).toBe(false);
+        }
+      }
+      expect(allFinite(new Float64Array(length).fill(-2)), `${length} finite`).toBe(true);
+    }
   });
 });

@@ -540,8 +540,12 @@ export class Trainer {
     const hyper = { beta1: opt.beta1, beta2: opt.beta2, epsilon: opt.epsilon, amsgrad: this.amsgrad };
     const lrW = learningRate(opt.weights.lr, opt.weights.schedule, this.step, this.totalSteps);
     const lrD = learningRate(opt.delays.lr, opt.delays.schedule, this.step, this.totalSteps);
+    // Only the gradients a step applies are checked: a frozen tensor's are never computed.
     this.net.synapses.forEach((s, l) => {
-      if (!allFinite(s.gradWeights) || !allFinite(s.gradDelays)) {
+      if (
+        (this.weightStates[l] && !allFinite(s.gradWeights)) ||
+        (this.delayStates[l] && !allFinite(s.gradDelays))
+      ) {
         throw new TrainingDivergedError(`a gradient of layer ${l}`, this.step);
       }
     });

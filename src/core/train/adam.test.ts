@@ -68,6 +68,45 @@ describe('AdamState', () => {
     expect(plain.vMax).toBeNull();
   });
 
+  it('each case (every parameter or listed ones; Adam or AMSGrad) steps bit for bit as the formula', () => {
+    const size = 40;
+    const indices = Int32Array.from({ length: 25 }, (_, k) => k + (k >> 1) - (k >> 2));
+    for (const amsgrad of [false, true]) {
+      for (const listed of [null, indices]) {
+        const hyper = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, amsgrad };
+        const adam = new AdamState(size, listed);
+        const params = Float32Array.from({ length: size }, (_, q) => Math.sin(q) * 3);
+        const expected = Float32Array.from(params);
+        const kept = listed ?? Int32Array.from({ length: size }, (_, q) => q);
+        const m = new Float64Array(kept.length);
+        const v = new Float64Array(kept.length);
+        const vMax = new Float64Array(kept.length);
+        for (let step = 1; step <= 12; step++) {
+          // Gradients over four orders of magnitude, some exactly 0.
+          const grads = Float32Array.from({ length: size }, (_, q) =>
+            (q + step) % 5 === 0 ? 0 : Math.cos(q * step) * 10 ** ((q % 5) - 2),
+          );
+          adam.apply(params, grads, 0.01, hyper);
+          kept.forEach((q, k) => {
+            const g = grads[q]!;
+            m[k] = 0.9 * m[k]! + (1 - 0.9) * g;
+            v[k] = 0.999 * v[k]! + (1 - 0.999) * g * g;
+            vMax[k] = Math.max(vMax[k]!, v[k]!);
+            const second = amsgrad ? vMax[k]! : v[k]!;
+            expected[q]! -=
+              (0.01 * m[k]! * (1 / (1 - 0.9 ** step))) /
+              (Math.sqrt(second * (1 / (1 - 0.999 ** step))) + 1e-8);
+          });
+          const label = `${amsgrad ? 'AMSGrad' : 'Adam'}, ${listed ? 'listed' : 'all'}, step ${step}`;
+          expect(Array.from(params), label).toEqual(Array.from(expected));
+          expect(Array.from(adam.m), label).toEqual(Array.from(m));
+          expect(Array.from(adam.v), label).toEqual(Array.from(v));
+          if (amsgrad) expect(Array.from(adam.vMax!), label).toEqual(Array.from(vMax));
+        }
+      }
+    }
+  });
+
   it('updates Float32 parameters in place', () => {
     const adam = new AdamState(2);
     const p = Float32Array.from([1, 1]);
