@@ -30,6 +30,24 @@ export interface EventPropGradients {
 }
 
 /**
+ * Per layer, gradient sums by output neuron, [outputs][inputs] (entry j * inputs + i), that
+ * backward passes add into: a neuron's arrivals then add into one row, not one value every
+ * `outputs` entries, and a batch's samples share one set.
+ */
+export interface GradientSums {
+  weights: Float64Array[];
+  delays: Float64Array[];
+}
+
+/** Zeroed sums for `layers`. */
+export function gradientSums(layers: readonly ExactLayer[]): GradientSums {
+  return {
+    weights: layers.map((l) => new Float64Array(l.inputs * l.outputs)),
+    delays: layers.map((l) => new Float64Array(l.inputs * l.outputs)),
+  };
+}
+
+/**
  * lambda_V and lambda_I `s` ms earlier, from their values at a time (no own spike in between),
  * under a constant loss term dl/dV = `forcing` (a readout's integral loss; 0 otherwise). Going
  * backwards (tau = elapsed backward time): d(lambda_V)/d(tau) = -lambda_V / tau_mem + forcing and
@@ -78,8 +96,32 @@ export function eventPropBackward(
    */
   silentPeaks: ReadonlyMap<number, { time: number; grad: number }> | null = null,
 ): EventPropGradients {
-  const weights = layers.map((l) => new Float64Array(l.inputs * l.outputs));
-  const delays = layers.map((l) => new Float64Array(l.inputs * l.outputs));
+  const sums = gradientSums(layers);
+  const inputTimes = eventPropBackwardInto(sums, p, layers, pass, outputTimeGrads, readout, silentPeaks);
+  // [outputs][inputs] -> [inputs][outputs].
+  const byInput = (byOutput: Float64Array, l: number): Float64Array => {
+    const { inputs, outputs } = layers[l]!;
+    const out = new Float64Array(inputs * outputs);
+    for (let j = 0; j < outputs; j++)
+      for (let i = 0; i < inputs; i++) out[i * outputs + j] = byOutput[j * inputs + i]!;
+    return out;
+  };
+  return { weights: sums.weights.map(byInput), delays: sums.delays.map(byInput), inputTimes };
+}
+
+/**
+ * eventPropBackward adding its parameter gradients into `sums` (by output neuron); returns dL/dt
+ * of each input spike.
+ */
+export function eventPropBackwardInto(
+  sums: GradientSums,
+  p: ExactLifParams,
+  layers: readonly ExactLayer[],
+  pass: ForwardPass,
+  outputTimeGrads: ArrayLike<number>,
+  readout: ReadoutGrads | null,
+  silentPeaks: ReadonlyMap<number, { time: number; grad: number }> | null,
+): Float64Array {
   let timeGrads = Float64Array.from(outputTimeGrads);
   // (lambda_V, lambda_I) after each backward stretch (one array: no allocation per event).
   const state = new Float64Array(2);
@@ -93,6 +135,9 @@ export function eventPropBackward(
     spikes.forEach((s, k) => spikeIndex[s.neuron]!.push(k));
     const previousSpikes = l === 0 ? pass.input : pass.layers[l - 1]!.spikes;
     const previousGrads = new Float64Array(previousSpikes.length);
+    const inputs = layer.inputs;
+    const weightsByOutput = sums.weights[l]!;
+    const delaysByOutput = sums.delays[l]!;
     traces.forEach((trace, j) => {
       const arrivals = pass.arrivals(l, j);
       const isReadout = readout !== null && l === layers.length - 1;
@@ -112,16 +157,16 @@ export function eventPropBackward(
       // Own spikes, arrivals and a readout's peak, latest first: a merge of the sorted lists run
       // backwards. At equal times the arrival (which the forward pass applied after a spike at
       // that instant) is undone first, then the peak, then the spike.
-      let a = arrivals.length - 1;
+      let a = arrivals.count - 1;
       let n = own.length - 1;
       let peakLeft = peak !== null;
       let lambdaV = 0;
       let lambdaI = 0;
       let t = isReadout
         ? end
-        : Math.max(own[n] ?? -Infinity, arrivals[a]?.time ?? -Infinity, peak?.time ?? -Infinity, 0);
+        : Math.max(own[n] ?? -Infinity, a >= 0 ? arrivals.time[a]! : -Infinity, peak?.time ?? -Infinity, 0);
       for (;;) {
-        const arrivalTime = a >= 0 ? arrivals[a]!.time : -Infinity;
+        const arrivalTime = a >= 0 ? arrivals.time[a]! : -Infinity;
         const spikeTime = n >= 0 ? own[n]! : -Infinity;
         const peakTime = peakLeft ? peak!.time : -Infinity;
         const time = Math.max(arrivalTime, spikeTime, peakTime);
@@ -147,19 +192,18 @@ export function eventPropBackward(
           lambdaV = (after / before) * lambdaV - dLdt / before;
           n--;
         } else {
-          const arrival = arrivals[a]!;
-          const q = arrival.from * layer.outputs + j;
-          const dLda = arrival.jump * (lambdaI / p.tauSyn - lambdaV / p.tauMem);
-          weights[l]![q]! += lambdaI;
-          delays[l]![q]! += dLda;
-          previousGrads[arrival.spike]! += dLda;
+          const q = j * inputs + arrivals.from[a]!;
+          const dLda = arrivals.jump[a]! * (lambdaI / p.tauSyn - lambdaV / p.tauMem);
+          weightsByOutput[q]! += lambdaI;
+          delaysByOutput[q]! += dLda;
+          previousGrads[arrivals.spike[a]!]! += dLda;
           a--;
         }
       }
     });
     timeGrads = previousGrads;
   }
-  return { weights, delays, inputTimes: timeGrads };
+  return timeGrads;
 }
 
 /** Kinds of backward events. */

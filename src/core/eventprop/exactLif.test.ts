@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng.ts';
 import {
+  ArrivalLists,
+  arrivalTimes,
   firstCrossing,
   membraneAt,
   membraneSlopeAt,
   readoutIntegral,
   simulateNetwork,
   simulateNeuron,
+  spikeColumns,
+  transposed,
+  withByOutput,
   type ExactLayer,
   type ExactLifParams,
   type Spike,
@@ -76,7 +81,7 @@ describe('exact event-driven LIF with exponential synaptic current', () => {
         time: 40 * rng.uniform(),
         jump: rng.normal(0.8, 0.6),
       })).sort((a, b) => a.time - b.time);
-      const exact = simulateNeuron(P, arrivals, 50).spikes;
+      const exact = simulateNeuron(P, arrivalTimes(arrivals), 50).spikes;
       const grid = eulerSpikes(P, arrivals, 50, 1e-4);
       expect(exact.length, `trial ${trial}`).toBe(grid.length);
       expect(exact.length, `trial ${trial}: the comparison needs spikes`).toBeGreaterThan(1);
@@ -110,7 +115,9 @@ describe('exact event-driven LIF with exponential synaptic current', () => {
       v += (dt * (-v + i)) / P.tauMem;
       i -= (dt * i) / P.tauSyn;
     }
-    expect(Math.abs(readoutIntegral(P, arrivals, 40) - sum)).toBeLessThan(1e-3 * Math.max(1, Math.abs(sum)));
+    expect(Math.abs(readoutIntegral(P, arrivalTimes(arrivals), 40) - sum)).toBeLessThan(
+      1e-3 * Math.max(1, Math.abs(sum)),
+    );
   });
 
   it('refuses time constants the closed form cannot take', () => {
@@ -146,5 +153,80 @@ describe('exact event-driven LIF with exponential synaptic current', () => {
         expect(spikes[k]!.time).toBeGreaterThanOrEqual(spikes[k - 1]!.time);
     // A second layer spike always follows some first-layer spike by at least the smallest delay.
     expect(out[2]![0]!.time).toBeGreaterThan(out[1]![0]!.time);
+  });
+});
+
+describe('arrival lists', () => {
+  /** The arrivals at neuron j by the definition: every input spike, shifted, sorted by (time, spike). */
+  function naiveArrivals(
+    layer: ExactLayer,
+    input: Spike[],
+    j: number,
+    onGrid: ((t: number) => number) | null,
+  ) {
+    return input
+      .map((s, spike) => {
+        const q = s.neuron * layer.outputs + j;
+        const shifted = s.time + layer.delays[q]!;
+        return { time: onGrid ? onGrid(shifted) : shifted, jump: layer.weights[q]!, from: s.neuron, spike };
+      })
+      .sort((a, b) => a.time - b.time || a.spike - b.spike);
+  }
+
+  it('hold every input spike once, sorted by time then by spike, from either parameter layout, as their arrays are reused', () => {
+    const rng = new Rng(4);
+    const lists = new ArrivalLists();
+    // Sizes below and above the bucket sort's cut-over, growing and shrinking (the arrays are
+    // reused, so a short list after a long one must not show the long one's tail); integer delays
+    // and a grid make many equal times.
+    for (const [spikes, inputs, integer, grid] of [
+      [300, 40, false, false],
+      [7, 5, false, false],
+      [500, 30, true, false],
+      [40, 12, false, true],
+      [0, 3, false, false],
+      [1, 3, true, false],
+    ] as const) {
+      const outputs = 6;
+      const layer: ExactLayer = {
+        inputs,
+        outputs,
+        weights: Array.from({ length: inputs * outputs }, () => rng.normal(0, 1)),
+        delays: Array.from({ length: inputs * outputs }, () =>
+          integer ? Math.floor(10 * rng.uniform()) : 10 * rng.uniform(),
+        ),
+      };
+      const input = Array.from({ length: spikes }, () => ({
+        time: integer ? Math.floor(20 * rng.uniform()) : 20 * rng.uniform(),
+        neuron: Math.floor(inputs * rng.uniform()),
+      })).sort((a, b) => a.time - b.time || a.neuron - b.neuron);
+      const onGrid = grid ? (t: number) => Math.ceil(t / 0.5) * 0.5 : null;
+      for (const prepared of [layer, withByOutput(layer)]) {
+        for (let j = 0; j < outputs; j++) {
+          const got = lists.build(prepared, spikeColumns(input), j, onGrid);
+          const label = `${spikes} spikes, neuron ${j}, ${prepared.byOutput ? 'by output' : '[inputs][outputs]'}`;
+          expect(got.count, label).toBe(spikes);
+          expect(got.time.length, label).toBe(spikes);
+          const want = naiveArrivals(layer, input, j, onGrid);
+          expect(Array.from(got.time), label).toEqual(want.map((a) => a.time));
+          expect(Array.from(got.jump), label).toEqual(want.map((a) => a.jump));
+          expect(Array.from(got.from), label).toEqual(want.map((a) => a.from));
+          expect(Array.from(got.spike), label).toEqual(want.map((a) => a.spike));
+        }
+      }
+    }
+  });
+
+  it('transposes parameters to [outputs][inputs]', () => {
+    const layer: ExactLayer = {
+      inputs: 2,
+      outputs: 3,
+      weights: [1, 2, 3, 4, 5, 6],
+      delays: [0, 1, 2, 3, 4, 5],
+    };
+    const prepared = withByOutput(layer);
+    expect(Array.from(prepared.byOutput!.weights)).toEqual([1, 4, 2, 5, 3, 6]);
+    expect(Array.from(transposed(layer.delays, 2, 3))).toEqual([0, 3, 1, 4, 2, 5]);
+    expect(withByOutput(prepared)).toBe(prepared);
   });
 });

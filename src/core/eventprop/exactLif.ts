@@ -35,6 +35,33 @@ export interface ExactLayer {
   weights: ArrayLike<number>;
   /** delays[i * outputs + j]: axonal/synaptic delay (ms), >= 0. */
   delays: ArrayLike<number>;
+  /**
+   * The same parameters by output neuron, [outputs][inputs] (weights[j * inputs + i]), for a
+   * caller that keeps them across passes; runLayers makes them when absent. A neuron's arrival
+   * list reads one row instead of one value every `outputs` entries (a cache miss per arrival).
+   */
+  byOutput?: { weights: ArrayLike<number>; delays: ArrayLike<number> };
+}
+
+/** [inputs][outputs] values as [outputs][inputs]. */
+export function transposed(values: ArrayLike<number>, inputs: number, outputs: number): Float64Array {
+  const out = new Float64Array(inputs * outputs);
+  for (let i = 0; i < inputs; i++)
+    for (let j = 0; j < outputs; j++) out[j * inputs + i] = values[i * outputs + j]!;
+  return out;
+}
+
+/** The layer with its parameters by output neuron (see ExactLayer.byOutput): itself when it has them. */
+export function withByOutput(layer: ExactLayer): ExactLayer {
+  if (layer.byOutput) return layer;
+  const { inputs, outputs } = layer;
+  return {
+    ...layer,
+    byOutput: {
+      weights: transposed(layer.weights, inputs, outputs),
+      delays: transposed(layer.delays, inputs, outputs),
+    },
+  };
 }
 
 /** One neuron's simulation: its spike times and the synaptic current at each (EventProp's jumps need it). */
@@ -119,21 +146,18 @@ export function firstCrossing(p: ExactLifParams, v0: number, i0: number, span: n
  * Spike times of one neuron driven by `arrivals` (sorted by time; `jump` is the current each adds)
  * until `duration` ms.
  */
-export function simulateNeuron(
-  p: ExactLifParams,
-  arrivals: readonly { time: number; jump: number }[],
-  duration: number,
-): NeuronTrace {
+export function simulateNeuron(p: ExactLifParams, arrivals: ArrivalTimes, duration: number): NeuronTrace {
   const spikes: number[] = [];
   const currents: number[] = [];
   let t = 0;
   let v = 0;
   let current = 0;
   let k = 0;
+  const { count, time, jump } = arrivals;
   // Below this, neither V nor I can carry V to the threshold in an interval (see below).
   const out = p.threshold * (1 - NO_CROSSING_MARGIN);
   while (t < duration) {
-    const next = k < arrivals.length ? Math.min(arrivals[k]!.time, duration) : duration;
+    const next = k < count ? Math.min(time[k]!, duration) : duration;
     // Spikes in (t, next]: each resets V to 0 while the current goes on decaying. V(s) is a
     // weighted mean of V(0) and of I over [0, s] (weights summing to 1), and I only decays, so
     // V never passes max(V(0), I(0), 0): when both are below the threshold no spike can come, and
@@ -155,85 +179,185 @@ export function simulateNeuron(
     v = (v - a) * Math.exp(-step / p.tauMem) + a * synDecay;
     current *= synDecay;
     t = next;
-    if (k >= arrivals.length) break;
+    if (k >= count) break;
     // Every arrival at this time lands before the next interval.
-    while (k < arrivals.length && arrivals[k]!.time <= t) current += arrivals[k++]!.jump;
+    while (k < count && time[k]! <= t) current += jump[k++]!;
   }
   return { spikes, currents };
 }
 
-// Comparators at module level: one function, not a closure per call (sorts run per neuron).
-function byTimeThenSpike(x: Arrival, y: Arrival): number {
-  return x.time - y.time || x.spike - y.spike;
-}
-
+// At module level: one function, not a closure per call.
 function byTimeThenNeuron(a: Spike, b: Spike): number {
   return a.time - b.time || a.neuron - b.neuron;
 }
 
-/**
- * The arrivals at neuron `j` of a layer from its input spikes (sorted by time, then by spike).
- * Built per neuron and on demand, so a pass holds one neuron's list at a time: memory grows with
- * the number of spikes, not with spikes x fan-out. `onGrid` moves each arrival time (the
- * time-stepped variant delivers at step boundaries).
- */
-export function neuronArrivals(
-  layer: ExactLayer,
-  input: readonly Spike[],
-  j: number,
-  onGrid: ((time: number) => number) | null = null,
-): Arrival[] {
-  const count = input.length;
-  const made: Arrival[] = new Array<Arrival>(count);
-  let first = Infinity;
-  let last = -Infinity;
-  for (let index = 0; index < count; index++) {
-    const s = input[index]!;
-    const q = s.neuron * layer.outputs + j;
-    // Zero weights arrive too: they change nothing forward, but have a gradient.
-    const shifted = s.time + layer.delays[q]!;
-    const time = onGrid ? onGrid(shifted) : shifted;
-    made[index] = { time, jump: layer.weights[q]!, from: s.neuron, spike: index };
-    if (time < first) first = time;
-    if (time > last) last = time;
-  }
-  return sortArrivals(made, first, last);
+/** A layer's spikes as columns, in the same order (sorted by time, then neuron): what arrivals are built from. */
+export interface SpikeColumns {
+  time: Float64Array;
+  neuron: Int32Array;
+}
+
+export function spikeColumns(spikes: readonly Spike[]): SpikeColumns {
+  const time = new Float64Array(spikes.length);
+  const neuron = new Int32Array(spikes.length);
+  spikes.forEach((s, k) => {
+    time[k] = s.time;
+    neuron[k] = s.neuron;
+  });
+  return { time, neuron };
+}
+
+/** The times (sorted) and current jumps of a neuron's `count` arrivals: what a neuron's simulation reads. */
+export interface ArrivalTimes {
+  readonly count: number;
+  readonly time: ArrayLike<number>;
+  readonly jump: ArrayLike<number>;
 }
 
 /**
- * Arrivals sorted by time, then by spike: a bucket sort over [first, last] (one bucket per
- * arrival on average) with an insertion sort inside each bucket. The arrivals of a neuron are
- * spread over the trial, so this is linear in their number, where a comparison sort of a few
- * thousand per neuron dominated a training step.
+ * A neuron's arrivals (sorted by time, then by spike) as columns: typed arrays, not an object per
+ * arrival, because a pass builds every neuron's list twice (forward, then backward) and they are
+ * long (each spike of the layer below reaches every neuron: about 540,000 arrivals per sample
+ * in the shd shape).
  */
-function sortArrivals(made: Arrival[], first: number, last: number): Arrival[] {
-  const count = made.length;
-  if (count < 32 || !(last > first)) return made.sort(byTimeThenSpike);
-  const buckets = count;
-  const scale = (buckets - 1) / (last - first);
-  const starts = new Int32Array(buckets + 1);
-  const bucketOf = new Int32Array(count);
-  for (let k = 0; k < count; k++) {
-    const b = Math.floor((made[k]!.time - first) * scale);
-    bucketOf[k] = b;
-    starts[b + 1]!++;
-  }
-  for (let b = 0; b < buckets; b++) starts[b + 1]! += starts[b]!;
-  const out: Arrival[] = new Array<Arrival>(count);
-  // Placed in spike order, so equal times stay in spike order within a bucket.
-  for (let k = 0; k < count; k++) out[starts[bucketOf[k]!]!++] = made[k]!;
-  // starts[b] is now the end of bucket b: insertion-sort the whole array, whose elements are at
-  // most one bucket away from their places (cheap: buckets hold about one arrival each).
-  for (let k = 1; k < count; k++) {
-    const item = out[k]!;
-    let m = k - 1;
-    while (m >= 0 && byTimeThenSpike(out[m]!, item) > 0) {
-      out[m + 1] = out[m]!;
-      m--;
+export interface Arrivals extends ArrivalTimes {
+  readonly time: Float64Array;
+  readonly jump: Float64Array;
+  /** The presynaptic neuron of each arrival. */
+  readonly from: Int32Array;
+  /** Each arrival's presynaptic spike: its index in its layer's sorted spike list. */
+  readonly spike: Int32Array;
+}
+
+/** ArrivalTimes from a list already sorted by time (hand-made inputs). */
+export function arrivalTimes(list: readonly { time: number; jump: number }[]): ArrivalTimes {
+  return {
+    count: list.length,
+    time: Float64Array.from(list, (a) => a.time),
+    jump: Float64Array.from(list, (a) => a.jump),
+  };
+}
+
+/**
+ * Builds neurons' arrival lists (sorted by time, then by spike) one at a time, into arrays it
+ * reuses: a list is valid until the next `build`. A pass needs one neuron's list at a time, so
+ * memory grows with the number of spikes, not with spikes x fan-out; and reusing the arrays
+ * matters for speed too: a fresh set per neuron (six typed arrays of a few thousand entries,
+ * about 1,500 sets per shd-shaped sample) made allocation and zeroing a third of a step.
+ */
+export class ArrivalLists {
+  private capacity = 0;
+  private unsorted = new Float64Array(0);
+  private order = new Int32Array(0);
+  private bucketStarts = new Int32Array(1);
+  private bucketOf = new Int32Array(0);
+  private time = new Float64Array(0);
+  private jump = new Float64Array(0);
+  private from = new Int32Array(0);
+  private spike = new Int32Array(0);
+
+  /**
+   * The arrivals at neuron `j` of `layer` from its input spikes. `onGrid` moves each arrival
+   * time (the time-stepped variant delivers at step boundaries).
+   */
+  build(
+    layer: ExactLayer,
+    input: SpikeColumns,
+    j: number,
+    onGrid: ((time: number) => number) | null = null,
+  ): Arrivals {
+    const count = input.time.length;
+    this.reserve(count);
+    // Neuron j's row of the parameters by output neuron: parameter i at row + i * stride.
+    const { weights, delays } = layer.byOutput ?? layer;
+    const row = layer.byOutput ? j * layer.inputs : j;
+    const stride = layer.byOutput ? 1 : layer.outputs;
+    const unsorted = this.unsorted;
+    let first = Infinity;
+    let last = -Infinity;
+    for (let k = 0; k < count; k++) {
+      // Zero weights arrive too: they change nothing forward, but have a gradient.
+      const shifted = input.time[k]! + delays[row + input.neuron[k]! * stride]!;
+      const time = onGrid ? onGrid(shifted) : shifted;
+      unsorted[k] = time;
+      if (time < first) first = time;
+      if (time > last) last = time;
     }
-    out[m + 1] = item;
+    const order = this.sortOrder(count, first, last);
+    const { time, jump, from, spike } = this;
+    for (let k = 0; k < count; k++) {
+      const index = order[k]!;
+      const neuron = input.neuron[index]!;
+      time[k] = unsorted[index]!;
+      jump[k] = weights[row + neuron * stride]!;
+      from[k] = neuron;
+      spike[k] = index;
+    }
+    return {
+      count,
+      time: time.subarray(0, count),
+      jump: jump.subarray(0, count),
+      from: from.subarray(0, count),
+      spike: spike.subarray(0, count),
+    };
   }
-  return out;
+
+  private reserve(count: number): void {
+    if (count <= this.capacity) return;
+    // Grown by half again, so a pass over layers of growing spike counts reallocates rarely.
+    const capacity = Math.max(count, Math.ceil(this.capacity * 1.5));
+    this.capacity = capacity;
+    this.unsorted = new Float64Array(capacity);
+    this.order = new Int32Array(capacity);
+    this.bucketStarts = new Int32Array(capacity + 1);
+    this.bucketOf = new Int32Array(capacity);
+    this.time = new Float64Array(capacity);
+    this.jump = new Float64Array(capacity);
+    this.from = new Int32Array(capacity);
+    this.spike = new Int32Array(capacity);
+  }
+
+  /**
+   * The order of the first `count` unsorted times sorted by time, then by index: a bucket sort
+   * over [first, last] (one bucket per entry on average) with an insertion sort inside each
+   * bucket. A neuron's arrivals are spread over the trial, so this is linear in their number,
+   * where a comparison sort of a few thousand per neuron dominated a training step.
+   */
+  private sortOrder(count: number, first: number, last: number): Int32Array {
+    const { unsorted: time, order } = this;
+    if (count < 32 || !(last > first)) {
+      const indices = Array.from({ length: count }, (_, k) => k);
+      indices.sort((a, b) => time[a]! - time[b]! || a - b);
+      order.set(indices);
+      return order;
+    }
+    const scale = (count - 1) / (last - first);
+    const starts = this.bucketStarts.fill(0, 0, count + 1);
+    const bucketOf = this.bucketOf;
+    for (let k = 0; k < count; k++) {
+      const b = Math.floor((time[k]! - first) * scale);
+      bucketOf[k] = b;
+      starts[b + 1]!++;
+    }
+    for (let b = 0; b < count; b++) starts[b + 1]! += starts[b]!;
+    // Placed in index order, so equal times stay in index order within a bucket.
+    for (let k = 0; k < count; k++) order[starts[bucketOf[k]!]!++] = k;
+    // Every entry is now at most one bucket from its place: insertion-sort the whole order
+    // (cheap: buckets hold about one entry each).
+    for (let k = 1; k < count; k++) {
+      const item = order[k]!;
+      const itemTime = time[item]!;
+      let m = k - 1;
+      for (; m >= 0; m--) {
+        const other = order[m]!;
+        const otherTime = time[other]!;
+        if (otherTime < itemTime || (otherTime === itemTime && other < item)) break;
+        order[m + 1] = other;
+      }
+      order[m + 1] = item;
+    }
+    return order;
+  }
 }
 
 /**
@@ -241,19 +365,16 @@ function sortArrivals(made: Arrival[], first: number, last: number): Arrival[] {
  * the integral of V over [0, duration], in closed form between events,
  * int_0^s V = (V0 - A) tau_mem (1 - e^(-s/tau_mem)) + A tau_syn (1 - e^(-s/tau_syn)).
  */
-export function readoutIntegral(
-  p: ExactLifParams,
-  arrivals: readonly { time: number; jump: number }[],
-  duration: number,
-): number {
+export function readoutIntegral(p: ExactLifParams, arrivals: ArrivalTimes, duration: number): number {
   let t = 0;
   let v = 0;
   let current = 0;
   let integral = 0;
   let k = 0;
+  const { count, time, jump } = arrivals;
   while (t < duration) {
-    while (k < arrivals.length && arrivals[k]!.time <= t) current += arrivals[k++]!.jump;
-    const next = k < arrivals.length ? Math.min(arrivals[k]!.time, duration) : duration;
+    while (k < count && time[k]! <= t) current += jump[k++]!;
+    const next = k < count ? Math.min(time[k]!, duration) : duration;
     const s = next - t;
     const a = (current * p.tauSyn) / (p.tauSyn - p.tauMem);
     integral +=
@@ -273,7 +394,7 @@ export function readoutIntegral(
  */
 export function readoutMax(
   p: ExactLifParams,
-  arrivals: readonly { time: number; jump: number }[],
+  arrivals: ArrivalTimes,
   duration: number,
 ): { value: number; time: number } {
   let t = 0;
@@ -282,9 +403,10 @@ export function readoutMax(
   let k = 0;
   let bestValue = 0;
   let bestTime = 0;
+  const { count, time, jump } = arrivals;
   while (t < duration) {
-    while (k < arrivals.length && arrivals[k]!.time <= t) current += arrivals[k++]!.jump;
-    const next = k < arrivals.length ? Math.min(arrivals[k]!.time, duration) : duration;
+    while (k < count && time[k]! <= t) current += jump[k++]!;
+    const next = k < count ? Math.min(time[k]!, duration) : duration;
     const span = next - t;
     const a = (current * p.tauSyn) / (p.tauSyn - p.tauMem);
     const ratio = (a - v) / p.tauMem / (a / p.tauSyn);
@@ -307,16 +429,6 @@ export function readoutMax(
   return { value: bestValue, time: bestTime };
 }
 
-/** An arrival of a presynaptic spike at a neuron: when, its current jump, and which input spike it was. */
-export interface Arrival {
-  time: number;
-  jump: number;
-  /** The presynaptic neuron. */
-  from: number;
-  /** Index of the presynaptic spike in its layer's sorted spike list. */
-  spike: number;
-}
-
 /** One layer's forward pass as EventProp's backward pass reads it. */
 export interface LayerPass {
   /** The layer's spikes, sorted by time. */
@@ -329,26 +441,36 @@ export interface LayerPass {
 export interface ForwardPass {
   input: Spike[];
   layers: LayerPass[];
-  /** The arrivals at neuron j of layer l, sorted, as the forward pass used them (rebuilt on each call). */
-  arrivals(l: number, j: number): Arrival[];
+  /**
+   * The arrivals at neuron j of layer l, sorted, as the forward pass used them: rebuilt on each
+   * call into arrays the pass reuses, so a list is valid until the next call.
+   */
+  arrivals(l: number, j: number): Arrivals;
 }
 
 /**
  * A feed-forward pass: each neuron of each layer simulated on its arrivals from the previous
- * layer's spikes (`arrivalsAt`, `simulate`), and the layer's spikes collected and sorted by time.
+ * layer's spikes (`simulate`; arrival times moved by `onGrid` where given), and the layer's
+ * spikes collected and sorted by time.
  */
 export function runLayers(
   layers: readonly ExactLayer[],
   input: readonly Spike[],
-  arrivalsAt: (layer: ExactLayer, previous: readonly Spike[], j: number) => Arrival[],
-  simulate: (arrivals: Arrival[], l: number) => NeuronTrace,
+  onGrid: ((time: number) => number) | null,
+  simulate: (arrivals: Arrivals, l: number) => NeuronTrace,
 ): ForwardPass {
+  const lists = new ArrivalLists();
   const sortedInput = [...input].sort(byTimeThenNeuron);
+  const prepared = layers.map(withByOutput);
   const passes: LayerPass[] = [];
+  // Each layer's input spikes as columns, kept for the backward pass's arrival lists.
+  const inputs: SpikeColumns[] = [];
   let previous = sortedInput;
-  layers.forEach((layer, l) => {
+  prepared.forEach((layer, l) => {
+    const columns = spikeColumns(previous);
+    inputs.push(columns);
     const traces: NeuronTrace[] = [];
-    for (let j = 0; j < layer.outputs; j++) traces.push(simulate(arrivalsAt(layer, previous, j), l));
+    for (let j = 0; j < layer.outputs; j++) traces.push(simulate(lists.build(layer, columns, j, onGrid), l));
     const spikes: Spike[] = [];
     traces.forEach((trace, j) => {
       for (const time of trace.spikes) spikes.push({ time, neuron: j });
@@ -360,7 +482,7 @@ export function runLayers(
   return {
     input: sortedInput,
     layers: passes,
-    arrivals: (l, j) => arrivalsAt(layers[l]!, l === 0 ? sortedInput : passes[l - 1]!.spikes, j),
+    arrivals: (l, j) => lists.build(prepared[l]!, inputs[l]!, j, onGrid),
   };
 }
 
@@ -370,7 +492,7 @@ export type OutputKind = 'spiking' | 'integral' | 'max';
 /** A readout neuron's trace: no spikes, its integral of V or its maximum (and when). */
 export function readoutTrace(
   p: ExactLifParams,
-  arrivals: readonly { time: number; jump: number }[],
+  arrivals: ArrivalTimes,
   duration: number,
   kind: Exclude<OutputKind, 'spiking'>,
 ): NeuronTrace {
@@ -395,14 +517,10 @@ export function forwardPass(
   checkLifParams(p);
   const kind: OutputKind = output === true ? 'integral' : output === false ? 'spiking' : output;
   const last = layers.length - 1;
-  return runLayers(
-    layers,
-    input,
-    (layer, previous, j) => neuronArrivals(layer, previous, j),
-    (arrivals, l) =>
-      kind !== 'spiking' && l === last
-        ? readoutTrace(p, arrivals, duration, kind)
-        : simulateNeuron(p, arrivals, duration),
+  return runLayers(layers, input, null, (arrivals, l) =>
+    kind !== 'spiking' && l === last
+      ? readoutTrace(p, arrivals, duration, kind)
+      : simulateNeuron(p, arrivals, duration),
   );
 }
 

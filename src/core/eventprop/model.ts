@@ -2,11 +2,11 @@ import { sampleEvents } from '../data/samples.ts';
 import type { SpikeDataset } from '../data/tasks.ts';
 import type { EventPropConfig, ExperimentConfig } from '../experiment.ts';
 import type { ForwardRecord, Network } from '../network.ts';
-import { eventPropBackward, type ReadoutGrads } from './adjoint.ts';
+import { eventPropBackwardInto, gradientSums, type ReadoutGrads } from './adjoint.ts';
 import {
   forwardPass,
   membraneAt,
-  type Arrival,
+  type ArrivalTimes,
   type ExactLayer,
   type ExactLifParams,
   type ForwardPass,
@@ -14,6 +14,7 @@ import {
   type OutputKind,
   type Spike,
   readoutMax,
+  withByOutput,
 } from './exactLif.ts';
 import { firstSpikeClass, firstSpikeLoss } from './firstSpikeLoss.ts';
 import { eventStateBytes } from './memory.ts';
@@ -27,7 +28,7 @@ import { maxMembraneLoss, meanMembraneLoss } from './voltageLoss.ts';
  * pass (event-driven LIF with a synaptic current) and the gradients (EventProp's adjoint) differ.
  *
  * Memory per sample: the spikes of every layer and one neuron's arrival list at a time (see
- * neuronArrivals), not time steps x neurons.
+ * ArrivalLists), not time steps x neurons.
  */
 
 /** The LIF parameters of an EventProp config (the validator makes every layer agree). */
@@ -104,12 +105,15 @@ export class EventPropModel {
   /** The network's parameters as EventProp's layers: delays converted from time steps to ms. */
   private layers(): ExactLayer[] {
     const dt = this.config.network.dtMs;
-    return this.net.synapses.map((s) => ({
-      inputs: s.inputs,
-      outputs: s.outputs,
-      weights: s.weights,
-      delays: Float64Array.from(s.delays, (d) => d * dt),
-    }));
+    // By output neuron too, once per batch rather than once per sample (see ExactLayer.byOutput).
+    return this.net.synapses.map((s) =>
+      withByOutput({
+        inputs: s.inputs,
+        outputs: s.outputs,
+        weights: s.weights,
+        delays: Float64Array.from(s.delays, (d) => d * dt),
+      }),
+    );
   }
 
   private forward(layers: readonly ExactLayer[], sample: number): ForwardPass {
@@ -190,26 +194,33 @@ export class EventPropModel {
   accumulate(indices: ArrayLike<number>, batchTotal: number): number {
     const layers = this.layers();
     const dt = this.config.network.dtMs;
+    // The samples' gradients summed by output neuron, then added to the buffers once.
+    const sums = gradientSums(layers);
     let total = 0;
     for (let b = 0; b < indices.length; b++) {
       const r = this.run(layers, indices[b]!);
       total += r.loss;
-      const g = eventPropBackward(this.lif, layers, r.pass, r.outputTimeGrads, r.readout, r.silentPeaks);
-      this.net.synapses.forEach((syn, l) => {
-        const mask = syn.mask;
-        if (syn.computeWeightGrad) {
-          const gw = g.weights[l]!;
-          // Dormant synapses keep theirs where rewiring ranks them (RigL).
-          const all = !mask || syn.keepDormantGradients;
-          for (let q = 0; q < gw.length; q++) if (all || mask[q]) syn.gradWeights[q]! += gw[q]! / batchTotal;
-        }
-        if (syn.computeDelayGrad && syn.hasDelayGradient) {
-          const gd = g.delays[l]!;
-          for (let q = 0; q < gd.length; q++)
-            if (!mask || mask[q]) syn.gradDelays[q]! += (gd[q]! * dt) / batchTotal;
-        }
-      });
+      eventPropBackwardInto(sums, this.lif, layers, r.pass, r.outputTimeGrads, r.readout, r.silentPeaks);
     }
+    this.net.synapses.forEach((syn, l) => {
+      const mask = syn.mask;
+      const { inputs, outputs } = syn;
+      const weightSums = sums.weights[l]!;
+      const delaySums = sums.delays[l]!;
+      // Dormant synapses keep theirs where rewiring ranks them (RigL).
+      const allWeights = !mask || syn.keepDormantGradients;
+      const weights = syn.computeWeightGrad;
+      const delays = syn.computeDelayGrad && syn.hasDelayGradient;
+      for (let i = 0; i < inputs; i++) {
+        for (let j = 0; j < outputs; j++) {
+          const q = i * outputs + j;
+          if (weights && (allWeights || mask[q]))
+            syn.gradWeights[q]! += weightSums[j * inputs + i]! / batchTotal;
+          if (delays && (!mask || mask[q]))
+            syn.gradDelays[q]! += (delaySums[j * inputs + i]! * dt) / batchTotal;
+        }
+      }
+    });
     return indices.length ? total / indices.length : 0;
   }
 
@@ -278,7 +289,7 @@ export class EventPropModel {
 /** Calls `visit(step, V, I)` at t = step x dt for every step: the neuron's state, reset at its spikes. */
 function sampleOnGrid(
   p: ExactLifParams,
-  arrivals: readonly Arrival[],
+  arrivals: ArrivalTimes,
   trace: NeuronTrace,
   steps: number,
   dt: number,
@@ -298,7 +309,7 @@ function sampleOnGrid(
     const at = step * dt;
     // Events up to this sample time, in order: arrivals jump I, own spikes reset V.
     for (;;) {
-      const nextArrival = a < arrivals.length ? arrivals[a]!.time : Infinity;
+      const nextArrival = a < arrivals.count ? arrivals.time[a]! : Infinity;
       const nextSpike = s < trace.spikes.length ? trace.spikes[s]! : Infinity;
       const next = Math.min(nextArrival, nextSpike);
       if (next > at) break;
@@ -306,7 +317,7 @@ function sampleOnGrid(
       if (nextSpike <= nextArrival) {
         v = 0;
         s++;
-      } else current += arrivals[a++]!.jump;
+      } else current += arrivals.jump[a++]!;
     }
     advance(at);
     visit(step, v, current);

@@ -1,9 +1,9 @@
 import {
   checkLifParams,
   membraneAt,
-  neuronArrivals,
   readoutTrace,
   runLayers,
+  type ArrivalTimes,
   type ExactLayer,
   type ExactLifParams,
   type ForwardPass,
@@ -37,7 +37,7 @@ export function onGrid(time: number, dt: number): number {
 /** One neuron on the grid; `arrivals` sorted, their times already on the grid. */
 export function simulateNeuronStepped(
   p: ExactLifParams,
-  arrivals: readonly { time: number; jump: number }[],
+  arrivals: ArrivalTimes,
   duration: number,
   dt: number,
 ): NeuronTrace {
@@ -47,10 +47,11 @@ export function simulateNeuronStepped(
   let v = 0;
   let current = 0;
   let k = 0;
+  const { count, time, jump } = arrivals;
   const steps = Math.ceil(duration / dt - 1e-9);
   for (let n = 0; n < steps; n++) {
     const t = n * dt;
-    while (k < arrivals.length && arrivals[k]!.time <= t + 1e-9 * dt) current += arrivals[k++]!.jump;
+    while (k < count && time[k]! <= t + 1e-9 * dt) current += jump[k++]!;
     const next = membraneAt(p, v, current, dt);
     if (next >= p.threshold && v < p.threshold) {
       const fraction = (p.threshold - v) / (next - v);
@@ -82,7 +83,7 @@ export function forwardPassStepped(
   return runLayers(
     layers,
     input,
-    (layer, previous, j) => neuronArrivals(layer, previous, j, (time) => onGrid(time, dt)),
+    (time) => onGrid(time, dt),
     (arrivals, l) =>
       output !== 'spiking' && l === last
         ? readoutTrace(p, arrivals, duration, output)

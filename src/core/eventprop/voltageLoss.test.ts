@@ -3,7 +3,7 @@ import { eventPropBackward } from './adjoint.ts';
 import { forwardPass } from './exactLif.ts';
 import { checkNetwork } from './gradcheck.ts';
 import { maxMembraneLoss, meanMembraneLoss } from './voltageLoss.ts';
-import { readoutMax } from './exactLif.ts';
+import { arrivalTimes, readoutMax } from './exactLif.ts';
 
 describe('mean-membrane cross-entropy over a readout', () => {
   it('its gradient with respect to the integrals matches finite differences; the largest mean wins', () => {
@@ -72,7 +72,7 @@ describe('mean-membrane cross-entropy over a readout', () => {
       { time: 9.5, jump: -1.5 },
       { time: 20, jump: 1.2 },
     ];
-    const { value, time } = readoutMax(P, arrivals, 40);
+    const { value, time } = readoutMax(P, arrivalTimes(arrivals), 40);
     // Euler on a 1e-4 ms grid: the peak agrees to the grid's error.
     let v = 0;
     let i = 0;
@@ -91,6 +91,6 @@ describe('mean-membrane cross-entropy over a readout', () => {
     }
     expect(Math.abs(value - best)).toBeLessThan(1e-4);
     expect(Math.abs(time - at)).toBeLessThan(0.05);
-    expect(readoutMax(P, [{ time: 2, jump: -1 }], 40)).toEqual({ value: 0, time: 0 });
+    expect(readoutMax(P, arrivalTimes([{ time: 2, jump: -1 }]), 40)).toEqual({ value: 0, time: 0 });
   });
 });
