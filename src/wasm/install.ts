@@ -1,7 +1,12 @@
+import { installArrivalBuilder } from '../core/eventprop/exactLif.ts';
 import { layerAccelerator, installLayerAccelerator } from '../core/synapses/layerAccelerator.ts';
+import { createWasmArrivalBuilder } from './arrivalKernels.ts';
 import { createWasmLayerKernels } from './layerKernels.ts';
 
-/** Which loops the CPU engine's float32 Gaussian layers run: WebAssembly SIMD or the TypeScript reference. */
+/**
+ * Which loops the CPU engine runs: WebAssembly (SIMD for the float32 Gaussian layers; EventProp's
+ * arrival lists too) or the TypeScript reference.
+ */
 export type CpuKernels = 'wasm-simd' | 'typescript';
 
 /** How engines name their kernels in their descriptions. */
@@ -19,12 +24,14 @@ export function installCpuKernels(kernels: CpuKernels): CpuKernels {
   if (kernels === 'wasm-simd') {
     try {
       installLayerAccelerator(createWasmLayerKernels());
+      installArrivalBuilder(createWasmArrivalBuilder());
       return kernels;
     } catch {
       // Falls through to the reference loops.
     }
   }
   installLayerAccelerator(null);
+  installArrivalBuilder(null);
   return 'typescript';
 }
 

@@ -9,6 +9,7 @@ import type {
 } from '../core/synapses/layerAccelerator.ts';
 import type { RealArray } from '../core/tensor.ts';
 import type { SynapseList } from '../core/synapses/sparseSynapses.ts';
+import { instantiateKernels, kernelModule } from './instantiate.ts';
 import { WASM_BASE64 } from './layerKernels.generated.ts';
 
 /** The exports of layerKernels.as.ts (pointers are byte offsets into `memory`). */
@@ -222,14 +223,7 @@ export class WasmLayerKernels implements LayerAccelerator {
   private cacheEnd: number;
 
   constructor(module: WebAssembly.Module) {
-    const instance = new WebAssembly.Instance(module, {
-      env: {
-        abort: () => {
-          throw new Error('WebAssembly kernel aborted');
-        },
-      },
-    });
-    this.kernels = instance.exports as unknown as KernelExports;
+    this.kernels = instantiateKernels<KernelExports>(module);
     this.heapBase = this.kernels.heapBase();
     this.cacheEnd = roundUp(this.heapBase, 16);
     this.f32 = new Float32Array(this.kernels.memory.buffer);
@@ -814,13 +808,9 @@ interface Tables {
   scratch: number;
 }
 
-let compiled: WebAssembly.Module | null = null;
+const layerKernelModule = kernelModule(WASM_BASE64);
 
 /** Kernels for this thread: compiles the module on first use (a few KB, synchronously). */
 export function createWasmLayerKernels(): WasmLayerKernels {
-  if (!compiled) {
-    const bytes = Uint8Array.from(atob(WASM_BASE64), (c) => c.charCodeAt(0));
-    compiled = new WebAssembly.Module(bytes);
-  }
-  return new WasmLayerKernels(compiled);
+  return new WasmLayerKernels(layerKernelModule());
 }

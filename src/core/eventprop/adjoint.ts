@@ -177,9 +177,16 @@ export function eventPropBackwardInto(
           a--;
           continue;
         }
-        backwards(p, lambdaV, lambdaI, t - time, forcing, state);
-        lambdaV = state[0]!;
-        lambdaI = state[1]!;
+        if (lambdaV === 0 && lambdaI === 0 && forcing === 0) {
+          // Zero adjoints stay zero going back (what `backwards` computes too, +0 for both),
+          // without its two exponentials: a neuron after its last spike, or one that never spikes.
+          lambdaV = 0;
+          lambdaI = 0;
+        } else {
+          backwards(p, lambdaV, lambdaI, t - time, forcing, state);
+          lambdaV = state[0]!;
+          lambdaI = state[1]!;
+        }
         t = time;
         if (kind === PEAK) {
           lambdaV += peak!.grad;

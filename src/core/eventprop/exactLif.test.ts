@@ -4,6 +4,7 @@ import {
   ArrivalLists,
   arrivalTimes,
   firstCrossing,
+  onGrid,
   membraneAt,
   membraneSlopeAt,
   readoutIntegral,
@@ -158,17 +159,17 @@ describe('exact event-driven LIF with exponential synaptic current', () => {
 
 describe('arrival lists', () => {
   /** The arrivals at neuron j by the definition: every input spike, shifted, sorted by (time, spike). */
-  function naiveArrivals(
-    layer: ExactLayer,
-    input: Spike[],
-    j: number,
-    onGrid: ((t: number) => number) | null,
-  ) {
+  function naiveArrivals(layer: ExactLayer, input: Spike[], j: number, gridDt: number | null) {
     return input
       .map((s, spike) => {
         const q = s.neuron * layer.outputs + j;
         const shifted = s.time + layer.delays[q]!;
-        return { time: onGrid ? onGrid(shifted) : shifted, jump: layer.weights[q]!, from: s.neuron, spike };
+        return {
+          time: gridDt !== null ? onGrid(shifted, gridDt) : shifted,
+          jump: layer.weights[q]!,
+          from: s.neuron,
+          spike,
+        };
       })
       .sort((a, b) => a.time - b.time || a.spike - b.spike);
   }
@@ -200,14 +201,14 @@ describe('arrival lists', () => {
         time: integer ? Math.floor(20 * rng.uniform()) : 20 * rng.uniform(),
         neuron: Math.floor(inputs * rng.uniform()),
       })).sort((a, b) => a.time - b.time || a.neuron - b.neuron);
-      const onGrid = grid ? (t: number) => Math.ceil(t / 0.5) * 0.5 : null;
+      const gridDt = grid ? 0.5 : null;
       for (const prepared of [layer, withByOutput(layer)]) {
         for (let j = 0; j < outputs; j++) {
-          const got = lists.build(prepared, spikeColumns(input), j, onGrid);
+          const got = lists.build(prepared, spikeColumns(input), j, gridDt);
           const label = `${spikes} spikes, neuron ${j}, ${prepared.byOutput ? 'by output' : '[inputs][outputs]'}`;
           expect(got.count, label).toBe(spikes);
           expect(got.time.length, label).toBe(spikes);
-          const want = naiveArrivals(layer, input, j, onGrid);
+          const want = naiveArrivals(layer, input, j, gridDt);
           expect(Array.from(got.time), label).toEqual(want.map((a) => a.time));
           expect(Array.from(got.jump), label).toEqual(want.map((a) => a.jump));
           expect(Array.from(got.from), label).toEqual(want.map((a) => a.from));

@@ -239,8 +239,37 @@ export function arrivalTimes(list: readonly { time: number; jump: number }[]): A
 }
 
 /**
+ * Steps by which an arrival may pass a step boundary and still land on it: float noise in a time
+ * computed as t + d, not a real lateness. The WGSL kernels (float32) use the same value.
+ */
+export const GRID_TOLERANCE = 1e-6;
+
+/** An arrival time on the grid of `dt` ms: the first step boundary at or after it (ms). */
+export function onGrid(time: number, dt: number): number {
+  // + 0: a time of 0 gives 0, not -0.
+  return Math.ceil(time / dt - GRID_TOLERANCE) * dt + 0;
+}
+
+/**
+ * Builds arrival lists elsewhere (WebAssembly: src/wasm/arrivalKernels.ts) from a layer with its
+ * parameters by output neuron, the same lists to the bit; valid until its next build. Returns null
+ * for what it does not take (the TypeScript loops build those).
+ */
+export interface ArrivalBuilder {
+  build(layer: ExactLayer, input: SpikeColumns, j: number, gridDt: number | null): Arrivals | null;
+}
+
+let installedBuilder: ArrivalBuilder | null = null;
+
+/** Makes ArrivalLists in this thread use `builder` (null: the TypeScript loops). */
+export function installArrivalBuilder(builder: ArrivalBuilder | null): void {
+  installedBuilder = builder;
+}
+
+/**
  * Builds neurons' arrival lists (sorted by time, then by spike) one at a time, into arrays it
- * reuses: a list is valid until the next `build`. A pass needs one neuron's list at a time, so
+ * reuses (or, with an ArrivalBuilder installed, into that builder's): a list is valid until the
+ * next list is built in this thread. A pass needs one neuron's list at a time, so
  * memory grows with the number of spikes, not with spikes x fan-out; and reusing the arrays
  * matters for speed too: a fresh set per neuron (six typed arrays of a few thousand entries,
  * about 1,500 sets per shd-shaped sample) made allocation and zeroing a third of a step.
@@ -257,15 +286,13 @@ export class ArrivalLists {
   private spike = new Int32Array(0);
 
   /**
-   * The arrivals at neuron `j` of `layer` from its input spikes. `onGrid` moves each arrival
-   * time (the time-stepped variant delivers at step boundaries).
+   * The arrivals at neuron `j` of `layer` from its input spikes; with `gridDt`, each arrival
+   * time moved up to the grid of that many ms (onGrid: the time-stepped variant delivers at step
+   * boundaries). An installed ArrivalBuilder builds them where it can, into its own memory.
    */
-  build(
-    layer: ExactLayer,
-    input: SpikeColumns,
-    j: number,
-    onGrid: ((time: number) => number) | null = null,
-  ): Arrivals {
+  build(layer: ExactLayer, input: SpikeColumns, j: number, gridDt: number | null = null): Arrivals {
+    const elsewhere = installedBuilder?.build(layer, input, j, gridDt);
+    if (elsewhere) return elsewhere;
     const count = input.time.length;
     this.reserve(count);
     // Neuron j's row of the parameters by output neuron: parameter i at row + i * stride.
@@ -278,7 +305,7 @@ export class ArrivalLists {
     for (let k = 0; k < count; k++) {
       // Zero weights arrive too: they change nothing forward, but have a gradient.
       const shifted = input.time[k]! + delays[row + input.neuron[k]! * stride]!;
-      const time = onGrid ? onGrid(shifted) : shifted;
+      const time = gridDt !== null ? onGrid(shifted, gridDt) : shifted;
       unsorted[k] = time;
       if (time < first) first = time;
       if (time > last) last = time;
@@ -443,20 +470,21 @@ export interface ForwardPass {
   layers: LayerPass[];
   /**
    * The arrivals at neuron j of layer l, sorted, as the forward pass used them: rebuilt on each
-   * call into arrays the pass reuses, so a list is valid until the next call.
+   * call into reused arrays, so a list is valid until the next arrival list is built in this
+   * thread (by any pass).
    */
   arrivals(l: number, j: number): Arrivals;
 }
 
 /**
  * A feed-forward pass: each neuron of each layer simulated on its arrivals from the previous
- * layer's spikes (`simulate`; arrival times moved by `onGrid` where given), and the layer's
+ * layer's spikes (`simulate`; arrival times moved up to a grid of `gridDt` ms where given), and the layer's
  * spikes collected and sorted by time.
  */
 export function runLayers(
   layers: readonly ExactLayer[],
   input: readonly Spike[],
-  onGrid: ((time: number) => number) | null,
+  gridDt: number | null,
   simulate: (arrivals: Arrivals, l: number) => NeuronTrace,
 ): ForwardPass {
   const lists = new ArrivalLists();
@@ -470,7 +498,7 @@ export function runLayers(
     const columns = spikeColumns(previous);
     inputs.push(columns);
     const traces: NeuronTrace[] = [];
-    for (let j = 0; j < layer.outputs; j++) traces.push(simulate(lists.build(layer, columns, j, onGrid), l));
+    for (let j = 0; j < layer.outputs; j++) traces.push(simulate(lists.build(layer, columns, j, gridDt), l));
     const spikes: Spike[] = [];
     traces.forEach((trace, j) => {
       for (const time of trace.spikes) spikes.push({ time, neuron: j });
@@ -482,7 +510,7 @@ export function runLayers(
   return {
     input: sortedInput,
     layers: passes,
-    arrivals: (l, j) => lists.build(prepared[l]!, inputs[l]!, j, onGrid),
+    arrivals: (l, j) => lists.build(prepared[l]!, inputs[l]!, j, gridDt),
   };
 }
 

@@ -22,17 +22,8 @@ import {
  * gradients approach the exact variant's as dt shrinks (tested).
  */
 
-/**
- * Steps by which an arrival may pass a step boundary and still land on it: float noise in a time
- * computed as t + d, not a real lateness. The WGSL kernels (float32) use the same value.
- */
-export const GRID_TOLERANCE = 1e-6;
-
-/** An arrival time on the grid: the first step boundary at or after it (ms). */
-export function onGrid(time: number, dt: number): number {
-  // + 0: a time of 0 gives 0, not -0.
-  return Math.ceil(time / dt - GRID_TOLERANCE) * dt + 0;
-}
+// The grid rule lives with the arrival lists that apply it (exactLif.ts).
+export { GRID_TOLERANCE, onGrid } from './exactLif.ts';
 
 /** One neuron on the grid; `arrivals` sorted, their times already on the grid. */
 export function simulateNeuronStepped(
@@ -80,13 +71,9 @@ export function forwardPassStepped(
   checkLifParams(p);
   if (!(dt > 0)) throw new RangeError(`dt must be a positive number of ms, got ${dt}`);
   const last = layers.length - 1;
-  return runLayers(
-    layers,
-    input,
-    (time) => onGrid(time, dt),
-    (arrivals, l) =>
-      output !== 'spiking' && l === last
-        ? readoutTrace(p, arrivals, duration, output)
-        : simulateNeuronStepped(p, arrivals, duration, dt),
+  return runLayers(layers, input, dt, (arrivals, l) =>
+    output !== 'spiking' && l === last
+      ? readoutTrace(p, arrivals, duration, output)
+      : simulateNeuronStepped(p, arrivals, duration, dt),
   );
 }
