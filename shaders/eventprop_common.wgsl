@@ -19,7 +19,7 @@ struct Params {
 @group(0) @binding(0) var<uniform> params: Params;
 
 // The step an arrival at `time` ms is delivered at: the first step boundary at or after it, up
-// to GRID_TOLERANCE steps of float noise (onGrid in src/core/eventprop/steppedLif.ts).
+// to GRID_TOLERANCE steps of float noise (onGrid in src/core/eventprop/exactLif.ts).
 fn arrival_step(time: f32) -> i32 {
   return i32(ceil(time / params.dt - 1e-6));
 }

@@ -41,7 +41,7 @@ export function buildArrivals(
     const at = (<usize>k) << 3;
     const neuron = load<i32>(inputNeuron + ((<usize>k) << 2));
     const shifted = load<f64>(inputTime + at) + load<f64>(delays + ((<usize>neuron) << 3));
-    // steppedLif's onGrid: the first step boundary at or after the time (+ 0: never -0).
+    // onGrid (exactLif.ts): the first step boundary at or after the time (+ 0: never -0).
     const t = gridDt > 0 ? Math.ceil(shifted / gridDt - gridTolerance) * gridDt + 0 : shifted;
     store<f64>(unsorted + at, t);
     if (t < first) first = t;

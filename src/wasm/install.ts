@@ -21,18 +21,19 @@ export const CPU_KERNEL_WORDS: Readonly<Record<CpuKernels, string>> = {
  * engines name the kernels they run in their descriptions, so the fallback is visible there.
  */
 export function installCpuKernels(kernels: CpuKernels): CpuKernels {
-  if (kernels === 'wasm-simd') {
-    try {
-      installLayerAccelerator(createWasmLayerKernels());
-      installArrivalBuilder(createWasmArrivalBuilder());
-      return kernels;
-    } catch {
-      // Falls through to the reference loops.
-    }
+  installLayerAccelerator(kernels === 'wasm-simd' ? orNull(createWasmLayerKernels) : null);
+  // EventProp's arrival lists: WebAssembly where it compiles, independently of the layer kernels.
+  installArrivalBuilder(kernels === 'wasm-simd' ? orNull(createWasmArrivalBuilder) : null);
+  return installedCpuKernels();
+}
+
+/** What `make` makes, or null where it throws (a runtime without WebAssembly SIMD): the reference loops run. */
+function orNull<T>(make: () => T): T | null {
+  try {
+    return make();
+  } catch {
+    return null;
   }
-  installLayerAccelerator(null);
-  installArrivalBuilder(null);
-  return 'typescript';
 }
 
 /** The kernels installed in this thread. */

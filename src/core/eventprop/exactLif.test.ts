@@ -121,6 +121,51 @@ describe('exact event-driven LIF with exponential synaptic current', () => {
     );
   });
 
+  it('skips only searches that find nothing: the same spikes as searching every interval, even for nearly equal time constants', () => {
+    // The reference: the crossing searched for in every interval between arrivals.
+    const searchingEvery = (p: ExactLifParams, list: { time: number; jump: number }[], duration: number) => {
+      const spikes: number[] = [];
+      let t = 0;
+      let v = 0;
+      let current = 0;
+      let k = 0;
+      while (t < duration) {
+        const next = k < list.length ? Math.min(list[k]!.time, duration) : duration;
+        for (;;) {
+          const s = firstCrossing(p, v, current, next - t);
+          if (s === null || t + s > next || s <= 0) break;
+          spikes.push(t + s);
+          t += s;
+          current *= Math.exp(-s / p.tauSyn);
+          v = 0;
+        }
+        v = membraneAt(p, v, current, next - t);
+        current *= Math.exp(-(next - t) / p.tauSyn);
+        t = next;
+        if (k >= list.length) break;
+        while (k < list.length && list[k]!.time <= t) current += list[k++]!.jump;
+      }
+      return spikes;
+    };
+    const rng = new Rng(21);
+    let spikes = 0;
+    for (const ratio of [1 + 1e-11, 1 + 1e-6, 0.25, 4]) {
+      const p = { tauMem: 10, tauSyn: 10 * ratio, threshold: 1 };
+      for (let trial = 0; trial < 60; trial++) {
+        const list = Array.from({ length: 30 }, () => ({
+          time: 40 * rng.uniform(),
+          jump: (rng.uniform() - 0.35) * (0.2 + (trial % 4)),
+        })).sort((a, b) => a.time - b.time);
+        const want = searchingEvery(p, list, 50);
+        spikes += want.length;
+        expect(simulateNeuron(p, arrivalTimes(list), 50).spikes, `ratio ${ratio}, trial ${trial}`).toEqual(
+          want,
+        );
+      }
+    }
+    expect(spikes).toBeGreaterThan(200);
+  });
+
   it('refuses time constants the closed form cannot take', () => {
     expect(() => simulateNetwork({ ...P, tauSyn: 20 }, [], [], 10)).toThrow(
       /tauSyn \(20 ms\) must differ from tauMem/,

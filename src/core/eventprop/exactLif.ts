@@ -90,9 +90,11 @@ export function checkLifParams(p: ExactLifParams): void {
 }
 
 /**
- * How far (relative to the threshold) below it V(0) and I(0) must both be for simulateNeuron to
- * skip the crossing search: far above the rounding of membraneAt (about 1e-15 of the threshold),
- * so the search would have found no crossing either and the spikes are the same to the bit.
+ * How far below the threshold V(0) and I(0) must both be for simulateNeuron to skip the crossing
+ * search, relative to the size of membraneAt's terms (the threshold, |V(0)| and twice |A|, A =
+ * I(0) tau_syn / (tau_syn - tau_mem), which grows without bound as the time constants approach
+ * each other): far above membraneAt's rounding (a few 1e-16 of those terms), so the search would
+ * have found no crossing either and the spikes are the same to the bit.
  */
 const NO_CROSSING_MARGIN = 1e-9;
 
@@ -154,8 +156,8 @@ export function simulateNeuron(p: ExactLifParams, arrivals: ArrivalTimes, durati
   let current = 0;
   let k = 0;
   const { count, time, jump } = arrivals;
-  // Below this, neither V nor I can carry V to the threshold in an interval (see below).
-  const out = p.threshold * (1 - NO_CROSSING_MARGIN);
+  // |A| per unit of current (membraneAt's A = I tau_syn / (tau_syn - tau_mem)).
+  const currentGain = Math.abs(p.tauSyn / (p.tauSyn - p.tauMem));
   while (t < duration) {
     const next = k < count ? Math.min(time[k]!, duration) : duration;
     // Spikes in (t, next]: each resets V to 0 while the current goes on decaying. V(s) is a
@@ -163,6 +165,8 @@ export function simulateNeuron(p: ExactLifParams, arrivals: ArrivalTimes, durati
     // V never passes max(V(0), I(0), 0): when both are below the threshold no spike can come, and
     // the search (a logarithm and four exponentials) is skipped. That is most intervals (71 % in
     // the shd-eventprop bench case).
+    const slack = NO_CROSSING_MARGIN * (p.threshold + Math.abs(v) + 2 * currentGain * Math.abs(current));
+    const out = p.threshold - slack;
     while (v >= out || current >= out) {
       const s = firstCrossing(p, v, current, next - t);
       if (s === null || t + s > next || s <= 0) break;
@@ -269,10 +273,12 @@ export function installArrivalBuilder(builder: ArrivalBuilder | null): void {
 /**
  * Builds neurons' arrival lists (sorted by time, then by spike) one at a time, into arrays it
  * reuses (or, with an ArrivalBuilder installed, into that builder's): a list is valid until the
- * next list is built in this thread. A pass needs one neuron's list at a time, so
- * memory grows with the number of spikes, not with spikes x fan-out; and reusing the arrays
- * matters for speed too: a fresh set per neuron (six typed arrays of a few thousand entries,
- * about 1,500 sets per shd-shaped sample) made allocation and zeroing a third of a step.
+ * next list is built with it (with a builder: by anyone in this thread). A pass needs one neuron's
+ * list at a time, so memory grows with the number of spikes, not with spikes x fan-out; and
+ * reusing the arrays matters for speed too: a fresh set per neuron (six typed arrays of a few
+ * thousand entries, about 1,500 sets per shd-shaped sample) made allocation and zeroing a third of
+ * a step. Times are sums of finite spike times and delays; with a NaN or infinite delay the order
+ * is not defined (and may differ between the builders).
  */
 export class ArrivalLists {
   private capacity = 0;
@@ -476,6 +482,9 @@ export interface ForwardPass {
   arrivals(l: number, j: number): Arrivals;
 }
 
+/** The arrival lists every pass in this thread builds into (see runLayers). */
+const THREAD_LISTS = new ArrivalLists();
+
 /**
  * A feed-forward pass: each neuron of each layer simulated on its arrivals from the previous
  * layer's spikes (`simulate`; arrival times moved up to a grid of `gridDt` ms where given), and the layer's
@@ -487,7 +496,9 @@ export function runLayers(
   gridDt: number | null,
   simulate: (arrivals: Arrivals, l: number) => NeuronTrace,
 ): ForwardPass {
-  const lists = new ArrivalLists();
+  // One set of list arrays for every pass in this thread, as an installed builder has: whether
+  // or not one is, a list is valid until the next is built (tests run both ways).
+  const lists = THREAD_LISTS;
   const sortedInput = [...input].sort(byTimeThenNeuron);
   const prepared = layers.map(withByOutput);
   const passes: LayerPass[] = [];

@@ -13,7 +13,10 @@ import type { ForwardPass } from './exactLif.ts';
  *   largest of which is counted (eventStateBytes).
  *
  * Both count the numbers a compact implementation stores, not the JavaScript engine's object
- * overheads (the bench's peak RSS shows those).
+ * overheads (the bench's peak RSS shows those), nor either method's transient scratch: BPTT's
+ * temporaries within a layer's pass, EventProp's while it sorts a list (20 bytes per arrival,
+ * reused for every list of the thread). Each pass also keeps its layers' input spikes as
+ * columns (SpikeColumns: the 12 bytes per spike counted above) next to the Spike objects.
  */
 export function activationBytes(rec: ForwardRecord, input: { byteLength: number }): number {
   let bytes = input.byteLength;

@@ -83,7 +83,8 @@ export class AdamState {
       let vk = beta2 * v[k]! + g2 * g * g;
       m[k] = mk;
       v[k] = vk;
-      // Math.max: v and vMax are never NaN or -0 here (gradients are checked finite first).
+      // Math.max for v >= 0 (never -0). With a NaN gradient (callers such as Trainer.applyUpdate
+      // check first) vMax keeps its value where Math.max gave NaN; the parameter is NaN either way.
       if (amsgrad) vk = vk > vMax[k]! ? (vMax[k] = vk) : vMax[k]!;
       params[q]! -= (lr * mk * c1) / (Math.sqrt(vk * c2) + epsilon);
     }
