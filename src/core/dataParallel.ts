@@ -1,6 +1,7 @@
 import type { Engine, EngineInfo } from './engine.ts';
 import type { RealArray } from './tensor.ts';
-import type { EvalResult, Trainer, TrainerState } from './trainer.ts';
+import { sumAndCheckSlice, updateSlice, type UpdatePlan } from './train/shardedUpdate.ts';
+import { TrainingDivergedError, type EvalResult, type Trainer, type TrainerState } from './trainer.ts';
 
 /** One layer's gradients as a replica computed them. */
 export interface LayerGradients {
@@ -28,6 +29,23 @@ export interface EvaluationRequest {
   predictions: boolean;
 }
 
+/** A replica's slice of a sharded step's gradient sum and check (see GradientReplica.sumSlice). */
+export interface SumSliceRequest {
+  kind: 'sumSlice';
+  part: number;
+  parts: number;
+  /** The replicas (by index) whose gradients count this step, in order. */
+  sources: number[];
+}
+
+/** A replica's slice of a sharded step's optimiser update. */
+export interface UpdateSliceRequest {
+  kind: 'updateSlice';
+  plan: UpdatePlan;
+  part: number;
+  parts: number;
+}
+
 /** Sums over the replica's share, so the parts add up exactly as one pass would count them. */
 export interface EvaluationReply {
   lossSum: number;
@@ -42,6 +60,14 @@ export interface EvaluationReply {
  */
 export interface GradientReplica {
   compute(request: ReplicaRequest): Promise<{ loss: number; grads: LayerGradients[] }>;
+  /**
+   * Its slice of a sharded optimiser step's first phase (where the replicas share memory with the
+   * main trainer): sumAndCheckSlice over slice `part` of `parts` with the gradients of replicas
+   * `sources` (those that computed a share this step); answers the first bad layer or -1.
+   */
+  sumSlice?(request: SumSliceRequest): Promise<number>;
+  /** Its slice of a sharded step's second phase: updateSlice with the main trainer's plan. */
+  updateSlice?(request: UpdateSliceRequest): Promise<void>;
   /** Absent: evaluation stays on the calling thread. */
   evaluate?(request: EvaluationRequest): Promise<EvaluationReply>;
   dispose(): Promise<void>;
@@ -94,11 +120,25 @@ function addInto(target: RealArray, source: ArrayLike<number>): void {
 export class DataParallelEngine implements Engine {
   readonly pipelined = false;
 
+  /** Whether optimiser steps are split over the threads (see shardedUpdate.ts). */
+  readonly shardedUpdate: boolean;
+
   constructor(
     readonly model: Trainer,
     private readonly replicas: readonly GradientReplica[],
     readonly info: EngineInfo,
-  ) {}
+    /**
+     * The model's moments are in memory the replicas share and step slices of (their sumSlice
+     * and updateSlice): split each optimiser step over the threads where the model allows it.
+     */
+    shardUpdate = false,
+  ) {
+    this.shardedUpdate =
+      shardUpdate &&
+      replicas.length > 0 &&
+      replicas.every((r) => r.sumSlice && r.updateSlice) &&
+      model.updateSliceable;
+  }
 
   get threads(): number {
     return this.replicas.length + 1;
@@ -123,6 +163,13 @@ export class DataParallelEngine implements Engine {
       return (t.accumulateGradients(chunks[0]!, all.length) * chunks[0]!.length) / all.length;
     });
     let loss = own;
+    if (this.shardedUpdate) {
+      answers.forEach((answer, w) => {
+        if (answer !== null) loss += (answer.loss * chunks[w + 1]!.length) / all.length;
+      });
+      await this.shardedStep(answers.map((answer) => answer?.grads ?? null));
+      return loss;
+    }
     answers.forEach((answer, w) => {
       if (answer === null) return;
       loss += (answer.loss * chunks[w + 1]!.length) / all.length;
@@ -140,6 +187,40 @@ export class DataParallelEngine implements Engine {
     });
     t.applyUpdate();
     return loss;
+  }
+
+  /**
+   * The optimiser step split over the threads: every thread sums and checks its slice of the
+   * gradients; if all are finite, every thread steps Adam and clamps its slice (shardedUpdate.ts).
+   * `grads`: each replica's gradients, null where it had no share of this batch.
+   */
+  private async shardedStep(grads: (LayerGradients[] | null)[]): Promise<void> {
+    const t = this.model;
+    const parts = this.threads;
+    const sources = grads.flatMap((g, w) => (g === null ? [] : [w]));
+    const updated = t.updatedTensors();
+    const summed = await alongside(
+      this.replicas.map((r, w) => r.sumSlice!({ kind: 'sumSlice', part: w + 1, parts, sources })),
+      'gradient thread',
+      () =>
+        sumAndCheckSlice(
+          t.net.synapses,
+          sources.map((w) => grads[w]!),
+          updated,
+          0,
+          parts,
+        ),
+    );
+    const bad = [summed.own, ...summed.answers].filter((l): l is number => l !== null && l >= 0);
+    if (bad.length > 0) throw new TrainingDivergedError(`a gradient of layer ${Math.min(...bad)}`, t.step);
+    const plan = t.beginUpdate();
+    const moments = t.layerMoments(plan.hyper);
+    await alongside(
+      this.replicas.map((r, w) => r.updateSlice!({ kind: 'updateSlice', plan, part: w + 1, parts })),
+      'gradient thread',
+      () => updateSlice(t.net.synapses, moments, plan, 0, parts),
+    );
+    t.finishUpdate();
   }
 
   /**

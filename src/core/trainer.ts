@@ -16,7 +16,15 @@ import type { DelayLayer, LayerStorage } from './synapses/delayLayer.ts';
 import { ringBufferCurrent } from './synapses/ringBuffer.ts';
 import { allFinite, type Precision } from './tensor.ts';
 import type { NeuronRecord } from './neurons/types.ts';
-import { AdamState, mapMoments, type AdamSnapshot } from './train/adam.ts';
+import {
+  adamSlice,
+  AdamState,
+  mapMoments,
+  type AdamHyper,
+  type AdamMoments,
+  type AdamSnapshot,
+} from './train/adam.ts';
+import type { LayerMoments, UpdatedTensors, UpdatePlan } from './train/shardedUpdate.ts';
 import {
   birthDelay,
   LayerRewiring,
@@ -536,27 +544,117 @@ export class Trainer {
 
   /** Adam on the accumulated gradients, delay clamp, and the schedules' next step. */
   applyUpdate(): void {
-    const opt = this.config.optimizer;
-    const hyper = { beta1: opt.beta1, beta2: opt.beta2, epsilon: opt.epsilon, amsgrad: this.amsgrad };
-    const lrW = learningRate(opt.weights.lr, opt.weights.schedule, this.step, this.totalSteps);
-    const lrD = learningRate(opt.delays.lr, opt.delays.schedule, this.step, this.totalSteps);
     // Only the gradients a step applies are checked: a frozen tensor's are never computed.
+    const updated = this.updatedTensors();
     this.net.synapses.forEach((s, l) => {
       if (
-        (this.weightStates[l] && !allFinite(s.gradWeights)) ||
-        (this.delayStates[l] && !allFinite(s.gradDelays))
+        (updated[l]!.weights && !allFinite(s.gradWeights)) ||
+        (updated[l]!.delays && !allFinite(s.gradDelays))
       ) {
         throw new TrainingDivergedError(`a gradient of layer ${l}`, this.step);
       }
     });
+    const plan = this.beginUpdate();
+    const moments = this.layerMoments(plan.hyper);
     this.net.synapses.forEach((s, l) => {
-      this.weightStates[l]?.apply(s.weights, s.gradWeights, lrW, hyper);
-      this.delayStates[l]?.apply(s.delays, s.gradDelays, lrD, hyper);
+      const { weights, delays } = moments[l]!;
+      const steps = plan.steps[l]!;
+      if (weights)
+        adamSlice(
+          weights,
+          s.weights,
+          s.gradWeights,
+          plan.lrWeights,
+          plan.hyper,
+          steps.weights!,
+          0,
+          weights.m.length,
+        );
+      if (delays)
+        adamSlice(
+          delays,
+          s.delays,
+          s.gradDelays,
+          plan.lrDelays,
+          plan.hyper,
+          steps.delays!,
+          0,
+          delays.m.length,
+        );
     });
-    this.rewire(lrW);
+    this.rewire(plan.lrWeights);
     this.net.constrain();
+    this.finishUpdate();
+  }
+
+  /** Which tensors of each layer a step updates (those with an optimiser). */
+  updatedTensors(): UpdatedTensors[] {
+    return this.net.synapses.map((_, l) => ({
+      weights: this.weightStates[l] !== null,
+      delays: this.delayStates[l] !== null,
+    }));
+  }
+
+  /**
+   * Starts an optimiser step (after the gradients are checked): its learning rates, and each
+   * optimiser's step counted. Then every slice of it (updateSlice, in any threads), then
+   * finishUpdate.
+   */
+  beginUpdate(): UpdatePlan {
+    const opt = this.config.optimizer;
+    const hyper = { beta1: opt.beta1, beta2: opt.beta2, epsilon: opt.epsilon, amsgrad: this.amsgrad };
+    return {
+      lrWeights: learningRate(opt.weights.lr, opt.weights.schedule, this.step, this.totalSteps),
+      lrDelays: learningRate(opt.delays.lr, opt.delays.schedule, this.step, this.totalSteps),
+      hyper,
+      steps: this.net.synapses.map((_, l) => ({
+        weights: this.weightStates[l]?.beginStep(hyper) ?? null,
+        delays: this.delayStates[l]?.beginStep(hyper) ?? null,
+      })),
+    };
+  }
+
+  /** Each layer's optimiser moments, as a step with `hyper` updates them. */
+  layerMoments(hyper: AdamHyper): LayerMoments[] {
+    return this.net.synapses.map((_, l) => ({
+      weights: this.weightStates[l]?.moments(hyper) ?? null,
+      delays: this.delayStates[l]?.moments(hyper) ?? null,
+    }));
+  }
+
+  /** Ends an optimiser step: the step count and the sigma schedule move on. */
+  finishUpdate(): void {
     this.step++;
     this.net.setSigma(this.currentSigma());
+  }
+
+  /**
+   * Whether a step can be split over threads (updateSlice): not with rewiring, which ranks and
+   * regrows synapses over whole layers after the optimiser's step.
+   */
+  get updateSliceable(): boolean {
+    return this.rewiring.every((r) => r === null);
+  }
+
+  /**
+   * Moves every optimiser's moments into arrays `allocate` makes (shared memory, for threads that
+   * step slices of them); returns them per layer, with each one's index list (see AdamMoments).
+   */
+  shareMoments(allocate: (length: number) => Float64Array): LayerMoments[] {
+    const share = (a: AdamState | null): AdamMoments | null => {
+      if (!a) return null;
+      const into = {
+        m: allocate(a.m.length),
+        v: allocate(a.v.length),
+        vMax: this.amsgrad ? allocate(a.m.length) : null,
+      };
+      a.moveMoments(into);
+      return { ...into, indices: a.layout === 'dense' ? a.indices : null };
+    };
+    return this.net.synapses.map((_, l) => ({
+      weights: share(this.weightStates[l] ?? null),
+      delays: share(this.delayStates[l] ?? null),
+    }));
   }
 
   /**

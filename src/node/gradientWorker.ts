@@ -5,19 +5,28 @@
  * part of the batch and answers with the loss; the main thread sums the gradients and steps.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { EvaluationReply, EvaluationRequest, ReplicaRequest } from '../core/dataParallel.ts';
+import type {
+  EvaluationReply,
+  EvaluationRequest,
+  ReplicaRequest,
+  SumSliceRequest,
+  UpdateSliceRequest,
+} from '../core/dataParallel.ts';
+import { sumAndCheckSlice, updateSlice } from '../core/train/shardedUpdate.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { SpikeDataset } from '../core/data/tasks.ts';
 import type { Precision } from '../core/tensor.ts';
 import { Trainer } from '../core/trainer.ts';
-import { viewShared, type SharedLayerBuffers } from './sharedStorage.ts';
+import { momentViews, viewShared, type SharedLayerBuffers, type SharedMoments } from './sharedStorage.ts';
 import { installCpuKernels, type CpuKernels } from '../wasm/install.ts';
 
-export type GradientRequest = ReplicaRequest | EvaluationRequest;
+export type GradientRequest = ReplicaRequest | EvaluationRequest | SumSliceRequest | UpdateSliceRequest;
 
 export type GradientReply =
   | { ok: true; loss: number }
   | ({ ok: true; kind: 'evaluate' } & EvaluationReply)
+  | { ok: true; firstBadLayer: number }
+  | { ok: true; updated: true }
   | { ok: false; message: string };
 
 const data = workerData as {
@@ -33,6 +42,10 @@ const data = workerData as {
   structure: (Int32Array | null)[];
   /** Each rewired layer's seed (RigL's dormant gradients are taken at its birth delays), or null. */
   rewiringSeeds: (number | null)[];
+  /** Every replica's gradients (this one's too), for its slice of a sharded step's sum. */
+  replicaGrads: SharedLayerBuffers[][];
+  /** The main trainer's optimiser moments, for its slice of a sharded step; null: not sharded. */
+  moments: { weights: SharedMoments | null; delays: SharedMoments | null }[] | null;
 };
 installCpuKernels(data.kernels);
 const params = viewShared(data.shared, data.precision);
@@ -52,9 +65,36 @@ const replica = new Trainer(data.config, {
   })),
 });
 data.masks.forEach((mask, l) => (replica.net.synapses[l]!.mask = mask));
+// A sharded step's slices work on the main trainer's gradient sums (its shared gradient arrays),
+// the replicas' gradients and the shared moments; parameters are the shared ones the replica has.
+const mainGrads = viewShared(data.shared, data.precision);
+const sliced = replica.net.synapses.map((s, l) => ({
+  weights: s.weights,
+  delays: s.delays,
+  gradWeights: mainGrads[l]!.gradWeights,
+  gradDelays: mainGrads[l]!.gradDelays,
+  computeWeightGrad: s.computeWeightGrad,
+  computeDelayGrad: s.computeDelayGrad,
+  constrainSlice: (from: number, to: number) => s.constrainSlice(from, to),
+}));
+const replicaGrads = data.replicaGrads.map((g) => viewShared(g, data.precision));
+const moments = data.moments ? momentViews(data.moments) : null;
+const updated = data.moments?.map((l) => ({ weights: l.weights !== null, delays: l.delays !== null })) ?? [];
 
 parentPort!.on('message', (req: GradientRequest) => {
   try {
+    if ('kind' in req && req.kind === 'sumSlice') {
+      const grads = req.sources.map((w) => replicaGrads[w]!);
+      const firstBadLayer = sumAndCheckSlice(sliced, grads, updated, req.part, req.parts);
+      parentPort!.postMessage({ ok: true, firstBadLayer } satisfies GradientReply);
+      return;
+    }
+    if ('kind' in req && req.kind === 'updateSlice') {
+      if (!moments) throw new Error('this gradient thread was not given the optimiser moments');
+      updateSlice(sliced, moments, req.plan, req.part, req.parts);
+      parentPort!.postMessage({ ok: true, updated: true } satisfies GradientReply);
+      return;
+    }
     if ('kind' in req) {
       // A share of an evaluation: forward passes on the shared parameters at the host's sigma.
       replica.net.setSigma(req.sigma);

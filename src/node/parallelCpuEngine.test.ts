@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ExperimentConfig } from '../core/experiment.ts';
 import { preset } from '../core/presets.ts';
 import { Trainer } from '../core/trainer.ts';
 import { ParallelCpuEngine } from './parallelCpuEngine.ts';
@@ -69,6 +70,66 @@ describe('ParallelCpuEngine', () => {
       }
     });
   }
+
+  it('splits the optimiser step over its threads without changing a bit: Adam and AMSGrad, dense, masked and compact layers', async () => {
+    const variants: [string, () => ExperimentConfig][] = [
+      ['patterns', () => preset('patterns')!],
+      [
+        'patterns, AMSGrad, a masked dense first layer',
+        () => {
+          const c = preset('patterns')!;
+          c.optimizer.amsgrad = true;
+          c.network.layers[0]!.connectivity = 0.5;
+          return c;
+        },
+      ],
+      ['patterns, compact first layer', compactPatterns],
+    ];
+    for (const [name, make] of variants) {
+      for (const threads of [2, 3]) {
+        const config = make();
+        const sharded = new ParallelCpuEngine(config, threads, { precision: 'f32', epochs: 2 });
+        const serial = new ParallelCpuEngine(config, threads, {
+          precision: 'f32',
+          epochs: 2,
+          shardUpdate: false,
+        });
+        try {
+          expect(sharded.shardedUpdate, name).toBe(true);
+          expect(serial.shardedUpdate, name).toBe(false);
+          const t = sharded.model;
+          // Batches of 16 split 6/5/5 over 3 threads, and a last one of 7 (uneven slices).
+          for (let step = 0; step < 25; step++) {
+            const from = (16 * step) % (t.data.train.length - 16);
+            const batch = Array.from(t.data.train.subarray(from, from + (step === 24 ? 7 : 16)));
+            expect(await sharded.step(batch), `${name}, ${threads} threads, step ${step}`).toBe(
+              await serial.step(batch),
+            );
+          }
+          const a = await sharded.exportState();
+          const b = await serial.exportState();
+          expect(a.step).toBe(25);
+          expect(a, `${name}, ${threads} threads`).toEqual(b);
+          const fresh = new Trainer(config, { precision: 'f32' });
+          expect(Array.from(t.net.synapses[0]!.delays)).not.toEqual(
+            Array.from(fresh.net.synapses[0]!.delays),
+          );
+        } finally {
+          await sharded.dispose();
+          await serial.dispose();
+        }
+      }
+    }
+  });
+
+  it('keeps the optimiser step on the main thread where layers rewire', async () => {
+    const parallel = new ParallelCpuEngine(preset('yinyang-rewired')!, 2, { precision: 'f32' });
+    try {
+      expect(parallel.shardedUpdate).toBe(false);
+    } finally {
+      await parallel.dispose();
+    }
+  });
 
   it('evaluates a split on its threads: the accuracy and predictions of one thread, its loss to float order', async () => {
     const config = preset('patterns')!;

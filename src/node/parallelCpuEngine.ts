@@ -5,6 +5,8 @@ import {
   type EvaluationRequest,
   type GradientReplica,
   type ReplicaRequest,
+  type SumSliceRequest,
+  type UpdateSliceRequest,
 } from '../core/dataParallel.ts';
 import { connectivityOf, cpuMethodWords } from '../core/engine.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
@@ -12,7 +14,7 @@ import type { RealArray, Precision } from '../core/tensor.ts';
 import type { SpikeDataset } from '../core/data/tasks.ts';
 import { initialStructure, Trainer, type TrainerState } from '../core/trainer.ts';
 import type { GradientReply, GradientRequest } from './gradientWorker.ts';
-import { allocateShared, sharedStructure, viewShared } from './sharedStorage.ts';
+import { allocateShared, shareMoments, sharedStructure, viewShared } from './sharedStorage.ts';
 import { cpuKernelsFromEnv, CPU_KERNEL_WORDS, installCpuKernels, type CpuKernels } from '../wasm/install.ts';
 
 /**
@@ -67,16 +69,33 @@ class WorkerThreadReplica implements GradientReplica {
     });
   }
 
+  sumSlice(request: SumSliceRequest): Promise<number> {
+    return this.ask(request).then((reply) => {
+      if (!reply.ok || !('firstBadLayer' in reply))
+        throw new Error('the gradient thread did not answer the sum');
+      return reply.firstBadLayer;
+    });
+  }
+
+  updateSlice(request: UpdateSliceRequest): Promise<void> {
+    return this.ask(request).then((reply) => {
+      if (!reply.ok || !('updated' in reply))
+        throw new Error('the gradient thread did not answer the update');
+    });
+  }
+
   compute(request: ReplicaRequest): ReturnType<GradientReplica['compute']> {
     return this.ask(request).then((reply) => {
-      if (!reply.ok || 'kind' in reply) throw new Error('the gradient thread answered an evaluation');
+      if (!reply.ok || !('loss' in reply))
+        throw new Error('the gradient thread did not answer the gradients');
       return { loss: reply.loss, grads: this.grads };
     });
   }
 
   evaluate(request: EvaluationRequest): Promise<EvaluationReply> {
     return this.ask(request).then((reply) => {
-      if (!reply.ok || !('kind' in reply)) throw new Error('the gradient thread answered a gradient step');
+      if (!reply.ok || !('lossSum' in reply))
+        throw new Error('the gradient thread did not answer the evaluation');
       return { lossSum: reply.lossSum, correct: reply.correct, predictions: reply.predictions };
     });
   }
@@ -107,9 +126,11 @@ export class ParallelCpuEngine extends DataParallelEngine {
       state?: TrainerState | null;
       /** The float32 loops every thread runs; default from DELAYLAB_CPU_KERNELS (WebAssembly SIMD). */
       kernels?: CpuKernels;
+      /** false: the main thread steps the optimiser alone (the same numbers; for comparisons). */
+      shardUpdate?: boolean;
     } = {},
   ) {
-    const { state, kernels: wanted, ...trainerOptions } = options;
+    const { state, kernels: wanted, shardUpdate: shardWanted, ...trainerOptions } = options;
     // This thread's kernels; the workers install the same ones.
     const kernels = installCpuKernels(wanted ?? cpuKernelsFromEnv(process.env));
     const precision = options.precision ?? 'f32';
@@ -135,15 +156,24 @@ export class ParallelCpuEngine extends DataParallelEngine {
       s.mask = shared;
       return shared;
     });
+    // Every replica's gradients, and the optimiser's moments, in shared memory: each thread sums,
+    // checks and steps its slice of every tensor (shardedUpdate.ts); not with rewiring.
+    const replicaGrads = Array.from({ length: threads - 1 }, () =>
+      allocateShared(config, precision, structure),
+    );
+    const shardUpdate = shardWanted !== false && threads > 1 && model.updateSliceable;
+    const moments = shardUpdate ? shareMoments(model) : null;
     const replicas: WorkerThreadReplica[] = [];
     for (let w = 1; w < threads; w++) {
-      const ownGrads = allocateShared(config, precision, structure);
+      const ownGrads = replicaGrads[w - 1]!;
       const worker = new Worker(new URL('./gradientWorkerEntry.js', import.meta.url), {
         workerData: {
           config,
           precision,
           shared,
           ownGrads,
+          replicaGrads,
+          moments,
           data,
           kernels,
           masks,
@@ -153,12 +183,17 @@ export class ParallelCpuEngine extends DataParallelEngine {
       });
       replicas.push(new WorkerThreadReplica(worker, viewShared(ownGrads, precision)));
     }
-    super(model, replicas, {
-      kind: 'cpu',
-      method: config.training.method,
-      connectivity: connectivityOf(config),
-      description: `CPU engine (${threads} thread${threads === 1 ? '' : 's'}, ${cpuMethodWords(config, CPU_KERNEL_WORDS[kernels])})`,
-      details: { engine: 'cpu', threads, kernels },
-    });
+    super(
+      model,
+      replicas,
+      {
+        kind: 'cpu',
+        method: config.training.method,
+        connectivity: connectivityOf(config),
+        description: `CPU engine (${threads} thread${threads === 1 ? '' : 's'}, ${cpuMethodWords(config, CPU_KERNEL_WORDS[kernels])})`,
+        details: { engine: 'cpu', threads, kernels },
+      },
+      shardUpdate,
+    );
   }
 }

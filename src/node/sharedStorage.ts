@@ -1,6 +1,9 @@
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { LayerStorage } from '../core/synapses/delayLayer.ts';
 import type { Precision, RealArray } from '../core/tensor.ts';
+import type { AdamMoments } from '../core/train/adam.ts';
+import type { LayerMoments } from '../core/train/shardedUpdate.ts';
+import type { Trainer } from '../core/trainer.ts';
 
 /** SharedArrayBuffers behind one replica's layer arrays; transferable to a worker thread. */
 export interface SharedLayerBuffers {
@@ -60,4 +63,43 @@ export function sharedStructure(structure: (Int32Array | null)[]): (Int32Array |
     shared.set(index);
     return shared;
   });
+}
+
+/** One optimiser's moments in shared memory (views of them: see momentViews), with its index list. */
+export interface SharedMoments {
+  m: SharedArrayBuffer;
+  v: SharedArrayBuffer;
+  vMax: SharedArrayBuffer | null;
+  indices: Int32Array | null;
+}
+
+/** Moves the trainer's optimiser moments into shared memory; returns them per layer and tensor. */
+export function shareMoments(
+  model: Trainer,
+): { weights: SharedMoments | null; delays: SharedMoments | null }[] {
+  const moments = model.shareMoments(
+    (length) => new Float64Array(new SharedArrayBuffer(Math.max(8, 8 * length)), 0, length),
+  );
+  const buffers = (a: AdamMoments | null): SharedMoments | null =>
+    a && {
+      m: a.m.buffer as SharedArrayBuffer,
+      v: a.v.buffer as SharedArrayBuffer,
+      vMax: a.vMax ? (a.vMax.buffer as SharedArrayBuffer) : null,
+      indices: a.indices,
+    };
+  return moments.map((l) => ({ weights: buffers(l.weights), delays: buffers(l.delays) }));
+}
+
+/** A worker thread's views of shared moments (the same arrays the main trainer steps). */
+export function momentViews(
+  shared: { weights: SharedMoments | null; delays: SharedMoments | null }[],
+): LayerMoments[] {
+  const views = (s: SharedMoments | null): AdamMoments | null =>
+    s && {
+      m: new Float64Array(s.m),
+      v: new Float64Array(s.v),
+      vMax: s.vMax ? new Float64Array(s.vMax) : null,
+      indices: s.indices,
+    };
+  return shared.map((l) => ({ weights: views(l.weights), delays: views(l.delays) }));
 }

@@ -281,15 +281,20 @@ export class DelayLayer {
 
   /** Clamp delays to [0, maxDelay - 1] and hold masked weights at zero. */
   constrain(): void {
+    this.constrainSlice(0, this.delays.length);
+  }
+
+  /** constrain() over stored entries [from, to) only (a thread's slice of a sharded step). */
+  constrainSlice(from: number, to: number): void {
     const { min, max } = delayRange(this.kernel.maxDelay);
     const d = this.delays;
-    for (let q = 0; q < d.length; q++) {
+    for (let q = from; q < to; q++) {
       const v = d[q]!;
       if (v < min) d[q] = min;
       else if (v > max) d[q] = max;
     }
     const mask = this.mask;
-    if (mask) for (let q = 0; q < mask.length; q++) if (mask[q] === 0) this.weights[q] = 0;
+    if (mask) for (let q = from; q < Math.min(to, mask.length); q++) if (mask[q] === 0) this.weights[q] = 0;
   }
 
   /** input: [batch][timeSteps][inputs] -> current: [batch][timeSteps][outputs]. */

@@ -38,10 +38,13 @@ const NO_INDICES = new Int32Array(0);
  * stay 0 and its step is 0. `m` and `v` then hold entry k for parameter indices[k].
  */
 export class AdamState {
-  readonly m: Float64Array;
-  readonly v: Float64Array;
+  /** First moments; replaced (values kept) only by `moveMoments`. */
+  m: Float64Array;
+  v: Float64Array;
   /** AMSGrad's running maximum of v (uncorrected, as PyTorch keeps it); null until AMSGrad steps. */
   vMax: Float64Array | null = null;
+  /** Where vMax goes when AMSGrad starts (moveMoments' shared array); null: a new array. */
+  private vMaxStorage: Float64Array | null = null;
   step = 0;
 
   constructor(
@@ -61,32 +64,49 @@ export class AdamState {
   }
 
   apply(params: RealArray, grads: RealArray, lr: number, hyper: AdamHyper): void {
-    this.step++;
-    const { beta1, beta2, epsilon } = hyper;
-    const c1 = 1 / (1 - Math.pow(beta1, this.step));
-    const c2 = 1 / (1 - Math.pow(beta2, this.step));
-    const g1 = 1 - beta1;
-    const g2 = 1 - beta2;
-    const { m, v } = this;
-    const amsgrad = hyper.amsgrad === true;
-    // Never null in the loop (a union there costs a check per element); only read with AMSGrad.
-    const vMax = amsgrad ? (this.vMax ??= Float64Array.from(v)) : v;
-    const listed = this.layout === 'dense' && this.indices !== null;
-    const indices = listed ? this.indices! : NO_INDICES;
-    // The optimiser's step is the part of a data-parallel step no other thread shares, so this
-    // loop is kept free of calls (Math.max) and of anything the JIT cannot hoist: 1.8x faster than
-    // before on the delay-only Fashion-MNIST layer (635,200 delays: 5.9 -> 3.3 ms per step).
-    for (let k = 0; k < m.length; k++) {
-      const q = listed ? indices[k]! : k;
-      const g = grads[q]!;
-      const mk = beta1 * m[k]! + g1 * g;
-      let vk = beta2 * v[k]! + g2 * g * g;
-      m[k] = mk;
-      v[k] = vk;
-      // Math.max for v >= 0 (never -0). With a NaN gradient (callers such as Trainer.applyUpdate
-      // check first) vMax keeps its value where Math.max gave NaN; the parameter is NaN either way.
-      if (amsgrad) vk = vk > vMax[k]! ? (vMax[k] = vk) : vMax[k]!;
-      params[q]! -= (lr * mk * c1) / (Math.sqrt(vk * c2) + epsilon);
+    const step = this.beginStep(hyper);
+    adamSlice(this.moments(hyper), params, grads, lr, hyper, step, 0, this.m.length);
+  }
+
+  /**
+   * Counts a step and, with AMSGrad, starts vMax (a copy of v) if it has not started; returns the
+   * step's number for adamSlice, which then updates any slices of the moments (in any threads).
+   */
+  beginStep(hyper: AdamHyper): number {
+    if (hyper.amsgrad && !this.vMax) this.vMax = this.takeVMax(this.v);
+    return ++this.step;
+  }
+
+  /** The arrays a step updates (vMax null without AMSGrad). */
+  moments(hyper: AdamHyper): AdamMoments {
+    return {
+      m: this.m,
+      v: this.v,
+      vMax: hyper.amsgrad ? this.vMax : null,
+      indices: this.layout === 'dense' ? this.indices : null,
+    };
+  }
+
+  /** An array for vMax holding `from` (a copy of v, or a saved maximum): the shared one, if any. */
+  takeVMax(from: ArrayLike<number>): Float64Array {
+    const into = this.vMaxStorage ?? new Float64Array(this.m.length);
+    into.set(from);
+    return into;
+  }
+
+  /**
+   * Moves the moments into the given arrays (shared memory, so other threads can step slices of
+   * them): m, v and any vMax are copied there, and a later vMax starts in `vMax`.
+   */
+  moveMoments(into: { m: Float64Array; v: Float64Array; vMax: Float64Array | null }): void {
+    into.m.set(this.m);
+    into.v.set(this.v);
+    this.m = into.m;
+    this.v = into.v;
+    this.vMaxStorage = into.vMax;
+    if (this.vMax && into.vMax) {
+      into.vMax.set(this.vMax);
+      this.vMax = into.vMax;
     }
   }
 
@@ -118,5 +138,60 @@ export class AdamState {
     });
     if (kept !== 0 && !dropOthers)
       throw new RangeError(`${kept} saved moments belong to synapses the mask leaves out`);
+  }
+}
+
+/** What one step of one tensor updates: the moments, and where parameter k is (null: at k). */
+export interface AdamMoments {
+  m: Float64Array;
+  v: Float64Array;
+  /** AMSGrad's maximum of v; null for plain Adam. */
+  vMax: Float64Array | null;
+  /** Dense storage with moments for these parameters only: parameter indices[k]; else null. */
+  indices: Int32Array | null;
+}
+
+/**
+ * Adam's update of moment entries [from, to) for step number `step` (see AdamState.beginStep):
+ * the same arithmetic in the same order whichever slices, in whichever threads, so splitting a
+ * tensor's step over threads changes no bit.
+ */
+export function adamSlice(
+  moments: AdamMoments,
+  params: RealArray,
+  grads: RealArray,
+  lr: number,
+  hyper: AdamHyper,
+  step: number,
+  from: number,
+  to: number,
+): void {
+  const { beta1, beta2, epsilon } = hyper;
+  const c1 = 1 / (1 - Math.pow(beta1, step));
+  const c2 = 1 / (1 - Math.pow(beta2, step));
+  const g1 = 1 - beta1;
+  const g2 = 1 - beta2;
+  // Views of the slice, so the loop runs up to their length (bounds checks the JIT can drop);
+  // vMax and indices never null in the loop (a union there costs a check per element).
+  const m = moments.m.subarray(from, to);
+  const v = moments.v.subarray(from, to);
+  const amsgrad = moments.vMax !== null;
+  const vMax = (moments.vMax ?? moments.v).subarray(from, to);
+  const listed = moments.indices !== null;
+  const indices = listed ? moments.indices!.subarray(from, to) : NO_INDICES;
+  // The optimiser's step is the part of a data-parallel step other threads wait for, so this
+  // loop is kept free of calls (Math.max) and of anything the JIT cannot hoist: 1.8x faster than
+  // before on the delay-only Fashion-MNIST layer (635,200 delays: 5.9 -> 3.3 ms per step).
+  for (let k = 0; k < m.length; k++) {
+    const q = listed ? indices[k]! : from + k;
+    const g = grads[q]!;
+    const mk = beta1 * m[k]! + g1 * g;
+    let vk = beta2 * v[k]! + g2 * g * g;
+    m[k] = mk;
+    v[k] = vk;
+    // Math.max for v >= 0 (never -0). With a NaN gradient (callers such as Trainer.applyUpdate
+    // check first) vMax keeps its value where Math.max gave NaN; the parameter is NaN either way.
+    if (amsgrad) vk = vk > vMax[k]! ? (vMax[k] = vk) : vMax[k]!;
+    params[q]! -= (lr * mk * c1) / (Math.sqrt(vk * c2) + epsilon);
   }
 }
