@@ -16,15 +16,13 @@ import type { DelayLayer, LayerStorage } from './synapses/delayLayer.ts';
 import { ringBufferCurrent } from './synapses/ringBuffer.ts';
 import { allFinite, type Precision } from './tensor.ts';
 import type { NeuronRecord } from './neurons/types.ts';
+import { AdamState, mapMoments, type AdamHyper, type AdamMoments, type AdamSnapshot } from './train/adam.ts';
 import {
-  adamSlice,
-  AdamState,
-  mapMoments,
-  type AdamHyper,
-  type AdamMoments,
-  type AdamSnapshot,
-} from './train/adam.ts';
-import type { LayerMoments, UpdatedTensors, UpdatePlan } from './train/shardedUpdate.ts';
+  adamSlices,
+  type LayerMoments,
+  type UpdatedTensors,
+  type UpdatePlan,
+} from './train/shardedUpdate.ts';
 import {
   birthDelay,
   LayerRewiring,
@@ -555,33 +553,7 @@ export class Trainer {
       }
     });
     const plan = this.beginUpdate();
-    const moments = this.layerMoments(plan.hyper);
-    this.net.synapses.forEach((s, l) => {
-      const { weights, delays } = moments[l]!;
-      const steps = plan.steps[l]!;
-      if (weights)
-        adamSlice(
-          weights,
-          s.weights,
-          s.gradWeights,
-          plan.lrWeights,
-          plan.hyper,
-          steps.weights!,
-          0,
-          weights.m.length,
-        );
-      if (delays)
-        adamSlice(
-          delays,
-          s.delays,
-          s.gradDelays,
-          plan.lrDelays,
-          plan.hyper,
-          steps.delays!,
-          0,
-          delays.m.length,
-        );
-    });
+    adamSlices(this.net.synapses, this.layerMoments(plan.hyper), plan, 0, 1);
     this.rewire(plan.lrWeights);
     this.net.constrain();
     this.finishUpdate();

@@ -82,6 +82,26 @@ export function updateSlice(
   part: number,
   parts: number,
 ): void {
+  adamSlices(layers, moments, plan, part, parts);
+  layers.forEach((s, l) => {
+    const { weights, delays } = moments[l]!;
+    // The clamp over the stored entries this slice's Adam stepped (no other thread writes them).
+    const [from, to] = storedSlice(weights ?? delays, s.delays.length, part, parts);
+    s.constrainSlice(from, to);
+  });
+}
+
+/**
+ * Adam alone (no clamp) on slice `part` of `parts` of every trained tensor's moments; with one
+ * part, the whole step that Trainer.applyUpdate takes before rewiring and the clamp.
+ */
+export function adamSlices(
+  layers: readonly Omit<SlicedLayer, 'constrainSlice'>[],
+  moments: readonly LayerMoments[],
+  plan: UpdatePlan,
+  part: number,
+  parts: number,
+): void {
   layers.forEach((s, l) => {
     const { weights, delays } = moments[l]!;
     const steps = plan.steps[l]!;
@@ -93,9 +113,6 @@ export function updateSlice(
       const [from, to] = sliceOf(delays.m.length, part, parts);
       adamSlice(delays, s.delays, s.gradDelays, plan.lrDelays, plan.hyper, steps.delays, from, to);
     }
-    // The clamp over the stored entries this slice's Adam stepped (no other thread writes them).
-    const [from, to] = storedSlice(weights ?? delays, s.delays.length, part, parts);
-    s.constrainSlice(from, to);
   });
 }
 
