@@ -3,6 +3,19 @@ import type { ReplicaRequest } from '../core/dataParallel.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import type { CpuKernels } from '../wasm/install.ts';
 
+/**
+ * One layer's parameters as the training Worker holds them when it asks (float32 copies,
+ * transferred), with its current connectivity mask (null when dense): rewiring changes masks
+ * and a compact layer's synapses between steps.
+ */
+export interface ReplicaParameters {
+  weights: Float32Array;
+  delays: Float32Array;
+  mask: Uint8Array | null;
+  /** A compact rewired layer's current synapses (rewiring rewrites them); else null. */
+  synapses: Int32Array | null;
+}
+
 /** Training Worker -> gradient Worker. */
 export type ToReplica =
   | {
@@ -15,20 +28,17 @@ export type ToReplica =
       /** Per layer, a rewired layer's seed (RigL ranks dormant synapses at its birth delays), or null. */
       rewiringSeeds: (number | null)[];
     }
-  /**
-   * Gradients of a part of a batch on these parameters (float32 copies, transferred) and each
-   * layer's current connectivity mask (null when dense): rewiring changes masks between steps.
-   */
-  | ({
-      type: 'step';
-      parameters: {
-        weights: Float32Array;
-        delays: Float32Array;
-        mask: Uint8Array | null;
-        /** A compact rewired layer's current synapses (rewiring rewrites them); else null. */
-        synapses: Int32Array | null;
-      }[];
-    } & ReplicaRequest);
+  /** Gradients of a part of a batch on these parameters. */
+  | ({ type: 'step'; parameters: ReplicaParameters[] } & ReplicaRequest)
+  /** Forward passes on a share of a split (an evaluation) on these parameters, at this sigma. */
+  | {
+      type: 'evaluate';
+      parameters: ReplicaParameters[];
+      indices: number[];
+      sigma: number;
+      /** Also answer each sample's predicted class (-1: no output spike). */
+      predictions: boolean;
+    };
 
 /** Gradient Worker -> training Worker. */
 export type FromReplica =
@@ -42,4 +52,6 @@ export type FromReplica =
         dormantGradWeights: Float32Array | null;
       }[];
     }
+  /** Sums over the share, so the parts add up exactly as one pass would count them. */
+  | { type: 'evaluation'; lossSum: number; correct: number; predictions: Int32Array | null }
   | { type: 'error'; message: string };
