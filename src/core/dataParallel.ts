@@ -54,6 +54,17 @@ export interface EvaluationReply {
 }
 
 /**
+ * A replica's answer to an evaluation request: its share's loss sum, correct count and (when
+ * asked) predicted classes, on the parameters and sigma it was given.
+ */
+export function evaluateShare(replica: Trainer, indices: number[], predictions: boolean): EvaluationReply {
+  const predicted = predictions ? new Int32Array(indices.length) : null;
+  const r = replica.evaluate(indices, predicted ?? undefined);
+  const n = indices.length;
+  return { lossSum: r.loss * n, correct: Math.round((r.accuracy ?? 0) * n), predictions: predicted };
+}
+
+/**
  * A copy of the network in another thread (a Node worker thread, a browser Worker) that computes
  * gradients on the model's current parameters, and (where it can) evaluates a share of a split.
  * How the parameters get there (shared memory, a copy per step) is the replica's business.

@@ -4,6 +4,7 @@
  * split, on the parameters each message carries. Kept apart from the Worker so that tests can
  * run the same code in-process behind a stand-in Worker.
  */
+import { evaluateShare } from '../core/dataParallel.ts';
 import { Trainer } from '../core/trainer.ts';
 import { installCpuKernels } from '../wasm/install.ts';
 import type { FromReplica, ReplicaParameters, ToReplica } from './replicaProtocol.ts';
@@ -43,17 +44,10 @@ export class ReplicaHost {
     this.load(replica, msg.parameters);
     replica.net.setSigma(msg.sigma);
     if (msg.type === 'evaluate') {
-      const predictions = msg.predictions ? new Int32Array(msg.indices.length) : null;
-      const r = replica.evaluate(msg.indices, predictions ?? undefined);
-      const n = msg.indices.length;
+      const reply = evaluateShare(replica, msg.indices, msg.predictions);
       return {
-        reply: {
-          type: 'evaluation',
-          lossSum: r.loss * n,
-          correct: Math.round((r.accuracy ?? 0) * n),
-          predictions,
-        },
-        transfer: predictions ? [predictions.buffer] : [],
+        reply: { type: 'evaluation', ...reply },
+        transfer: reply.predictions ? [reply.predictions.buffer] : [],
       };
     }
     replica.step = msg.step;

@@ -1,6 +1,8 @@
 import type { SpikeDataset } from '../core/data/tasks.ts';
 import type { ReplicaRequest } from '../core/dataParallel.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
+import type { SharedReplicaSetup } from '../core/parallel/sharedModel.ts';
+import type { GradientReply, GradientRequest } from '../core/parallel/sharedReplicaHost.ts';
 import type { CpuKernels } from '../wasm/install.ts';
 
 /**
@@ -16,7 +18,18 @@ export interface ReplicaParameters {
   synapses: Int32Array | null;
 }
 
-/** Training Worker -> gradient Worker. */
+/**
+ * Training Worker -> gradient Worker. The first message sets the Worker up: `init` for a replica
+ * that is sent the parameters with every request (ToReplica from then on), `init-shared` for one
+ * over shared memory in a cross-origin-isolated page (GradientRequest from then on).
+ */
+export type ToGradientWorker =
+  ToReplica | { type: 'init-shared'; setup: SharedReplicaSetup; kernels: CpuKernels } | GradientRequest;
+
+/** Gradient Worker -> training Worker (GradientReply: a shared-memory replica's answers). */
+export type FromGradientWorker = FromReplica | GradientReply;
+
+/** Training Worker -> gradient Worker holding a replica that is sent the parameters. */
 export type ToReplica =
   | {
       type: 'init';

@@ -1,34 +1,37 @@
 import { describe, expect, it } from 'vitest';
 import { buildTaskData } from '../core/data/tasks.ts';
+import type { DataParallelEngine } from '../core/dataParallel.ts';
 import { preset } from '../core/presets.ts';
 import { Trainer } from '../core/trainer.ts';
-import { ReplicaHost } from './replicaHost.ts';
-import type { FromReplica, ToReplica } from './replicaProtocol.ts';
+import { gradientWorkerHandler } from './gradientWorkerHandler.ts';
+import type { FromGradientWorker, ToGradientWorker } from './replicaProtocol.ts';
 import { createWorkerPoolEngine, type ReplicaWorker } from './workerPoolEngine.ts';
 
 /**
- * A gradient Worker run in this process: the same replicaHost.ts code a real Worker runs, each
- * message structured-cloned and answered on a later task, as postMessage delivers it.
+ * A gradient Worker run in this process: the same handler a real Worker runs, each message
+ * structured-cloned (shared memory stays shared, as postMessage keeps it) and answered on a
+ * later task.
  */
 class InProcessWorker implements ReplicaWorker {
-  onmessage: ((event: MessageEvent<FromReplica>) => void) | null = null;
+  onmessage: ((event: MessageEvent<FromGradientWorker>) => void) | null = null;
   onerror: ((event: ErrorEvent) => void) | null = null;
   onmessageerror: ((event: MessageEvent) => void) | null = null;
-  /** The type of every message received, in order. */
-  readonly received: ToReplica['type'][] = [];
-  private readonly host = new ReplicaHost();
+  /** What each message received was: its `type`, or a shared replica's request `kind` ('step' if none). */
+  readonly received: string[] = [];
+  private readonly handle = gradientWorkerHandler();
 
   constructor(private readonly failEvaluations = false) {}
 
-  postMessage(message: ToReplica): void {
-    this.received.push(message.type);
+  postMessage(message: ToGradientWorker): void {
+    const what = 'type' in message ? message.type : 'kind' in message ? message.kind : 'step';
+    this.received.push(what);
     const copy = structuredClone(message);
     setTimeout(() => {
       const { reply } =
-        this.failEvaluations && copy.type === 'evaluate'
-          ? { reply: { type: 'error', message: 'out of memory (stand-in)' } satisfies FromReplica }
-          : this.host.handle(copy);
-      this.onmessage?.({ data: reply } as MessageEvent<FromReplica>);
+        this.failEvaluations && what === 'evaluate'
+          ? { reply: { type: 'error', message: 'out of memory (stand-in)' } satisfies FromGradientWorker }
+          : this.handle(copy);
+      this.onmessage?.({ data: reply } as MessageEvent<FromGradientWorker>);
     }, 0);
   }
 
@@ -42,51 +45,91 @@ function patterns() {
   return { config, data: buildTaskData(config, null) };
 }
 
-describe('the playground CPU engine (a pool of gradient Workers)', () => {
-  it('splits an evaluation over its Workers: the same accuracy and predictions as one thread, the loss to float rounding', async () => {
-    const { config, data } = patterns();
-    const workers: InProcessWorker[] = [];
-    const engine = await createWorkerPoolEngine(config, data, null, 3, () => {
+const STEPS = 150;
+
+async function trainPool(sharedMemory: boolean, threads: number) {
+  const { config, data } = patterns();
+  const workers: InProcessWorker[] = [];
+  const engine = await createWorkerPoolEngine(
+    config,
+    data,
+    null,
+    threads,
+    () => {
       const w = new InProcessWorker();
       workers.push(w);
       return w;
-    });
-    // Train first, so that the replicas must use the parameters they are sent.
-    const train = Array.from(engine.model.data.train);
-    const batch = config.training.batchSize;
-    for (let s = 0; s < 150; s++) {
-      const from = (s * batch) % (train.length - batch);
-      await engine.step(train.slice(from, from + batch));
-    }
-    const single = new Trainer(config, { precision: 'f32', data });
-    single.importState(engine.model.exportState());
+    },
+    sharedMemory,
+  );
+  const train = Array.from(engine.model.data.train);
+  const batch = config.training.batchSize;
+  for (let s = 0; s < STEPS; s++) {
+    const from = (s * batch) % (train.length - batch);
+    await engine.step(train.slice(from, from + batch));
+  }
+  return { config, data, engine, workers };
+}
 
-    const indices = engine.model.data.train;
-    const pooled = new Int32Array(indices.length);
-    const alone = new Int32Array(indices.length);
-    const a = await engine.evaluate(indices, pooled);
-    const b = single.evaluate(indices, alone);
-    const steps = ['init', ...Array<string>(150).fill('step')];
-    expect(workers.map((w) => w.received)).toEqual([
-      [...steps, 'evaluate'],
-      [...steps, 'evaluate'],
-    ]);
-    expect(a.samples).toBe(indices.length);
-    expect(indices.length).toBeGreaterThan(150);
-    expect(b.accuracy!).toBeGreaterThan(0.8);
-    expect(a.accuracy).toBe(b.accuracy);
-    expect(a.loss).toBeCloseTo(b.loss, 10);
-    expect(Array.from(pooled)).toEqual(Array.from(alone));
-    // Training moved the predictions: a replica that kept its first parameters would be caught.
-    const untrained = new Int32Array(indices.length);
-    new Trainer(config, { precision: 'f32', data }).evaluate(indices, untrained);
-    expect(Array.from(untrained)).not.toEqual(Array.from(alone));
-    await engine.dispose();
+function parameters(engine: DataParallelEngine): number[][] {
+  return engine.model.net.synapses.flatMap((s) => [Array.from(s.weights), Array.from(s.delays)]);
+}
+
+describe('the playground CPU engine (a pool of gradient Workers)', () => {
+  for (const sharedMemory of [false, true]) {
+    it(`${sharedMemory ? 'over shared memory' : 'sent copies'}: splits an evaluation over its Workers, with the same accuracy and predictions as one thread and the loss to float rounding`, async () => {
+      const { config, data, engine, workers } = await trainPool(sharedMemory, 3);
+      const single = new Trainer(config, { precision: 'f32', data });
+      single.importState(engine.model.exportState());
+      const indices = engine.model.data.train;
+      const pooled = new Int32Array(indices.length);
+      const alone = new Int32Array(indices.length);
+      const a = await engine.evaluate(indices, pooled);
+      const b = single.evaluate(indices, alone);
+      // Shared memory: each step is the gradients, then a slice of the sum and of the update.
+      const perStep = sharedMemory ? ['step', 'sumSlice', 'updateSlice'] : ['step'];
+      const expected = [
+        sharedMemory ? 'init-shared' : 'init',
+        ...Array.from({ length: STEPS }, () => perStep).flat(),
+        'evaluate',
+      ];
+      expect(workers.map((w) => w.received)).toEqual([expected, expected]);
+      expect(engine.info.description).toContain(sharedMemory ? 'in Workers sharing memory' : 'in Workers)');
+      expect(indices.length).toBeGreaterThan(150);
+      expect(a.samples).toBe(indices.length);
+      expect(b.accuracy!).toBeGreaterThan(0.8);
+      expect(a.accuracy).toBe(b.accuracy);
+      expect(a.loss).toBeCloseTo(b.loss, 10);
+      expect(Array.from(pooled)).toEqual(Array.from(alone));
+      // Training moved the predictions: a replica that kept its first parameters would be caught.
+      const untrained = new Int32Array(indices.length);
+      new Trainer(config, { precision: 'f32', data }).evaluate(indices, untrained);
+      expect(Array.from(untrained)).not.toEqual(Array.from(alone));
+      await engine.dispose();
+    });
+  }
+
+  it('trains to the same parameters, bit for bit, over shared memory as with copies', async () => {
+    const copies = await trainPool(false, 3);
+    const shared = await trainPool(true, 3);
+    expect(parameters(shared.engine)).toEqual(parameters(copies.engine));
+    // And not trivially: the parameters moved from the seed's.
+    const fresh = new Trainer(copies.config, { precision: 'f32', data: copies.data });
+    expect(parameters(copies.engine)[0]).not.toEqual(Array.from(fresh.net.synapses[0]!.weights));
+    await copies.engine.dispose();
+    await shared.engine.dispose();
   });
 
   it("reports a Worker's failed evaluation with the Worker's message", async () => {
     const { config, data } = patterns();
-    const engine = await createWorkerPoolEngine(config, data, null, 2, () => new InProcessWorker(true));
+    const engine = await createWorkerPoolEngine(
+      config,
+      data,
+      null,
+      2,
+      () => new InProcessWorker(true),
+      false,
+    );
     await expect(engine.evaluate(engine.model.data.test.subarray(0, 40))).rejects.toThrow(
       /evaluation thread 1: out of memory \(stand-in\)/,
     );

@@ -1,169 +1,89 @@
 import type { SpikeDataset } from '../core/data/tasks.ts';
-import {
-  DataParallelEngine,
-  type EvaluationReply,
-  type EvaluationRequest,
-  type GradientReplica,
-  type LayerGradients,
-  type ReplicaRequest,
-} from '../core/dataParallel.ts';
+import { DataParallelEngine, type GradientReplica } from '../core/dataParallel.ts';
 import { connectivityOf, cpuMethodWords } from '../core/engine.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
+import { shareModel, type SharedReplicaSetup } from '../core/parallel/sharedModel.ts';
+import { SharedReplicaClient } from '../core/parallel/sharedReplicaClient.ts';
+import type { GradientReply } from '../core/parallel/sharedReplicaHost.ts';
+import { viewShared } from '../core/parallel/sharedStorage.ts';
 import { Trainer, type TrainerState } from '../core/trainer.ts';
 import { CPU_KERNEL_WORDS, installedCpuKernels } from '../wasm/install.ts';
-import type { FromReplica, ReplicaParameters, ToReplica } from './replicaProtocol.ts';
+import { CopyingReplica } from './copyingReplica.ts';
+import {
+  spawnGradientWorker,
+  withStartTimeout,
+  type ReplicaWorker,
+  type SpawnReplicaWorker,
+} from './replicaWorker.ts';
 
-/** What the pool needs of a gradient Worker (a stand-in runs replicaHost.ts in-process in tests). */
-export interface ReplicaWorker {
-  onmessage: ((event: MessageEvent<FromReplica>) => void) | null;
-  onerror: ((event: ErrorEvent) => void) | null;
-  onmessageerror: ((event: MessageEvent) => void) | null;
-  postMessage(message: ToReplica, transfer: Transferable[]): void;
-  terminate(): void;
-}
-
-/** Starts gradient Worker `index` (1-based; the training Worker is thread 0). */
-export type SpawnReplicaWorker = (index: number) => ReplicaWorker;
-
-const spawnGradientWorker: SpawnReplicaWorker = (index) =>
-  new Worker(new URL('./gradient.worker.ts', import.meta.url), {
-    type: 'module',
-    name: `delaylab-gradients-${index}`,
-  });
+export type { ReplicaWorker, SpawnReplicaWorker } from './replicaWorker.ts';
 
 /** At most this many threads train one run: beyond it the per-step copies outweigh the gain. */
 export const MAX_CPU_THREADS = 8;
 
-/** How long a gradient Worker may take to load and build its replica (ms). */
-const REPLICA_START_MS = 30_000;
+/**
+ * Whether this thread can share memory with its Workers: SharedArrayBuffer exists and may be
+ * posted, which browsers allow only in a cross-origin-isolated page (served with COOP
+ * same-origin and COEP require-corp, as `npm start` and `npm run dev` serve it).
+ */
+export function canShareMemory(): boolean {
+  return typeof SharedArrayBuffer === 'function' && globalThis.crossOriginIsolated === true;
+}
 
 /**
- * A gradient Worker holding a replica; each step, and each share of an evaluation, sends it the
- * parameters (float32 copies).
+ * A gradient Worker holding a replica over shared memory (sharedReplicaHost.ts, as Node's
+ * worker threads run it): nothing is copied per step, and it takes its slice of each optimiser
+ * step.
  */
-class WorkerReplica implements GradientReplica {
-  private pending: { resolve: (reply: FromReplica) => void; reject: (e: Error) => void } | null = null;
-  /** Why the Worker can no longer answer; every request then fails at once. */
-  private dead: Error | null = null;
-
-  constructor(
-    private readonly worker: ReplicaWorker,
-    private readonly model: Trainer,
-    readonly index: number,
-  ) {
-    worker.onmessage = (event: MessageEvent<FromReplica>) => {
-      const pending = this.pending;
-      this.pending = null;
-      pending?.resolve(event.data);
+async function sharedReplica(
+  worker: ReplicaWorker,
+  setup: SharedReplicaSetup,
+  index: number,
+): Promise<SharedReplicaClient> {
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.onmessage = (event) => {
+      const reply = event.data;
+      if ('type' in reply && reply.type === 'ready') resolve();
+      else reject(new Error(`gradient Worker ${index}: ${'message' in reply ? reply.message : 'no reply'}`));
     };
-    worker.onerror = (event: ErrorEvent) => {
+    worker.onerror = (event) => {
       event.preventDefault();
-      this.fail(`gradient Worker ${index} failed: ${event.message || 'it could not be loaded'}`);
+      reject(new Error(`gradient Worker ${index} failed: ${event.message || 'it could not be loaded'}`));
     };
-    worker.onmessageerror = () => this.fail(`gradient Worker ${index} sent a message that could not be read`);
+  });
+  worker.postMessage({ type: 'init-shared', setup, kernels: installedCpuKernels() }, []);
+  try {
+    await withStartTimeout(ready, index);
+  } catch (e) {
+    worker.terminate();
+    throw e;
   }
-
-  /** The Worker failed: its pending request and every later one are refused (a late reply is never taken for another request's). */
-  private fail(message: string): void {
-    this.dead ??= new Error(message);
-    const pending = this.pending;
-    this.pending = null;
-    pending?.reject(new Error(message));
-  }
-
-  private send(message: ToReplica, transfer: Transferable[]): Promise<FromReplica> {
-    if (this.dead) return Promise.reject(this.dead);
-    if (this.pending) return Promise.reject(new Error(`gradient Worker ${this.index} is busy`));
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.worker.postMessage(message, transfer);
-    });
-  }
-
-  async start(config: ExperimentConfig, data: SpikeDataset): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new Error(`gradient Worker ${this.index} did not start within ${REPLICA_START_MS / 1000} s`),
-          ),
-        REPLICA_START_MS,
-      );
-    });
-    try {
-      const reply = await Promise.race([
-        this.send(
-          {
-            type: 'init',
-            config,
-            data,
-            kernels: installedCpuKernels(),
-            structure: this.model.net.synapses.map((s) => s.synapseIndex),
-            rewiringSeeds: this.model.rewiringSeeds(),
-          },
-          [],
-        ),
-        timeout,
-      ]);
-      if (reply.type === 'error') throw new Error(`gradient Worker ${this.index}: ${reply.message}`);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** The training Worker's current parameters, as float32 copies the message transfers. */
-  private parameters(): { parameters: ReplicaParameters[]; transfer: Transferable[] } {
-    const parameters = this.model.net.synapses.map((s) => ({
-      weights: Float32Array.from(s.weights),
-      delays: Float32Array.from(s.delays),
-      // Rewiring (this Worker only) changes the masks between steps: each request sends the current ones.
-      mask: s.mask ? Uint8Array.from(s.mask) : null,
-      synapses: s.synapseIndex && s.structureChanges ? Int32Array.from(s.synapseIndex) : null,
-    }));
-    const transfer = parameters.flatMap((p) => [
-      p.weights.buffer,
-      p.delays.buffer,
-      ...(p.mask ? [p.mask.buffer] : []),
-      ...(p.synapses ? [p.synapses.buffer] : []),
-    ]);
-    return { parameters, transfer };
-  }
-
-  async compute(request: ReplicaRequest): Promise<{ loss: number; grads: LayerGradients[] }> {
-    const { parameters, transfer } = this.parameters();
-    const reply = await this.send({ type: 'step', parameters, ...request }, transfer);
-    if (reply.type === 'error') throw new Error(reply.message);
-    if (reply.type !== 'gradients') throw new Error(`gradient Worker ${this.index} answered '${reply.type}'`);
-    return { loss: reply.loss, grads: reply.grads };
-  }
-
-  /**
-   * Its share of an evaluation (the parameters are copied for each share of 256 samples or
-   * fewer: a few ms against the forward passes' tens to hundreds).
-   */
-  async evaluate(request: EvaluationRequest): Promise<EvaluationReply> {
-    const { parameters, transfer } = this.parameters();
-    const { indices, sigma, predictions } = request;
-    const reply = await this.send({ type: 'evaluate', parameters, indices, sigma, predictions }, transfer);
-    if (reply.type === 'error') throw new Error(reply.message);
-    if (reply.type !== 'evaluation')
-      throw new Error(`gradient Worker ${this.index} answered '${reply.type}' to an evaluation`);
-    return { lossSum: reply.lossSum, correct: reply.correct, predictions: reply.predictions };
-  }
-
-  dispose(): Promise<void> {
-    this.fail(`gradient Worker ${this.index} was stopped`);
-    this.worker.terminate();
-    return Promise.resolve();
-  }
+  const client = new SharedReplicaClient(
+    (request) => worker.postMessage(request, []),
+    viewShared(setup.ownGrads, setup.precision),
+    () => {
+      worker.terminate();
+      return Promise.resolve();
+    },
+  );
+  worker.onmessage = (event) => client.receive(event.data as GradientReply);
+  worker.onerror = (event) => {
+    event.preventDefault();
+    client.fail(new Error(`gradient Worker ${index} failed: ${event.message || 'unknown error'}`));
+  };
+  worker.onmessageerror = () =>
+    client.fail(new Error(`gradient Worker ${index} sent a message that could not be read`));
+  return client;
 }
 
 /**
  * The playground's CPU engine: float32, data-parallel over `threads` threads: this (training)
  * Worker and threads - 1 gradient Workers, each with a replica and its own WebAssembly kernels;
- * the threads share both training steps and evaluations.
- * Deterministic for a given seed and thread count (DataParallelEngine's fixed split and order).
+ * the threads share both training steps and evaluations. With `sharedMemory` (a
+ * cross-origin-isolated page) the parameters, gradients and optimiser moments live in shared
+ * memory and every thread takes a slice of each optimiser step; without it each request carries
+ * the parameters as copies and this Worker steps the optimiser alone. Both give the same numbers:
+ * deterministic for a given seed and thread count (DataParallelEngine's fixed split and order).
  */
 export async function createWorkerPoolEngine(
   config: ExperimentConfig,
@@ -171,26 +91,48 @@ export async function createWorkerPoolEngine(
   state: TrainerState | null,
   threads: number,
   spawn: SpawnReplicaWorker = spawnGradientWorker,
+  sharedMemory = canShareMemory(),
 ): Promise<DataParallelEngine> {
-  const model = new Trainer(config, { precision: 'f32', data });
-  if (state) model.importState(state);
   const count = Math.max(1, Math.min(MAX_CPU_THREADS, Math.floor(threads)));
-  const replicas: WorkerReplica[] = [];
+  const sharing = sharedMemory && count > 1;
+  let model: Trainer;
+  let shardUpdate = false;
+  const replicas: GradientReplica[] = [];
   try {
-    for (let w = 1; w < count; w++) {
-      replicas.push(new WorkerReplica(spawn(w), model, w));
+    if (sharing) {
+      const shared = shareModel(config, count, { precision: 'f32', data, state });
+      model = shared.model;
+      shardUpdate = shared.shardUpdate;
+      const started = await Promise.allSettled(
+        shared.setups.map((setup, w) => sharedReplica(spawn(w + 1), setup, w + 1)),
+      );
+      for (const s of started) if (s.status === 'fulfilled') replicas.push(s.value);
+      const failed = started.find((s) => s.status === 'rejected');
+      if (failed) throw failed.reason;
+    } else {
+      model = new Trainer(config, { precision: 'f32', data });
+      if (state) model.importState(state);
+      const copying: CopyingReplica[] = [];
+      for (let w = 1; w < count; w++) copying.push(new CopyingReplica(spawn(w), model, w));
+      replicas.push(...copying);
+      await Promise.all(copying.map((r) => r.start(config, model.data)));
     }
-    await Promise.all(replicas.map((r) => r.start(config, model.data)));
   } catch (e) {
     await Promise.all(replicas.map((r) => r.dispose()));
     throw e;
   }
   const kernels = installedCpuKernels();
-  return new DataParallelEngine(model, replicas, {
-    kind: 'cpu',
-    method: config.training.method,
-    connectivity: connectivityOf(config),
-    description: `CPU engine (${count === 1 ? '1 thread' : `${count} threads`}, ${cpuMethodWords(config, CPU_KERNEL_WORDS[kernels])}, ${count === 1 ? 'in a Worker' : 'in Workers'})`,
-    details: { engine: 'cpu', threads: count, kernels },
-  });
+  const where = count === 1 ? 'in a Worker' : sharing ? 'in Workers sharing memory' : 'in Workers';
+  return new DataParallelEngine(
+    model,
+    replicas,
+    {
+      kind: 'cpu',
+      method: config.training.method,
+      connectivity: connectivityOf(config),
+      description: `CPU engine (${count === 1 ? '1 thread' : `${count} threads`}, ${cpuMethodWords(config, CPU_KERNEL_WORDS[kernels])}, ${where})`,
+      details: { engine: 'cpu', threads: count, kernels },
+    },
+    shardUpdate,
+  );
 }

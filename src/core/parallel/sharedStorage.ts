@@ -1,9 +1,9 @@
-import type { ExperimentConfig } from '../core/experiment.ts';
-import type { LayerStorage } from '../core/synapses/delayLayer.ts';
-import type { Precision, RealArray } from '../core/tensor.ts';
-import type { AdamMoments } from '../core/train/adam.ts';
-import type { LayerMoments } from '../core/train/shardedUpdate.ts';
-import type { Trainer } from '../core/trainer.ts';
+import type { ExperimentConfig } from '../experiment.ts';
+import type { LayerStorage } from '../synapses/delayLayer.ts';
+import type { Precision, RealArray } from '../tensor.ts';
+import type { AdamMoments } from '../train/adam.ts';
+import type { LayerMoments } from '../train/shardedUpdate.ts';
+import type { Trainer } from '../trainer.ts';
 
 /** SharedArrayBuffers behind one replica's layer arrays; transferable to a worker thread. */
 export interface SharedLayerBuffers {
