@@ -210,59 +210,73 @@ describe('WebAssembly kernels against the TypeScript loops (float32)', () => {
     });
   }
 
-  it('recompute cached one- and two-tap tables after the parameters change, and survive more layers than the cache holds', () => {
-    // A deep stack of lerp layers run forward, all of them, then backward in reverse (as
-    // training does): more layers than the accelerator caches tables for, so some backward
-    // passes find their forward's tables dropped and must recompute them.
+  /**
+   * A deep stack of layers run forward, all of them, then backward in reverse (as training does),
+   * twice, the second time on changed delays (and sigma): every layer's gradients, and dL/dinput
+   * of the Gaussian ones. A third of the inputs never spike, so a Gaussian backward that wants
+   * dL/dinput needs the tables of neurons its forward skipped.
+   */
+  function deepStack(
+    kernel: DelayKernelConfig,
+    depth: number,
+    accelerator: WasmLayerKernels | null,
+  ): Float32Array {
     const shape = SHAPES['ragged small']!;
-    const kernel: DelayKernelConfig = {
-      mode: 'lerp',
-      maxDelay: shape.taps,
-      rounding: 'floor',
-      hardwareBackward: 'lerp',
-    };
-    for (const depth of [3, 11]) {
-      const results = [false, true].map((wasm) => {
-        installLayerAccelerator(wasm ? createWasmLayerKernels() : null);
-        const rng = new Rng(4);
-        const layers = Array.from({ length: depth }, () => {
-          const layer = new DelayLayer(shape.inputs, shape.inputs, kernel, 'f32');
-          for (let q = 0; q < layer.weights.length; q++) {
-            layer.weights[q] = rng.normal(0, 1);
-            layer.delays[q] = rng.uniform() * (shape.taps - 1);
-          }
-          return layer;
-        });
-        const input = Float32Array.from({ length: shape.batch * shape.timeSteps * shape.inputs }, () =>
-          rng.uniform() < 0.3 ? 1 : 0,
-        );
-        const out: number[] = [];
-        for (let round = 0; round < 2; round++) {
-          // Round 2 runs on changed parameters: a stale table would show.
-          if (round === 1)
-            for (const layer of layers)
-              for (let q = 0; q < layer.delays.length; q++)
-                layer.delays[q] = (layer.delays[q]! * 0.7 + 0.9) % (shape.taps - 1);
-          for (const layer of layers) layer.forward(input, shape.batch, shape.timeSteps);
-          for (const layer of [...layers].reverse()) {
-            layer.zeroGrad();
-            const gradCurrent = Float32Array.from(
-              { length: shape.batch * shape.timeSteps * shape.inputs },
-              (_, q) => Math.sin(q),
-            );
-            layer.backward(gradCurrent, false);
-            out.push(...layer.gradWeights, ...layer.gradDelays);
-          }
+    const gauss = kernel.mode === 'gauss';
+    installLayerAccelerator(accelerator);
+    const rng = new Rng(4);
+    const layers = Array.from({ length: depth }, () => {
+      const layer = new DelayLayer(shape.inputs, shape.inputs, kernel, 'f32');
+      for (let q = 0; q < layer.weights.length; q++) {
+        layer.weights[q] = rng.normal(0, 1);
+        layer.delays[q] = rng.uniform() * (shape.taps - 1);
+      }
+      layer.sigma = shape.sigma;
+      return layer;
+    });
+    const input = Float32Array.from({ length: shape.batch * shape.timeSteps * shape.inputs }, (_, q) =>
+      (q % shape.inputs) % 3 === 0 ? 0 : rng.uniform() < 0.3 ? 1 : 0,
+    );
+    const out: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      // Round 2 runs on changed parameters: a stale table would show.
+      if (round === 1)
+        for (const layer of layers) {
+          for (let q = 0; q < layer.delays.length; q++)
+            layer.delays[q] = (layer.delays[q]! * 0.7 + 0.9) % (shape.taps - 1);
+          layer.sigma = shape.sigma * 0.6;
         }
-        return Float32Array.from(out);
-      });
-      expectClose(
-        results[1]!,
-        results[0]!,
-        `${depth} layers: dL/dweights and dL/ddelays of every layer, both rounds`,
-      );
+      for (const layer of layers) layer.forward(input, shape.batch, shape.timeSteps);
+      for (const layer of [...layers].reverse()) {
+        layer.zeroGrad();
+        const gradCurrent = Float32Array.from(
+          { length: shape.batch * shape.timeSteps * shape.inputs },
+          (_, q) => Math.sin(q),
+        );
+        const gradInput = layer.backward(gradCurrent, gauss);
+        out.push(...layer.gradWeights, ...layer.gradDelays, ...(gradInput ?? []));
+      }
     }
-  });
+    return Float32Array.from(out);
+  }
+
+  for (const mode of ['lerp', 'gauss'] as const) {
+    it(`${mode}: a deep stack run twice, on changed parameters the second time, agrees with the TypeScript loops, also with more layers than the one- and two-tap table cache holds`, () => {
+      // More layers than the accelerator caches one- and two-tap tables for (11 > 8): some
+      // backward passes find their forward's tables dropped and must recompute them.
+      const kernel: DelayKernelConfig = {
+        mode,
+        maxDelay: SHAPES['ragged small']!.taps,
+        rounding: 'floor',
+        hardwareBackward: mode,
+      };
+      for (const depth of [3, 11]) {
+        const reference = deepStack(kernel, depth, null);
+        const cached = deepStack(kernel, depth, createWasmLayerKernels());
+        expectClose(cached, reference, `${depth} layers: every layer's gradients, both rounds`);
+      }
+    });
+  }
 
   it('keep no state between passes of layers of different shapes in one thread', () => {
     const kernels = createWasmLayerKernels();
