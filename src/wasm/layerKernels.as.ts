@@ -39,6 +39,7 @@ export function gaussTables(
   tapValues: usize,
   mean: usize,
   scratch: usize, // taps f64
+  windows: usize, // 0, or [outputs] pairs (lo, hi) of i32: each synapse's tap window, for gatherWindowed
 ): void {
   const h = 1 / (2 * sigma * sigma);
   const q = Math.exp(-2 * h);
@@ -79,6 +80,10 @@ export function gaussTables(
     }
     const inv = 1 / total;
     store<f32>(mean + at, <f32>(moment * inv));
+    if (windows) {
+      store<i32>(windows + ((<usize>j) << 3), lo);
+      store<i32>(windows + ((<usize>j) << 3), hi, 4);
+    }
     for (let k = 0; k < taps; k++) {
       const n = k >= lo && k <= hi ? load<f64>(scratch + ((<usize>k) << 3)) * inv : 0;
       const cell = <usize>k * rowBytes + at;
@@ -313,6 +318,108 @@ export function gatherProduct(
       }
     }
   }
+}
+
+/** dst[b][j][r] = src[b][r][j]: padded activations with each column's rows contiguous. */
+export function transposeSamples(src: usize, rows: i32, width: i32, samples: i32, dst: usize): void {
+  const rowBytes = (<usize>width) << 2;
+  const columnBytes = (<usize>rows) << 2;
+  for (let b = 0; b < samples; b++) {
+    const from = src + <usize>b * <usize>rows * rowBytes;
+    const to = dst + <usize>b * <usize>width * columnBytes;
+    for (let r = 0; r < rows; r++) {
+      const row = from + <usize>r * rowBytes;
+      let cell = to + ((<usize>r) << 2);
+      for (let j = 0; j < width; j++) {
+        store<f32>(cell, load<f32>(row + ((<usize>j) << 2)));
+        cell += columnBytes;
+      }
+    }
+  }
+}
+
+/**
+ * One presynaptic neuron's column of the input gradient from its synapses' tap windows only:
+ *   out[b, t, input] = sum_j sum_{k = lo_j..hi_j} taps[k, j] grad[b, t + k, j]
+ * (the taps outside a window are 0, so this is gatherProduct's sum with the zero terms left out,
+ * added in another order). `gradT` is the padded gradient transposed ([samples][width][rows],
+ * transposeSamples), so four consecutive steps are one vector: 16 steps accumulate in registers
+ * while the neuron's windows are walked, then the last 4-12 steps 4 at a time. With narrow
+ * kernels late in a run a synapse's window holds a few of the taps, and this does that fraction
+ * of gatherProduct's multiply-adds.
+ */
+export function gatherWindowed(
+  gradT: usize,
+  rows: i32,
+  width: i32,
+  outputs: i32,
+  samples: i32,
+  paddedSteps: i32,
+  taps: usize, // this neuron's [taps][width]
+  windows: usize, // [outputs] pairs (lo, hi), i32
+  inputsPadded: i32,
+  input: i32,
+  out: usize, // [samples * paddedSteps][inputsPadded]
+): void {
+  const tapRowBytes = (<usize>width) << 2;
+  const columnBytes = (<usize>rows) << 2;
+  const outRowBytes = (<usize>inputsPadded) << 2;
+  for (let b = 0; b < samples; b++) {
+    const sample = gradT + <usize>b * <usize>width * columnBytes;
+    const sampleOut = out + <usize>b * <usize>paddedSteps * outRowBytes + ((<usize>input) << 2);
+    let t0 = 0;
+    for (; t0 + 16 <= paddedSteps; t0 += 16) {
+      let a0 = f32x4.splat(0);
+      let a1 = f32x4.splat(0);
+      let a2 = f32x4.splat(0);
+      let a3 = f32x4.splat(0);
+      for (let j = 0; j < outputs; j++) {
+        const window = windows + ((<usize>j) << 3);
+        const lo = load<i32>(window);
+        const hi = load<i32>(window, 4);
+        let src = sample + <usize>j * columnBytes + ((<usize>(t0 + lo)) << 2);
+        let tap = taps + <usize>lo * tapRowBytes + ((<usize>j) << 2);
+        for (let k = lo; k <= hi; k++) {
+          const c = v128.load32_splat(tap);
+          a0 = f32x4.add(a0, f32x4.mul(c, v128.load(src)));
+          a1 = f32x4.add(a1, f32x4.mul(c, v128.load(src, 16)));
+          a2 = f32x4.add(a2, f32x4.mul(c, v128.load(src, 32)));
+          a3 = f32x4.add(a3, f32x4.mul(c, v128.load(src, 48)));
+          src += 4;
+          tap += tapRowBytes;
+        }
+      }
+      const o = sampleOut + <usize>t0 * outRowBytes;
+      storeLanes(o, outRowBytes, a0);
+      storeLanes(o + 4 * outRowBytes, outRowBytes, a1);
+      storeLanes(o + 8 * outRowBytes, outRowBytes, a2);
+      storeLanes(o + 12 * outRowBytes, outRowBytes, a3);
+    }
+    for (; t0 < paddedSteps; t0 += 4) {
+      let a0 = f32x4.splat(0);
+      for (let j = 0; j < outputs; j++) {
+        const window = windows + ((<usize>j) << 3);
+        const lo = load<i32>(window);
+        const hi = load<i32>(window, 4);
+        let src = sample + <usize>j * columnBytes + ((<usize>(t0 + lo)) << 2);
+        let tap = taps + <usize>lo * tapRowBytes + ((<usize>j) << 2);
+        for (let k = lo; k <= hi; k++) {
+          a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(tap), v128.load(src)));
+          src += 4;
+          tap += tapRowBytes;
+        }
+      }
+      storeLanes(sampleOut + <usize>t0 * outRowBytes, outRowBytes, a0);
+    }
+  }
+}
+
+/** The four lanes of `v` to four rows `stride` bytes apart from `at` (small: -O3 inlines it). */
+function storeLanes(at: usize, stride: usize, v: v128): void {
+  store<f32>(at, f32x4.extract_lane(v, 0));
+  store<f32>(at + stride, f32x4.extract_lane(v, 1));
+  store<f32>(at + 2 * stride, f32x4.extract_lane(v, 2));
+  store<f32>(at + 3 * stride, f32x4.extract_lane(v, 3));
 }
 
 // ---- One- and two-tap kernels (lerp, round, hardware) ------------------------------------------

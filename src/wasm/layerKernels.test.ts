@@ -118,6 +118,25 @@ const SHAPES: Record<string, Shape> = {
     sigma: 0.5,
     density: 0.1,
   },
+  // Narrow kernels take the windowed input gradient: whole blocks of 16 steps, and a remainder.
+  'narrow sigma, two 16-step blocks': {
+    inputs: 24,
+    outputs: 18,
+    timeSteps: 32,
+    taps: 25,
+    batch: 3,
+    sigma: 0.23,
+    density: 0.1,
+  },
+  'narrow sigma, ragged': {
+    inputs: 9,
+    outputs: 30,
+    timeSteps: 35,
+    taps: 20,
+    batch: 2,
+    sigma: 0.3,
+    density: 0.2,
+  },
 };
 
 describe('WebAssembly kernels against the TypeScript loops (float32)', () => {
