@@ -20,12 +20,59 @@ export function heapBase(): usize {
   return (__heap_base + 15) & ~(15 as usize);
 }
 
+// One synapse's Gaussian window, as synapseGaussian leaves it: its taps lo..hi, the sum of its
+// unnormalised taps' reciprocal and their mean tap (module globals: a function returns one value).
+let windowLo: i32 = 0;
+let windowHi: i32 = 0;
+let windowInv: f64 = 0;
+let windowMean: f64 = 0;
+
+/**
+ * The unnormalised Gaussian taps g(k) of a synapse with delay d into scratch[lo..hi] (f64), over
+ * the tap window |k - d|^2 <= c^2 + reach^2 (c: distance from d to its nearest tap), with the
+ * ratio recurrence outwards from the nearest tap (h = 1 / (2 sigma^2), q = exp(-2 h)); sets
+ * windowLo, windowHi, windowInv (1 / sum g) and windowMean (sum k g / sum g). The same rule as
+ * gaussWindow and gaussianTaps in src/core/synapses/kernels.ts, in float64.
+ */
+function synapseGaussian(d: f64, h: f64, q: f64, reach: f64, last: i32, scratch: usize): void {
+  let centre = <i32>Math.floor(d + 0.5);
+  if (centre < 0) centre = 0;
+  if (centre > last) centre = last;
+  const x = <f64>centre - d;
+  const r = Math.sqrt(x * x + reach * reach);
+  const lo = min(centre, max(0, <i32>Math.ceil(d - r)));
+  const hi = max(centre, min(last, <i32>Math.floor(d + r)));
+  let total: f64 = 1;
+  let moment: f64 = <f64>centre;
+  store<f64>(scratch + ((<usize>centre) << 3), 1);
+  let g: f64 = 1;
+  let ratio = Math.exp(-(2 * x + 1) * h);
+  for (let k = centre + 1; k <= hi; k++) {
+    g *= ratio;
+    ratio *= q;
+    store<f64>(scratch + ((<usize>k) << 3), g);
+    total += g;
+    moment += g * <f64>k;
+  }
+  g = 1;
+  ratio = Math.exp((2 * x - 1) * h);
+  for (let k = centre - 1; k >= lo; k--) {
+    g *= ratio;
+    ratio *= q;
+    store<f64>(scratch + ((<usize>k) << 3), g);
+    total += g;
+    moment += g * <f64>k;
+  }
+  windowLo = lo;
+  windowHi = hi;
+  windowInv = 1 / total;
+  windowMean = moment * windowInv;
+}
+
 /**
  * The Gaussian tables of one presynaptic neuron's synapses (row `weights`, `delays` of `width`
- * floats): norm[k, j] = g_j(k) / sum_k g_j(k) over the tap window |k - d|^2 <= c^2 + (radius
- * sigma)^2 (c: distance from d to its nearest tap), 0 outside it; taps[k, j] = w_j norm[k, j];
- * mean[j] = sum_k k norm[k, j]. The same rule and the same ratio recurrence outwards from the
- * nearest tap as gaussWindow and gaussianTaps in src/core/synapses/kernels.ts, in float64.
+ * floats): norm[k, j] = g_j(k) / sum_k g_j(k) over the synapse's tap window (synapseGaussian), 0
+ * outside it; taps[k, j] = w_j norm[k, j]; mean[j] = sum_k k norm[k, j].
  */
 export function gaussTables(
   weights: usize,
@@ -39,7 +86,7 @@ export function gaussTables(
   tapValues: usize,
   mean: usize,
   scratch: usize, // taps f64
-  windows: usize, // 0, or [outputs] pairs (lo, hi) of i32: each synapse's tap window, for gatherWindowed
+  windows: usize, // 0, or [outputs] pairs (lo, count) of i32, as gaussWindows writes them (gatherWindowed)
 ): void {
   const h = 1 / (2 * sigma * sigma);
   const q = Math.exp(-2 * h);
@@ -48,41 +95,15 @@ export function gaussTables(
   const last = taps - 1;
   for (let j = 0; j < outputs; j++) {
     const at = (<usize>j) << 2;
-    const d = <f64>load<f32>(delays + at);
     const w = <f64>load<f32>(weights + at);
-    let centre = <i32>Math.floor(d + 0.5);
-    if (centre < 0) centre = 0;
-    if (centre > last) centre = last;
-    const x = <f64>centre - d;
-    const r = Math.sqrt(x * x + reach * reach);
-    const lo = min(centre, max(0, <i32>Math.ceil(d - r)));
-    const hi = max(centre, min(last, <i32>Math.floor(d + r)));
-    let total: f64 = 1;
-    let moment: f64 = <f64>centre;
-    store<f64>(scratch + ((<usize>centre) << 3), 1);
-    let g: f64 = 1;
-    let ratio = Math.exp(-(2 * x + 1) * h);
-    for (let k = centre + 1; k <= hi; k++) {
-      g *= ratio;
-      ratio *= q;
-      store<f64>(scratch + ((<usize>k) << 3), g);
-      total += g;
-      moment += g * <f64>k;
-    }
-    g = 1;
-    ratio = Math.exp((2 * x - 1) * h);
-    for (let k = centre - 1; k >= lo; k--) {
-      g *= ratio;
-      ratio *= q;
-      store<f64>(scratch + ((<usize>k) << 3), g);
-      total += g;
-      moment += g * <f64>k;
-    }
-    const inv = 1 / total;
-    store<f32>(mean + at, <f32>(moment * inv));
+    synapseGaussian(<f64>load<f32>(delays + at), h, q, reach, last, scratch);
+    const lo = windowLo;
+    const hi = windowHi;
+    const inv = windowInv;
+    store<f32>(mean + at, <f32>windowMean);
     if (windows) {
       store<i32>(windows + ((<usize>j) << 3), lo);
-      store<i32>(windows + ((<usize>j) << 3), hi, 4);
+      store<i32>(windows + ((<usize>j) << 3), hi - lo + 1, 4);
     }
     for (let k = 0; k < taps; k++) {
       const n = k >= lo && k <= hi ? load<f64>(scratch + ((<usize>k) << 3)) * inv : 0;
@@ -320,52 +341,222 @@ export function gatherProduct(
   }
 }
 
-/** dst[b][j][r] = src[b][r][j]: padded activations with each column's rows contiguous. */
-export function transposeSamples(src: usize, rows: i32, width: i32, samples: i32, dst: usize): void {
-  const rowBytes = (<usize>width) << 2;
-  const columnBytes = (<usize>rows) << 2;
+// ---- Windowed Gaussian kernels (narrow sigma) ------------------------------------------------
+//
+// Late in a run a synapse's Gaussian covers a few of the taps, and the dense kernels above spend
+// most of their work on zeros. These keep each synapse's window only, and work on samples
+// transposed so that a column's rows are contiguous and a window is a short vector:
+// - a neuron's window tables: windows [outputs] pairs (lo, count) of i32; norm and taps
+//   [outputs][span] (span: a multiple of 4, at least every window's count; zeros after each
+//   count); mean [outputs];
+// - transposed samples: [samples][width][rowsT], rowsT >= rows + span, so a window that starts at
+//   any padded row stays in its column; rows after the sample's real steps hold zeros;
+// - events: pairs (index of the event's (sample, step) cell in column 0 of the transposed layout,
+//   value as f32 bits), i32 each.
+// The weight and delay gradients are the dense kernels' floats (the same operations on the cells
+// a window covers, in the same order). The current adds a neuron's spikes to a cell in spike
+// order, where the dense scatter goes tap by tap, and the input gradient adds its terms in another
+// order: both agree with the dense kernels to float32 rounding.
+
+/**
+ * dst[b][c][r] = src[b][r][c] for r < rows, and 0 for rows <= r < dstRows: samples of `rows` rows
+ * of `cols` floats to (or from) the transposed layout.
+ */
+export function transposeSamples(
+  src: usize,
+  rows: i32,
+  cols: i32,
+  samples: i32,
+  dst: usize,
+  dstRows: i32,
+): void {
+  const rowBytes = (<usize>cols) << 2;
+  const columnBytes = (<usize>dstRows) << 2;
   for (let b = 0; b < samples; b++) {
     const from = src + <usize>b * <usize>rows * rowBytes;
-    const to = dst + <usize>b * <usize>width * columnBytes;
+    const to = dst + <usize>b * <usize>cols * columnBytes;
     for (let r = 0; r < rows; r++) {
       const row = from + <usize>r * rowBytes;
       let cell = to + ((<usize>r) << 2);
-      for (let j = 0; j < width; j++) {
-        store<f32>(cell, load<f32>(row + ((<usize>j) << 2)));
+      for (let c = 0; c < cols; c++) {
+        store<f32>(cell, load<f32>(row + ((<usize>c) << 2)));
         cell += columnBytes;
+      }
+    }
+    const tail = (<usize>(dstRows - rows)) << 2;
+    if (tail > 0)
+      for (let c = 0; c < cols; c++) memory.fill(to + <usize>c * columnBytes + ((<usize>rows) << 2), 0, tail);
+  }
+}
+
+/** gaussTables for the windowed kernels: each synapse's window in `span` floats from its first tap. */
+export function gaussWindows(
+  weights: usize,
+  delays: usize,
+  outputs: i32,
+  taps: i32,
+  sigma: f64,
+  radius: f64,
+  span: i32,
+  windows: usize,
+  norm: usize,
+  tapValues: usize,
+  mean: usize,
+  scratch: usize, // taps f64
+): void {
+  const h = 1 / (2 * sigma * sigma);
+  const q = Math.exp(-2 * h);
+  const reach = radius * sigma;
+  const last = taps - 1;
+  for (let j = 0; j < outputs; j++) {
+    const at = (<usize>j) << 2;
+    const w = <f64>load<f32>(weights + at);
+    synapseGaussian(<f64>load<f32>(delays + at), h, q, reach, last, scratch);
+    const lo = windowLo;
+    // span holds every window of an in-range delay (the caller's bound); never write past it.
+    const count = min(windowHi - lo + 1, span);
+    const inv = windowInv;
+    store<i32>(windows + ((<usize>j) << 3), lo);
+    store<i32>(windows + ((<usize>j) << 3), count, 4);
+    store<f32>(mean + at, <f32>windowMean);
+    const row = (<usize>j * <usize>span) << 2;
+    for (let k = 0; k < span; k++) {
+      const n = k < count ? load<f64>(scratch + ((<usize>(lo + k)) << 3)) * inv : 0;
+      store<f32>(norm + row + ((<usize>k) << 2), <f32>n);
+      store<f32>(tapValues + row + ((<usize>k) << 2), <f32>(w * n));
+    }
+  }
+}
+
+/**
+ * current[b, t + lo_j + k, j] += value * taps[j, k] for each event (b, t) and synapse j: one
+ * presynaptic neuron's spikes through its synapses' windows, into transposed samples (rowsT
+ * floats per column), `span` / 4 vectors per synapse.
+ */
+export function scatterWindowed(
+  tapValues: usize,
+  span: i32,
+  windows: usize,
+  outputs: i32,
+  current: usize,
+  rowsT: i32,
+  events: usize,
+  count: i32,
+): void {
+  const columnBytes = (<usize>rowsT) << 2;
+  const spanBytes = (<usize>span) << 2;
+  for (let e = 0; e < count; e++) {
+    const ev = events + ((<usize>e) << 3);
+    const v = v128.load32_splat(ev, 4);
+    const cell = current + ((<usize>load<i32>(ev)) << 2);
+    for (let j = 0; j < outputs; j++) {
+      let c = cell + <usize>j * columnBytes + ((<usize>load<i32>(windows + ((<usize>j) << 3))) << 2);
+      let tap = tapValues + <usize>j * spanBytes;
+      for (let k = 0; k < span; k += 4) {
+        v128.store(c, f32x4.add(v128.load(c), f32x4.mul(v, v128.load(tap))));
+        c += 16;
+        tap += 16;
       }
     }
   }
 }
 
 /**
- * One presynaptic neuron's column of the input gradient from its synapses' tap windows only:
- *   out[b, t, input] = sum_j sum_{k = lo_j..hi_j} taps[k, j] grad[b, t + k, j]
- * (the taps outside a window are 0, so this is gatherProduct's sum with the zero terms left out,
- * added in another order). `gradT` is the padded gradient transposed ([samples][width][rows],
- * transposeSamples), so four consecutive steps are one vector: 16 steps accumulate in registers
- * while the neuron's windows are walked, then the last 4-12 steps 4 at a time. With narrow
- * kernels late in a run a synapse's window holds a few of the taps, and this does that fraction
- * of gatherProduct's multiply-adds.
+ * gaussReduce over each synapse's window, with its tap gradients summed over the events here:
+ *   G[j, k] = sum_events value * grad[b, t + lo_j + k, j];
+ *   dL/dw_j += sum_k G[j, k] norm[j, k];
+ *   dL/dd_j += (w_j / sigma^2) sum_k G[j, k] norm[j, k] (lo_j + k - mean_j),
+ * on transposed gradients; the sums over k run in tap order, one synapse at a time, as
+ * gaussReduce's lanes do.
+ */
+export function gaussParamGradWindowed(
+  grad: usize,
+  rowsT: i32,
+  events: usize,
+  count: i32,
+  outputs: i32,
+  span: i32,
+  windows: usize,
+  norm: usize,
+  mean: usize,
+  weights: usize,
+  invVariance: f32,
+  gradWeights: usize, // 0: not wanted
+  gradDelays: usize, // 0: not wanted
+): void {
+  const columnBytes = (<usize>rowsT) << 2;
+  const spanBytes = (<usize>span) << 2;
+  for (let j = 0; j < outputs; j++) {
+    const window = windows + ((<usize>j) << 3);
+    const lo = load<i32>(window);
+    const taps = load<i32>(window, 4);
+    const column = grad + <usize>j * columnBytes + ((<usize>lo) << 2);
+    const normRow = norm + <usize>j * spanBytes;
+    const m = load<f32>(mean + ((<usize>j) << 2));
+    let gw: f32 = 0;
+    let gd: f32 = 0;
+    for (let k0 = 0; k0 < taps; k0 += 4) {
+      let g = f32x4.splat(0);
+      for (let e = 0; e < count; e++) {
+        const ev = events + ((<usize>e) << 3);
+        const at = column + ((<usize>(load<i32>(ev) + k0)) << 2);
+        g = f32x4.add(g, f32x4.mul(v128.load32_splat(ev, 4), v128.load(at)));
+      }
+      const n = v128.load(normRow + ((<usize>k0) << 2));
+      const gn = f32x4.mul(g, n);
+      const lanes = min(4, taps - k0);
+      for (let l = 0; l < lanes; l++) {
+        const term = laneOf(gn, l);
+        gw += term;
+        gd += term * (<f32>(lo + k0 + l) - m);
+      }
+    }
+    const at = (<usize>j) << 2;
+    if (gradWeights) store<f32>(gradWeights + at, load<f32>(gradWeights + at) + gw);
+    if (gradDelays)
+      store<f32>(gradDelays + at, load<f32>(gradDelays + at) + load<f32>(weights + at) * invVariance * gd);
+  }
+}
+
+/** Lane l (0-3) of a vector of four f32. */
+function laneOf(v: v128, l: i32): f32 {
+  if (l == 0) return f32x4.extract_lane(v, 0);
+  if (l == 1) return f32x4.extract_lane(v, 1);
+  if (l == 2) return f32x4.extract_lane(v, 2);
+  return f32x4.extract_lane(v, 3);
+}
+
+/**
+ * One presynaptic neuron's column of the input gradient from its synapses' windows:
+ *   out[b, t, input] = sum_j sum_{k < count_j} tap(j, k) grad[b, t + lo_j + k, j]
+ * (gatherProduct's sum with the zero terms left out, added in another order), on transposed
+ * gradients so that four consecutive steps are one vector: 16 steps accumulate in registers while
+ * the neuron's windows are walked, then the last 4-12 steps 4 at a time. tap(j, k) lies at
+ * tapValues + j * synapseStride + k * tapStride: window tables (gaussWindows: stride span x 4 and
+ * 4, from the window's first tap) or dense ones (gaussTables: 4 and width x 4, from tap lo_j, with
+ * `fromLo`).
  */
 export function gatherWindowed(
-  gradT: usize,
-  rows: i32,
+  grad: usize,
+  rowsT: i32,
   width: i32,
   outputs: i32,
   samples: i32,
   paddedSteps: i32,
-  taps: usize, // this neuron's [taps][width]
-  windows: usize, // [outputs] pairs (lo, hi), i32
+  tapValues: usize,
+  synapseStride: i32,
+  tapStride: i32,
+  fromLo: i32,
+  windows: usize,
   inputsPadded: i32,
   input: i32,
   out: usize, // [samples * paddedSteps][inputsPadded]
 ): void {
-  const tapRowBytes = (<usize>width) << 2;
-  const columnBytes = (<usize>rows) << 2;
+  const columnBytes = (<usize>rowsT) << 2;
+  const kStride = <usize>tapStride;
   const outRowBytes = (<usize>inputsPadded) << 2;
   for (let b = 0; b < samples; b++) {
-    const sample = gradT + <usize>b * <usize>width * columnBytes;
+    const sample = grad + <usize>b * <usize>width * columnBytes;
     const sampleOut = out + <usize>b * <usize>paddedSteps * outRowBytes + ((<usize>input) << 2);
     let t0 = 0;
     for (; t0 + 16 <= paddedSteps; t0 += 16) {
@@ -376,17 +567,17 @@ export function gatherWindowed(
       for (let j = 0; j < outputs; j++) {
         const window = windows + ((<usize>j) << 3);
         const lo = load<i32>(window);
-        const hi = load<i32>(window, 4);
+        const taps = load<i32>(window, 4);
         let src = sample + <usize>j * columnBytes + ((<usize>(t0 + lo)) << 2);
-        let tap = taps + <usize>lo * tapRowBytes + ((<usize>j) << 2);
-        for (let k = lo; k <= hi; k++) {
+        let tap = tapValues + <usize>j * <usize>synapseStride + (fromLo ? <usize>lo * kStride : 0);
+        for (let k = 0; k < taps; k++) {
           const c = v128.load32_splat(tap);
           a0 = f32x4.add(a0, f32x4.mul(c, v128.load(src)));
           a1 = f32x4.add(a1, f32x4.mul(c, v128.load(src, 16)));
           a2 = f32x4.add(a2, f32x4.mul(c, v128.load(src, 32)));
           a3 = f32x4.add(a3, f32x4.mul(c, v128.load(src, 48)));
           src += 4;
-          tap += tapRowBytes;
+          tap += kStride;
         }
       }
       const o = sampleOut + <usize>t0 * outRowBytes;
@@ -400,13 +591,13 @@ export function gatherWindowed(
       for (let j = 0; j < outputs; j++) {
         const window = windows + ((<usize>j) << 3);
         const lo = load<i32>(window);
-        const hi = load<i32>(window, 4);
+        const taps = load<i32>(window, 4);
         let src = sample + <usize>j * columnBytes + ((<usize>(t0 + lo)) << 2);
-        let tap = taps + <usize>lo * tapRowBytes + ((<usize>j) << 2);
-        for (let k = lo; k <= hi; k++) {
+        let tap = tapValues + <usize>j * <usize>synapseStride + (fromLo ? <usize>lo * kStride : 0);
+        for (let k = 0; k < taps; k++) {
           a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(tap), v128.load(src)));
           src += 4;
-          tap += tapRowBytes;
+          tap += kStride;
         }
       }
       storeLanes(sampleOut + <usize>t0 * outRowBytes, outRowBytes, a0);

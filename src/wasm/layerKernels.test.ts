@@ -128,6 +128,16 @@ const SHAPES: Record<string, Shape> = {
     sigma: 0.23,
     density: 0.1,
   },
+  // Between the two: dense kernels, the input gradient over windows.
+  'medium sigma, windowed input gradient only': {
+    inputs: 20,
+    outputs: 23,
+    timeSteps: 27,
+    taps: 25,
+    batch: 2,
+    sigma: 1.5,
+    density: 0.1,
+  },
   'narrow sigma, ragged': {
     inputs: 9,
     outputs: 30,
@@ -308,6 +318,33 @@ describe('WebAssembly kernels against the TypeScript loops (float32)', () => {
     expect(again.current).toEqual(first.current);
     expect(again.gradInput).toEqual(first.gradInput);
   });
+
+  for (const shapeName of [
+    'wide, late sigma',
+    'narrow sigma, two 16-step blocks',
+    'narrow sigma, ragged',
+    'medium sigma, windowed input gradient only',
+  ]) {
+    it(`${shapeName}: the windowed kernels give the dense ones' weight and delay gradients bit for bit, the current and the input gradient to float32 rounding`, () => {
+      const shape = SHAPES[shapeName]!;
+      const dense = runPass(shape, 6, createWasmLayerKernels(0, 0));
+      for (const [what, kernels] of [
+        ['the windowed input gradient alone', createWasmLayerKernels(0, 100)],
+        ['the windowed kernels where they apply', createWasmLayerKernels()],
+      ] as const) {
+        const windowed = runPass(shape, 6, kernels);
+        expect(windowed.gradWeights, what).toEqual(dense.gradWeights);
+        expect(windowed.gradDelays, what).toEqual(dense.gradDelays);
+        // Where two spikes of one neuron reach a cell through different taps, the dense scatter
+        // adds them in tap order and the windowed one in spike order.
+        expectClose(windowed.current, dense.current, `${shapeName}, ${what}: current`);
+        expectClose(windowed.gradInput!, dense.gradInput!, `${shapeName}, ${what}: dL/dinput`);
+        // Not a comparison of zeros.
+        expect(windowed.gradDelays.some((g) => g !== 0)).toBe(true);
+        expect(windowed.gradInput!.some((g) => g !== 0)).toBe(true);
+      }
+    });
+  }
 
   it('change the results only by float32 rounding', () => {
     // The SIMD loops add in float32 where the TypeScript ones add in float64: never bit-identical

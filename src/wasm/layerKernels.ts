@@ -30,15 +30,64 @@ interface KernelExports {
     scratch: number,
     windows: number,
   ): void;
-  transposeSamples(src: number, rows: number, width: number, samples: number, dst: number): void;
-  gatherWindowed(
-    gradT: number,
+  transposeSamples(
+    src: number,
     rows: number,
+    cols: number,
+    samples: number,
+    dst: number,
+    dstRows: number,
+  ): void;
+  gaussWindows(
+    weights: number,
+    delays: number,
+    outputs: number,
+    taps: number,
+    sigma: number,
+    radius: number,
+    span: number,
+    windows: number,
+    norm: number,
+    tapValues: number,
+    mean: number,
+    scratch: number,
+  ): void;
+  scatterWindowed(
+    tapValues: number,
+    span: number,
+    windows: number,
+    outputs: number,
+    current: number,
+    rowsT: number,
+    events: number,
+    count: number,
+  ): void;
+  gaussParamGradWindowed(
+    grad: number,
+    rowsT: number,
+    events: number,
+    count: number,
+    outputs: number,
+    span: number,
+    windows: number,
+    norm: number,
+    mean: number,
+    weights: number,
+    invVariance: number,
+    gradWeights: number,
+    gradDelays: number,
+  ): void;
+  gatherWindowed(
+    grad: number,
+    rowsT: number,
     width: number,
     outputs: number,
     samples: number,
     paddedSteps: number,
-    taps: number,
+    tapValues: number,
+    synapseStride: number,
+    tapStride: number,
+    fromLo: number,
     windows: number,
     inputsPadded: number,
     input: number,
@@ -179,17 +228,33 @@ const MAX_CACHED_LAYERS = 8;
 const roundUp = (x: number, m: number): number => Math.ceil(x / m) * m;
 
 /**
- * The windowed input gradient (gatherWindowed) takes over from the dense product (gatherProduct)
- * once a synapse's tap window, at most 2 (radius x sigma + 1) taps, is at most this fraction of
- * the taps. It skips the zero taps but runs at a lower rate than the dense product: on the shd
- * shape (one thread, batch 16, Td 25) a step took 191 / 211 / 246 / 267 / 289 / 334 ms windowed
- * at sigma 0.23 / 0.5 / 1 / 1.5 / 2 / 3 (window bound 0.19 / 0.31 / 0.54 / 0.78 / 1 / 1 of the
- * taps), against 288-298 ms dense at every sigma.
+ * A Gaussian pass runs the windowed kernels (layerKernels.as.ts: each synapse's taps within
+ * radius x sigma of its delay only, on transposed samples) when a window's bound, 2 (radius x
+ * sigma + 1) taps, is at most this fraction of the taps; else the dense ones, which run every tap
+ * at a higher rate. One shd-bench step (one thread, batch 16, Td 25), dense against windowed:
+ * 309 / 147 ms at sigma 0.23, 301 / 196 at 0.5, 303 / 226 at 0.75, 297 / 251 at 1, 296 / 283 at
+ * 1.3, 295 / 310 at 1.5, 288 / 393 at 3: the crossover is near sigma 1.4, a bound of 0.73.
  */
-const WINDOWED_GATHER_FRACTION = 0.9;
+export const WINDOWED_FRACTION = 0.7;
 
-function windowedGather(pass: GaussPass): boolean {
-  return 2 * (pass.radiusSigmas * pass.sigma + 1) <= WINDOWED_GATHER_FRACTION * pass.taps;
+/**
+ * Up to this larger bound the dense kernels still take the input gradient over the windows
+ * (gatherWindowed on the dense tables): alone, it breaks even with the dense product only where
+ * the windows cover every tap (the same step: 267 against 295 ms at sigma 1.5, a bound of 0.78;
+ * 289 against 288 at sigma 2, a bound of 1).
+ */
+export const WINDOWED_GATHER_FRACTION = 0.9;
+
+/** A window's bound as a fraction of the pass's taps (see WINDOWED_FRACTION). */
+function windowBound(pass: GaussPass): number {
+  return (2 * (pass.radiusSigmas * pass.sigma + 1)) / pass.taps;
+}
+
+function windowSpan(pass: GaussPass, windowedFraction: number): number {
+  const reach = pass.radiusSigmas * pass.sigma;
+  if (windowBound(pass) > windowedFraction) return 0;
+  const widest = Math.min(pass.taps, Math.floor(2 * Math.sqrt(0.25 + reach * reach)) + 1);
+  return roundUp(widest, 4);
 }
 
 /**
@@ -251,7 +316,13 @@ export class WasmLayerKernels implements LayerAccelerator {
   private readonly tableCache = new Map<RealArray, { at: SparseTableOffsets; bytes: number }>();
   private cacheEnd: number;
 
-  constructor(module: WebAssembly.Module) {
+  constructor(
+    module: WebAssembly.Module,
+    /** WINDOWED_FRACTION; 0: always the dense kernels (tests compare the two). */
+    private readonly windowedFraction = WINDOWED_FRACTION,
+    /** WINDOWED_GATHER_FRACTION; 0: always the dense input-gradient product. */
+    private readonly windowedGatherFraction = WINDOWED_GATHER_FRACTION,
+  ) {
     this.kernels = instantiateKernels<KernelExports>(module);
     this.heapBase = this.kernels.heapBase();
     this.cacheEnd = roundUp(this.heapBase, 16);
@@ -266,6 +337,8 @@ export class WasmLayerKernels implements LayerAccelerator {
   }
 
   forward(pass: GaussPass, current: RealArray): void {
+    const span = windowSpan(pass, this.windowedFraction);
+    if (span > 0) return this.forwardWindowed(pass, current, span);
     const shape = shapeOf(pass);
     const { batch, inputs, taps, events } = pass;
     const { width, rows, depth } = shape;
@@ -277,7 +350,7 @@ export class WasmLayerKernels implements LayerAccelerator {
     this.ensure(arena.bytes);
     this.uploadParameters(pass, shape, params);
     this.f32.fill(0, activations >> 2, (activations >> 2) + batch * rows * width);
-    this.uploadEvents(pass, shape, eventPairs);
+    this.uploadEvents(pass, eventPairs, (b, t) => b * rows + t);
     const k = this.kernels;
     const start = events.start;
     for (let i = 0; i < inputs; i++) {
@@ -290,6 +363,8 @@ export class WasmLayerKernels implements LayerAccelerator {
   }
 
   backward(pass: GaussPass, grads: GaussBackward): void {
+    const span = windowSpan(pass, this.windowedFraction);
+    if (span > 0) return this.backwardWindowed(pass, grads, span);
     const shape = shapeOf(pass);
     const { batch, inputs, taps, events, sigma } = pass;
     const { width, rows, depth, paddedSteps } = shape;
@@ -304,21 +379,21 @@ export class WasmLayerKernels implements LayerAccelerator {
     const eventPairs = arena.take(8 * events.batchTime.length);
     const tables = this.takeTables(arena, shape, taps);
     const tapGrad = arena.take(4 * depth);
-    // The input gradient: the dense product over every tap, or (narrow kernels) each synapse's
-    // window on the transposed gradient.
-    const windowed = gradInput !== null && windowedGather(pass);
-    const panel = gradInput && !windowed ? arena.take(4 * depth * inputsPadded) : 0;
-    const gradT = windowed ? arena.take(4 * batch * rows * width) : 0;
-    const windows = windowed ? arena.take(8 * width) : 0;
+    // The input gradient: the dense product over every tap, or each synapse's window on the
+    // transposed gradient (see WINDOWED_GATHER_FRACTION).
+    const windowedGather = gradInput !== null && windowBound(pass) <= this.windowedGatherFraction;
+    const panel = gradInput && !windowedGather ? arena.take(4 * depth * inputsPadded) : 0;
+    const gradT = windowedGather ? arena.take(4 * batch * width * rows) : 0;
+    const windows = windowedGather ? arena.take(8 * width) : 0;
     const product = gradInput ? arena.take(4 * batch * paddedSteps * inputsPadded) : 0;
     this.ensure(arena.bytes);
     this.uploadParameters(pass, shape, params);
     if (gradWeights) this.f32.fill(0, gradWeights >> 2, (gradWeights >> 2) + inputs * width);
     if (gradDelays) this.f32.fill(0, gradDelays >> 2, (gradDelays >> 2) + inputs * width);
     this.uploadSamples(grads.gradCurrent, { ...pass, width, rows }, activations);
-    this.uploadEvents(pass, shape, eventPairs);
+    this.uploadEvents(pass, eventPairs, (b, t) => b * rows + t);
     const k = this.kernels;
-    if (windowed) k.transposeSamples(activations, rows, width, batch, gradT);
+    if (windowedGather) k.transposeSamples(activations, rows, width, batch, gradT, rows);
     const start = events.start;
     const invVariance = 1 / (sigma * sigma);
     for (let i = 0; i < inputs; i++) {
@@ -340,8 +415,9 @@ export class WasmLayerKernels implements LayerAccelerator {
           gradDelays && gradDelays + row,
         );
       }
-      if (windowed) {
+      if (windowedGather) {
         const { outputs } = pass;
+        const dense = [4, 4 * width, 1] as const;
         k.gatherWindowed(
           gradT,
           rows,
@@ -350,6 +426,7 @@ export class WasmLayerKernels implements LayerAccelerator {
           batch,
           paddedSteps,
           tables.taps,
+          ...dense,
           windows,
           inputsPadded,
           i,
@@ -359,7 +436,7 @@ export class WasmLayerKernels implements LayerAccelerator {
     }
     if (grads.gradWeights) this.addParameterGrads(grads.gradWeights, pass, shape, gradWeights);
     if (grads.gradDelays) this.addParameterGrads(grads.gradDelays, pass, shape, gradDelays);
-    if (gradInput && windowed) this.downloadInputGrad(gradInput, pass, shape, product, inputsPadded);
+    if (gradInput && windowedGather) this.downloadInputGrad(gradInput, pass, shape, product, inputsPadded);
     else if (gradInput) {
       // Only columns < inputs of the panel are written; the rest are read by the product's last
       // block of 8 inputs and must be zero.
@@ -367,6 +444,155 @@ export class WasmLayerKernels implements LayerAccelerator {
       k.gatherProduct(activations, rows, width, batch, paddedSteps, panel, depth, inputsPadded, product);
       this.downloadInputGrad(gradInput, pass, shape, product, inputsPadded);
     }
+  }
+
+  /**
+   * forward with narrow kernels: each event adds its synapses' windows into transposed samples
+   * (`rowsT` = rows + span floats per column), transposed back at the end.
+   */
+  private forwardWindowed(pass: GaussPass, current: RealArray, span: number): void {
+    const shape = shapeOf(pass);
+    const { batch, inputs, outputs, events } = pass;
+    const { width, rows } = shape;
+    const rowsT = rows + span;
+    const arena = new Arena(this.cacheEnd);
+    const params = this.takeParameters(arena, pass, shape);
+    const samplesT = arena.take(4 * batch * width * rowsT);
+    const samples = arena.take(4 * batch * rowsT * width);
+    const eventPairs = arena.take(8 * events.batchTime.length);
+    const tables = this.takeWindows(arena, pass, span);
+    this.ensure(arena.bytes);
+    this.uploadParameters(pass, shape, params);
+    this.f32.fill(0, samplesT >> 2, (samplesT >> 2) + batch * width * rowsT);
+    this.uploadEvents(pass, eventPairs, (b, t) => b * width * rowsT + t);
+    const k = this.kernels;
+    const start = events.start;
+    for (let i = 0; i < inputs; i++) {
+      const count = start[i + 1]! - start[i]!;
+      if (count === 0) continue;
+      this.neuronWindows(pass, shape, params, tables, span, i);
+      k.scatterWindowed(
+        tables.taps,
+        span,
+        tables.windows,
+        outputs,
+        samplesT,
+        rowsT,
+        eventPairs + 8 * start[i]!,
+        count,
+      );
+    }
+    k.transposeSamples(samplesT, width, rowsT, batch, samples, width);
+    this.downloadSamples(current, { ...pass, width, rows: rowsT }, samples);
+  }
+
+  /** backward with narrow kernels: every product over the synapses' windows, on the transposed gradient. */
+  private backwardWindowed(pass: GaussPass, grads: GaussBackward, span: number): void {
+    const shape = shapeOf(pass);
+    const { batch, inputs, outputs, events, sigma } = pass;
+    const { width, rows, paddedSteps } = shape;
+    const { gradInput } = grads;
+    const wantParams = grads.gradWeights !== null || grads.gradDelays !== null;
+    const inputsPadded = roundUp(inputs, 8);
+    const rowsT = rows + span;
+    const arena = new Arena(this.cacheEnd);
+    const params = this.takeParameters(arena, pass, shape);
+    const gradWeights = grads.gradWeights ? arena.take(4 * inputs * width) : 0;
+    const gradDelays = grads.gradDelays ? arena.take(4 * inputs * width) : 0;
+    const samples = arena.take(4 * batch * rows * width);
+    const samplesT = arena.take(4 * batch * width * rowsT);
+    const eventPairs = arena.take(8 * events.batchTime.length);
+    const tables = this.takeWindows(arena, pass, span);
+    const product = gradInput ? arena.take(4 * batch * paddedSteps * inputsPadded) : 0;
+    this.ensure(arena.bytes);
+    this.uploadParameters(pass, shape, params);
+    if (gradWeights) this.f32.fill(0, gradWeights >> 2, (gradWeights >> 2) + inputs * width);
+    if (gradDelays) this.f32.fill(0, gradDelays >> 2, (gradDelays >> 2) + inputs * width);
+    this.uploadSamples(grads.gradCurrent, { ...pass, width, rows }, samples);
+    const k = this.kernels;
+    k.transposeSamples(samples, rows, width, batch, samplesT, rowsT);
+    this.uploadEvents(pass, eventPairs, (b, t) => b * width * rowsT + t);
+    const start = events.start;
+    const invVariance = 1 / (sigma * sigma);
+    for (let i = 0; i < inputs; i++) {
+      const count = start[i + 1]! - start[i]!;
+      if (count === 0 && !gradInput) continue;
+      this.neuronWindows(pass, shape, params, tables, span, i);
+      if (count > 0 && wantParams) {
+        const row = 4 * i * width;
+        k.gaussParamGradWindowed(
+          samplesT,
+          rowsT,
+          eventPairs + 8 * start[i]!,
+          count,
+          outputs,
+          span,
+          tables.windows,
+          tables.norm,
+          tables.mean,
+          params.weights + row,
+          invVariance,
+          gradWeights && gradWeights + row,
+          gradDelays && gradDelays + row,
+        );
+      }
+      if (gradInput)
+        k.gatherWindowed(
+          samplesT,
+          rowsT,
+          width,
+          outputs,
+          batch,
+          paddedSteps,
+          tables.taps,
+          4 * span,
+          4,
+          0,
+          tables.windows,
+          inputsPadded,
+          i,
+          product,
+        );
+    }
+    if (grads.gradWeights) this.addParameterGrads(grads.gradWeights, pass, shape, gradWeights);
+    if (grads.gradDelays) this.addParameterGrads(grads.gradDelays, pass, shape, gradDelays);
+    if (gradInput) this.downloadInputGrad(gradInput, pass, shape, product, inputsPadded);
+  }
+
+  private takeWindows(arena: Arena, pass: GaussPass, span: number): WindowTables {
+    const { outputs, taps } = pass;
+    return {
+      windows: arena.take(8 * outputs),
+      norm: arena.take(4 * outputs * span),
+      taps: arena.take(4 * outputs * span),
+      mean: arena.take(4 * outputs),
+      scratch: arena.take(8 * taps),
+    };
+  }
+
+  private neuronWindows(
+    pass: GaussPass,
+    shape: Shape,
+    params: { weights: number; delays: number },
+    tables: WindowTables,
+    span: number,
+    i: number,
+  ): void {
+    const row = 4 * i * shape.width;
+    this.kernels.gaussWindows(
+      params.weights + row,
+      params.delays + row,
+      pass.outputs,
+      pass.taps,
+      pass.sigma,
+      pass.radiusSigmas,
+      span,
+      tables.windows,
+      tables.norm,
+      tables.taps,
+      tables.mean,
+      tables.scratch,
+    );
   }
 
   sparseForward(pass: SparsePass, current: RealArray): void {
@@ -702,6 +928,7 @@ export class WasmLayerKernels implements LayerAccelerator {
     params: { weights: number; delays: number },
     tables: Tables,
     i: number,
+    /** 0, or where to write each synapse's window (gatherWindowed). */
     windows = 0,
   ): void {
     const row = 4 * i * shape.width;
@@ -750,8 +977,12 @@ export class WasmLayerKernels implements LayerAccelerator {
     }
   }
 
-  /** Events as (padded row, value) pairs: row b * rows + t of the event at flat index b * timeSteps + t. */
-  private uploadEvents(pass: GaussPass, shape: Shape, at: number): void {
+  /**
+   * Events as (cell, value) pairs: the cell `cellOf(b, t)` of the event at flat index
+   * b * timeSteps + t (the padded row for the dense kernels, the cell in the transposed layout's
+   * first column for the windowed ones).
+   */
+  private uploadEvents(pass: GaussPass, at: number, cellOf: (b: number, t: number) => number): void {
     const { batchTime, value } = pass.events;
     const { timeSteps } = pass;
     const i32 = this.i32;
@@ -760,7 +991,7 @@ export class WasmLayerKernels implements LayerAccelerator {
     for (let e = 0; e < batchTime.length; e++) {
       const bt = batchTime[e]!;
       const b = Math.floor(bt / timeSteps);
-      i32[base + 2 * e] = b * shape.rows + (bt - b * timeSteps);
+      i32[base + 2 * e] = cellOf(b, bt - b * timeSteps);
       f32[base + 2 * e + 1] = value[e]!;
     }
   }
@@ -861,9 +1092,17 @@ interface Tables {
   scratch: number;
 }
 
+/** Where one neuron's window tables lie (byte offsets; layouts in layerKernels.as.ts). */
+interface WindowTables extends Tables {
+  windows: number;
+}
+
 const layerKernelModule = kernelModule(WASM_BASE64);
 
 /** Kernels for this thread: compiles the module on first use (a few KB, synchronously). */
-export function createWasmLayerKernels(): WasmLayerKernels {
-  return new WasmLayerKernels(layerKernelModule());
+export function createWasmLayerKernels(
+  windowedFraction = WINDOWED_FRACTION,
+  windowedGatherFraction = WINDOWED_GATHER_FRACTION,
+): WasmLayerKernels {
+  return new WasmLayerKernels(layerKernelModule(), windowedFraction, windowedGatherFraction);
 }
