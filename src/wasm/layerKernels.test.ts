@@ -13,6 +13,8 @@ interface Shape {
   batch: number;
   sigma: number;
   density: number;
+  /** 'ends': a third of the delays at 0, a third at taps - 1 (where training's clamp leaves many), a third between. */
+  delays?: 'uniform' | 'ends';
 }
 
 interface PassResult {
@@ -44,7 +46,8 @@ function runPass(
   );
   for (let q = 0; q < inputs * outputs; q++) {
     layer.weights[q] = rng.normal(0, 1);
-    layer.delays[q] = rng.uniform() * (taps - 1);
+    const between = rng.uniform() * (taps - 1);
+    layer.delays[q] = shape.delays === 'ends' ? [0, taps - 1, between][q % 3]! : between;
   }
   if (mask) {
     layer.mask = Uint8Array.from({ length: inputs * outputs }, () => (rng.uniform() < 0.7 ? 1 : 0));
@@ -344,6 +347,31 @@ describe('WebAssembly kernels against the TypeScript loops (float32)', () => {
         expect(windowed.gradInput!.some((g) => g !== 0)).toBe(true);
       }
     });
+  }
+
+  // Forced at any sigma (thresholds at infinity), the windows grow to the whole tap range: the
+  // widest windows the default thresholds admit (sigma up to about 1.4 on 25 taps), delays where
+  // the clamp leaves them, and a backward pass without the input gradient.
+  const FORCED: Record<string, Shape> = {
+    'sigma 1, delays at the ends': { ...SHAPES['wide, late sigma']!, sigma: 1, delays: 'ends' },
+    'sigma 1.3, 25 taps': { ...SHAPES['medium sigma, windowed input gradient only']!, sigma: 1.3 },
+    'ragged small, delays at the ends': { ...SHAPES['ragged small']!, delays: 'ends' },
+    'taps longer than the sample': SHAPES['taps longer than the sample']!,
+  };
+  for (const [shapeName, shape] of Object.entries(FORCED)) {
+    for (const needInputGrad of [true, false]) {
+      it(`${shapeName}${needInputGrad ? '' : ', no input gradient'}: the windowed kernels forced at any sigma give the dense ones' results`, () => {
+        const dense = runPass(shape, 9, createWasmLayerKernels(0, 0), needInputGrad);
+        const windowed = runPass(shape, 9, createWasmLayerKernels(Infinity, Infinity), needInputGrad);
+        expect(windowed.gradWeights).toEqual(dense.gradWeights);
+        expect(windowed.gradDelays).toEqual(dense.gradDelays);
+        expectClose(windowed.current, dense.current, `${shapeName}: current`);
+        if (needInputGrad) expectClose(windowed.gradInput!, dense.gradInput!, `${shapeName}: dL/dinput`);
+        else expect(windowed.gradInput).toBeNull();
+        expect(windowed.gradDelays.some((g) => g !== 0)).toBe(true);
+        expect(windowed.current.some((c) => c !== 0)).toBe(true);
+      });
+    }
   }
 
   it('change the results only by float32 rounding', () => {
