@@ -43,8 +43,9 @@ import {
  * The windowed Gaussian loops (gaussWindowed.ts) run for a presynaptic neuron when its synapses'
  * tap windows hold at most this fraction of outputs x Td taps: below it their shorter inner loops
  * win over the dense loops' longer, contiguous ones.
+ * (The WebAssembly kernels choose by their own rule: WINDOWED_FRACTION in src/wasm/layerKernels.ts.)
  */
-const WINDOWED_FRACTION = 0.5;
+const WINDOWED_LOOPS_MAX_COVERAGE = 0.5;
 
 /**
  * A masked layer runs its passes over its active synapses only (sparseSynapses.ts) when they are
@@ -572,7 +573,7 @@ export class DelayLayer {
   /**
    * Normalised Gaussians of neuron i's synapses into denseNorm[k * outputs + j], means into
    * meanTap, windows into `windows`; `windowed` when the windows cover at most
-   * WINDOWED_FRACTION of the dense loops' taps.
+   * WINDOWED_LOOPS_MAX_COVERAGE of the dense loops' taps.
    */
   private fillGaussNorm(i: number): void {
     const { outputs, delays, sigma, denseNorm, meanTap, windows } = this;
@@ -588,7 +589,7 @@ export class DelayLayer {
       windows.hi[j] = window.hi;
       covered += window.hi - window.lo + 1;
     }
-    this.windowed = covered <= WINDOWED_FRACTION * outputs * td;
+    this.windowed = covered <= WINDOWED_LOOPS_MAX_COVERAGE * outputs * td;
     if (this.windowed) this.windowedNeurons++;
   }
 
