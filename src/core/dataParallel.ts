@@ -151,11 +151,20 @@ export class DataParallelEngine implements Engine {
       model.updateSliceable;
   }
 
+  /**
+   * Why the model can no longer be trusted, once a thread failed in the middle of a split
+   * optimiser step: some slices of the parameters and moments were stepped, others not. The
+   * engine then refuses to train or to give its state (so no checkpoint is taken of it; the one
+   * stored last stays).
+   */
+  private torn: string | null = null;
+
   get threads(): number {
     return this.replicas.length + 1;
   }
 
   async step(batch: readonly number[]): Promise<number> {
+    if (this.torn) throw new Error(this.torn);
     const all = Array.from(batch);
     const chunks = splitBatch(all, this.threads);
     const t = this.model;
@@ -226,11 +235,18 @@ export class DataParallelEngine implements Engine {
     if (bad.length > 0) throw new TrainingDivergedError(`a gradient of layer ${Math.min(...bad)}`, t.step);
     const plan = t.beginUpdate();
     const moments = t.layerMoments(plan.hyper);
-    await alongside(
-      this.replicas.map((r, w) => r.updateSlice!({ kind: 'updateSlice', plan, part: w + 1, parts })),
-      'gradient thread',
-      () => updateSlice(t.net.synapses, moments, plan, 0, parts),
-    );
+    try {
+      await alongside(
+        this.replicas.map((r, w) => r.updateSlice!({ kind: 'updateSlice', plan, part: w + 1, parts })),
+        'gradient thread',
+        () => updateSlice(t.net.synapses, moments, plan, 0, parts),
+      );
+    } catch (e) {
+      this.torn =
+        `The model was left part-updated at step ${t.step} (${e instanceof Error ? e.message : String(e)}); ` +
+        'reload the run to go on from its last saved checkpoint.';
+      throw new Error(this.torn, { cause: e });
+    }
     t.finishUpdate();
   }
 
@@ -281,6 +297,7 @@ export class DataParallelEngine implements Engine {
   }
 
   exportState(): Promise<TrainerState> {
+    if (this.torn) return Promise.reject(new Error(this.torn));
     return Promise.resolve(this.model.exportState());
   }
 

@@ -20,7 +20,8 @@ class InProcessWorker implements ReplicaWorker {
   readonly received: string[] = [];
   private readonly handle = gradientWorkerHandler();
 
-  constructor(private readonly failEvaluations = false) {}
+  /** failOn: a request (by type or kind) answered with an error, as a Worker that ran out of memory would. */
+  constructor(private readonly failOn: string | null = null) {}
 
   postMessage(message: ToGradientWorker): void {
     const what = 'type' in message ? message.type : 'kind' in message ? message.kind : 'step';
@@ -28,14 +29,18 @@ class InProcessWorker implements ReplicaWorker {
     const copy = structuredClone(message);
     setTimeout(() => {
       const { reply } =
-        this.failEvaluations && what === 'evaluate'
+        what === this.failOn
           ? { reply: { type: 'error', message: 'out of memory (stand-in)' } satisfies FromGradientWorker }
           : this.handle(copy);
       this.onmessage?.({ data: reply } as MessageEvent<FromGradientWorker>);
     }, 0);
   }
 
-  terminate(): void {}
+  terminated = false;
+
+  terminate(): void {
+    this.terminated = true;
+  }
 }
 
 /** Three spike patterns to tell apart: 150 steps take it from chance to about 97 %. */
@@ -127,7 +132,7 @@ describe('the playground CPU engine (a pool of gradient Workers)', () => {
       data,
       null,
       2,
-      () => new InProcessWorker(true),
+      () => new InProcessWorker('evaluate'),
       false,
     );
     await expect(engine.evaluate(engine.model.data.test.subarray(0, 40))).rejects.toThrow(
@@ -135,4 +140,43 @@ describe('the playground CPU engine (a pool of gradient Workers)', () => {
     );
     await engine.dispose();
   });
+
+  it('refuses to train on or to checkpoint a model a failed Worker left part-updated', async () => {
+    const { config, data } = patterns();
+    const engine = await createWorkerPoolEngine(
+      config,
+      data,
+      null,
+      2,
+      () => new InProcessWorker('updateSlice'),
+      true,
+    );
+    expect(engine.shardedUpdate).toBe(true);
+    const batch = Array.from(engine.model.data.train.subarray(0, config.training.batchSize));
+    await expect(engine.step(batch)).rejects.toThrow(
+      /part-updated at step \d+ \(gradient thread 1: out of memory \(stand-in\)\); reload the run/,
+    );
+    // No checkpoint of the torn state (the session keeps the stored one), and no further steps on it.
+    await expect(engine.exportState()).rejects.toThrow(/part-updated/);
+    await expect(engine.step(batch)).rejects.toThrow(/part-updated/);
+    await engine.dispose();
+  });
+
+  for (const sharedMemory of [false, true]) {
+    it(`${sharedMemory ? 'over shared memory' : 'sent copies'}: ends the Workers already started when a later one cannot be`, async () => {
+      const { config, data } = patterns();
+      const workers: InProcessWorker[] = [];
+      const spawn = (index: number): InProcessWorker => {
+        if (index === 2) throw new Error('no more Workers (stand-in)');
+        const worker = new InProcessWorker();
+        workers.push(worker);
+        return worker;
+      };
+      await expect(createWorkerPoolEngine(config, data, null, 3, spawn, sharedMemory)).rejects.toThrow(
+        /no more Workers \(stand-in\)/,
+      );
+      expect(workers.length).toBe(1);
+      expect(workers[0]!.terminated).toBe(true);
+    });
+  }
 });

@@ -51,8 +51,9 @@ async function sharedReplica(
       reject(new Error(`gradient Worker ${index} failed: ${event.message || 'it could not be loaded'}`));
     };
   });
-  worker.postMessage({ type: 'init-shared', setup, kernels: installedCpuKernels() }, []);
   try {
+    // Inside the try: a set-up that cannot be posted (DataCloneError) must not leave the Worker running.
+    worker.postMessage({ type: 'init-shared', setup, kernels: installedCpuKernels() }, []);
     await withStartTimeout(ready, index);
   } catch (e) {
     worker.terminate();
@@ -98,13 +99,21 @@ export async function createWorkerPoolEngine(
   let model: Trainer;
   let shardUpdate = false;
   const replicas: GradientReplica[] = [];
+  // Every Worker as soon as it exists, so that a failure part-way through start-up ends them all.
+  const spawned: ReplicaWorker[] = [];
+  const spawnRecorded = (index: number): ReplicaWorker => {
+    const worker = spawn(index);
+    spawned.push(worker);
+    return worker;
+  };
   try {
     if (sharing) {
       const shared = shareModel(config, count, { precision: 'f32', data, state });
       model = shared.model;
       shardUpdate = shared.shardUpdate;
+      const workers = shared.setups.map((_, w) => spawnRecorded(w + 1));
       const started = await Promise.allSettled(
-        shared.setups.map((setup, w) => sharedReplica(spawn(w + 1), setup, w + 1)),
+        shared.setups.map((setup, w) => sharedReplica(workers[w]!, setup, w + 1)),
       );
       for (const s of started) if (s.status === 'fulfilled') replicas.push(s.value);
       const failed = started.find((s) => s.status === 'rejected');
@@ -113,12 +122,13 @@ export async function createWorkerPoolEngine(
       model = new Trainer(config, { precision: 'f32', data });
       if (state) model.importState(state);
       const copying: CopyingReplica[] = [];
-      for (let w = 1; w < count; w++) copying.push(new CopyingReplica(spawn(w), model, w));
+      for (let w = 1; w < count; w++) copying.push(new CopyingReplica(spawnRecorded(w), model, w));
       replicas.push(...copying);
       await Promise.all(copying.map((r) => r.start(config, model.data)));
     }
   } catch (e) {
     await Promise.all(replicas.map((r) => r.dispose()));
+    for (const worker of spawned) worker.terminate();
     throw e;
   }
   const kernels = installedCpuKernels();
