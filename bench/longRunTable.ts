@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { markdownTable as table } from '../src/core/analysis/markdownTable.ts';
 
 /** The paper's test accuracy (%) on Fashion-MNIST, by kind of training (Table 1). */
 const PAPER_TEST_PERCENT: readonly [pattern: RegExp, percent: string][] = [
@@ -67,13 +68,6 @@ function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: readonly string[]): string =>
-    `| ${cells.map((s, c) => s.padEnd(widths[c]!)).join(' | ')} |`;
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 function summaryRow(run: LongRun): string[] {

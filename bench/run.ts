@@ -28,6 +28,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { markdownTable } from '../src/core/analysis/markdownTable.ts';
 import { preset } from '../src/core/presets.ts';
 import type { ExperimentConfig, LayerConfig } from '../src/core/experiment.ts';
 import { scaledWeightInit } from '../src/core/structure/ablation.ts';
@@ -461,9 +462,7 @@ function formatTable(rows: TableRow[], peerDevice: string): string {
       ? '-'
       : `${(r.wholeRunSamplesPerSecond / r.peerSamplesPerSecond).toFixed(2)}x`,
   ]);
-  const widths = head.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
-  const line = (cells: string[]): string => `| ${cells.map((v, c) => v.padEnd(widths[c]!)).join(' | ')} |`;
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  return markdownTable(head, body);
 }
 
 /** EventProp against BPTT on the shd shape, for each batch size both ran at. */

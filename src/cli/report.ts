@@ -1,4 +1,5 @@
 import { experimentKey, groupBySeed, summariseRun, type RunRow } from '../core/analysis/runReport.ts';
+import { markdownTable as table } from '../core/analysis/markdownTable.ts';
 import { crc32 } from '../core/crc32.ts';
 import { UsageError } from './args.ts';
 import { readCheckpoint, type EpochRecord } from './runOutput.ts';
@@ -16,13 +17,6 @@ const pct = (x: number | null): string => (x === null ? '–' : (100 * x).toFixe
 function seconds(s: number): string {
   if (!Number.isFinite(s)) return '–';
   return s < 10 ? s.toFixed(1) : s.toFixed(0);
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: readonly string[]): string =>
-    `| ${cells.map((s, c) => s.padEnd(widths[c]!)).join(' | ')} |`;
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   type AblationTableRow,
   type CellResult,
 } from '../core/structure/ablation.ts';
+import { markdownTable } from '../core/analysis/markdownTable.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import { encodeShareLink } from '../core/shareLink.ts';
 import { UsageError } from './args.ts';
@@ -275,15 +276,10 @@ export function sweepMarkdown(summary: SweepSummary): string {
         : `${(100 * c.mean).toFixed(1)}${c.std === null ? '' : ` ± ${(100 * c.std).toFixed(1)}`} (${c.n})`,
     ),
   ]);
-  const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k]!.length)));
-  const line = (cells: readonly string[]): string =>
-    `| ${cells.map((s, k) => s.padEnd(widths[k]!)).join(' | ')} |`;
   return [
     `'${summary.base}', ${summary.epochs} epochs, seeds ${summary.seeds.join(', ')}: test % of the best-validation model, mean ± sd (seeds); ${summary.finished} of ${summary.cells} cells finished`,
     '',
-    line(header),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...rows.map(line),
+    markdownTable(header, rows),
   ].join('\n');
 }
 
