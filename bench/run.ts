@@ -35,7 +35,7 @@ import { scaledWeightInit } from '../src/core/structure/ablation.ts';
 import type { Engine } from '../src/core/engine.ts';
 import { RunLoop } from '../src/core/runLoop.ts';
 import { sigmaAt } from '../src/core/train/schedules.ts';
-import { GpuEngine } from '../src/gpu/engine/GpuEngine.ts';
+import { GpuEngine, gpuUnsupportedReason } from '../src/gpu/engine/GpuEngine.ts';
 import { enableKernelTimer, type KernelTimer } from '../src/gpu/kernelTimer.ts';
 import { dawnGpu, explainMissingAdapter } from '../src/node/dawn.ts';
 import { ParallelCpuEngine } from '../src/node/parallelCpuEngine.ts';
@@ -191,6 +191,9 @@ async function openEngine(
   hardwareGpu: boolean,
 ): Promise<Engine> {
   if (engine === 'cpu') return new ParallelCpuEngine(config, threads);
+  // A config the GPU engine does not train is a usage error, not a missing Vulkan driver.
+  const unsupported = gpuUnsupportedReason(config);
+  if (unsupported) throw new UsageError(unsupported);
   try {
     // SwiftShader (a fallback adapter) runs WGSL on the CPU: its timings are not GPU speed.
     return await GpuEngine.open(dawnGpu(), config, { rejectFallbackAdapter: hardwareGpu });
@@ -551,7 +554,7 @@ async function main(): Promise<number> {
     throw new UsageError(`--engine must be cpu or gpu, got '${String(engine)}'`);
   const engineName: 'cpu' | 'gpu' = engine;
   const which = String(flags.get('config') ?? 'all');
-  const names: CaseName[] =
+  let names: CaseName[] =
     which === 'all'
       ? ['mnist', 'shd', 'delay-only-fashion', 'shd-eventprop', 'shd-sparse']
       : (which.split(',') as CaseName[]);
@@ -562,12 +565,22 @@ async function main(): Promise<number> {
       );
   }
   const batches = batchList(flags);
+  const log = (s: string): void => void process.stderr.write(`${s}\n`);
+  if (engineName === 'gpu' && !flags.has('child')) {
+    // 'all' on the GPU engine: the cases it trains (EventProp runs on the CPU engine only);
+    // a case named outright that it does not train is a usage error.
+    const refusal = (name: CaseName): string | null => gpuUnsupportedReason(caseConfig(name, 1, 1));
+    const refused = names.filter((name) => refusal(name) !== null);
+    if (which !== 'all' && refused.length > 0)
+      throw new UsageError(`--engine gpu cannot run '${refused[0]!}': ${refusal(refused[0]!)!}`);
+    for (const name of refused) log(`bench ${name}: skipped on the GPU engine (${refusal(name)!})`);
+    names = names.filter((name) => !refused.includes(name));
+  }
   const peerDevice = flags.get('peer-device') ?? 'cpu';
   if (peerDevice !== 'cpu' && peerDevice !== 'cuda')
     throw new UsageError(`--peer-device must be cpu or cuda, got '${String(peerDevice)}'`);
   const peer: PeerOptions = { script: String(flags.get('peer-script') ?? DEFAULT_PEER), device: peerDevice };
   const hardwareGpu = flags.get('hardware-gpu') === true;
-  const log = (s: string): void => void process.stderr.write(`${s}\n`);
   if (flags.has('child')) {
     const name = names[0]!;
     const steps = intFlag(flags, 'steps', 1) ?? DEFAULT_STEPS[name];
@@ -589,6 +602,9 @@ async function main(): Promise<number> {
   const self = process.argv[1]!;
   const rows: TableRow[] = [];
   const results: BenchResult[] = [];
+  // A case that fails (a lost device, say) is reported and the others still run, so that a
+  // short lease on a GPU machine still brings back every figure it can.
+  const failed: string[] = [];
   for (const name of names) {
     for (const batch of batches) {
       const steps = intFlag(flags, 'steps', 1) ?? DEFAULT_STEPS[name];
@@ -614,7 +630,11 @@ async function main(): Promise<number> {
         ],
         { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
       );
-      if (child.status !== 0) throw new Error(`bench case ${name} at batch ${batch} failed`);
+      if (child.status !== 0) {
+        log(`bench ${name} at batch ${batch} failed (exit ${child.status ?? child.signal})`);
+        failed.push(`${name} at batch ${batch}`);
+        continue;
+      }
       const line = child.stdout.trim().split('\n').at(-1)!;
       process.stdout.write(`${line}\n`);
       const ours = JSON.parse(line) as BenchResult;
@@ -658,6 +678,10 @@ async function main(): Promise<number> {
     log(
       `Sparse (${(100 * (1 - line.connectivity)).toFixed(1)} % of synapses absent) vs dense (shd shape, batch ${line.batch}): ${line.speedRatio}x the samples/s (${line.sparseSamplesPerSecond} vs ${line.denseSamplesPerSecond})`,
     );
+  }
+  if (failed.length > 0) {
+    log(`failed: ${failed.join(', ')}`);
+    return 1;
   }
   return 0;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Packs what `run.sh` needs on a lent x86-64 Linux machine with an NVIDIA GPU and no network
 // into one folder under 64 MiB (the device tool's limit): this Node binary and the linux-x64
-// Dawn addon (gzip-compressed), the bench bundled into one file with its WGSL shaders inlined,
+// Dawn addon (gzip-compressed), the bench and the parity check (parity.ts) each bundled into one
+// file with its WGSL shaders inlined,
 // the PyTorch peer, the Vulkan loader for a machine that lacks one, and run.sh itself.
 //
 //   node bench/gpu-machine/pack.mjs [--out <dir>]      (default: gpu-pack/ in the repo, git-ignored)
@@ -38,10 +39,14 @@ if (process.platform !== 'linux' || process.arch !== 'x64') {
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, 'lib'), { recursive: true });
 
-log('bundling bench/run.ts (shaders inlined, the webgpu package left outside)...');
+log('bundling bench/run.ts and the parity check (shaders inlined, the webgpu package left outside)...');
 await build({
-  entryPoints: [join(root, 'bench/run.ts')],
-  outfile: join(out, 'bench.mjs'),
+  entryPoints: {
+    bench: join(root, 'bench/run.ts'),
+    parity: join(root, 'bench/gpu-machine/parity.ts'),
+  },
+  outdir: out,
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',
