@@ -23,7 +23,7 @@ import { ActiveSynapses } from '../kernels/ActiveSynapses.ts';
 import { MaskGradients } from '../kernels/MaskGradients.ts';
 import { gpuUnsupportedReason } from './support.ts';
 import { SparseDelayForward } from '../kernels/SparseDelayForward.ts';
-import { eventsByInput, spikeEventLists } from '../kernels/spikeEvents.ts';
+import { batchEventLists, eventsByInput } from '../kernels/spikeEvents.ts';
 
 /**
  * Input density (events / dense entries) at or below which the first layer runs the sparse
@@ -366,22 +366,19 @@ export class GpuTrainer {
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
     const act = this.activationsFor(batch);
-    const inputSpikes = gatherBatch(t.data, indices);
-    device.queue.writeBuffer(act.input, 0, inputSpikes);
-    // The first layer's forward visits only the inputs that spiked when few did (the backward
-    // pass still reads the dense batch).
-    const events = spikeEventLists(
-      inputSpikes,
-      batch,
-      this.config.network.timeSteps,
-      this.config.network.inputs,
-      SPARSE_INPUT_DENSITY * inputSpikes.length,
-    );
+    const { inputs, timeSteps } = this.config.network;
+    // The first layer's forward visits only the inputs that spiked when few did, and its weight
+    // and delay gradients walk the same events by input neuron. The lists come from each
+    // sample's own events (work in proportion to the events, not to batch x T x inputs: this
+    // was most of a `shd` step's host time), and then nothing reads the dense batch, so it is
+    // neither gathered nor uploaded.
+    const events = batchEventLists(t.data, indices, SPARSE_INPUT_DENSITY * batch * timeSteps * inputs);
     const sparseInput = events !== null;
     if (events) {
       this.sparseInput.upload(events);
-      // The first layer's weight and delay gradients walk the same events, by input neuron.
-      this.layers[0]!.delayBackward.uploadInputEvents(eventsByInput(events, this.config.network.inputs));
+      this.layers[0]!.delayBackward.uploadInputEvents(eventsByInput(events, inputs));
+    } else {
+      device.queue.writeBuffer(act.input, 0, gatherBatch(t.data, indices));
     }
     this.sparseSteps += sparseInput ? 1 : 0;
     const targets = t.targetsFor(indices);

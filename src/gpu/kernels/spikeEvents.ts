@@ -1,3 +1,6 @@
+import { sampleEvents } from '../../core/data/samples.ts';
+import type { SpikeDataset } from '../../core/data/tasks.ts';
+
 /**
  * A dense batch of spikes [batch][T][inputs] as event lists per (sample, step), the layout
  * shaders/delay_forward_sparse.wgsl reads: start[b * T + t] .. start[b * T + t + 1] index the
@@ -49,6 +52,63 @@ export function spikeEventLists(
   }
   start[rows] = e;
   return { start, input, value, count };
+}
+
+/**
+ * The event lists of a batch of a data set's samples, built from each sample's own events
+ * (`sampleEvents`: the encoded image, the binned recording, ...) instead of scanning the dense
+ * batch: work in proportion to the events, not to batch x T x inputs (a 256-sample `shd` batch
+ * is 17.9 million dense values and about 0.5 million events). The same lists as
+ * spikeEventLists(gatherBatch(data, indices)): a sample's repeated (step, input) events add up
+ * in one value. Null when there are more than `maxEvents` events.
+ */
+export function batchEventLists(
+  data: SpikeDataset,
+  indices: ArrayLike<number>,
+  maxEvents = Infinity,
+): SpikeEventLists | null {
+  const { timeSteps, inputs } = data;
+  const perSample = Array.from({ length: indices.length }, (_, b) =>
+    sampleEvents(data.source, indices[b]!, timeSteps, inputs),
+  );
+  // Repeated events merge below, so this bounds the count from above.
+  let bound = 0;
+  for (const ev of perSample) bound += ev.steps.length;
+  const rows = indices.length * timeSteps;
+  const start = new Uint32Array(rows + 1);
+  const input = new Uint32Array(bound);
+  const value = new Float32Array(bound);
+  let e = 0;
+  perSample.forEach((ev, b) => {
+    let k = 0;
+    for (let t = 0; t < timeSteps; t++) {
+      const rowStart = e;
+      start[b * timeSteps + t] = rowStart;
+      for (; k < ev.steps.length && ev.steps[k] === t; k++) {
+        const c = ev.channels[k]!;
+        if (c >= inputs) {
+          throw new RangeError(
+            `batchEventLists: sample ${indices[b]!} has an event on input ${c} of ${inputs}`,
+          );
+        }
+        // Events come sorted by step, then input: a repeat follows its first occurrence.
+        if (e > rowStart && input[e - 1] === c) value[e - 1]!++;
+        else {
+          input[e] = c;
+          value[e] = 1;
+          e++;
+        }
+      }
+    }
+    if (k < ev.steps.length) {
+      throw new RangeError(
+        `batchEventLists: sample ${indices[b]!} has an event at step ${ev.steps[k]!}, out of order or past ${timeSteps} steps`,
+      );
+    }
+  });
+  start[rows] = e;
+  if (e > maxEvents) return null;
+  return { start, input: input.subarray(0, e), value: value.subarray(0, e), count: e };
 }
 
 /**

@@ -1,0 +1,159 @@
+/**
+ * batchEventLists builds a batch's event lists from each sample's own events; it must give the
+ * lists that scanning the dense batch gives, for every kind of sample source.
+ */
+import { describe, expect, it } from 'vitest';
+import type { SampleSource } from '../../core/data/samples.ts';
+import { gatherBatch, type SpikeDataset } from '../../core/data/tasks.ts';
+import { Rng } from '../../core/rng.ts';
+import { batchEventLists, spikeEventLists } from './spikeEvents.ts';
+
+function dataset(source: SampleSource, samples: number, timeSteps: number, inputs: number): SpikeDataset {
+  const none = new Int32Array(0);
+  return {
+    samples,
+    timeSteps,
+    inputs,
+    source,
+    labels: new Int32Array(samples),
+    targetTimes: null,
+    outputs: 2,
+    train: none,
+    validation: none,
+    test: none,
+  };
+}
+
+function images(count: number): {
+  kind: 'images';
+  count: number;
+  rows: number;
+  cols: number;
+  pixels: Uint8Array;
+  labels: Uint8Array;
+  classes: number;
+} {
+  const rng = new Rng(3);
+  const pixels = Uint8Array.from({ length: count * 16 }, () => (rng.uniform() < 0.5 ? 0 : rng.int(256)));
+  return { kind: 'images', count, rows: 4, cols: 4, pixels, labels: new Uint8Array(count), classes: 2 };
+}
+
+/** Recordings with several events of one channel in one 10 ms bin (values above 1 after binning). */
+function recordings(count: number, channels: number): SpikeDataset['source'] {
+  const rng = new Rng(4);
+  const offsets = new Uint32Array(count + 1);
+  const times: number[] = [];
+  const units: number[] = [];
+  for (let s = 0; s < count; s++) {
+    const n = 5 + rng.int(40);
+    const sample = Array.from({ length: n }, () => [rng.uniform() * 120, rng.int(channels)] as const).sort(
+      (a, b) => a[0] - b[0],
+    );
+    for (const [t, u] of sample) {
+      times.push(t);
+      units.push(u);
+    }
+    offsets[s + 1] = times.length;
+  }
+  const set = {
+    kind: 'events' as const,
+    count,
+    channels,
+    offsets,
+    timesMs: Float32Array.from(times),
+    units: Uint16Array.from(units),
+    labels: new Uint8Array(count),
+    classes: 2,
+  };
+  return { kind: 'events', set, binMs: 10, pool: 1 };
+}
+
+describe('batchEventLists', () => {
+  const indices = [4, 0, 2, 2, 7];
+  const cases: [string, SpikeDataset][] = [
+    [
+      'dense counts',
+      dataset(
+        {
+          kind: 'dense',
+          spikes: Uint8Array.from({ length: 8 * 6 * 5 }, (_, q) => ((q * 7919) % 11 === 0 ? 1 + (q % 3) : 0)),
+        },
+        8,
+        6,
+        5,
+      ),
+    ],
+    [
+      'threshold-coded images',
+      dataset(
+        { kind: 'images', set: images(8), encoder: { kind: 'threshold', threshold: 127, step: 0 }, seed: 1 },
+        8,
+        3,
+        16,
+      ),
+    ],
+    [
+      'rate-coded images',
+      dataset(
+        { kind: 'images', set: images(8), encoder: { kind: 'rate', maxProbability: 0.6 }, seed: 1 },
+        8,
+        9,
+        16,
+      ),
+    ],
+    ['binned recordings (repeats add up)', dataset(recordings(8, 6), 8, 10, 6)],
+    [
+      'latency-coded points',
+      dataset(
+        {
+          kind: 'points',
+          set: {
+            kind: 'points',
+            count: 8,
+            coords: Float32Array.from({ length: 16 }, (_, q) => (q * 0.37) % 1),
+            labels: new Uint8Array(8),
+            classes: 3,
+          },
+          encoding: { firstStep: 0, lastStep: 8, biasStep: 4 },
+        },
+        8,
+        10,
+        5,
+      ),
+    ],
+  ];
+  for (const [name, data] of cases) {
+    it(`equals the dense batch's event lists: ${name}`, () => {
+      const dense = gatherBatch(data, indices);
+      const want = spikeEventLists(dense, indices.length, data.timeSteps, data.inputs)!;
+      const got = batchEventLists(data, indices)!;
+      expect(want.count).toBeGreaterThan(0);
+      expect(got.count).toBe(want.count);
+      expect(Array.from(got.start)).toEqual(Array.from(want.start));
+      expect(Array.from(got.input)).toEqual(Array.from(want.input));
+      expect(Array.from(got.value)).toEqual(Array.from(want.value));
+      // The same cut-off as the dense scan.
+      expect(batchEventLists(data, indices, want.count)).not.toBeNull();
+      expect(batchEventLists(data, indices, want.count - 1)).toBeNull();
+    });
+  }
+
+  it('the binned recordings hold a repeated event, so merging is exercised', () => {
+    const data = cases[3]![1];
+    expect(Array.from(batchEventLists(data, indices)!.value).some((v) => v > 1)).toBe(true);
+  });
+
+  it('refuses a sample with an event past the network’s inputs or time steps', () => {
+    const data = dataset(
+      { kind: 'images', set: images(2), encoder: { kind: 'threshold', threshold: 0, step: 0 }, seed: 1 },
+      2,
+      3,
+      8,
+    );
+    expect(() => batchEventLists(data, [0])).toThrow(/event on input \d+ of 8/);
+    // Latency-coded points reach step 8; a network of 5 steps cannot hold them.
+    const points = cases[4]![1];
+    const late = { ...points, timeSteps: 5 };
+    expect(() => batchEventLists(late, [1])).toThrow(/out of order or past 5 steps/);
+  });
+});
