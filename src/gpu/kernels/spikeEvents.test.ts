@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { SampleSource } from '../../core/data/samples.ts';
+import type { ImageSet } from '../../core/data/types.ts';
 import { gatherBatch, type SpikeDataset } from '../../core/data/tasks.ts';
 import { Rng } from '../../core/rng.ts';
 import { batchEventLists, spikeEventLists } from './spikeEvents.ts';
@@ -24,15 +25,7 @@ function dataset(source: SampleSource, samples: number, timeSteps: number, input
   };
 }
 
-function images(count: number): {
-  kind: 'images';
-  count: number;
-  rows: number;
-  cols: number;
-  pixels: Uint8Array;
-  labels: Uint8Array;
-  classes: number;
-} {
+function images(count: number): ImageSet {
   const rng = new Rng(3);
   const pixels = Uint8Array.from({ length: count * 16 }, () => (rng.uniform() < 0.5 ? 0 : rng.int(256)));
   return { kind: 'images', count, rows: 4, cols: 4, pixels, labels: new Uint8Array(count), classes: 2 };
