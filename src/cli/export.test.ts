@@ -119,6 +119,18 @@ describe('delaylab export', () => {
       rows: { readout: Readout; accuracy: number; own: boolean }[];
       firstStepTies: number | null;
       silent: number | null;
+      recallByClass: (number | null)[];
+      neverSpiking: number[] | null;
+    };
+    /** Recall by class, weighted by each class's test samples, is the run's own accuracy. */
+    const expectRecallsMatch = (report: Report, config: ExperimentConfig): void => {
+      const data = buildTaskData(config, builtinMnistDataset());
+      const perClass = new Array<number>(10).fill(0);
+      for (const s of data.test) perClass[data.labels![s]!]!++;
+      expect(report.recallByClass).toHaveLength(10);
+      const weighted = report.recallByClass.reduce<number>((sum, r, c) => sum + (r ?? 0) * perClass[c]!, 0);
+      expect(weighted / data.test.length).toBeCloseTo(report.rows.find((x) => x.own)!.accuracy, 12);
+      report.recallByClass.forEach((r, c) => expect(r === null, `class ${c}`).toBe(perClass[c] === 0));
     };
     const readouts = (folder: string): Report => {
       const r = run(BIN, ['export', folder, '--format', 'readouts', '--json']);
@@ -130,7 +142,8 @@ describe('delaylab export', () => {
     expect(membrane.rows).toEqual([
       { readout: 'logits', label: 'membrane', accuracy: testAccuracy, own: true },
     ]);
-    expect([membrane.firstStepTies, membrane.silent]).toEqual([null, null]);
+    expect([membrane.firstStepTies, membrane.silent, membrane.neverSpiking]).toEqual([null, null, null]);
+    expectRecallsMatch(membrane, readCheckpoint(dir).config);
 
     // The delay-only authors'-code network spikes: every readout applies.
     const spiking = mkdtempSync(join(tmpdir(), 'delaylab-readouts-'));
@@ -160,6 +173,29 @@ describe('delaylab export', () => {
     );
     expect(report.firstStepTies).toBeGreaterThan(0);
     expect(report.firstStepTies! + report.silent!).toBeLessThanOrEqual(1);
+    expectRecallsMatch(report, saved);
+    // One epoch on 400 digits leaves some outputs silent; silence one that spikes (all its
+    // incoming weights at -100) and the report names it too.
+    const spikingOutput = [...Array(10).keys()].find((j) => !report.neverSpiking!.includes(j))!;
+    expect(spikingOutput).toBeDefined();
+    const best = readCheckpoint(spiking).best!;
+    const silenced = best.layers.map((l) => ({
+      weights: Float64Array.from(l.weights),
+      delays: Float64Array.from(l.delays),
+    }));
+    for (let i = 0; i < silenced[1]!.weights.length; i += 10) silenced[1]!.weights[i + spikingOutput] = -100;
+    const muted = new Trainer(saved, { precision: 'f32', data: buildTaskData(saved, builtinMnistDataset()) });
+    setParameters(muted, silenced);
+    muted.net.setSigma(best.sigma!);
+    const mutedFile = tempFile(
+      'muted.model.json',
+      encodeModel(modelFromTrainer(muted, { dataset: readCheckpoint(spiking).dataset })),
+    );
+    const mutedReport = readouts(mutedFile);
+    expect(mutedReport.neverSpiking).toEqual([...report.neverSpiking!, spikingOutput].sort((a, b) => a - b));
+    expect(run(BIN, ['export', mutedFile, '--format', 'readouts']).stdout).toMatch(
+      new RegExp(`Outputs? [\\d, ]*\\b${spikingOutput}\\b[\\d, ]* spikes? on no test sample: a dead output`),
+    );
     // An EventProp network has its loss's readout only: refused, with the reason.
     const eventprop = new Trainer(preset('eventprop-yinyang')!);
     const file = tempFile(
@@ -174,6 +210,7 @@ describe('delaylab export', () => {
       /\| first spike, ties by all spikes \(firstSpikeOrCount\), the run’s \| \d+\.\d\d \|/,
     );
     expect(text).toMatch(/\d+\.\d % of test samples have two or more outputs spiking first at the same step/);
+    expect(text).toMatch(/Recall by class \(firstSpikeOrCount\), %: 0: \d+\.\d, 1: /);
   });
 
   it('fits a delay table to a hardware target: clamps what it cannot hold, or refuses with --excess reject', () => {

@@ -30,6 +30,17 @@ export interface ReadoutReport {
   firstStepTies: number | null;
   /** Share of test samples where no output spikes (null: outputs do not spike). */
   silent: number | null;
+  /**
+   * Per class: the share of its test samples the run's own readout gets right (null: a class
+   * with no test sample). A class at 0 with the others near the mean is the mark of a dead output.
+   */
+  recallByClass: (number | null)[];
+  /**
+   * Output neurons that spike on no test sample (null: outputs do not spike). Such an output's
+   * membrane stays below threshold everywhere, so the surrogate gradient, which falls off with
+   * the distance to threshold, gives it almost nothing to learn from: it tends to stay silent.
+   */
+  neverSpiking: number[] | null;
 }
 
 /** Test samples per forward pass. */
@@ -47,6 +58,10 @@ export function readoutReport(source: ExportSource, raw: RawDataset | null): Rea
   // A non-spiking output layer has only its membrane to read.
   const readouts: Readout[] = spiking ? READOUTS.map((r) => r.value) : ['logits'];
   const correct = new Map(readouts.map((r) => [r, 0]));
+  const classes = source.config.network.layers.at(-1)!.size;
+  const rightByClass = new Array<number>(classes).fill(0);
+  const samplesByClass = new Array<number>(classes).fill(0);
+  const spikesByOutput = new Array<number>(classes).fill(0);
   const test = Array.from(t.data.test);
   let ties = 0;
   let silent = 0;
@@ -59,8 +74,15 @@ export function readoutReport(source: ExportSource, raw: RawDataset | null): Rea
       let right = 0;
       idx.forEach((sample, b) => void (pred[b] === labels[sample] && right++));
       correct.set(r, correct.get(r)! + right);
+      if (r !== t.readout) continue;
+      idx.forEach((sample, b) => {
+        const label = labels[sample]!;
+        samplesByClass[label]!++;
+        if (pred[b] === label) rightByClass[label]!++;
+      });
     }
     if (!spiking) continue;
+    for (let q = 0; q < out.spikes.length; q++) spikesByOutput[q % out.outputs]! += out.spikes[q]!;
     const first = firstSpikeSteps(out);
     for (let b = 0; b < idx.length; b++) {
       const steps = Array.from(first.subarray(b * out.outputs, (b + 1) * out.outputs)).filter((s) => s >= 0);
@@ -81,6 +103,10 @@ export function readoutReport(source: ExportSource, raw: RawDataset | null): Rea
     })),
     firstStepTies: spiking && n ? ties / n : null,
     silent: spiking && n ? silent / n : null,
+    recallByClass: rightByClass.map((right, c) =>
+      samplesByClass[c]! > 0 ? right / samplesByClass[c]! : null,
+    ),
+    neverSpiking: spiking ? spikesByOutput.flatMap((count, j) => (count === 0 ? [j] : [])) : null,
   };
 }
 
@@ -98,6 +124,18 @@ export function readoutMarkdown(report: ReadoutReport): string {
     lines.push(
       '',
       `${(100 * report.firstStepTies).toFixed(1)} % of test samples have two or more outputs spiking first at the same step; ${(100 * report.silent).toFixed(1)} % have no output spike.`,
+    );
+  const own = report.rows.find((r) => r.own);
+  lines.push(
+    '',
+    `Recall by class${own ? ` (${own.readout})` : ''}, %: ${report.recallByClass
+      .map((r, c) => `${c}: ${r === null ? '–' : (100 * r).toFixed(1)}`)
+      .join(', ')}.`,
+  );
+  if (report.neverSpiking !== null && report.neverSpiking.length > 0)
+    lines.push(
+      '',
+      `Output${report.neverSpiking.length > 1 ? 's' : ''} ${report.neverSpiking.join(', ')} spike${report.neverSpiking.length > 1 ? '' : 's'} on no test sample: a dead output (its membrane never reaches threshold, so training gives it next to no gradient).`,
     );
   return lines.join('\n');
 }
