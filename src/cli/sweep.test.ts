@@ -140,6 +140,24 @@ describe('delaylab sweep (the four-way ablation)', () => {
     );
   }, 240_000);
 
+  it('npm run bench on the GPU engine refuses a named EventProp case with the reason, before opening a device', () => {
+    const r = run(BENCH, [
+      '--engine',
+      'gpu',
+      '--config',
+      'mnist,shd-eventprop',
+      '--batch',
+      '2',
+      '--steps',
+      '1',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      /--engine gpu cannot run 'shd-eventprop': the GPU engine trains with BPTT only; EventProp runs on the CPU engine/,
+    );
+  });
+
   it('keeps a config name from a hand-made link out of the Slurm script commands', () => {
     const manifest = {
       version: 1 as const,
