@@ -21,7 +21,8 @@
  * batch sizes); --seed replaces each config's seed (another draw of the initial parameters and data).
  *
  * One JSON line per check on stdout, a table on stderr; exit 1 when anything disagrees, 2 when
- * there is no hardware adapter (unless --allow-software, for testing without a GPU).
+ * there is no hardware adapter (unless --allow-software, for testing without a GPU), no adapter at
+ * all, or an option it cannot take (an unknown preset, a toy or EventProp one, a bad batch or seed).
  */
 import { markdownTable } from '../../src/core/analysis/markdownTable.ts';
 import { PRESETS } from '../../src/core/presets.ts';
@@ -50,10 +51,53 @@ const allowSoftware = flags.get('allow-software') === true;
 // whole check then takes seconds of CPU per preset instead of minutes.
 installCpuKernels('wasm-simd');
 
+// The cases, checked before any device opens: a name it would not run is a usage error, so that
+// a typo cannot pass as "all checks agree".
+const usage = (message: string): never => {
+  log(`parity: ${message}`);
+  process.exit(2);
+};
+const runnable = (name: string): string | null => {
+  const config = PRESETS[name];
+  if (!config) return `no preset '${name}'`;
+  if (config.task.kind === 'toy') return `'${name}' is a toy task (the kernel checks train the toy)`;
+  return gpuUnsupportedReason(config);
+};
+let cases: [name: string, batch: number | null][] = Object.keys(PRESETS)
+  .filter((n) => runnable(n) === null)
+  .map((n): [string, number | null] => [n, null]);
+const presetsFlag = flags.get('presets');
+if (typeof presetsFlag === 'string') {
+  const wanted = presetsFlag.split(',');
+  for (const name of wanted) {
+    const why = runnable(name);
+    if (why !== null) usage(`--presets: ${why}`);
+  }
+  cases = cases.filter(([name]) => wanted.includes(name));
+}
+const casesFlag = flags.get('cases');
+if (typeof casesFlag === 'string') {
+  cases = casesFlag.split(',').map((item): [string, number] => {
+    const [name, batch] = item.split(':');
+    if (!name || !/^[1-9]\d*$/.test(batch ?? ''))
+      return usage(`--cases wants preset:batch items, got '${item}'`);
+    const why = runnable(name);
+    if (why !== null) usage(`--cases: ${why}`);
+    return [name, Number(batch)];
+  });
+}
+const seedFlag = flags.get('seed');
+const seed = typeof seedFlag === 'string' ? Number(seedFlag) : null;
+if (seed !== null && !Number.isInteger(seed)) usage(`--seed wants an integer, got '${String(seedFlag)}'`);
+
 const gpu = dawnGpu();
 
 // 1. The kernel checks (forward, backward, loss, 5 toy training steps).
 const kernels = await runGpuCheck(gpu);
+if (kernels.status === 'unavailable') {
+  log(kernels.message);
+  process.exit(2);
+}
 if (kernels.adapter) log(`adapter: ${describeAdapter(kernels.adapter)}`);
 if (kernels.adapter && isSoftwareAdapter(kernels.adapter) && !allowSoftware) {
   log('a software adapter: this check is for a real GPU (pass --allow-software to run it anyway)');
@@ -64,30 +108,12 @@ log(`kernel checks: ${kernels.status}: ${kernels.message}`);
 let failures = kernels.status === 'passed' ? 0 : 1;
 
 // 2. Whole training steps at the presets' shapes.
-const wanted = typeof flags.get('presets') === 'string' ? String(flags.get('presets')).split(',') : null;
-let cases: [name: string, batch: number | null][] = Object.keys(PRESETS)
-  .filter((n) => PRESETS[n]!.task.kind !== 'toy' && gpuUnsupportedReason(PRESETS[n]!) === null)
-  .map((n): [string, number | null] => [n, null]);
-const casesFlag = flags.get('cases');
-if (typeof casesFlag === 'string') {
-  cases = casesFlag.split(',').map((item): [string, number] => {
-    const [name, batch] = item.split(':');
-    if (!name || !PRESETS[name] || !/^[1-9]\d*$/.test(batch ?? ''))
-      throw new Error(`--cases wants preset:batch items, got '${item}'`);
-    return [name, Number(batch)];
-  });
-}
-const seedFlag = flags.get('seed');
-const seed = typeof seedFlag === 'string' ? Number(seedFlag) : null;
-if (seed !== null && !Number.isInteger(seed))
-  throw new Error(`--seed wants an integer, got '${String(seedFlag)}'`);
 const troubles: string[] = [];
 const ctx = await openDevice(gpu, (t: GpuTrouble) =>
   troubles.push(t.kind === 'lost' ? `device lost: ${t.message}` : `error: ${t.message}`),
 );
 const rows: string[][] = [];
 for (const [name, batchOverride] of cases) {
-  if (wanted && !wanted.includes(name)) continue;
   const batch = batchOverride ?? PRESETS[name]!.training.batchSize;
   let p: PresetParity | null = null;
   let error = '';
