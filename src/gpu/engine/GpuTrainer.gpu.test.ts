@@ -11,6 +11,7 @@ import { scaledWeightInit } from '../../core/structure/ablation.ts';
 import { Trainer, type TrainerState } from '../../core/trainer.ts';
 import { dawnGpu } from '../../node/dawn.ts';
 import { GpuDeviceLostError, openDevice, type GpuTrouble } from '../device.ts';
+import { atPresetShape } from '../check/presetParity.ts';
 import { GpuTrainer } from './GpuTrainer.ts';
 import { useGpuDevice } from '../testDevice.ts';
 
@@ -131,6 +132,27 @@ async function stopAndResume(
 }
 
 describe('GpuTrainer', () => {
+  it('a dense first-layer input (half the entries spike) runs the dense gather and matches the CPU engine', async () => {
+    // Above SPARSE_INPUT_DENSITY, the step gathers and uploads the dense batch instead of events.
+    const config = atPresetShape('patterns', 4, 20);
+    if (config.task.kind === 'randomSpikes') config.task.rate = 0.5;
+    const batch = [0, 1, 2, 3];
+    const cpu = new Trainer(config, { precision: 'f32' });
+    fixture.ctx.device.pushErrorScope('validation');
+    const gpu = new GpuTrainer(fixture.ctx, config);
+    try {
+      for (let s = 0; s < 3; s++) {
+        const want = cpu.trainStep(batch);
+        const got = await gpu.trainStep(batch);
+        expect(Math.abs(got - want), `loss at step ${s}`).toBeLessThanOrEqual(1e-3 * (1 + Math.abs(want)));
+      }
+      expect(gpu.sparseSteps).toBe(0);
+      expect((await fixture.ctx.device.popErrorScope())?.message ?? null).toBeNull();
+    } finally {
+      gpu.destroy();
+    }
+  });
+
   it('toy: 20 delay-only steps match the CPU engine (loss 1e-3 relative, delays 1e-3 steps)', async () => {
     await compare(preset('toy')!, [0], 1e-3, 1e-3);
   });
