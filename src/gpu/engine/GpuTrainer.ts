@@ -1,4 +1,4 @@
-import { gatherBatch, type SpikeDataset } from '../../core/data/tasks.ts';
+import type { SpikeDataset } from '../../core/data/tasks.ts';
 import type { ExperimentConfig } from '../../core/experiment.ts';
 import { maskIndices } from '../../core/network.ts';
 import { hasDelayGradient } from '../../core/synapses/kernels.ts';
@@ -23,7 +23,7 @@ import { ActiveSynapses } from '../kernels/ActiveSynapses.ts';
 import { MaskGradients } from '../kernels/MaskGradients.ts';
 import { gpuUnsupportedReason } from './support.ts';
 import { SparseDelayForward } from '../kernels/SparseDelayForward.ts';
-import { batchEventLists, eventsByInput } from '../kernels/spikeEvents.ts';
+import { batchEventLists, eventListsToDense, eventsByInput } from '../kernels/spikeEvents.ts';
 
 /**
  * Input density (events / dense entries) at or below which the first layer runs the sparse
@@ -113,6 +113,8 @@ export class GpuTrainer {
   private readonly sparseInput: SparseDelayForward;
   /** Steps whose first layer ran the sparse gather (a test checks that the path is taken). */
   sparseSteps = 0;
+  /** The host copy of the last dense first-layer input, reused while the batch size holds. */
+  private denseInput: Float32Array | null = null;
   /** Loss readback buffers created so far (a test checks that steady training creates none). */
   readbackBuffersCreated = 0;
   /** The last step of a rewired network (each waits for the one before: rewireOnHost). */
@@ -372,13 +374,16 @@ export class GpuTrainer {
     // sample's own events (work in proportion to the events, not to batch x T x inputs: this
     // was most of a `shd` step's host time), and then nothing reads the dense batch, so it is
     // neither gathered nor uploaded.
-    const events = batchEventLists(t.data, indices, SPARSE_INPUT_DENSITY * batch * timeSteps * inputs);
-    const sparseInput = events !== null;
-    if (events) {
+    // A batch too dense for the sparse path is scattered from the same lists, so no sample is
+    // encoded twice (a rate code draws its spikes afresh each time: costly for images).
+    const events = batchEventLists(t.data, indices);
+    const sparseInput = events.count <= SPARSE_INPUT_DENSITY * batch * timeSteps * inputs;
+    if (sparseInput) {
       this.sparseInput.upload(events);
       this.layers[0]!.delayBackward.uploadInputEvents(eventsByInput(events, inputs));
     } else {
-      device.queue.writeBuffer(act.input, 0, gatherBatch(t.data, indices));
+      this.denseInput = eventListsToDense(events, timeSteps, inputs, this.denseInput ?? undefined);
+      device.queue.writeBuffer(act.input, 0, this.denseInput);
     }
     this.sparseSteps += sparseInput ? 1 : 0;
     const targets = t.targetsFor(indices);

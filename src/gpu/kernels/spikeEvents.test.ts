@@ -7,7 +7,7 @@ import type { SampleSource } from '../../core/data/samples.ts';
 import type { ImageSet } from '../../core/data/types.ts';
 import { gatherBatch, type SpikeDataset } from '../../core/data/tasks.ts';
 import { Rng } from '../../core/rng.ts';
-import { batchEventLists, spikeEventLists } from './spikeEvents.ts';
+import { batchEventLists, eventListsToDense, spikeEventLists } from './spikeEvents.ts';
 
 function dataset(source: SampleSource, samples: number, timeSteps: number, inputs: number): SpikeDataset {
   const none = new Int32Array(0);
@@ -119,21 +119,24 @@ describe('batchEventLists', () => {
     it(`equals the dense batch's event lists: ${name}`, () => {
       const dense = gatherBatch(data, indices);
       const want = spikeEventLists(dense, indices.length, data.timeSteps, data.inputs)!;
-      const got = batchEventLists(data, indices)!;
+      const got = batchEventLists(data, indices);
       expect(want.count).toBeGreaterThan(0);
       expect(got.count).toBe(want.count);
       expect(Array.from(got.start)).toEqual(Array.from(want.start));
       expect(Array.from(got.input)).toEqual(Array.from(want.input));
       expect(Array.from(got.value)).toEqual(Array.from(want.value));
-      // The same cut-off as the dense scan.
-      expect(batchEventLists(data, indices, want.count)).not.toBeNull();
-      expect(batchEventLists(data, indices, want.count - 1)).toBeNull();
+      // And back: the dense batch the too-dense path uploads is gatherBatch's, value for value,
+      // also when written over a buffer that held another batch.
+      expect(Array.from(eventListsToDense(got, data.timeSteps, data.inputs))).toEqual(Array.from(dense));
+      const reused = new Float32Array(dense.length).fill(7);
+      expect(eventListsToDense(got, data.timeSteps, data.inputs, reused)).toBe(reused);
+      expect(Array.from(reused)).toEqual(Array.from(dense));
     });
   }
 
   it('the binned recordings hold a repeated event, so merging is exercised', () => {
     const data = cases[3]![1];
-    expect(Array.from(batchEventLists(data, indices)!.value).some((v) => v > 1)).toBe(true);
+    expect(Array.from(batchEventLists(data, indices).value).some((v) => v > 1)).toBe(true);
   });
 
   it('refuses a sample with an event past the network’s inputs or time steps', () => {
@@ -148,5 +151,12 @@ describe('batchEventLists', () => {
     const points = cases[4]![1];
     const late = { ...points, timeSteps: 5 };
     expect(() => batchEventLists(late, [1])).toThrow(/out of order or past 5 steps/);
+  });
+
+  it('eventListsToDense refuses lists that do not fit the shape it is given', () => {
+    const lists = batchEventLists(cases[0]![1], [0, 1]);
+    // 2 samples x 6 steps = 12 rows: not whole 5-step samples, and inputs up to 4 (of 5).
+    expect(() => eventListsToDense(lists, 5, 5)).toThrow(/12 rows is not a whole number of 5-step samples/);
+    expect(() => eventListsToDense(lists, 6, 2)).toThrow(/event on input [2-4] of 2/);
   });
 });

@@ -60,13 +60,10 @@ export function spikeEventLists(
  * batch: work in proportion to the events, not to batch x T x inputs (a 256-sample `shd` batch
  * is 17.9 million dense values and about 0.5 million events). The same lists as
  * spikeEventLists(gatherBatch(data, indices)): a sample's repeated (step, input) events add up
- * in one value. Null when there are more than `maxEvents` events.
+ * in one value. A caller that finds them too many for the sparse path makes the dense batch
+ * from them with eventListsToDense rather than encoding every sample a second time.
  */
-export function batchEventLists(
-  data: SpikeDataset,
-  indices: ArrayLike<number>,
-  maxEvents = Infinity,
-): SpikeEventLists | null {
+export function batchEventLists(data: SpikeDataset, indices: ArrayLike<number>): SpikeEventLists {
   const { timeSteps, inputs } = data;
   const perSample = Array.from({ length: indices.length }, (_, b) =>
     sampleEvents(data.source, indices[b]!, timeSteps, inputs),
@@ -107,8 +104,35 @@ export function batchEventLists(
     }
   });
   start[rows] = e;
-  if (e > maxEvents) return null;
   return { start, input: input.subarray(0, e), value: value.subarray(0, e), count: e };
+}
+
+/**
+ * The dense batch [batch][T][inputs] the lists describe (the layout gatherBatch writes), into
+ * `out` when it has the right length (it is cleared first) or a new array.
+ */
+export function eventListsToDense(
+  lists: SpikeEventLists,
+  timeSteps: number,
+  inputs: number,
+  out?: Float32Array,
+): Float32Array {
+  const rows = lists.start.length - 1;
+  if (rows % timeSteps !== 0) {
+    throw new RangeError(
+      `eventListsToDense: ${rows} rows is not a whole number of ${timeSteps}-step samples`,
+    );
+  }
+  const dense = out && out.length === rows * inputs ? out.fill(0) : new Float32Array(rows * inputs);
+  for (let r = 0; r < rows; r++) {
+    const base = r * inputs;
+    for (let e = lists.start[r]!; e < lists.start[r + 1]!; e++) {
+      const i = lists.input[e]!;
+      if (i >= inputs) throw new RangeError(`eventListsToDense: an event on input ${i} of ${inputs}`);
+      dense[base + i] = lists.value[e]!;
+    }
+  }
+  return dense;
 }
 
 /**
