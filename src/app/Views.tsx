@@ -30,6 +30,7 @@ import {
   selectLosses,
   selectTest,
   networkPictureData,
+  neverPredictedData,
   selectViews,
   weightHistogramData,
 } from './viewData.ts';
@@ -217,6 +218,32 @@ function FieldMoranLine() {
   );
 }
 
+/**
+ * Classes no test sample was predicted as after the latest epoch (recall 0). Early in a run
+ * that is common; if it lasts, the class's output neuron has usually fallen silent, far below
+ * threshold where the surrogate gradient cannot bring it back.
+ */
+function NeverPredictedLine() {
+  const report = useApp(selectTest);
+  const classNames = useApp((s) => s.run.info?.classNames);
+  const found = neverPredictedData(report, classNames);
+  if (!found) return null;
+  const one = found.classes.length === 1;
+  return (
+    <p className="structure-line class-warning" role="status" data-testid="never-predicted">
+      <strong>
+        Never predicted after epoch {found.epoch}: class{one ? '' : 'es'}{' '}
+        {found.classes.map((c) => `${c.label} (${c.samples.toLocaleString('en')} test samples)`).join(', ')}
+      </strong>{' '}
+      <span className="muted">
+        recall 0. If that lasts, {one ? 'its output neuron has' : 'their output neurons have'} probably fallen
+        silent: the confusion matrix&apos;s last column counts samples with no output spike, and delaylab
+        export RUN --format readouts lists outputs that never spike.
+      </span>
+    </p>
+  );
+}
+
 /** Rewired layers: active synapses (fixed by DEEP R / RigL) and the last step's pruning and regrowth. */
 function StructureLine() {
   const structure = useApp((s) => s.views?.structure ?? null);
@@ -302,6 +329,7 @@ export function Views({ client }: { client: TrainingClient | null }) {
       <SelectionBar client={client} />
       <StructureLine />
       <FieldMoranLine />
+      {labelledRun && <NeverPredictedLine />}
       {!hidden.includes('field-comparison') && <FieldComparisonPanel client={client} />}
       <div className="view-grid">
         {VIEWS.filter((v) => v.shows(shape) && !hidden.includes(v.testId)).map((v) => (

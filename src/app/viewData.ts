@@ -7,6 +7,7 @@ import type { MembraneTracesData } from '../charts/membraneTraces.ts';
 import type { ReceptiveFieldChartData } from '../charts/receptiveFieldChart.ts';
 import type { SampleGalleryData } from '../charts/sampleGallery.ts';
 import type { SpikeRasterData } from '../charts/spikeRaster.ts';
+import { neverPredictedClasses } from '../core/analysis/confusion.ts';
 import type { AppState } from '../store/index.ts';
 import type { EpochRecord, TestReport, ViewSnapshot } from '../worker/protocol.ts';
 
@@ -140,16 +141,37 @@ export function outputFieldData(v: ViewSnapshot | null, s: AppState): ReceptiveF
 }
 
 /** The report's classes x classes counts plus the silent column, as confusionMatrix lays it out. */
-export function confusionData(r: TestReport | null, s: AppState): ConfusionChartData | null {
-  if (!r) return null;
+function reportMatrix(r: TestReport): Uint32Array {
   const n = r.classes;
   const matrix = new Uint32Array(n * (n + 1));
   for (let t = 0; t < n; t++) {
     for (let p = 0; p < n; p++) matrix[t * (n + 1) + p] = r.confusion[t * n + p]!;
     matrix[t * (n + 1) + n] = r.silent[t]!;
   }
+  return matrix;
+}
+
+export function confusionData(r: TestReport | null, s: AppState): ConfusionChartData | null {
+  if (!r) return null;
   const names = s.run.info?.classNames;
-  return { classes: n, matrix, ...(names ? { classNames: names } : {}) };
+  return { classes: r.classes, matrix: reportMatrix(r), ...(names ? { classNames: names } : {}) };
+}
+
+/** Classes of the report that no test sample was predicted as, named where the data set names them. */
+export function neverPredictedData(
+  r: TestReport | null,
+  classNames: readonly string[] | null | undefined,
+): { epoch: number; classes: { label: string; samples: number }[] } | null {
+  if (!r) return null;
+  const found = neverPredictedClasses(reportMatrix(r), r.classes);
+  if (found.length === 0) return null;
+  return {
+    epoch: r.epoch,
+    classes: found.map((c) => ({
+      label: classNames?.[c.class] ? `${c.class} (${classNames[c.class]!})` : String(c.class),
+      samples: c.samples,
+    })),
+  };
 }
 
 export function galleryData(r: TestReport | null, s: AppState): SampleGalleryData | null {

@@ -8,6 +8,7 @@ import { epochsSinceBest } from '../core/runRecord.ts';
 import { RunLoop, type RunEvent } from '../core/runLoop.ts';
 import type { EpochRecord } from '../core/runRecord.ts';
 import { UsageError } from './args.ts';
+import { neverPredictedWatcher } from './neverPredicted.ts';
 import { writeRunOutput } from './runOutput.ts';
 import { GpuUnavailableError } from '../gpu/device.ts';
 import { GpuEngine, describeAdapter } from '../gpu/engine/GpuEngine.ts';
@@ -116,6 +117,7 @@ function progressLogger(
   epochs: number,
   log: (line: string) => void,
   firstSpikes: () => number[],
+  watchClasses: ReturnType<typeof neverPredictedWatcher>,
 ): (event: RunEvent) => void {
   const isToy = config.task.kind === 'toy';
   const every = isToy ? Math.max(1, Math.floor(epochs / 10)) : 1;
@@ -135,7 +137,12 @@ function progressLogger(
       );
     } else if (event.type === 'epoch') {
       const m = event.record;
-      if (m.epoch % every !== 0 && m.epoch !== epochs) return;
+      // Checked every epoch, printed below the epoch's line (or alone on an epoch not logged).
+      const warning = event.predictions ? watchClasses(event.predictions, m.epoch) : null;
+      if (m.epoch % every !== 0 && m.epoch !== epochs) {
+        if (warning) log(warning);
+        return;
+      }
       const pct = (label: string, v: number | null) =>
         v === null ? '' : ` ${label} ${(100 * v).toFixed(1)}%`;
       const spikes = isToy ? ` first spikes [${firstSpikes().join(', ')}]` : '';
@@ -143,6 +150,7 @@ function progressLogger(
       log(
         `epoch ${m.epoch}/${epochs}  loss ${m.trainLoss.toPrecision(4)}${pct('train acc', m.trainAccuracy)}${pct('val acc', m.validationAccuracy)}${pct('test acc', m.testAccuracy)}${sigma}${spikes}  (${m.ms.toFixed(0)} ms)`,
       );
+      if (warning) log(warning);
     }
   };
 }
@@ -188,7 +196,13 @@ export async function trainRun(config: ExperimentConfig, options: TrainOptions):
       onProgress(event);
     },
   });
-  const onProgress = progressLogger(config, epochs, log, () => loop.model.firstSpikes());
+  const onProgress = progressLogger(
+    config,
+    epochs,
+    log,
+    () => loop.model.firstSpikes(),
+    neverPredictedWatcher(data, outDir ?? null),
+  );
   if (resume) log(`resuming after epoch ${loop.model.epoch} of ${epochs} (step ${loop.model.step})`);
   const patience = options.patience ?? null;
   const stale = (): { bestEpoch: number; since: number } | null => {

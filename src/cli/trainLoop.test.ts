@@ -64,6 +64,15 @@ describe('delaylab train through the run loop', () => {
     expect(found, 'no seed had its best validation epoch before the last').toBe(true);
   });
 
+  it('warns on stderr when a class is never predicted on the test split (patterns, seed 0: after epoch 1)', () => {
+    const trained = run(BIN, ['train', '--config', 'patterns', '--epochs', '2']);
+    expect(trained.code, trained.stderr).toBe(0);
+    // Deterministic for the seed: one epoch in, class 1's output wins no test sample (of 30).
+    expect(trained.stderr).toMatch(
+      /epoch 1\/2 .*\nwarning: epoch 1: nothing on the test split is predicted as class 1 \(30 samples\), so its recall is 0/,
+    );
+  });
+
   it('--patience stops once validation accuracy has not improved for that many epochs; a resumed run keeps to it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'delaylab-patience-'));
     const first = run(BIN, [

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { accuracyFromConfusion, confusionMatrix, confusionStride, silentCounts } from './confusion.ts';
+import {
+  accuracyFromConfusion,
+  confusionMatrix,
+  confusionStride,
+  neverPredictedClasses,
+  silentCounts,
+} from './confusion.ts';
 
 describe('confusionMatrix', () => {
   it('counts true class by predicted class, silent samples in the last column', () => {
@@ -41,5 +47,25 @@ describe('accuracyFromConfusion', () => {
   it('is 0 without samples and checks the matrix size', () => {
     expect(accuracyFromConfusion(new Uint32Array(6), 2)).toBe(0);
     expect(() => accuracyFromConfusion(new Uint32Array(4), 2)).toThrow(RangeError);
+  });
+});
+
+describe('neverPredictedClasses', () => {
+  it('finds the classes with samples that nothing was predicted as, silent samples counted as missed', () => {
+    // 4 classes. Class 1: 3 samples, 2 predicted as 0, 1 silent; nothing predicted as 1.
+    // Class 3: no samples and never predicted: not reported (nothing to miss).
+    const labels = [0, 0, 1, 1, 1, 2, 2];
+    const predictions = [0, 2, 0, 0, -1, 2, 0];
+    const m = confusionMatrix(labels, predictions, 4);
+    expect(neverPredictedClasses(m, 4)).toEqual([{ class: 1, samples: 3 }]);
+  });
+
+  it('is empty when every class with samples is predicted at least once, even wrongly', () => {
+    const m = confusionMatrix([0, 1, 2], [1, 2, 0], 3);
+    expect(neverPredictedClasses(m, 3)).toEqual([]);
+  });
+
+  it('refuses a matrix of the wrong size', () => {
+    expect(() => neverPredictedClasses(new Uint32Array(9), 3)).toThrow(/9 cells, expected 12/);
   });
 });

@@ -64,3 +64,33 @@ export function accuracyFromConfusion(matrix: ArrayLike<number>, classes: number
   }
   return total > 0 ? correct / total : 0;
 }
+
+/** A class that has samples but that no sample was predicted as. */
+export interface NeverPredictedClass {
+  class: number;
+  /** Samples of that class in the matrix (all of them missed). */
+  samples: number;
+}
+
+/**
+ * Classes that no sample was predicted as although the split holds samples of them: their
+ * recall is 0. A sign of an output neuron that has stopped spiking (its membrane far below
+ * threshold, where the surrogate gradient vanishes and training cannot bring it back), or one
+ * that always loses the readout to another.
+ */
+export function neverPredictedClasses(matrix: ArrayLike<number>, classes: number): NeverPredictedClass[] {
+  const stride = confusionStride(classes);
+  if (matrix.length !== classes * stride)
+    throw new RangeError(
+      `neverPredictedClasses: matrix has ${matrix.length} cells, expected ${classes * stride}`,
+    );
+  const found: NeverPredictedClass[] = [];
+  for (let p = 0; p < classes; p++) {
+    let predictedAs = 0;
+    for (let t = 0; t < classes; t++) predictedAs += matrix[t * stride + p]!;
+    let samples = 0;
+    for (let q = 0; q < stride; q++) samples += matrix[p * stride + q]!;
+    if (predictedAs === 0 && samples > 0) found.push({ class: p, samples });
+  }
+  return found;
+}
