@@ -163,6 +163,11 @@ interface BenchResult {
   /** GPU time per pass label, ms per timed step (--kernel-times). */
   kernelMsPerStep?: Record<string, number>;
   /**
+   * GPU engine: host time per timed step (ms) building the first layer's input (event lists or
+   * the dense batch) and queueing its upload; a floor under the step time however fast the GPU.
+   */
+  inputPrepMsPerStep?: number;
+  /**
    * Per delay layer: bytes held for parameters, gradients, Adam state (float64 m and v per
    * trained tensor) and scratch, next to what a materialised float32 [N_out][N_in][Td] kernel
    * and its gradient would add on top of the parameters (as the dense DCLS formulation holds).
@@ -296,13 +301,17 @@ async function runCase(
     },
   });
   const timer = kernelTimes ? timerOf(engine) : null;
+  const gpuTrainer = engine instanceof GpuEngine ? engine.trainer : null;
   await loop.advance({ maxSteps: warmup });
   await engine.sync();
   await timer?.reset();
+  const prepBefore = gpuTrainer?.inputPrepMs ?? 0;
   t0 = performance.now();
   await loop.runToEnd();
   const ms = (performance.now() - t0) / steps;
   await engine.sync();
+  const inputPrepMsPerStep = gpuTrainer ? ((gpuTrainer.inputPrepMs - prepBefore) / steps).toFixed(2) : null;
+  if (inputPrepMsPerStep !== null) log(`    host input preparation: ${inputPrepMsPerStep} ms / step`);
   let kernelMsPerStep: Record<string, number> | undefined;
   if (timer) {
     const times = await timer.times();
@@ -348,6 +357,7 @@ async function runCase(
     secondsPer60kEpoch: Math.round((60000 * wholeRunMs) / (1000 * batch)),
     wholeRunPoints: wholeRun,
     ...(kernelMsPerStep ? { kernelMsPerStep } : {}),
+    ...(inputPrepMsPerStep !== null ? { inputPrepMsPerStep: Number(inputPrepMsPerStep) } : {}),
     layerMemory: model.net.synapses.map((s, l) => {
       const m = s.memoryBytes();
       const n = s.weights.length;

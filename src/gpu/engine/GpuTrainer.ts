@@ -23,7 +23,13 @@ import { ActiveSynapses } from '../kernels/ActiveSynapses.ts';
 import { MaskGradients } from '../kernels/MaskGradients.ts';
 import { gpuUnsupportedReason } from './support.ts';
 import { SparseDelayForward } from '../kernels/SparseDelayForward.ts';
-import { batchEventLists, eventListsToDense, eventsByInput } from '../kernels/spikeEvents.ts';
+import {
+  batchEventLists,
+  eventListsToDense,
+  eventsByInput,
+  newEventListScratch,
+  type InputEventScratch,
+} from '../kernels/spikeEvents.ts';
 
 /**
  * Input density (events / dense entries) at or below which the first layer runs the sparse
@@ -115,6 +121,15 @@ export class GpuTrainer {
   sparseSteps = 0;
   /** The host copy of the last dense first-layer input, reused while the batch size holds. */
   private denseInput: Float32Array | null = null;
+  /**
+   * Host time (ms, all steps so far) spent turning the batch's samples into the first layer's
+   * input and handing it to the queue: event lists or the dense batch. The bench reports it
+   * per step, as it bounds a fast GPU's step rate from below.
+   */
+  inputPrepMs = 0;
+  /** Host arrays the first layer's event lists are built in, step after step. */
+  private readonly eventScratch = newEventListScratch();
+  private readonly inputEventScratch: InputEventScratch = { packed: new Uint32Array(0) };
   /** Loss readback buffers created so far (a test checks that steady training creates none). */
   readbackBuffersCreated = 0;
   /** The last step of a rewired network (each waits for the one before: rewireOnHost). */
@@ -376,16 +391,18 @@ export class GpuTrainer {
     // neither gathered nor uploaded.
     // A batch too dense for the sparse path is scattered from the same lists, so no sample is
     // encoded twice (a rate code draws its spikes afresh each time: costly for images).
-    const events = batchEventLists(t.data, indices);
+    const prepStarted = performance.now();
+    const events = batchEventLists(t.data, indices, this.eventScratch);
     const sparseInput = events.count <= SPARSE_INPUT_DENSITY * batch * timeSteps * inputs;
     if (sparseInput) {
       this.sparseInput.upload(events);
-      this.layers[0]!.delayBackward.uploadInputEvents(eventsByInput(events, inputs));
+      this.layers[0]!.delayBackward.uploadInputEvents(eventsByInput(events, inputs, this.inputEventScratch));
     } else {
       this.denseInput = eventListsToDense(events, timeSteps, inputs, this.denseInput ?? undefined);
       device.queue.writeBuffer(act.input, 0, this.denseInput);
     }
     this.sparseSteps += sparseInput ? 1 : 0;
+    this.inputPrepMs += performance.now() - prepStarted;
     const targets = t.targetsFor(indices);
     if (targets.kind === 'labels') device.queue.writeBuffer(act.labels, 0, Uint32Array.from(targets.labels));
     else device.queue.writeBuffer(act.targetTimes, 0, Float32Array.from(targets.times));

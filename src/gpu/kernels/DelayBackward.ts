@@ -260,12 +260,7 @@ export class DelayBackward {
    * step, in queue order), for an encode with useInputEvents.
    */
   uploadInputEvents(events: InputEventLists): void {
-    const inputs = events.start.length - 1;
-    const count = events.row.length;
-    const packed = new Uint32Array(inputs + 1 + 2 * count);
-    packed.set(events.start, 0);
-    packed.set(events.row, inputs + 1);
-    packed.set(new Uint32Array(events.value.buffer, events.value.byteOffset, count), inputs + 1 + count);
+    const packed = events.packed;
     this.events = fitStorageBuffer(
       this.device,
       this.events,
