@@ -11,7 +11,12 @@ import { intFlag, parseArgs } from '../src/cli/args.ts';
 import type { ExperimentConfig } from '../src/core/experiment.ts';
 import { preset } from '../src/core/presets.ts';
 import { Trainer } from '../src/core/trainer.ts';
-import { batchEventLists, eventsByInput, newEventListScratch } from '../src/gpu/kernels/spikeEvents.ts';
+import {
+  batchEventLists,
+  eventsByInput,
+  newEventListScratch,
+  newInputEventScratch,
+} from '../src/gpu/kernels/spikeEvents.ts';
 
 const { flags } = parseArgs(process.argv.slice(2), []);
 const batch = intFlag(flags, 'batch', 1) ?? 256;
@@ -25,7 +30,7 @@ for (const name of ['mnist-bench', 'shd-bench']) {
   const data = new Trainer(config, { precision: 'f32' }).data;
   const indices = Array.from({ length: batch }, (_, k) => k);
   const scratch = newEventListScratch();
-  const inputScratch = { packed: new Uint32Array(0) };
+  const inputScratch = newInputEventScratch();
   let listsMs = 0;
   let byInputMs = 0;
   let events = 0;

@@ -28,7 +28,7 @@ import {
   eventListsToDense,
   eventsByInput,
   newEventListScratch,
-  type InputEventScratch,
+  newInputEventScratch,
 } from '../kernels/spikeEvents.ts';
 
 /**
@@ -129,7 +129,7 @@ export class GpuTrainer {
   inputPrepMs = 0;
   /** Host arrays the first layer's event lists are built in, step after step. */
   private readonly eventScratch = newEventListScratch();
-  private readonly inputEventScratch: InputEventScratch = { packed: new Uint32Array(0) };
+  private readonly inputEventScratch = newInputEventScratch();
   /** Loss readback buffers created so far (a test checks that steady training creates none). */
   readbackBuffersCreated = 0;
   /** The last step of a rewired network (each waits for the one before: rewireOnHost). */
@@ -390,7 +390,7 @@ export class GpuTrainer {
     // was most of a `shd` step's host time), and then nothing reads the dense batch, so it is
     // neither gathered nor uploaded.
     // A batch too dense for the sparse path is scattered from the same lists, so no sample is
-    // encoded twice (a rate code draws its spikes afresh each time: costly for images).
+    // encoded twice.
     const prepStarted = performance.now();
     const events = batchEventLists(t.data, indices, this.eventScratch);
     const sparseInput = events.count <= SPARSE_INPUT_DENSITY * batch * timeSteps * inputs;

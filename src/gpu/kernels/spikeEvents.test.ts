@@ -12,6 +12,7 @@ import {
   eventListsToDense,
   eventsByInput,
   newEventListScratch,
+  newInputEventScratch,
   spikeEventLists,
 } from './spikeEvents.ts';
 
@@ -201,7 +202,7 @@ describe('eventsByInput', () => {
   it("groups a batch's events by input neuron, rows ascending, in one packed buffer; a reused buffer gives the same", () => {
     for (const data of [cases[0]![1], cases[4]![1]]) {
       const lists = batchEventLists(data, [3, 1, 6, 0, 7, 2, 5]);
-      const scratch = { packed: new Uint32Array(0) };
+      const scratch = newInputEventScratch();
       for (let round = 0; round < 2; round++) {
         const got = eventsByInput(lists, data.inputs, scratch);
         // Reference: every (row, input, value) triple, sorted by input then row.

@@ -31,8 +31,7 @@ export function spikeEventLists(
       `spikeEventLists: ${spikes.length} values, expected ${batch}x${timeSteps}x${inputs}`,
     );
   }
-  let count = 0;
-  for (let q = 0; q < spikes.length; q++) if (spikes[q] !== 0) count++;
+  const count = countNonZero(spikes);
   if (count > maxEvents) return null;
   const start = new Uint32Array(rows + 1);
   const input = new Uint32Array(count);
@@ -40,15 +39,7 @@ export function spikeEventLists(
   let e = 0;
   for (let r = 0; r < rows; r++) {
     start[r] = e;
-    const base = r * inputs;
-    for (let i = 0; i < inputs; i++) {
-      const v = spikes[base + i]!;
-      if (v !== 0) {
-        input[e] = i;
-        value[e] = v;
-        e++;
-      }
-    }
+    e = scanRow(spikes, r * inputs, inputs, input, value, e);
   }
   start[rows] = e;
   return { start, input, value, count };
@@ -195,8 +186,7 @@ const denseSourceLists = new WeakMap<Uint8Array, { inputs: number; lists: DenseS
 function denseSourceEvents(spikes: Uint8Array, inputs: number): DenseSourceLists | null {
   const known = denseSourceLists.get(spikes);
   if (known?.inputs === inputs) return known.lists;
-  let count = 0;
-  for (let q = 0; q < spikes.length; q++) if (spikes[q] !== 0) count++;
+  const count = countNonZero(spikes);
   let lists: DenseSourceLists | null = null;
   if (count <= spikes.length / 4) {
     const rows = spikes.length / inputs;
@@ -212,9 +202,15 @@ function denseSourceEvents(spikes: Uint8Array, inputs: number): DenseSourceLists
   return lists;
 }
 
+function countNonZero(values: Float32Array | Uint8Array): number {
+  let count = 0;
+  for (let q = 0; q < values.length; q++) if (values[q] !== 0) count++;
+  return count;
+}
+
 /** Appends the non-zero values of spikes[base .. base + inputs) at `e`; returns the new end. */
 function scanRow(
-  spikes: Uint8Array,
+  spikes: Float32Array | Uint8Array,
   base: number,
   inputs: number,
   input: Uint32Array,
@@ -277,10 +273,14 @@ export interface InputEventScratch {
   packed: Uint32Array;
 }
 
+export function newInputEventScratch(): InputEventScratch {
+  return { packed: new Uint32Array(0) };
+}
+
 export function eventsByInput(
   lists: SpikeEventLists,
   inputs: number,
-  scratch: InputEventScratch = { packed: new Uint32Array(0) },
+  scratch: InputEventScratch = newInputEventScratch(),
 ): InputEventLists {
   const count = lists.count;
   const size = inputs + 1 + 2 * count;
