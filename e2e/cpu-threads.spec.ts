@@ -32,7 +32,8 @@ test('the CPU engine trains on 2 Workers sharing memory with WebAssembly SIMD; a
   const first = await trainPatterns(page);
   expect(first.engine).toContain('2 threads');
   expect(first.engine).toContain('WebAssembly SIMD');
-  expect(first.engine).toContain('in Workers sharing memory');
+  // Each Worker steps its slice of the parameters and moments (the split optimiser step).
+  expect(first.engine).toContain('in Workers sharing memory, optimiser step split over them');
   expect(first.losses).toHaveLength(6);
   expect(first.losses.every((l) => Number.isFinite(l) && l > 0)).toBe(true);
   // It trained: the last epoch's loss is below the first's (the first 30 or so steps barely move it).
@@ -56,5 +57,6 @@ test('the CPU engine trains on 2 Workers sharing memory with WebAssembly SIMD; a
   const copied = await trainPatterns(page);
   expect(copied.engine).toContain('2 threads');
   expect(copied.engine).not.toContain('sharing memory');
+  expect(copied.engine).not.toContain('split');
   expect(copied.losses).toEqual(first.losses);
 });

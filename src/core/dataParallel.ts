@@ -123,6 +123,15 @@ function addInto(target: RealArray, source: ArrayLike<number>): void {
 }
 
 /**
+ * Whether an engine over these replicas can split each optimiser step over its threads: every
+ * replica steps slices (it shares the moments' memory) and the model has no rewiring (which
+ * changes the mask between steps on one thread).
+ */
+export function canShardUpdate(model: Trainer, replicas: readonly GradientReplica[]): boolean {
+  return replicas.length > 0 && replicas.every((r) => r.sumSlice && r.updateSlice) && model.updateSliceable;
+}
+
+/**
  * Data-parallel training: the calling thread and its replicas each take a part of every batch;
  * the replicas' gradients are added to the calling thread's in replica order (so a run is
  * deterministic for a given seed and thread count), then one optimiser step follows.
@@ -144,11 +153,7 @@ export class DataParallelEngine implements Engine {
      */
     shardUpdate = false,
   ) {
-    this.shardedUpdate =
-      shardUpdate &&
-      replicas.length > 0 &&
-      replicas.every((r) => r.sumSlice && r.updateSlice) &&
-      model.updateSliceable;
+    this.shardedUpdate = shardUpdate && canShardUpdate(model, replicas);
   }
 
   /**

@@ -99,7 +99,10 @@ describe('the playground CPU engine (a pool of gradient Workers)', () => {
         'evaluate',
       ];
       expect(workers.map((w) => w.received)).toEqual([expected, expected]);
-      expect(engine.info.description).toContain(sharedMemory ? 'in Workers sharing memory' : 'in Workers)');
+      expect(engine.info.description).toContain(
+        sharedMemory ? 'in Workers sharing memory, optimiser step split over them' : 'in Workers)',
+      );
+      expect(engine.info.details['splitOptimiserStep']).toBe(sharedMemory);
       expect(indices.length).toBeGreaterThan(150);
       expect(a.samples).toBe(indices.length);
       expect(b.accuracy!).toBeGreaterThan(0.8);
@@ -123,6 +126,31 @@ describe('the playground CPU engine (a pool of gradient Workers)', () => {
     expect(parameters(copies.engine)[0]).not.toEqual(Array.from(fresh.net.synapses[0]!.weights));
     await copies.engine.dispose();
     await shared.engine.dispose();
+  });
+
+  it('shares memory but steps the optimiser on one thread when a layer rewires, and says so', async () => {
+    const { config } = patterns();
+    config.network.layers = config.network.layers.map((l) => ({
+      ...l,
+      connectivity: 0.5,
+      rewiring: { regrowth: 'gradient', dale: false, l1: 0.01, temperature: 1e-6 },
+    }));
+    const data = buildTaskData(config, null);
+    const workers: InProcessWorker[] = [];
+    const spawn = (): InProcessWorker => {
+      const w = new InProcessWorker();
+      workers.push(w);
+      return w;
+    };
+    const engine = await createWorkerPoolEngine(config, data, null, 2, spawn, true);
+    expect(engine.shardedUpdate).toBe(false);
+    expect(engine.info.details['splitOptimiserStep']).toBe(false);
+    expect(engine.info.description).toContain('in Workers sharing memory');
+    expect(engine.info.description).not.toContain('split');
+    await engine.step(Array.from(engine.model.data.train.subarray(0, config.training.batchSize)));
+    // The Worker computed gradients and was asked for no slice of the sum or the update.
+    expect(workers[0]!.received).toEqual(['init-shared', 'step']);
+    await engine.dispose();
   });
 
   it("reports a Worker's failed evaluation with the Worker's message", async () => {

@@ -1,5 +1,5 @@
 import type { SpikeDataset } from '../core/data/tasks.ts';
-import { DataParallelEngine, type GradientReplica } from '../core/dataParallel.ts';
+import { canShardUpdate, DataParallelEngine, type GradientReplica } from '../core/dataParallel.ts';
 import { connectivityOf, cpuMethodWords } from '../core/engine.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import { shareModel, type SharedReplicaSetup } from '../core/parallel/sharedModel.ts';
@@ -132,7 +132,13 @@ export async function createWorkerPoolEngine(
     throw e;
   }
   const kernels = installedCpuKernels();
-  const where = count === 1 ? 'in a Worker' : sharing ? 'in Workers sharing memory' : 'in Workers';
+  const splitStep = shardUpdate && canShardUpdate(model, replicas);
+  const where =
+    count === 1
+      ? 'in a Worker'
+      : sharing
+        ? `in Workers sharing memory${splitStep ? ', optimiser step split over them' : ''}`
+        : 'in Workers';
   return new DataParallelEngine(
     model,
     replicas,
@@ -141,7 +147,7 @@ export async function createWorkerPoolEngine(
       method: config.training.method,
       connectivity: connectivityOf(config),
       description: `CPU engine (${count === 1 ? '1 thread' : `${count} threads`}, ${cpuMethodWords(config, CPU_KERNEL_WORDS[kernels])}, ${where})`,
-      details: { engine: 'cpu', threads: count, kernels },
+      details: { engine: 'cpu', threads: count, kernels, splitOptimiserStep: splitStep },
     },
     shardUpdate,
   );
