@@ -94,21 +94,51 @@ export function splitBatch(indices: readonly number[], parts: number): number[][
 }
 
 /**
+ * How long a replica may stay silent after the calling thread finished its own share (every
+ * thread gets an equal share, so a healthy replica answers soon after): the larger of `floorMs`
+ * and `ownShareFactor` times the calling thread's share, in ms. A browser that stops a Worker
+ * (out of memory, say) may fire no error event at all; past this limit the step fails with a
+ * message instead of waiting for ever.
+ */
+export interface StallLimit {
+  floorMs: number;
+  ownShareFactor: number;
+}
+
+export const DEFAULT_STALL_LIMIT: StallLimit = { floorMs: 120_000, ownShareFactor: 50 };
+
+/** A replica did not answer within the stall limit; the engine cannot go on with it. */
+export class ReplicaStalledError extends Error {}
+
+/**
  * Runs the calling thread's share while the replicas' replies come in, then returns both; a
  * replica's failure is thrown (as `<what> N: why`) only after every reply has settled, so none is
- * left unobserved.
+ * left unobserved. A replica still silent past the stall limit fails it with ReplicaStalledError.
  */
 async function alongside<Own, Reply>(
   replies: (Promise<Reply> | null)[],
   what: string,
   ownShare: () => Own,
+  stall: StallLimit,
 ): Promise<{ own: Own; answers: (Reply | null)[] }> {
-  const settled = Promise.allSettled(replies.map((r) => r ?? Promise.resolve(null)));
+  const answered = replies.map((r) => r === null);
+  const settled = Promise.allSettled(
+    replies.map((r, w) => (r ?? Promise.resolve(null)).finally(() => (answered[w] = true))),
+  );
+  const started = performance.now();
   let own: Own;
   try {
     own = ownShare();
   } finally {
-    await settled;
+    const limitMs = Math.max(stall.floorMs, stall.ownShareFactor * (performance.now() - started));
+    await withinStallLimit(settled, limitMs, () => {
+      const silent = answered.flatMap((done, w) => (done ? [] : [`${what} ${w + 1}`]));
+      return new ReplicaStalledError(
+        `${silent.join(', ')} gave no answer within ${(limitMs / 1000).toFixed(1)} s of this ` +
+          'thread finishing its equal share: its Worker may have been stopped (out of memory?). ' +
+          'Reload the run to go on from its last saved checkpoint.',
+      );
+    });
   }
   const answers = (await settled).map((answer, w) => {
     if (answer.status === 'fulfilled') return answer.value;
@@ -116,6 +146,34 @@ async function alongside<Own, Reply>(
     throw new Error(`${what} ${w + 1}: ${why}`, { cause: answer.reason });
   });
   return { own, answers };
+}
+
+/**
+ * `done`, or the error `stalled` makes once `limitMs` pass first. The time is counted in ticks
+ * of a repeating timer, not read off the clock: a process that was suspended (SIGSTOP, a
+ * debugger) gets one late tick on waking, not the whole pause, so a replica's answer that
+ * arrived meanwhile is read before the limit can run out.
+ */
+export async function withinStallLimit(
+  done: Promise<unknown>,
+  limitMs: number,
+  stalled: () => Error,
+): Promise<void> {
+  // A twentieth of the limit, at most 1 s (ms).
+  const tickMs = Math.max(1, Math.min(1000, limitMs / 20));
+  const ticksAllowed = Math.ceil(limitMs / tickMs);
+  let ticks = 0;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      if (++ticks >= ticksAllowed) reject(stalled());
+    }, tickMs);
+  });
+  try {
+    await Promise.race([done, timeout]);
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 function addInto(target: RealArray, source: ArrayLike<number>): void {
@@ -143,17 +201,45 @@ export class DataParallelEngine implements Engine {
   /** Whether optimiser steps are split over the threads (see shardedUpdate.ts). */
   readonly shardedUpdate: boolean;
 
+  /** How long a silent replica is waited for (see StallLimit). */
+  private readonly stall: StallLimit;
+
   constructor(
     readonly model: Trainer,
     private readonly replicas: readonly GradientReplica[],
     readonly info: EngineInfo,
-    /**
-     * The model's moments are in memory the replicas share and step slices of (their sumSlice
-     * and updateSlice): split each optimiser step over the threads where the model allows it.
-     */
-    shardUpdate = false,
+    options: {
+      /**
+       * The model's moments are in memory the replicas share and step slices of (their sumSlice
+       * and updateSlice): split each optimiser step over the threads where the model allows it.
+       */
+      shardUpdate?: boolean;
+      stallLimit?: StallLimit;
+    } = {},
   ) {
-    this.shardedUpdate = shardUpdate && canShardUpdate(model, replicas);
+    this.shardedUpdate = (options.shardUpdate ?? false) && canShardUpdate(model, replicas);
+    this.stall = options.stallLimit ?? DEFAULT_STALL_LIMIT;
+  }
+
+  /**
+   * Why no thread can be asked anything any more: a replica stalled (it may still answer its
+   * old request, and a replica answers one request at a time). The model itself is intact, so
+   * its state may still be saved, unless an update was torn as well.
+   */
+  private stalled: string | null = null;
+
+  /** Runs `alongside` with this engine's stall limit, remembering a stall for later calls. */
+  private async withReplicas<Own, Reply>(
+    replies: (Promise<Reply> | null)[],
+    what: string,
+    ownShare: () => Own,
+  ): Promise<{ own: Own; answers: (Reply | null)[] }> {
+    try {
+      return await alongside(replies, what, ownShare, this.stall);
+    } catch (e) {
+      if (e instanceof ReplicaStalledError) this.stalled = e.message;
+      throw e;
+    }
   }
 
   /**
@@ -170,6 +256,8 @@ export class DataParallelEngine implements Engine {
 
   async step(batch: readonly number[]): Promise<number> {
     if (this.torn) throw new Error(this.torn);
+    // Checked before any request goes out: a stalled replica would refuse it.
+    if (this.stalled) throw new ReplicaStalledError(this.stalled);
     const all = Array.from(batch);
     const chunks = splitBatch(all, this.threads);
     const t = this.model;
@@ -183,7 +271,7 @@ export class DataParallelEngine implements Engine {
       const chunk = chunks[w + 1]!;
       return chunk.length === 0 ? null : replica.compute(request(chunk));
     });
-    const { own, answers } = await alongside(replies, 'gradient thread', () => {
+    const { own, answers } = await this.withReplicas(replies, 'gradient thread', () => {
       t.net.zeroGrad();
       return (t.accumulateGradients(chunks[0]!, all.length) * chunks[0]!.length) / all.length;
     });
@@ -224,7 +312,7 @@ export class DataParallelEngine implements Engine {
     const parts = this.threads;
     const sources = grads.flatMap((g, w) => (g === null ? [] : [w]));
     const updated = t.updatedTensors();
-    const summed = await alongside(
+    const summed = await this.withReplicas(
       this.replicas.map((r, w) => r.sumSlice!({ kind: 'sumSlice', part: w + 1, parts, sources })),
       'gradient thread',
       () =>
@@ -241,7 +329,7 @@ export class DataParallelEngine implements Engine {
     const plan = t.beginUpdate();
     const moments = t.layerMoments(plan.hyper);
     try {
-      await alongside(
+      await this.withReplicas(
         this.replicas.map((r, w) => r.updateSlice!({ kind: 'updateSlice', plan, part: w + 1, parts })),
         'gradient thread',
         () => updateSlice(t.net.synapses, moments, plan, 0, parts),
@@ -265,6 +353,7 @@ export class DataParallelEngine implements Engine {
     const t = this.model;
     if (this.replicas.length === 0 || this.replicas.some((r) => !r.evaluate))
       return t.evaluate(indices, predictions);
+    if (this.stalled) throw new ReplicaStalledError(this.stalled);
     const chunks = splitBatch(Array.from(indices), this.threads);
     const sigma = t.net.synapses[0]?.sigma ?? 1;
     const replies = this.replicas.map((replica, w) => {
@@ -279,7 +368,7 @@ export class DataParallelEngine implements Engine {
           });
     });
     const mine = chunks[0]!;
-    const { own, answers } = await alongside(replies, 'evaluation thread', () =>
+    const { own, answers } = await this.withReplicas(replies, 'evaluation thread', () =>
       t.evaluate(mine, predictions?.subarray(0, mine.length)),
     );
     let lossSum = own.loss * mine.length;

@@ -74,7 +74,7 @@ export class ParallelCpuEngine extends DataParallelEngine {
         description: `CPU engine (${threads} thread${threads === 1 ? '' : 's'}, ${cpuMethodWords(config, CPU_KERNEL_WORDS[kernels])})`,
         details: { engine: 'cpu', threads, kernels },
       },
-      shardUpdate,
+      { shardUpdate },
     );
   }
 }

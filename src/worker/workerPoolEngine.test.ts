@@ -20,12 +20,22 @@ class InProcessWorker implements ReplicaWorker {
   readonly received: string[] = [];
   private readonly handle = gradientWorkerHandler();
 
-  /** failOn: a request (by type or kind) answered with an error, as a Worker that ran out of memory would. */
-  constructor(private readonly failOn: string | null = null) {}
+  /**
+   * failOn: a request (by type or kind) answered with an error, as a Worker that ran out of
+   * memory would; silentOn: one never answered, as by a Worker the browser stopped without an
+   * error event.
+   */
+  constructor(
+    private readonly failOn: string | null = null,
+    private readonly silentOn: string | null = null,
+    /** How late each answer comes (ms). */
+    private readonly delayMs = 0,
+  ) {}
 
   postMessage(message: ToGradientWorker): void {
     const what = 'type' in message ? message.type : 'kind' in message ? message.kind : 'step';
     this.received.push(what);
+    if (what === this.silentOn) return;
     const copy = structuredClone(message);
     setTimeout(() => {
       const { reply } =
@@ -33,7 +43,7 @@ class InProcessWorker implements ReplicaWorker {
           ? { reply: { type: 'error', message: 'out of memory (stand-in)' } satisfies FromGradientWorker }
           : this.handle(copy);
       this.onmessage?.({ data: reply } as MessageEvent<FromGradientWorker>);
-    }, 0);
+    }, this.delayMs);
   }
 
   terminated = false;
@@ -187,6 +197,62 @@ describe('the playground CPU engine (a pool of gradient Workers)', () => {
     // No checkpoint of the torn state (the session keeps the stored one), and no further steps on it.
     await expect(engine.exportState()).rejects.toThrow(/part-updated/);
     await expect(engine.step(batch)).rejects.toThrow(/part-updated/);
+    await engine.dispose();
+  });
+
+  /** Waits 0.1 s for a silent Worker, whatever this thread's share took. */
+  const quickStall = { floorMs: 100, ownShareFactor: 0 };
+
+  it('gives up on a Worker that stops answering during a step, with a message, and keeps the model saveable', async () => {
+    const { config, data } = patterns();
+    const spawn = () => new InProcessWorker(null, 'step');
+    const engine = await createWorkerPoolEngine(config, data, null, 2, spawn, false, quickStall);
+    const before = await engine.exportState();
+    const batch = Array.from(engine.model.data.train.subarray(0, config.training.batchSize));
+    const stalled =
+      /gradient thread 1 gave no answer within 0\.1 s of this thread finishing its equal share: its Worker may have been stopped \(out of memory\?\)\. Reload the run/;
+    await expect(engine.step(batch)).rejects.toThrow(stalled);
+    // Later steps and evaluations say the same at once; nothing was stepped, and the state saves.
+    await expect(engine.step(batch)).rejects.toThrow(stalled);
+    await expect(engine.evaluate(engine.model.data.test.subarray(0, 40))).rejects.toThrow(stalled);
+    const after = await engine.exportState();
+    expect(after.step).toBe(before.step);
+    await engine.dispose();
+  });
+
+  it('gives up on a Worker that stops answering in an evaluation', async () => {
+    const { config, data } = patterns();
+    const spawn = () => new InProcessWorker(null, 'evaluate');
+    const engine = await createWorkerPoolEngine(config, data, null, 2, spawn, false, quickStall);
+    await expect(engine.evaluate(engine.model.data.test.subarray(0, 40))).rejects.toThrow(
+      /evaluation thread 1 gave no answer within 0\.1 s/,
+    );
+    await engine.dispose();
+  });
+
+  it('counts a Worker silent in the middle of a split optimiser step as leaving the model part-updated', async () => {
+    const { config, data } = patterns();
+    const spawn = () => new InProcessWorker(null, 'updateSlice');
+    const engine = await createWorkerPoolEngine(config, data, null, 2, spawn, true, quickStall);
+    expect(engine.shardedUpdate).toBe(true);
+    const batch = Array.from(engine.model.data.train.subarray(0, config.training.batchSize));
+    await expect(engine.step(batch)).rejects.toThrow(
+      /part-updated at step \d+ \(gradient thread 1 gave no answer within 0\.1 s/,
+    );
+    await expect(engine.exportState()).rejects.toThrow(/part-updated/);
+    await engine.dispose();
+  });
+
+  it('waits for a Worker that answers late but within the limit', async () => {
+    const { config, data } = patterns();
+    const spawn = () => new InProcessWorker(null, null, 150);
+    const engine = await createWorkerPoolEngine(config, data, null, 2, spawn, true, {
+      floorMs: 1_000,
+      ownShareFactor: 0,
+    });
+    const batch = Array.from(engine.model.data.train.subarray(0, config.training.batchSize));
+    for (let s = 0; s < 2; s++) expect(Number.isFinite(await engine.step(batch))).toBe(true);
+    expect(engine.model.step).toBe(2);
     await engine.dispose();
   });
 

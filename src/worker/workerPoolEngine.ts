@@ -1,5 +1,11 @@
 import type { SpikeDataset } from '../core/data/tasks.ts';
-import { canShardUpdate, DataParallelEngine, type GradientReplica } from '../core/dataParallel.ts';
+import {
+  canShardUpdate,
+  DataParallelEngine,
+  DEFAULT_STALL_LIMIT,
+  type GradientReplica,
+  type StallLimit,
+} from '../core/dataParallel.ts';
 import { connectivityOf, cpuMethodWords } from '../core/engine.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import { shareModel, type SharedReplicaSetup } from '../core/parallel/sharedModel.ts';
@@ -93,6 +99,7 @@ export async function createWorkerPoolEngine(
   threads: number,
   spawn: SpawnReplicaWorker = spawnGradientWorker,
   sharedMemory = canShareMemory(),
+  stallLimit: StallLimit = DEFAULT_STALL_LIMIT,
 ): Promise<DataParallelEngine> {
   const count = Math.max(1, Math.min(MAX_CPU_THREADS, Math.floor(threads)));
   const sharing = sharedMemory && count > 1;
@@ -149,6 +156,6 @@ export async function createWorkerPoolEngine(
       description: `CPU engine (${count === 1 ? '1 thread' : `${count} threads`}, ${cpuMethodWords(config, CPU_KERNEL_WORDS[kernels])}, ${where})`,
       details: { engine: 'cpu', threads: count, kernels, splitOptimiserStep: splitStep },
     },
-    shardUpdate,
+    { shardUpdate, stallLimit },
   );
 }
