@@ -12,6 +12,7 @@ import { GpuCommandError, GpuUnavailableError } from '../gpu/device.ts';
 import { runGradcheck } from '../core/gradcheck.ts';
 import { PRESETS } from '../core/presets.ts';
 import { TrainingDivergedError } from '../core/trainer.ts';
+import { ReplicaStalledError } from '../core/dataParallel.ts';
 import type { GpuFault } from '../gpu/engine/GpuTrainer.ts';
 import { checkKnown, intFlag, parseArgs, stringFlag, UsageError } from './args.ts';
 import { readCheckpoint, RunOutputError } from './runOutput.ts';
@@ -461,7 +462,10 @@ main(process.argv.slice(2)).then(
     } else if (
       e instanceof GpuUnavailableError ||
       e instanceof GpuCommandError ||
-      e instanceof RunOutputError
+      e instanceof RunOutputError ||
+      e instanceof ReplicaStalledError ||
+      // A split optimiser step torn by a stalled thread.
+      (e instanceof Error && e.cause instanceof ReplicaStalledError)
     ) {
       err(`delaylab: ${e.message}`);
       process.exitCode = 1;

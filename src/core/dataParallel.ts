@@ -96,70 +96,88 @@ export function splitBatch(indices: readonly number[], parts: number): number[][
 /**
  * How long a replica may stay silent after the calling thread finished its own share (every
  * thread gets an equal share, so a healthy replica answers soon after): the larger of `floorMs`
- * and `ownShareFactor` times the calling thread's share, in ms. A browser that stops a Worker
- * (out of memory, say) may fire no error event at all; past this limit the step fails with a
- * message instead of waiting for ever.
+ * and `ownShareFactor` times the calling thread's share, in ms; `firstFloorMs` instead of
+ * `floorMs` until the replicas have answered once (their first answer waits on their start-up:
+ * loading the code, building a replica). A browser that stops a Worker (out of memory, say) may
+ * fire no error event at all; past this limit the call fails with a message instead of waiting
+ * for ever.
  */
 export interface StallLimit {
   floorMs: number;
+  firstFloorMs: number;
   ownShareFactor: number;
 }
 
-export const DEFAULT_STALL_LIMIT: StallLimit = { floorMs: 120_000, ownShareFactor: 50 };
+export const DEFAULT_STALL_LIMIT: StallLimit = {
+  floorMs: 120_000,
+  firstFloorMs: 600_000,
+  ownShareFactor: 50,
+};
 
 /** A replica did not answer within the stall limit; the engine cannot go on with it. */
-export class ReplicaStalledError extends Error {}
+export class ReplicaStalledError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ReplicaStalledError';
+  }
+}
 
 /**
  * Runs the calling thread's share while the replicas' replies come in, then returns both; a
  * replica's failure is thrown (as `<what> N: why`) only after every reply has settled, so none is
- * left unobserved. A replica still silent past the stall limit fails it with ReplicaStalledError.
+ * left unobserved. A replica still silent `limitMs(own share's ms)` after the calling thread's
+ * share fails it with ReplicaStalledError (with the calling thread's own error, if it had one,
+ * as its cause).
  */
 async function alongside<Own, Reply>(
   replies: (Promise<Reply> | null)[],
   what: string,
   ownShare: () => Own,
-  stall: StallLimit,
+  limitMs: (ownMs: number) => number,
 ): Promise<{ own: Own; answers: (Reply | null)[] }> {
   const answered = replies.map((r) => r === null);
   const settled = Promise.allSettled(
     replies.map((r, w) => (r ?? Promise.resolve(null)).finally(() => (answered[w] = true))),
   );
   const started = performance.now();
-  let own: Own;
+  let own: { value: Own } | { error: unknown };
   try {
-    own = ownShare();
-  } finally {
-    const limitMs = Math.max(stall.floorMs, stall.ownShareFactor * (performance.now() - started));
-    await withinStallLimit(settled, limitMs, () => {
-      const silent = answered.flatMap((done, w) => (done ? [] : [`${what} ${w + 1}`]));
-      return new ReplicaStalledError(
-        `${silent.join(', ')} gave no answer within ${(limitMs / 1000).toFixed(1)} s of this ` +
-          'thread finishing its equal share: its Worker may have been stopped (out of memory?). ' +
-          'Reload the run to go on from its last saved checkpoint.',
-      );
-    });
+    own = { value: ownShare() };
+  } catch (e) {
+    own = { error: e };
   }
+  const limit = limitMs(performance.now() - started);
+  await withinStallLimit(settled, limit, () => {
+    const silent = answered.flatMap((done, w) => (done ? [] : [`${what} ${w + 1}`]));
+    return new ReplicaStalledError(
+      `${silent.join(', ')} gave no answer within ${(limit / 1000).toFixed(1)} s of the calling ` +
+        'thread finishing its equal share: it may have stopped (out of memory?) or hung. Go on ' +
+        'from the last saved checkpoint (the playground: reload the run; delaylab: train --resume).',
+      'error' in own ? { cause: own.error } : undefined,
+    );
+  });
+  if ('error' in own) throw own.error;
   const answers = (await settled).map((answer, w) => {
     if (answer.status === 'fulfilled') return answer.value;
     const why = answer.reason instanceof Error ? answer.reason.message : String(answer.reason);
     throw new Error(`${what} ${w + 1}: ${why}`, { cause: answer.reason });
   });
-  return { own, answers };
+  return { own: own.value, answers };
 }
 
 /**
  * `done`, or the error `stalled` makes once `limitMs` pass first. The time is counted in ticks
- * of a repeating timer, not read off the clock: a process that was suspended (SIGSTOP, a
- * debugger) gets one late tick on waking, not the whole pause, so a replica's answer that
- * arrived meanwhile is read before the limit can run out.
+ * of a repeating timer (a twentieth of the limit, at most 1 s), not read off the clock: when
+ * this thread could not run for a while (the process stopped with SIGSTOP, a long synchronous
+ * task), the pause counts as one tick, so a replica's answer that came meanwhile is read first
+ * unless that tick was the limit's last. A replica paused while this thread runs (a debugger on
+ * its Worker) looks the same as one that stopped.
  */
 export async function withinStallLimit(
   done: Promise<unknown>,
   limitMs: number,
   stalled: () => Error,
 ): Promise<void> {
-  // A twentieth of the limit, at most 1 s (ms).
   const tickMs = Math.max(1, Math.min(1000, limitMs / 20));
   const ticksAllowed = Math.ceil(limitMs / tickMs);
   let ticks = 0;
@@ -222,11 +240,15 @@ export class DataParallelEngine implements Engine {
   }
 
   /**
-   * Why no thread can be asked anything any more: a replica stalled (it may still answer its
-   * old request, and a replica answers one request at a time). The model itself is intact, so
-   * its state may still be saved, unless an update was torn as well.
+   * Why the replicas can be asked nothing more: one stalled (it may still answer its old
+   * request, and a replica answers one request at a time). Training steps are refused;
+   * evaluations run on the calling thread alone. The model itself is intact, so its state may
+   * still be saved, unless an update was torn as well.
    */
   private stalled: string | null = null;
+
+  /** Whether the replicas answered a call yet (see StallLimit.firstFloorMs). */
+  private answeredOnce = false;
 
   /** Runs `alongside` with this engine's stall limit, remembering a stall for later calls. */
   private async withReplicas<Own, Reply>(
@@ -234,8 +256,13 @@ export class DataParallelEngine implements Engine {
     what: string,
     ownShare: () => Own,
   ): Promise<{ own: Own; answers: (Reply | null)[] }> {
+    const floorMs = this.answeredOnce ? this.stall.floorMs : this.stall.firstFloorMs;
     try {
-      return await alongside(replies, what, ownShare, this.stall);
+      const result = await alongside(replies, what, ownShare, (ownMs) =>
+        Math.max(floorMs, this.stall.ownShareFactor * ownMs),
+      );
+      this.answeredOnce = true;
+      return result;
     } catch (e) {
       if (e instanceof ReplicaStalledError) this.stalled = e.message;
       throw e;
@@ -347,13 +374,12 @@ export class DataParallelEngine implements Engine {
    * Loss and accuracy on `indices` with the current parameters, the samples split across the
    * threads as a batch is (contiguous parts, the calling thread's first); predictions, when
    * asked, land in order. The same numbers as `model.evaluate` but for float summation order of
-   * the loss. Without replicas that evaluate, it is `model.evaluate`.
+   * the loss. Without replicas that evaluate (or after a stall), it is `model.evaluate`.
    */
   async evaluate(indices: Int32Array, predictions?: Int32Array): Promise<EvalResult> {
     const t = this.model;
-    if (this.replicas.length === 0 || this.replicas.some((r) => !r.evaluate))
+    if (this.replicas.length === 0 || this.replicas.some((r) => !r.evaluate) || this.stalled)
       return t.evaluate(indices, predictions);
-    if (this.stalled) throw new ReplicaStalledError(this.stalled);
     const chunks = splitBatch(Array.from(indices), this.threads);
     const sigma = t.net.synapses[0]?.sigma ?? 1;
     const replies = this.replicas.map((replica, w) => {

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { DataParallelEngine } from '../core/dataParallel.ts';
+import { canShardUpdate, DataParallelEngine, type StallLimit } from '../core/dataParallel.ts';
 import { connectivityOf, cpuMethodWords } from '../core/engine.ts';
 import type { ExperimentConfig } from '../core/experiment.ts';
 import {
@@ -49,9 +49,11 @@ export class ParallelCpuEngine extends DataParallelEngine {
     options: SharedModelOptions & {
       /** The float32 loops every thread runs; default from DELAYLAB_CPU_KERNELS (WebAssembly SIMD). */
       kernels?: CpuKernels;
+      /** How long a silent thread is waited for (DataParallelEngine's default if absent). */
+      stallLimit?: StallLimit;
     } = {},
   ) {
-    const { kernels: wanted, ...modelOptions } = options;
+    const { kernels: wanted, stallLimit, ...modelOptions } = options;
     // This thread's kernels; the workers install the same ones.
     const kernels = installCpuKernels(wanted ?? cpuKernelsFromEnv(process.env));
     const { model, shardUpdate, setups } = shareModel(config, threads, modelOptions);
@@ -72,9 +74,14 @@ export class ParallelCpuEngine extends DataParallelEngine {
         method: config.training.method,
         connectivity: connectivityOf(config),
         description: `CPU engine (${threads} thread${threads === 1 ? '' : 's'}, ${cpuMethodWords(config, CPU_KERNEL_WORDS[kernels])})`,
-        details: { engine: 'cpu', threads, kernels },
+        details: {
+          engine: 'cpu',
+          threads,
+          kernels,
+          splitOptimiserStep: shardUpdate && canShardUpdate(model, replicas),
+        },
       },
-      { shardUpdate },
+      { shardUpdate, ...(stallLimit ? { stallLimit } : {}) },
     );
   }
 }

@@ -200,59 +200,95 @@ describe('the playground CPU engine (a pool of gradient Workers)', () => {
     await engine.dispose();
   });
 
-  /** Waits 0.1 s for a silent Worker, whatever this thread's share took. */
-  const quickStall = { floorMs: 100, ownShareFactor: 0 };
+  /** Waits 0.1 s for a silent Worker, whatever this thread's share took, from the first call on. */
+  const quickStall = { floorMs: 100, firstFloorMs: 100, ownShareFactor: 0 };
+  const stalledStep =
+    /gradient thread 1 gave no answer within 0\.1 s of the calling thread finishing its equal share: it may have stopped \(out of memory\?\) or hung\. Go on from the last saved checkpoint/;
 
-  it('gives up on a Worker that stops answering during a step, with a message, and keeps the model saveable', async () => {
+  /** The engine's evaluation of 40 test samples equals the calling thread's own. */
+  async function expectEvaluatesAlone(engine: DataParallelEngine): Promise<void> {
+    const indices = engine.model.data.test.subarray(0, 40);
+    const alone = new Trainer(engine.model.config, { precision: 'f32', data: engine.model.data });
+    alone.importState(engine.model.exportState());
+    expect(await engine.evaluate(indices)).toEqual(alone.evaluate(indices));
+  }
+
+  it('gives up on a Worker that stops answering during a step, with a message; later steps are refused, evaluations run alone, the state still saves', async () => {
     const { config, data } = patterns();
     const spawn = () => new InProcessWorker(null, 'step');
     const engine = await createWorkerPoolEngine(config, data, null, 2, spawn, false, quickStall);
     const before = await engine.exportState();
     const batch = Array.from(engine.model.data.train.subarray(0, config.training.batchSize));
-    const stalled =
-      /gradient thread 1 gave no answer within 0\.1 s of this thread finishing its equal share: its Worker may have been stopped \(out of memory\?\)\. Reload the run/;
-    await expect(engine.step(batch)).rejects.toThrow(stalled);
-    // Later steps and evaluations say the same at once; nothing was stepped, and the state saves.
-    await expect(engine.step(batch)).rejects.toThrow(stalled);
-    await expect(engine.evaluate(engine.model.data.test.subarray(0, 40))).rejects.toThrow(stalled);
+    await expect(engine.step(batch)).rejects.toThrow(stalledStep);
+    await expect(engine.step(batch)).rejects.toThrow(stalledStep);
+    await expectEvaluatesAlone(engine);
     const after = await engine.exportState();
     expect(after.step).toBe(before.step);
     await engine.dispose();
   });
 
-  it('gives up on a Worker that stops answering in an evaluation', async () => {
+  it('gives up on a Worker that stops answering in an evaluation; the next step is refused at once', async () => {
     const { config, data } = patterns();
-    const spawn = () => new InProcessWorker(null, 'evaluate');
+    const workers: InProcessWorker[] = [];
+    const spawn = () => {
+      const w = new InProcessWorker(null, 'evaluate');
+      workers.push(w);
+      return w;
+    };
     const engine = await createWorkerPoolEngine(config, data, null, 2, spawn, false, quickStall);
     await expect(engine.evaluate(engine.model.data.test.subarray(0, 40))).rejects.toThrow(
       /evaluation thread 1 gave no answer within 0\.1 s/,
     );
+    const batch = Array.from(engine.model.data.train.subarray(0, config.training.batchSize));
+    await expect(engine.step(batch)).rejects.toThrow(/evaluation thread 1 gave no answer/);
+    // Refused before asking: the Worker got no step request.
+    expect(workers[0]!.received).toEqual(['init', 'evaluate']);
+    await expectEvaluatesAlone(engine);
     await engine.dispose();
   });
 
-  it('counts a Worker silent in the middle of a split optimiser step as leaving the model part-updated', async () => {
+  it('keeps the model whole when a Worker falls silent while summing a split step, and counts silence during the update as leaving it part-updated', async () => {
     const { config, data } = patterns();
-    const spawn = () => new InProcessWorker(null, 'updateSlice');
-    const engine = await createWorkerPoolEngine(config, data, null, 2, spawn, true, quickStall);
-    expect(engine.shardedUpdate).toBe(true);
-    const batch = Array.from(engine.model.data.train.subarray(0, config.training.batchSize));
-    await expect(engine.step(batch)).rejects.toThrow(
+    const batch = Array.from(data.train.subarray(0, config.training.batchSize));
+    const silentIn = (request: string) =>
+      createWorkerPoolEngine(
+        config,
+        data,
+        null,
+        2,
+        () => new InProcessWorker(null, request),
+        true,
+        quickStall,
+      );
+    const inSum = await silentIn('sumSlice');
+    expect(inSum.shardedUpdate).toBe(true);
+    await expect(inSum.step(batch)).rejects.toThrow(stalledStep);
+    // Nothing was stepped yet: the state saves, at the step it had.
+    expect((await inSum.exportState()).step).toBe(0);
+    await inSum.dispose();
+
+    const inUpdate = await silentIn('updateSlice');
+    await expect(inUpdate.step(batch)).rejects.toThrow(
       /part-updated at step \d+ \(gradient thread 1 gave no answer within 0\.1 s/,
     );
-    await expect(engine.exportState()).rejects.toThrow(/part-updated/);
-    await engine.dispose();
+    await expect(inUpdate.exportState()).rejects.toThrow(/part-updated/);
+    await inUpdate.dispose();
   });
 
-  it('waits for a Worker that answers late but within the limit', async () => {
+  it('waits longer for the first answer (start-up) than for later ones', async () => {
     const { config, data } = patterns();
+    // Every answer 150 ms late: within the first call's 1 s, past the later calls' 50 ms.
     const spawn = () => new InProcessWorker(null, null, 150);
-    const engine = await createWorkerPoolEngine(config, data, null, 2, spawn, true, {
-      floorMs: 1_000,
+    // Copies: one exchange per step (shared memory adds the split step's two).
+    const engine = await createWorkerPoolEngine(config, data, null, 2, spawn, false, {
+      floorMs: 50,
+      firstFloorMs: 1_000,
       ownShareFactor: 0,
     });
     const batch = Array.from(engine.model.data.train.subarray(0, config.training.batchSize));
-    for (let s = 0; s < 2; s++) expect(Number.isFinite(await engine.step(batch))).toBe(true);
-    expect(engine.model.step).toBe(2);
+    expect(Number.isFinite(await engine.step(batch))).toBe(true);
+    expect(engine.model.step).toBe(1);
+    await expect(engine.step(batch)).rejects.toThrow(/gradient thread 1 gave no answer within/);
     await engine.dispose();
   });
 

@@ -208,13 +208,16 @@ function countNonZero(values: Float32Array | Uint8Array): number {
   return count;
 }
 
-/** Appends the non-zero values of spikes[base .. base + inputs) at `e`; returns the new end. */
-function scanRow(
-  spikes: Float32Array | Uint8Array,
+/**
+ * Appends the non-zero values of spikes[base .. base + inputs) at `e`; returns the new end. The
+ * values go to an array of the same kind, or to float32 (which holds any count exactly).
+ */
+function scanRow<Values extends Float32Array | Uint8Array>(
+  spikes: Values,
   base: number,
   inputs: number,
   input: Uint32Array,
-  value: Float32Array | Uint8Array,
+  value: Values | Float32Array,
   e: number,
 ): number {
   for (let i = 0; i < inputs; i++) {
