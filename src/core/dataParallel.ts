@@ -166,18 +166,19 @@ async function alongside<Own, Reply>(
 }
 
 /**
- * `done`, or the error `stalled` makes once `limitMs` pass first. The time is counted in ticks
- * of a repeating timer (a twentieth of the limit, at most 1 s), not read off the clock: when
+ * What `done` gives, or the error `stalled` makes once `limitMs` pass first. The time is
+ * counted in ticks of a repeating timer (a twentieth of the limit, at most 1 s), not read off
+ * the clock: when
  * this thread could not run for a while (the process stopped with SIGSTOP, a long synchronous
  * task), the pause counts as one tick, so a replica's answer that came meanwhile is read first
  * unless that tick was the limit's last. A replica paused while this thread runs (a debugger on
  * its Worker) looks the same as one that stopped.
  */
-export async function withinStallLimit(
-  done: Promise<unknown>,
+export async function withinStallLimit<T>(
+  done: Promise<T>,
   limitMs: number,
   stalled: () => Error,
-): Promise<void> {
+): Promise<T> {
   const tickMs = Math.max(1, Math.min(1000, limitMs / 20));
   const ticksAllowed = Math.ceil(limitMs / tickMs);
   let ticks = 0;
@@ -188,7 +189,7 @@ export async function withinStallLimit(
     }, tickMs);
   });
   try {
-    await Promise.race([done, timeout]);
+    return await Promise.race([done, timeout]);
   } finally {
     clearInterval(timer);
   }

@@ -1,3 +1,4 @@
+import { withinStallLimit } from '../core/dataParallel.ts';
 import type { FromGradientWorker, ToGradientWorker } from './replicaProtocol.ts';
 
 /** What the pool needs of a gradient Worker (tests run the same hosts in-process behind a stand-in). */
@@ -22,17 +23,10 @@ export const spawnGradientWorker: SpawnReplicaWorker = (index) =>
 export const REPLICA_START_MS = 30_000;
 
 /** `started` (a Worker's answer to its set-up message), or a failure after REPLICA_START_MS. */
-export async function withStartTimeout<T>(started: Promise<T>, index: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`gradient Worker ${index} did not start within ${REPLICA_START_MS / 1000} s`)),
-      REPLICA_START_MS,
-    );
-  });
-  try {
-    return await Promise.race([started, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function withStartTimeout<T>(started: Promise<T>, index: number): Promise<T> {
+  return withinStallLimit(
+    started,
+    REPLICA_START_MS,
+    () => new Error(`gradient Worker ${index} did not start within ${REPLICA_START_MS / 1000} s`),
+  );
 }

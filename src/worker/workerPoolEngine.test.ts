@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { buildTaskData } from '../core/data/tasks.ts';
 import type { DataParallelEngine } from '../core/dataParallel.ts';
 import { preset } from '../core/presets.ts';
@@ -274,6 +274,28 @@ describe('the playground CPU engine (a pool of gradient Workers)', () => {
     await expect(inUpdate.exportState()).rejects.toThrow(/part-updated/);
     await inUpdate.dispose();
   });
+
+  for (const sharedMemory of [false, true]) {
+    it(`${sharedMemory ? 'over shared memory' : 'sent copies'}: gives up on a Worker that never answers its set-up after 30 s, and ends it`, async () => {
+      const { config, data } = patterns();
+      const workers: InProcessWorker[] = [];
+      const spawn = () => {
+        const w = new InProcessWorker(null, sharedMemory ? 'init-shared' : 'init');
+        workers.push(w);
+        return w;
+      };
+      vi.useFakeTimers();
+      try {
+        const started = createWorkerPoolEngine(config, data, null, 2, spawn, sharedMemory);
+        const failed = expect(started).rejects.toThrow(/gradient Worker 1 did not start within 30 s/);
+        await vi.advanceTimersByTimeAsync(30_000);
+        await failed;
+        expect(workers[0]!.terminated).toBe(true);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+  }
 
   it('waits longer for the first answer (start-up) than for later ones', async () => {
     const { config, data } = patterns();
